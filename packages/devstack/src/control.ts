@@ -1,0 +1,65 @@
+import type { StackState } from './state';
+
+/** Kafka API keys usable with `pushKafkaRequestErrors`. */
+export const KafkaApiKey = { Produce: 0, Fetch: 1, OffsetCommit: 8, JoinGroup: 11, Heartbeat: 12 } as const;
+
+/** Talks to a running stack daemon: fault injection and topic provisioning for tests in any process. */
+export class StackControl {
+  constructor(readonly controlUrl: string) {}
+
+  static fromEnv(env: NodeJS.ProcessEnv = process.env): StackControl {
+    if (!env.PITCHPULSE_STACK_CONTROL) {
+      throw new Error('PITCHPULSE_STACK_CONTROL is not set: fault injection needs the embedded stack');
+    }
+    return new StackControl(env.PITCHPULSE_STACK_CONTROL);
+  }
+
+  private async call<T>(method: string, route: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.controlUrl}${route}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(60_000),
+    });
+    const json = (await res.json()) as T & { error?: string };
+    if (!res.ok) throw new Error(`stack control ${method} ${route}: ${json.error ?? res.status}`);
+    return json;
+  }
+
+  status(): Promise<StackState & { clickhouseRunning: boolean }> {
+    return this.call('GET', '/status');
+  }
+
+  createTopic(name: string, partitions = 1): Promise<void> {
+    return this.call('POST', '/kafka/topics', { name, partitions });
+  }
+
+  brokerDown(brokerId = 1): Promise<void> {
+    return this.call('POST', `/kafka/brokers/${brokerId}/down`);
+  }
+
+  brokerUp(brokerId = 1): Promise<void> {
+    return this.call('POST', `/kafka/brokers/${brokerId}/up`);
+  }
+
+  /** Delays every response of the broker by rttMs (0 restores it). */
+  brokerRtt(brokerId: number, rttMs: number): Promise<void> {
+    return this.call('POST', `/kafka/brokers/${brokerId}/rtt`, { rttMs });
+  }
+
+  pushKafkaRequestErrors(apiKey: number, errors: number[]): Promise<void> {
+    return this.call('POST', '/kafka/request-errors', { apiKey, errors });
+  }
+
+  clearKafkaRequestErrors(apiKey: number): Promise<void> {
+    return this.call('DELETE', `/kafka/request-errors/${apiKey}`);
+  }
+
+  stopClickHouse(): Promise<void> {
+    return this.call('POST', '/clickhouse/stop');
+  }
+
+  startClickHouse(): Promise<void> {
+    return this.call('POST', '/clickhouse/start');
+  }
+}

@@ -1,0 +1,7 @@
+export { ClickHouseServer } from './clickhouse-server';
+export { KafkaApiKey, StackControl } from './control';
+export { freePort, isPortOpen, isProcessAlive, waitFor } from './ports';
+export { MockKafkaCluster, type TopicSpec } from './rdkafka-mock';
+export { resolveConnection, startStack, stopStack, type Connection, type StartOptions } from './stack';
+export { localDir, readState, repoRoot, type StackState } from './state';
+export { PIPELINE_TOPICS } from './topics';

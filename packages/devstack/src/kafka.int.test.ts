@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { MockKafkaCluster } from './rdkafka-mock';
+import { resolveConnection } from './stack';
+
+const connection = resolveConnection();
+
+function uniqueTopic(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+async function createTopic(name: string, partitions: number): Promise<void> {
+  const res = await fetch(`${connection.controlUrl}/kafka/topics`, {
+    method: 'POST',
+    body: JSON.stringify({ name, partitions }),
+  });
+  expect(res.status).toBe(200);
+}
+
+function waitForAssignment(consumer: Consumer, topic: string, predicate: (p: number[]) => boolean) {
+  return new Promise<number[]>((resolve) => {
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      const partitions = e.payload.memberAssignment[topic] ?? [];
+      if (predicate(partitions)) resolve([...partitions].sort((a, b) => a - b));
+    });
+  });
+}
+
+describe('embedded Kafka (librdkafka mock cluster) with kafkajs', () => {
+  const kafka = new Kafka({
+    clientId: 'stack-test',
+    brokers: connection.kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+  });
+
+  it('delivers 10,000 acks=all messages to a consumer group in order per key', async () => {
+    const topic = uniqueTopic('order');
+    await createTopic(topic, 6);
+    const producer = kafka.producer();
+    await producer.connect();
+    const keys = 40;
+    const total = 10_000;
+    for (let start = 0; start < total; start += 1000) {
+      const messages = Array.from({ length: 1000 }, (_, i) => {
+        const n = start + i;
+        return { key: `match-${n % keys}`, value: JSON.stringify({ seq: Math.floor(n / keys) }) };
+      });
+      await producer.send({ topic, acks: -1, messages });
+    }
+    await producer.disconnect();
+
+    const consumer = kafka.consumer({ groupId: uniqueTopic('g') });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const seen = new Map<string, number[]>();
+    let count = 0;
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          const key = message.key!.toString();
+          const list = seen.get(key) ?? [];
+          list.push((JSON.parse(message.value!.toString()) as { seq: number }).seq);
+          seen.set(key, list);
+          if (++count === total) resolve();
+        },
+      });
+    });
+    await consumer.disconnect();
+    expect(count).toBe(total);
+    expect(seen.size).toBe(keys);
+    for (const list of seen.values()) {
+      expect(list).toEqual(Array.from({ length: total / keys }, (_, i) => i));
+    }
+  });
+
+  it('gives a second group member partitions after a rebalance', async () => {
+    const topic = uniqueTopic('rebalance');
+    await createTopic(topic, 6);
+    const groupId = uniqueTopic('g');
+    const first = kafka.consumer({ groupId, heartbeatInterval: 500 });
+    const second = kafka.consumer({ groupId, heartbeatInterval: 500 });
+    try {
+      await first.connect();
+      await first.subscribe({ topic, fromBeginning: true });
+      const firstAlone = waitForAssignment(first, topic, (p) => p.length === 6);
+      await first.run({ eachMessage: async () => undefined });
+      expect(await firstAlone).toEqual([0, 1, 2, 3, 4, 5]);
+
+      const firstShrunk = waitForAssignment(first, topic, (p) => p.length > 0 && p.length < 6);
+      await second.connect();
+      await second.subscribe({ topic, fromBeginning: true });
+      const secondGot = waitForAssignment(second, topic, (p) => p.length > 0);
+      await second.run({ eachMessage: async () => undefined });
+      const [a, b] = await Promise.all([firstShrunk, secondGot]);
+      expect([...a, ...b].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5]);
+    } finally {
+      await Promise.all([first.disconnect(), second.disconnect()]);
+    }
+  });
+
+  it('fails a produce within its timeout while the broker is down and succeeds once it is back up', async () => {
+    // A private cluster: taking the shared broker down would fail the tests running beside this one.
+    const cluster = MockKafkaCluster.create(1);
+    try {
+      const topic = 'faults';
+      cluster.createTopic({ name: topic, partitions: 1 });
+      const privateKafka = new Kafka({
+        clientId: 'fault-test',
+        brokers: cluster.bootstrapServers.split(','),
+        logLevel: logLevel.NOTHING,
+        connectionTimeout: 500,
+        retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 },
+      });
+      const producer = privateKafka.producer();
+      await producer.connect();
+      await producer.send({ topic, acks: -1, messages: [{ key: 'k', value: 'before' }] });
+
+      cluster.setBrokerDown(1);
+      const started = Date.now();
+      await expect(
+        producer.send({ topic, acks: -1, timeout: 1000, messages: [{ key: 'k', value: 'during' }] }),
+      ).rejects.toThrow();
+      const elapsed = Date.now() - started;
+      expect(elapsed).toBeLessThan(5000);
+
+      cluster.setBrokerUp(1);
+      await producer.send({ topic, acks: -1, messages: [{ key: 'k', value: 'after' }] });
+      await producer.disconnect();
+
+      const consumer = privateKafka.consumer({ groupId: 'fault-check' });
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      const values: string[] = [];
+      await new Promise<void>((resolve) => {
+        void consumer.run({
+          eachMessage: async ({ message }) => {
+            values.push(message.value!.toString());
+            if (values.includes('after')) resolve();
+          },
+        });
+      });
+      await consumer.disconnect();
+      expect(values).toEqual(['before', 'after']);
+    } finally {
+      cluster.destroy();
+    }
+  });
+});

@@ -1,0 +1,69 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { isPortOpen, isProcessAlive } from './ports';
+import { readState } from './state';
+
+const run = promisify(execFile);
+const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
+
+describe('pnpm stack up / down', () => {
+  it('starts a reachable stack and leaves no process running and no port held after down', async () => {
+    const local = fs.mkdtempSync(path.join(os.tmpdir(), 'pitchpulse-cli-'));
+    // A separate .local so this does not touch the test run's own stack or a developer's.
+    const env: NodeJS.ProcessEnv = { ...process.env, PITCHPULSE_LOCAL_DIR: local };
+    delete env.PITCHPULSE_STACK_FILE;
+    try {
+      const up = await run(process.execPath, [CLI, 'up'], { env });
+      expect(up.stdout).toMatch(/^KAFKA_BROKERS=127\.0\.0\.1:\d+$/m);
+      expect(up.stdout).toMatch(/^CLICKHOUSE_URL=http:\/\/127\.0\.0\.1:\d+$/m);
+      const state = readState(path.join(local, 'stack.json'))!;
+      const ports = [
+        Number(new URL(state.clickhouseUrl).port),
+        state.clickhouseTcpPort,
+        Number(new URL(state.controlUrl).port),
+        ...state.kafkaBrokers.split(',').map((b) => Number(b.split(':')[1])),
+      ];
+      const pids = [state.pid, state.clickhousePid!];
+      expect(pids.every(isProcessAlive)).toBe(true);
+      expect(await Promise.all(ports.map((p) => isPortOpen(p)))).toEqual(ports.map(() => true));
+      expect(await (await fetch(`${state.clickhouseUrl}/ping`)).text()).toBe('Ok.\n');
+
+      const status = await run(process.execPath, [CLI, 'status'], { env });
+      expect(status.stdout).toContain(`KAFKA_BROKERS=${state.kafkaBrokers}`);
+
+      const down = await run(process.execPath, [CLI, 'down'], { env });
+      expect(down.stdout).toContain('stack stopped');
+      expect(pids.map(isProcessAlive)).toEqual([false, false]);
+      expect(await Promise.all(ports.map((p) => isPortOpen(p)))).toEqual(ports.map(() => false));
+      expect(fs.existsSync(path.join(local, 'stack.json'))).toBe(false);
+      await expect(run(process.execPath, [CLI, 'status'], { env })).rejects.toMatchObject({ code: 1 });
+    } finally {
+      await run(process.execPath, [CLI, 'down'], { env }).catch(() => undefined);
+      fs.rmSync(local, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps ClickHouse data between runs of the same data folder', async () => {
+    const local = fs.mkdtempSync(path.join(os.tmpdir(), 'pitchpulse-cli-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, PITCHPULSE_LOCAL_DIR: local };
+    delete env.PITCHPULSE_STACK_FILE;
+    const query = async (url: string, sql: string) =>
+      (await fetch(`${url}/?query=${encodeURIComponent(sql)}`, { method: 'POST' })).text();
+    try {
+      await run(process.execPath, [CLI, 'up'], { env });
+      let state = readState(path.join(local, 'stack.json'))!;
+      await query(state.clickhouseUrl, 'CREATE TABLE kept (n UInt8) ENGINE = MergeTree ORDER BY n');
+      await query(state.clickhouseUrl, 'INSERT INTO kept VALUES (7)');
+      await run(process.execPath, [CLI, 'down'], { env });
+      await run(process.execPath, [CLI, 'up'], { env });
+      state = readState(path.join(local, 'stack.json'))!;
+      expect(await query(state.clickhouseUrl, 'SELECT n FROM kept')).toBe('7\n');
+    } finally {
+      await run(process.execPath, [CLI, 'down'], { env }).catch(() => undefined);
+      fs.rmSync(local, { recursive: true, force: true });
+    }
+  });
+});

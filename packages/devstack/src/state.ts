@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** What a running stack tells apps and tests: written by the daemon, read by everyone else. */
+export interface StackState {
+  pid: number;
+  controlUrl: string;
+  kafkaBrokers: string;
+  kafkaBrokerCount: number;
+  clickhouseUrl: string;
+  clickhouseTcpPort: number;
+  clickhousePid: number | null;
+  dataDir: string;
+  startedAt: string;
+}
+
+/** The repository root: the nearest folder above `from` holding pnpm-workspace.yaml. */
+export function repoRoot(from = __dirname): string {
+  let dir = path.resolve(from);
+  while (!fs.existsSync(path.join(dir, 'pnpm-workspace.yaml'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) return process.cwd();
+    dir = parent;
+  }
+  return dir;
+}
+
+/** `.local/` under the repo root, or PITCHPULSE_LOCAL_DIR. */
+export function localDir(): string {
+  return path.resolve(process.env.PITCHPULSE_LOCAL_DIR ?? path.join(repoRoot(), '.local'));
+}
+
+export function defaultStateFile(): string {
+  return process.env.PITCHPULSE_STACK_FILE ?? path.join(localDir(), 'stack.json');
+}
+
+export function readState(file = defaultStateFile()): StackState | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as StackState;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeState(file: string, state: StackState): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n');
+  fs.renameSync(tmp, file);
+}
+
+export function removeState(file: string): void {
+  fs.rmSync(file, { force: true });
+}
