@@ -58,6 +58,18 @@ describe('validateEvent', () => {
       '/timestamp',
       expect.stringContaining('RFC 3339'),
     ],
+    [
+      'timestamp before 1970',
+      { timestamp: '1969-12-31T23:59:59Z' },
+      '/timestamp',
+      expect.stringContaining('between 1970'),
+    ],
+    [
+      'timestamp after 2105',
+      { timestamp: '2106-01-01T00:00:00Z' },
+      '/timestamp',
+      expect.stringContaining('between 1970'),
+    ],
     ['teamId 3', { teamId: 3 }, '/teamId', 'must be 1 or 2'],
     ['teamId string', { teamId: '1' }, '/teamId', 'must be integer'],
     ['playerId long', { playerId: 'p'.repeat(65) }, '/playerId', 'must NOT have more than 64 characters'],

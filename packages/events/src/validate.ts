@@ -15,6 +15,9 @@ addFormats(ajv, ['uuid', 'date-time']);
 const validateEventSchema = ajv.compile<MatchEvent>(matchEventSchema);
 const validateBatchSchema = ajv.compile<{ events: unknown[] }>(eventBatchSchema);
 
+const EARLIEST_TIMESTAMP_MS = 0;
+const LATEST_TIMESTAMP_MS = Date.UTC(2105, 11, 31, 23, 59, 59, 999);
+
 const quote = (v: unknown): string => (typeof v === 'string' ? `"${v}"` : String(v));
 
 function describe(error: ErrorObject): FieldError {
@@ -75,9 +78,15 @@ export function validateEvent(input: unknown): ValidationResult<MatchEvent> {
       errors: [{ path: '/metadata', message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON` }],
     };
   }
-  // RFC 3339 allows leap seconds and dates JavaScript cannot hold; refuse what we could not store faithfully.
-  if (Number.isNaN(Date.parse(input.timestamp))) {
-    return { ok: false, errors: [{ path: '/timestamp', message: 'is not a representable point in time' }] };
+  // ClickHouse's DateTime silently stores anything outside 1970–2105 as 0000-00-00: refuse what we could not keep.
+  const at = Date.parse(input.timestamp);
+  if (!(at >= EARLIEST_TIMESTAMP_MS && at <= LATEST_TIMESTAMP_MS)) {
+    return {
+      ok: false,
+      errors: [
+        { path: '/timestamp', message: 'must be between 1970-01-01T00:00:00Z and 2105-12-31T23:59:59Z' },
+      ],
+    };
   }
   return { ok: true, value: input };
 }
