@@ -1,0 +1,92 @@
+import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
+
+/** Why an event left the main flow. */
+export type FailureKind = 'undecodable' | 'data' | 'transient' | 'unavailable';
+
+/** What the retry and DLQ copies of a message record about its failures (as Kafka headers). */
+export interface FailureInfo {
+  originalTopic: string;
+  originalPartition: number;
+  originalOffset: string;
+  /** How many insert attempts (retry-topic rounds) have failed so far, starting at 1. */
+  attempt: number;
+  firstFailureAt: number;
+  lastError: string;
+  kind: FailureKind;
+  /** Retry topic only: not to be re-attempted before this epoch-ms time. */
+  dueAt?: number;
+}
+
+export const FAILURE_HEADERS = {
+  originalTopic: 'x-original-topic',
+  originalPartition: 'x-original-partition',
+  originalOffset: 'x-original-offset',
+  attempt: 'x-attempt',
+  firstFailureAt: 'x-first-failure-at',
+  lastError: 'x-last-error',
+  kind: 'x-error-kind',
+  dueAt: 'x-due-at',
+} as const;
+
+const MAX_ERROR_LENGTH = 2000;
+const KINDS: FailureKind[] = ['undecodable', 'data', 'transient', 'unavailable'];
+
+function header(headers: IHeaders | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first.toString();
+}
+
+/** A retry/DLQ copy of `message`: same key and value bytes, failure details in headers. */
+export function withFailure(message: Pick<KafkaMessage, 'key' | 'value'>, info: FailureInfo): Message {
+  const headers: IHeaders = {
+    [FAILURE_HEADERS.originalTopic]: info.originalTopic,
+    [FAILURE_HEADERS.originalPartition]: String(info.originalPartition),
+    [FAILURE_HEADERS.originalOffset]: info.originalOffset,
+    [FAILURE_HEADERS.attempt]: String(info.attempt),
+    [FAILURE_HEADERS.firstFailureAt]: String(info.firstFailureAt),
+    [FAILURE_HEADERS.lastError]: info.lastError.slice(0, MAX_ERROR_LENGTH),
+    [FAILURE_HEADERS.kind]: info.kind,
+  };
+  if (info.dueAt !== undefined) headers[FAILURE_HEADERS.dueAt] = String(info.dueAt);
+  return { key: message.key, value: message.value, headers };
+}
+
+/** Reads the failure headers back; undefined when the message carries none (it never failed). */
+export function readFailure(headers: IHeaders | undefined): FailureInfo | undefined {
+  const originalTopic = header(headers, FAILURE_HEADERS.originalTopic);
+  if (originalTopic === undefined) return undefined;
+  const kind = header(headers, FAILURE_HEADERS.kind) as FailureKind | undefined;
+  const dueAt = header(headers, FAILURE_HEADERS.dueAt);
+  return {
+    originalTopic,
+    originalPartition: Number(header(headers, FAILURE_HEADERS.originalPartition) ?? -1),
+    originalOffset: header(headers, FAILURE_HEADERS.originalOffset) ?? '-1',
+    attempt: Number(header(headers, FAILURE_HEADERS.attempt) ?? 1),
+    firstFailureAt: Number(header(headers, FAILURE_HEADERS.firstFailureAt) ?? 0),
+    lastError: header(headers, FAILURE_HEADERS.lastError) ?? '',
+    kind: kind && KINDS.includes(kind) ? kind : 'transient',
+    ...(dueAt === undefined ? {} : { dueAt: Number(dueAt) }),
+  };
+}
+
+/**
+ * The failure record for a message that failed again: a message already on the retry topic keeps its origin
+ * and first-failure time and counts one more attempt; a fresh one starts at attempt 1.
+ */
+export function nextFailure(
+  source: { topic: string; partition: number; message: Pick<KafkaMessage, 'offset' | 'headers'> },
+  error: { kind: FailureKind; message: string },
+  now: number,
+): FailureInfo {
+  const previous = readFailure(source.message.headers);
+  return {
+    originalTopic: previous?.originalTopic ?? source.topic,
+    originalPartition: previous?.originalPartition ?? source.partition,
+    originalOffset: previous?.originalOffset ?? source.message.offset,
+    attempt: (previous?.attempt ?? 0) + 1,
+    firstFailureAt: previous?.firstFailureAt ?? now,
+    lastError: error.message,
+    kind: error.kind,
+  };
+}
