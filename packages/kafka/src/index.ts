@@ -1,1 +1,8 @@
-export {};
+export {
+  FAILURE_HEADERS,
+  nextFailure,
+  readFailure,
+  withFailure,
+  type FailureInfo,
+  type FailureKind,
+} from './envelope';
