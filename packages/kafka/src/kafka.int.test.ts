@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { MockKafkaCluster, StackControl } from '@pitchpulse/devstack';
+import { createLogger } from '@pitchpulse/observability';
+import { Registry } from 'prom-client';
+import {
+  DEFAULT_TOPICS,
+  GroupCommitProducer,
+  KafkaProbe,
+  ProduceError,
+  ProduceTimeoutError,
+  createKafka,
+  readTopic,
+} from './index';
+
+const brokers = () => process.env.KAFKA_BROKERS!.split(',');
+
+describe('packages/kafka against the embedded broker', () => {
+  const topic = `kafka-int-${randomUUID().slice(0, 8)}`;
+  const kafka = createKafka({ brokers: brokers(), clientId: 'kafka-int-test' });
+
+  beforeAll(async () => {
+    await StackControl.fromEnv().createTopic(topic, 3);
+  });
+
+  it('names the pipeline topics as DESIGN.md does', () => {
+    expect(DEFAULT_TOPICS).toEqual({
+      events: 'match-events',
+      retry: 'match-events.retry',
+      dlq: 'match-events.dlq',
+    });
+  });
+
+  it('writes 200 concurrent sends in a few coalesced produce calls, every message readable with key and headers', async () => {
+    const registry = new Registry();
+    const producer = new GroupCommitProducer({ kafka, lingerMs: 5, registry });
+    await producer.connect();
+    try {
+      const sends = Array.from({ length: 200 }, (_, i) =>
+        producer.send([
+          { topic, key: `match-${i % 7}`, value: JSON.stringify({ i }), headers: { 'x-n': String(i) } },
+        ]),
+      );
+      await Promise.all(sends);
+      const text = await registry.metrics();
+      const calls = Number(/kafka_produce_batch_messages_count (\d+)/.exec(text)![1]);
+      expect(calls).toBeGreaterThanOrEqual(1);
+      expect(calls).toBeLessThan(50);
+      expect(text).toContain('kafka_produce_batch_messages_sum 200');
+    } finally {
+      await producer.disconnect();
+    }
+
+    const read = await readTopic(kafka, topic, { count: 200 });
+    expect(read).toHaveLength(200);
+    const byValue = new Map(read.map((m) => [(JSON.parse(m.value!) as { i: number }).i, m]));
+    for (let i = 0; i < 200; i++) {
+      const m = byValue.get(i)!;
+      expect(m.key).toBe(`match-${i % 7}`);
+      expect(m.headers['x-n']!.toString()).toBe(String(i));
+    }
+    // Key = partition: one key always lands in one partition, so a match keeps its order.
+    const partitionsPerKey = new Map<string, Set<number>>();
+    for (const m of read)
+      partitionsPerKey.set(m.key!, (partitionsPerKey.get(m.key!) ?? new Set()).add(m.partition));
+    for (const set of partitionsPerKey.values()) expect(set.size).toBe(1);
+  });
+
+  it('gzip-compressed batches round-trip', async () => {
+    const gzTopic = `${topic}-gz`;
+    await StackControl.fromEnv().createTopic(gzTopic, 1);
+    const producer = new GroupCommitProducer({ kafka, compression: 'gzip' });
+    await producer.connect();
+    await Promise.all([1, 2, 3].map((n) => producer.send([{ topic: gzTopic, key: 'k', value: `v${n}` }])));
+    await producer.disconnect();
+    const read = await readTopic(kafka, gzTopic, { count: 3 });
+    expect(read.map((m) => m.value).sort()).toEqual(['v1', 'v2', 'v3']);
+  });
+
+  it('the probe reports the reachable cluster', async () => {
+    const probe = new KafkaProbe(kafka);
+    try {
+      await expect(probe.check()).resolves.toBeGreaterThanOrEqual(1);
+    } finally {
+      await probe.close();
+    }
+  });
+});
+
+describe('packages/kafka with a faulty broker (private mock cluster)', () => {
+  let cluster: MockKafkaCluster;
+  const topic = 'faults';
+
+  beforeEach(() => {
+    cluster = MockKafkaCluster.create(1);
+    cluster.createTopic({ name: topic, partitions: 2 });
+  });
+
+  afterEach(() => cluster.destroy());
+
+  function logCapture() {
+    const lines: Array<{ level: string; msg: string }> = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        for (const line of chunk.toString().trim().split('\n')) lines.push(JSON.parse(line));
+        cb();
+      },
+    });
+    return { logger: createLogger('kafka-test', { level: 'debug' }, stream), lines };
+  }
+
+  it('fails sends within the timeout while the broker is down, logs at warn without a storm, and recovers', async () => {
+    const { logger, lines } = logCapture();
+    const kafka = createKafka({ brokers: cluster.bootstrapServers.split(','), clientId: 'faults', logger });
+    const producer = new GroupCommitProducer({ kafka, sendTimeoutMs: 1000, logger });
+    const probe = new KafkaProbe(kafka, { timeoutMs: 500 });
+    await producer.connect();
+    await producer.send([{ topic, key: 'k', value: 'before' }]);
+    await expect(probe.check()).resolves.toBe(1);
+
+    cluster.setBrokerDown(1);
+    const started = Date.now();
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => producer.send([{ topic, key: 'k', value: `during-${i}` }])),
+    );
+    expect(Date.now() - started).toBeLessThan(1500);
+    for (const r of results) {
+      expect(r.status).toBe('rejected');
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ProduceError);
+    }
+    const probeStarted = Date.now();
+    await expect(probe.check()).rejects.toThrow();
+    expect(Date.now() - probeStarted).toBeLessThan(1000);
+
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(lines.filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
+    expect(lines.filter((l) => l.level === 'warn').length).toBeLessThan(40);
+    expect(lines.some((l) => l.level === 'warn')).toBe(true);
+
+    cluster.setBrokerUp(1);
+    await producer.send([{ topic, key: 'k', value: 'after' }], { timeoutMs: 10_000 });
+    await producer.disconnect();
+    await probe.close();
+    // Every message in the topic is whole; 'before' and 'after' (acknowledged) are there.
+    const read = await readTopic(kafka, topic, { count: 22, timeoutMs: 8000 });
+    const values = read.map((m) => m.value);
+    expect(values).toEqual(expect.arrayContaining(['before', 'after']));
+    for (const v of values) expect(v).toMatch(/^(before|after|during-\d+)$/);
+  });
+
+  it('a slow broker times the caller out, and the late acknowledgement never resolves it', async () => {
+    const kafka = createKafka({ brokers: cluster.bootstrapServers.split(','), clientId: 'slow' });
+    const producer = new GroupCommitProducer({ kafka, sendTimeoutMs: 300 });
+    await producer.connect();
+    await producer.send([{ topic, key: 'k', value: 'warm-up' }]);
+    cluster.setBrokerRtt(1, 1000);
+    let outcome = 'pending';
+    const started = Date.now();
+    await producer.send([{ topic, key: 'k', value: 'slow' }]).then(
+      () => (outcome = 'resolved'),
+      (err: Error) => (outcome = err instanceof ProduceTimeoutError ? 'timeout' : err.message),
+    );
+    expect(outcome).toBe('timeout');
+    expect(Date.now() - started).toBeLessThan(700);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(outcome).toBe('timeout');
+    cluster.setBrokerRtt(1, 0);
+    await producer.disconnect();
+  });
+});
