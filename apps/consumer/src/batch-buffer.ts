@@ -60,12 +60,15 @@ export class BatchBuffer {
     this.oldestAt ??= this.now();
   }
 
-  /** Forgets messages of partitions this member no longer owns (their new owner re-reads them). */
-  keepOnly(assigned: Map<string, Set<number>>): number {
-    const before = this.items.length;
-    this.items = this.items.filter((m) => assigned.get(m.topic)?.has(m.partition) ?? false);
-    if (this.items.length === 0) this.oldestAt = undefined;
-    return before - this.items.length;
+  /**
+   * Forgets everything buffered. After a rebalance kafkajs re-reads every assigned partition from its committed
+   * offset, so anything not yet stored comes again, to this member or to the partition's new owner.
+   */
+  clear(): number {
+    const dropped = this.items.length;
+    this.items = [];
+    this.oldestAt = undefined;
+    return dropped;
   }
 }
 

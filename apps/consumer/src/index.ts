@@ -1,1 +1,1 @@
-export {};
+export { loadConfig, type ConsumerConfig } from './config';

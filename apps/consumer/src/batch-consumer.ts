@@ -1,0 +1,239 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { decodeEventMessage } from '@pitchpulse/events';
+import { readFailure } from '@pitchpulse/kafka';
+import type { Logger } from '@pitchpulse/observability';
+import { sleep } from './backoff';
+import { BatchBuffer, commitOffsetsFor, type ConsumedMessage } from './batch-buffer';
+import type { FailureRouter } from './failure-router';
+import type { ConsumerMetrics } from './metrics';
+import { StoreAborted, storeEvents, type StoreDeps, type StorePolicy } from './store';
+
+/** Where events are stored: ClickHouse in production. */
+export type EventSink = Pick<StoreDeps, 'insert' | 'classify' | 'isAvailable'>;
+
+export interface BatchConsumerOptions {
+  /** `main` consumes match-events; `retry` consumes the retry topic and holds each message until it is due. */
+  role: 'main' | 'retry';
+  topic: string;
+  groupId: string;
+  flush: { maxEvents: number; intervalMs: number };
+  store: StorePolicy;
+  stallTimeoutMs: number;
+}
+
+type Heartbeat = () => Promise<void>;
+const noHeartbeat: Heartbeat = async () => undefined;
+
+/**
+ * A kafkajs consumer-group member that buffers events across fetches, stores them in one insert per flush
+ * (1000 events or 5 s by default) and commits offsets only after the events are stored or routed to the
+ * retry/DLQ topics. At-least-once delivery; ClickHouse's exact-distinct views make the effect exactly-once.
+ */
+export class BatchConsumer {
+  private readonly consumer: Consumer;
+  private readonly buffer: BatchBuffer;
+  private flushChain: Promise<void> = Promise.resolve();
+  private flushStartedAt: number | undefined;
+  private waitingForClickHouse = false;
+  private stopping = false;
+  private crashed: Error | undefined;
+  private joined = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: BatchConsumerOptions,
+    private readonly sink: EventSink,
+    private readonly router: FailureRouter,
+    private readonly metrics: ConsumerMetrics,
+    private readonly logger: Logger,
+  ) {
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3000,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
+    });
+    this.buffer = new BatchBuffer(options.flush.maxEvents, options.flush.intervalMs);
+    const { GROUP_JOIN, CRASH } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, ({ payload }) => {
+      this.joined = true;
+      const dropped = this.buffer.clear();
+      this.metrics.buffered.set(this.buffer.size);
+      this.logger.info({ assignment: payload.memberAssignment, dropped }, 'joined consumer group');
+    });
+    this.consumer.on(CRASH, ({ payload }) => {
+      if (!payload.restart) this.crashed = payload.error;
+      this.logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    this.timer = setInterval(
+      () => {
+        if (this.flushStartedAt === undefined && this.buffer.isDue()) void this.flush(noHeartbeat);
+      },
+      Math.min(250, this.options.flush.intervalMs),
+    );
+  }
+
+  /** SIGTERM: stop taking messages, store and commit what is buffered, leave the group. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearInterval(this.timer);
+    this.consumer.pause([{ topic: this.options.topic }]);
+    await this.flushChain;
+    await this.flush(noHeartbeat).catch(() => undefined);
+    await this.consumer.disconnect();
+  }
+
+  /** Liveness: false when kafkajs gave up, or a flush is stuck (not merely waiting for ClickHouse). */
+  health(): { alive: boolean; reason?: string } {
+    if (this.crashed) return { alive: false, reason: `consumer crashed: ${this.crashed.message}` };
+    const running = this.flushStartedAt === undefined ? 0 : Date.now() - this.flushStartedAt;
+    if (running > this.options.stallTimeoutMs && !this.waitingForClickHouse) {
+      return { alive: false, reason: `a flush has been running for ${Math.round(running / 1000)} s` };
+    }
+    return { alive: true };
+  }
+
+  get ready(): boolean {
+    return this.joined && !this.stopping && !this.crashed;
+  }
+
+  get pausedForClickHouse(): boolean {
+    return this.waitingForClickHouse;
+  }
+
+  private async onBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale() || this.stopping) break;
+      if (this.options.role === 'retry' && !(await this.holdUntilDue(message, heartbeat, isRunning))) break;
+      this.buffer.add(this.decode(batch.topic, batch.partition, message));
+      resolveOffset(message.offset);
+      if (this.buffer.isFull()) await this.flush(heartbeat);
+    }
+    this.metrics.buffered.set(this.buffer.size);
+    await heartbeat();
+  }
+
+  /** Retry topic: a message waits until its due time; what is buffered is flushed before the wait. */
+  private async holdUntilDue(message: KafkaMessage, heartbeat: Heartbeat, isRunning: () => boolean) {
+    const dueAt = readFailure(message.headers)?.dueAt ?? 0;
+    if (dueAt <= Date.now()) return true;
+    await this.flush(heartbeat);
+    while (Date.now() < dueAt) {
+      if (!isRunning() || this.stopping) return false;
+      await sleep(Math.min(1000, dueAt - Date.now()));
+      await heartbeat();
+    }
+    return true;
+  }
+
+  private decode(topic: string, partition: number, message: KafkaMessage): ConsumedMessage {
+    const consumed: ConsumedMessage = {
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key,
+      value: message.value,
+      headers: message.headers,
+    };
+    try {
+      consumed.event = decodeEventMessage(message.value);
+    } catch (err) {
+      consumed.decodeError = (err as Error).message;
+    }
+    return consumed;
+  }
+
+  /** Flushes one batch after any flush in progress (one at a time, in order). */
+  private flush(heartbeat: Heartbeat): Promise<void> {
+    const run = this.flushChain.then(() => this.flushOnce(heartbeat));
+    this.flushChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async flushOnce(heartbeat: Heartbeat): Promise<void> {
+    const items = this.buffer.take();
+    this.metrics.buffered.set(this.buffer.size);
+    if (items.length === 0) return;
+    this.flushStartedAt = Date.now();
+    const endTimer = this.metrics.flushDuration.startTimer();
+    try {
+      await this.storeAndRoute(items, heartbeat);
+      await this.commit(items);
+      this.metrics.batchSize.observe(items.length);
+    } catch (err) {
+      // Nothing committed: the messages stay ours to store. Shutdown leaves them for redelivery.
+      if (!(err instanceof StoreAborted)) {
+        this.logger.error({ err, events: items.length }, 'flush failed; will try again');
+        this.buffer.restore(items);
+        await sleep(1000);
+      }
+    } finally {
+      endTimer();
+      this.flushStartedAt = undefined;
+    }
+  }
+
+  private async storeAndRoute(items: ConsumedMessage[], heartbeat: Heartbeat): Promise<void> {
+    const decoded = items.filter((m) => m.event !== undefined);
+    const outcome = await storeEvents(
+      decoded,
+      (m) => m.event!,
+      this.storeDeps(heartbeat),
+      this.options.store,
+    );
+    this.metrics.rowsInserted.inc({ source: this.options.role }, outcome.stored.length);
+    await this.router.route([
+      ...items
+        .filter((m) => m.event === undefined)
+        .map((m) => ({ source: m, kind: 'undecodable' as const, error: m.decodeError ?? 'undecodable' })),
+      ...outcome.failed.map((f) => ({ source: f.item, kind: f.kind, error: f.error })),
+    ]);
+  }
+
+  private storeDeps(heartbeat: Heartbeat): StoreDeps {
+    return {
+      ...this.sink,
+      heartbeat,
+      aborted: () => this.stopping && this.waitingForClickHouse,
+      onError: (kind, err) => {
+        this.metrics.insertErrors.inc({ kind });
+        this.logger.warn({ err, kind }, 'ClickHouse insert failed');
+      },
+      onWaiting: (waiting) => {
+        this.waitingForClickHouse = waiting;
+        this.metrics.clickhouseWaiting.set(waiting ? 1 : 0);
+        this.logger.warn(waiting ? 'ClickHouse unavailable: pausing until it answers' : 'ClickHouse is back');
+      },
+    };
+  }
+
+  private async commit(items: ConsumedMessage[]): Promise<void> {
+    const offsets = commitOffsetsFor(items);
+    try {
+      await this.consumer.commitOffsets(offsets);
+      this.metrics.lastCommit.set({ topic: this.options.topic }, Date.now() / 1000);
+    } catch (err) {
+      // A rebalance took the partitions: the events are stored, their new owner re-reads (and dedupes) them.
+      this.logger.warn({ err, offsets }, 'offset commit failed; events are stored and will be redelivered');
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import { bool, cleanEnv, num, port, str, url } from 'envalid';
+
+const positive = (name: string, value: number): number => {
+  if (!(value > 0)) throw new Error(`${name} must be greater than 0, got ${value}`);
+  return value;
+};
+
+/** Consumer settings, read and validated once at start-up. Defaults suit the embedded stack. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  const e = cleanEnv(
+    env,
+    {
+      KAFKA_BROKERS: str({ desc: 'comma-separated host:port list' }),
+      CLICKHOUSE_URL: url(),
+      CLICKHOUSE_DATABASE: str({ default: 'pitchpulse' }),
+      CLICKHOUSE_USER: str({ default: 'default' }),
+      CLICKHOUSE_PASSWORD: str({ default: '' }),
+      KAFKA_TOPIC_EVENTS: str({ default: 'match-events' }),
+      KAFKA_TOPIC_RETRY: str({ default: 'match-events.retry' }),
+      KAFKA_TOPIC_DLQ: str({ default: 'match-events.dlq' }),
+      CONSUMER_GROUP: str({ default: 'pitchpulse-consumer' }),
+      RETRY_CONSUMER_GROUP: str({ default: 'pitchpulse-retry' }),
+      FLUSH_MAX_EVENTS: num({ default: 1000, desc: 'flush when this many events are buffered' }),
+      FLUSH_INTERVAL_MS: num({ default: 5000, desc: 'flush when the oldest buffered event is this old' }),
+      INSERT_MAX_ATTEMPTS: num({ default: 4, desc: 'in-place attempts for transient ClickHouse errors' }),
+      INSERT_BACKOFF_BASE_MS: num({ default: 250 }),
+      INSERT_BACKOFF_MAX_MS: num({ default: 5000 }),
+      CLICKHOUSE_POLL_MS: num({ default: 1000, desc: 'how often to re-check ClickHouse while it is down' }),
+      RETRY_MAX_ATTEMPTS: num({ default: 3, desc: 'retry-topic rounds before an event goes to the DLQ' }),
+      RETRY_BASE_DELAY_MS: num({ default: 5000, desc: 'first retry delay; ×4 per further attempt' }),
+      RETRY_MAX_DELAY_MS: num({ default: 300_000 }),
+      RETRY_ENABLED: bool({ default: true, desc: 'run the retry-topic consumer in this process' }),
+      METRICS_PORT: port({ default: 9091, desc: 'serves /health, /ready, /metrics' }),
+      STALL_TIMEOUT_MS: num({ default: 120_000, desc: 'liveness fails when a flush runs longer than this' }),
+    },
+    {
+      reporter: ({ errors }) => {
+        const lines = Object.entries(errors).map(([name, err]) => `  ${name}: ${(err as Error).message}`);
+        if (lines.length > 0) throw new Error(`invalid consumer configuration:\n${lines.join('\n')}`);
+      },
+    },
+  );
+  for (const name of [
+    'FLUSH_MAX_EVENTS',
+    'FLUSH_INTERVAL_MS',
+    'INSERT_MAX_ATTEMPTS',
+    'RETRY_MAX_ATTEMPTS',
+    'RETRY_BASE_DELAY_MS',
+  ] as const) {
+    positive(name, e[name]);
+  }
+  return {
+    kafkaBrokers: e.KAFKA_BROKERS.split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+    clickhouse: {
+      url: e.CLICKHOUSE_URL,
+      database: e.CLICKHOUSE_DATABASE,
+      username: e.CLICKHOUSE_USER,
+      password: e.CLICKHOUSE_PASSWORD,
+    },
+    topics: { events: e.KAFKA_TOPIC_EVENTS, retry: e.KAFKA_TOPIC_RETRY, dlq: e.KAFKA_TOPIC_DLQ },
+    groupId: e.CONSUMER_GROUP,
+    retryGroupId: e.RETRY_CONSUMER_GROUP,
+    flush: { maxEvents: e.FLUSH_MAX_EVENTS, intervalMs: e.FLUSH_INTERVAL_MS },
+    store: {
+      maxAttempts: e.INSERT_MAX_ATTEMPTS,
+      backoff: { baseMs: e.INSERT_BACKOFF_BASE_MS, maxMs: e.INSERT_BACKOFF_MAX_MS },
+      unavailablePollMs: e.CLICKHOUSE_POLL_MS,
+    },
+    retry: {
+      enabled: e.RETRY_ENABLED,
+      maxAttempts: e.RETRY_MAX_ATTEMPTS,
+      baseDelayMs: e.RETRY_BASE_DELAY_MS,
+      maxDelayMs: e.RETRY_MAX_DELAY_MS,
+    },
+    metricsPort: e.METRICS_PORT,
+    stallTimeoutMs: e.STALL_TIMEOUT_MS,
+  };
+}
+
+export type ConsumerConfig = ReturnType<typeof loadConfig>;

@@ -1,0 +1,67 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** Every stage of the consumer, as Prometheus metrics. */
+export function createConsumerMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    batchSize: new Histogram({
+      name: 'consumer_batch_size',
+      help: 'Events per ClickHouse flush',
+      buckets: [1, 10, 50, 100, 250, 500, 1000, 2000, 5000],
+      registers,
+    }),
+    flushDuration: new Histogram({
+      name: 'consumer_flush_duration_seconds',
+      help: 'Time to store a batch (insert, retries, routing failures) and commit its offsets',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    rowsInserted: new Counter({
+      name: 'consumer_rows_inserted_total',
+      help: 'Events inserted into ClickHouse',
+      labelNames: ['source'],
+      registers,
+    }),
+    insertErrors: new Counter({
+      name: 'consumer_insert_errors_total',
+      help: 'Failed ClickHouse inserts by kind (data, transient, unavailable)',
+      labelNames: ['kind'],
+      registers,
+    }),
+    retried: new Counter({
+      name: 'consumer_retry_published_total',
+      help: 'Events sent to the retry topic',
+      registers,
+    }),
+    deadLettered: new Counter({
+      name: 'consumer_dlq_published_total',
+      help: 'Events sent to the dead-letter topic, by failure kind',
+      labelNames: ['kind'],
+      registers,
+    }),
+    lag: new Gauge({
+      name: 'consumer_lag',
+      help: 'Messages not yet committed by the group, per partition',
+      labelNames: ['topic', 'partition'],
+      registers,
+    }),
+    lastCommit: new Gauge({
+      name: 'consumer_last_commit_timestamp_seconds',
+      help: 'When offsets were last committed (Unix time)',
+      labelNames: ['topic'],
+      registers,
+    }),
+    buffered: new Gauge({
+      name: 'consumer_buffered_events',
+      help: 'Events waiting for the next flush',
+      registers,
+    }),
+    clickhouseWaiting: new Gauge({
+      name: 'consumer_clickhouse_unavailable',
+      help: '1 while the consumer is paused waiting for ClickHouse',
+      registers,
+    }),
+  };
+}
+
+export type ConsumerMetrics = ReturnType<typeof createConsumerMetrics>;
