@@ -54,9 +54,10 @@ export async function storeEvents<T>(
   policy: StorePolicy,
 ): Promise<StoreOutcome<T>> {
   const outcome: StoreOutcome<T> = { stored: [], failed: [] };
-  let pending = items;
+  if (items.length === 0) return outcome;
+  const pending = items;
   let attempt = 0;
-  while (pending.length > 0) {
+  for (;;) {
     if (deps.aborted()) throw new StoreAborted('shutting down before the batch was stored');
     attempt += 1;
     try {
@@ -80,7 +81,6 @@ export async function storeEvents<T>(
       await sleepWithHeartbeats(backoffDelay(attempt, policy.backoff), deps);
     }
   }
-  return outcome;
 }
 
 /** Inserts items; on a data error bisects. Returns the items that fail for a data reason on their own. */
