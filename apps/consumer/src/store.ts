@@ -55,15 +55,15 @@ export async function storeEvents<T>(
 ): Promise<StoreOutcome<T>> {
   const outcome: StoreOutcome<T> = { stored: [], failed: [] };
   if (items.length === 0) return outcome;
-  const pending = items;
+
   let attempt = 0;
   for (;;) {
     if (deps.aborted()) throw new StoreAborted('shutting down before the batch was stored');
     attempt += 1;
     try {
-      const dataFailures = await insertBisecting(pending, eventOf, deps);
+      const dataFailures = await insertBisecting(items, eventOf, deps);
       const failedItems = new Set(dataFailures.map((f) => f.item));
-      outcome.stored.push(...pending.filter((item) => !failedItems.has(item)));
+      outcome.stored.push(...items.filter((item) => !failedItems.has(item)));
       outcome.failed.push(...dataFailures);
       return outcome;
     } catch (err) {
@@ -75,7 +75,7 @@ export async function storeEvents<T>(
         continue;
       }
       if (attempt >= policy.maxAttempts) {
-        outcome.failed.push(...pending.map((item) => ({ item, kind, error: messageOf(err) })));
+        outcome.failed.push(...items.map((item) => ({ item, kind, error: messageOf(err) })));
         return outcome;
       }
       await sleepWithHeartbeats(backoffDelay(attempt, policy.backoff), deps);
