@@ -1,0 +1,78 @@
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseSettings } from '@clickhouse/client';
+import { assertIdentifier } from './sql';
+
+export interface ClickHouseClientOptions {
+  /** HTTP interface, e.g. `http://127.0.0.1:8123`. */
+  url: string;
+  /**
+   * Database that holds the PitchPulse schema (created by `runMigrations`). Default `default`. Every PitchPulse
+   * statement names it explicitly (`db.events`), so the connection itself stays on `default`: requests never
+   * fail because the schema database does not exist yet, and chdb (which has no per-request database) behaves
+   * the same. `databaseOf(client)` returns it.
+   */
+  database?: string;
+  username?: string;
+  password?: string;
+  /** Per-request timeout. Default 30 000 ms. */
+  requestTimeoutMs?: number;
+  /** Sockets kept idle longer than this are not reused. Must stay below the server's keep_alive_timeout
+   *  (3 s on ClickHouse 18.x, 10 s on current) or a reused socket dies with ECONNRESET. Default 2 500 ms. */
+  idleSocketTtlMs?: number;
+  /** Concurrent sockets to the server. Default 20. */
+  maxOpenConnections?: number;
+  /** @clickhouse/client's own logging (it logs every failed request at ERROR). Default OFF: callers report errors. */
+  logLevel?: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'OFF';
+}
+
+/**
+ * Settings sent with every request so both engines answer alike: 64-bit integers as JSON numbers (18.x quotes
+ * them by default) and unknown JSONEachRow fields rejected (current versions skip them by default).
+ */
+export const CLIENT_SETTINGS: ClickHouseSettings = {
+  output_format_json_quote_64bit_integers: 0,
+  input_format_skip_unknown_fields: 0,
+};
+
+export const DEFAULT_IDLE_SOCKET_TTL_MS = 2_500;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+interface ClientInfo {
+  database: string;
+}
+
+const clients = new WeakMap<ClickHouseClient, ClientInfo>();
+
+/** Records which database a client's PitchPulse schema lives in (used by the chdb factory too). */
+export function registerClient(client: ClickHouseClient, info: ClientInfo): ClickHouseClient {
+  assertIdentifier(info.database);
+  clients.set(client, info);
+  return client;
+}
+
+/** The database a client was created for; `default` for clients made elsewhere. */
+export function databaseOf(client: ClickHouseClient): string {
+  return clients.get(client)?.database ?? 'default';
+}
+
+/** A client for a ClickHouse server's HTTP interface (any version from 18.16 to current). */
+export function createClickHouseClient(options: ClickHouseClientOptions): ClickHouseClient {
+  const database = assertIdentifier(options.database ?? 'default');
+  const idle = options.idleSocketTtlMs ?? DEFAULT_IDLE_SOCKET_TTL_MS;
+  if (!Number.isFinite(idle) || idle <= 0) throw new RangeError('idleSocketTtlMs must be a positive number');
+  const timeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  if (!Number.isFinite(timeout) || timeout <= 0)
+    throw new RangeError('requestTimeoutMs must be a positive number');
+  const client = createClient({
+    url: options.url,
+    username: options.username ?? 'default',
+    password: options.password ?? '',
+    request_timeout: timeout,
+    max_open_connections: options.maxOpenConnections ?? 20,
+    keep_alive: { enabled: true, idle_socket_ttl: idle },
+    application: 'pitchpulse',
+    clickhouse_settings: CLIENT_SETTINGS,
+    log: { level: ClickHouseLogLevel[options.logLevel ?? 'OFF'] },
+  });
+  return registerClient(client, { database });
+}

@@ -1,0 +1,57 @@
+/**
+ * Test helper: the two engines every SQL statement must run on — the ClickHouse 18.16 server of the embedded
+ * stack (`CLICKHOUSE_URL`) and current ClickHouse in-process (chdb) — each with a fresh database.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { detectCapabilities, type ClickHouseCapabilities } from '../capabilities';
+import { createChdbClient } from '../chdb';
+import { createClickHouseClient } from '../client';
+
+export interface Engine {
+  name: 'clickhouse-18' | 'chdb';
+  client: ClickHouseClient;
+  caps: ClickHouseCapabilities;
+}
+
+export function uniqueDatabase(prefix: string): string {
+  return `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+}
+
+export function clickhouseUrl(): string {
+  const url = process.env.CLICKHOUSE_URL;
+  if (!url)
+    throw new Error('CLICKHOUSE_URL is not set: run tests through jest (global setup starts the stack)');
+  return url;
+}
+
+/** libchdb binds one data folder per process, so every test file of a jest worker shares this one. */
+export function chdbPath(): string {
+  const base = process.env.PITCHPULSE_TEST_STACK_DIR ?? os.tmpdir();
+  const dir = path.join(base, `chdb-${process.pid}`);
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export async function openEngines(database: string): Promise<Engine[]> {
+  const server = createClickHouseClient({ url: clickhouseUrl(), database });
+  const chdb = createChdbClient(chdbPath(), { database });
+  return [
+    { name: 'clickhouse-18', client: server, caps: await detectCapabilities(server) },
+    { name: 'chdb', client: chdb, caps: await detectCapabilities(chdb) },
+  ];
+}
+
+export async function closeEngines(engines: Engine[], dropDatabase = true): Promise<void> {
+  for (const e of engines) {
+    if (dropDatabase) {
+      await e.client
+        .command({ query: `DROP DATABASE IF EXISTS \`${e.caps.database}\`` })
+        .catch(() => undefined);
+    }
+    await e.client.close();
+  }
+}
