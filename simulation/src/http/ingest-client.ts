@@ -1,0 +1,242 @@
+import type { FieldError } from '@pitchpulse/events';
+import { Pool } from 'undici';
+import { DEFAULT_RETRY, RETRYABLE_STATUSES, parseRetryAfter, retryDelay, type RetryPolicy } from './retry';
+
+/** What became of one event after every attempt. */
+export type EventOutcome =
+  /** The API acknowledged it with 2xx: it is durable. */
+  | { kind: 'accepted' }
+  /** The API refused it (4xx): it was not stored. */
+  | { kind: 'rejected'; status: number; errors?: FieldError[]; detail?: string }
+  /** Certainly not stored: still rate limited after the last attempt, or the connection was refused. */
+  | { kind: 'not-delivered'; status: number | 'network'; reason: string }
+  /** May or may not be stored: 5xx after the last attempt, a timeout or a broken connection. */
+  | { kind: 'unknown'; status: number | 'network'; reason: string };
+
+/** Called for every HTTP exchange (retries included) with its status and latency. */
+export type ResponseObserver = (status: number | 'network', latencyMs: number) => void;
+
+export interface ClientOptions {
+  /** Base URL of the API, e.g. `http://127.0.0.1:8080` (a path prefix is kept). */
+  url: string;
+  apiKey?: string;
+  /** Sockets kept open to the API. */
+  connections: number;
+  /** Per-attempt limit for the response headers and for the body. */
+  timeoutMs?: number;
+  retry?: RetryPolicy;
+  observe?: ResponseObserver;
+  /** Injected in tests; defaults to a real timer. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+interface Exchange {
+  status: number | 'network';
+  body: unknown;
+  retryAfterMs?: number;
+  error?: NodeJS.ErrnoException;
+}
+
+const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Errors that prove the request never reached the server. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function problemErrors(body: unknown): FieldError[] | undefined {
+  const errors = (body as { errors?: unknown } | null)?.errors;
+  if (!Array.isArray(errors)) return undefined;
+  return errors.filter(
+    (e): e is FieldError => typeof e === 'object' && e !== null && typeof (e as FieldError).path === 'string',
+  );
+}
+
+function problemDetail(body: unknown): string | undefined {
+  if (typeof body === 'string') return body.slice(0, 300);
+  const b = body as { detail?: unknown; title?: unknown } | null;
+  const text = b?.detail ?? b?.title;
+  return typeof text === 'string' ? text : undefined;
+}
+
+/** Final outcome of a whole request (single event, or a batch that failed as a whole). */
+function failureOutcome(exchange: Exchange): EventOutcome {
+  const { status } = exchange;
+  if (status === 'network') {
+    const code = exchange.error?.code ?? '';
+    const reason = `${code || 'network error'}: ${exchange.error?.message ?? ''}`.trim();
+    return NEVER_SENT.has(code)
+      ? { kind: 'not-delivered', status, reason }
+      : { kind: 'unknown', status, reason };
+  }
+  if (status === 429)
+    return { kind: 'not-delivered', status, reason: 'still rate limited after the last attempt' };
+  if (status >= 500)
+    return { kind: 'unknown', status, reason: problemDetail(exchange.body) ?? `HTTP ${status}` };
+  return {
+    kind: 'rejected',
+    status,
+    errors: problemErrors(exchange.body),
+    detail: problemDetail(exchange.body),
+  };
+}
+
+/**
+ * Per-index outcomes of a `202` batch answer. The API lists refused events by index (`rejected`, `invalid` or
+ * `errors`: `[{index, errors}]`); every other event of a 2xx batch is durable. If the body lists accepted events
+ * explicitly, an index in neither list is reported as unknown.
+ */
+export function interpretBatchAnswer(body: unknown, size: number): EventOutcome[] {
+  const outcomes: EventOutcome[] = new Array<EventOutcome>(size);
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const refusedLists = ['rejected', 'invalid', 'errors']
+    .map((k) => b[k])
+    .filter(Array.isArray) as unknown[][];
+  for (const list of refusedLists) {
+    for (const item of list) {
+      const index = (item as { index?: unknown } | null)?.index;
+      if (typeof index !== 'number' || !(index >= 0 && index < size)) continue;
+      const errors = problemErrors(item);
+      outcomes[index] = {
+        kind: 'rejected',
+        status: 400,
+        errors: errors?.map((e) => ({ ...e, path: e.path.replace(/^\/events\/\d+/, '') || '/' })),
+      };
+    }
+  }
+  const acceptedList = Array.isArray(b.accepted) ? (b.accepted as unknown[]) : undefined;
+  const acceptedIndexes = new Set<number>();
+  if (acceptedList) {
+    for (const item of acceptedList) {
+      const index = typeof item === 'number' ? item : (item as { index?: unknown } | null)?.index;
+      if (typeof index === 'number') acceptedIndexes.add(index);
+    }
+  }
+  const listsAccepted = acceptedList !== undefined && acceptedList.length > 0 && acceptedIndexes.size > 0;
+  for (let i = 0; i < size; i++) {
+    if (outcomes[i]) continue;
+    outcomes[i] =
+      !listsAccepted || acceptedIndexes.has(i)
+        ? { kind: 'accepted' }
+        : { kind: 'unknown', status: 202, reason: 'neither accepted nor rejected in the batch answer' };
+  }
+  return outcomes;
+}
+
+/** Per-index outcomes of a `400` batch answer: every event refused, with its own errors where the body names them. */
+function interpretBatchRefusal(exchange: Exchange, size: number): EventOutcome[] {
+  const all = problemErrors(exchange.body) ?? [];
+  const detail = problemDetail(exchange.body);
+  return Array.from({ length: size }, (_, index) => {
+    const prefix = `/events/${index}`;
+    const own = all.filter((e) => e.path === prefix || e.path.startsWith(`${prefix}/`));
+    return {
+      kind: 'rejected' as const,
+      status: exchange.status as number,
+      errors: (own.length > 0 ? own : all).map((e) => ({
+        ...e,
+        path: e.path.startsWith(prefix) ? e.path.slice(prefix.length) || '/' : e.path,
+      })),
+      detail,
+    };
+  });
+}
+
+/**
+ * HTTP client for the ingest API (undici keep-alive pool). Retries 429/502/503/504 and network errors after
+ * `Retry-After` (or exponential backoff), at most `retry.maxAttempts` attempts, then reports each event's fate.
+ */
+export class IngestClient {
+  private readonly pool: Pool;
+  private readonly prefix: string;
+  private readonly retry: RetryPolicy;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly options: ClientOptions) {
+    const url = new URL(options.url);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new Error(`--url must be http(s): ${options.url}`);
+    this.prefix = url.pathname.replace(/\/+$/, '');
+    const timeout = options.timeoutMs ?? 30_000;
+    this.pool = new Pool(url.origin, {
+      connections: options.connections,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+      keepAliveTimeout: 4_000,
+    });
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.sleep = options.sleep ?? realSleep;
+  }
+
+  async sendEvent(event: unknown): Promise<EventOutcome> {
+    const exchange = await this.withRetries('/api/events', event);
+    if (typeof exchange.status === 'number' && exchange.status >= 200 && exchange.status < 300)
+      return { kind: 'accepted' };
+    return failureOutcome(exchange);
+  }
+
+  async sendBatch(events: readonly unknown[]): Promise<EventOutcome[]> {
+    const exchange = await this.withRetries('/api/events/batch', { events });
+    const { status } = exchange;
+    if (typeof status === 'number' && status >= 200 && status < 300)
+      return interpretBatchAnswer(exchange.body, events.length);
+    if (status === 400) return interpretBatchRefusal(exchange, events.length);
+    const outcome = failureOutcome(exchange);
+    return events.map(() => outcome);
+  }
+
+  /** GET a JSON resource under the API; `null` body on 404. Throws on anything but 200/404. */
+  async getJson<T>(path: string): Promise<T | null> {
+    const exchange = await this.exchange('GET', path, undefined);
+    if (exchange.status === 404) return null;
+    if (exchange.status !== 200) {
+      const why =
+        exchange.status === 'network'
+          ? exchange.error?.message
+          : `HTTP ${exchange.status} ${problemDetail(exchange.body) ?? ''}`;
+      throw new Error(`GET ${path}: ${why}`);
+    }
+    return exchange.body as T;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  private async withRetries(path: string, body: unknown): Promise<Exchange> {
+    const payload = JSON.stringify(body);
+    for (let attempt = 1; ; attempt++) {
+      const exchange = await this.exchange('POST', path, payload);
+      const retryable = exchange.status === 'network' || RETRYABLE_STATUSES.has(exchange.status);
+      if (!retryable || attempt >= this.retry.maxAttempts) return exchange;
+      await this.sleep(retryDelay(this.retry, attempt, exchange.retryAfterMs));
+    }
+  }
+
+  private async exchange(
+    method: 'GET' | 'POST',
+    path: string,
+    payload: string | undefined,
+  ): Promise<Exchange> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (payload !== undefined) headers['content-type'] = 'application/json';
+    if (this.options.apiKey) headers['x-api-key'] = this.options.apiKey;
+    const started = performance.now();
+    try {
+      const res = await this.pool.request({ method, path: this.prefix + path, headers, body: payload });
+      const text = await res.body.text();
+      let body: unknown = text;
+      const type = String(res.headers['content-type'] ?? '');
+      if (type.includes('json') && text !== '') {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = text;
+        }
+      }
+      this.options.observe?.(res.statusCode, performance.now() - started);
+      return { status: res.statusCode, body, retryAfterMs: parseRetryAfter(res.headers['retry-after']) };
+    } catch (err) {
+      this.options.observe?.('network', performance.now() - started);
+      return { status: 'network', body: undefined, error: err as NodeJS.ErrnoException };
+    }
+  }
+}

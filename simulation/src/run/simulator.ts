@@ -1,0 +1,290 @@
+import type { EventOutcome } from '../http/ingest-client';
+import { IngestClient } from '../http/ingest-client';
+import type { RetryPolicy } from '../http/retry';
+import { LatencyRecorder } from '../stats/latency';
+import { perSecond, statusTable, type SimulationReport } from '../stats/report';
+import { GroundTruth } from '../truth/ground-truth';
+import { planRun, type Outgoing, type RunPlan } from './plan';
+import { WorkQueue } from './queue';
+
+export interface SimulationOptions {
+  url: string;
+  matches: number;
+  /** Wall seconds one match takes (match-time compression); undefined = as fast as possible. */
+  durationSeconds?: number;
+  /** Cap on events per second over the whole run; undefined = no cap. */
+  rate?: number;
+  /** Events per request through the batch endpoint; undefined = one POST per event. */
+  batch?: number;
+  concurrency: number;
+  apiKey?: string;
+  seed: number;
+  kickoff: Date;
+  invalidShare: number;
+  duplicateShare: number;
+  retry?: RetryPolicy;
+  timeoutMs?: number;
+  /** Called about four times a second while the run goes on. */
+  onProgress?: (progress: Progress) => void;
+  /** Abort the run early (e.g. on Ctrl-C); what is in flight finishes, the rest counts as not delivered. */
+  signal?: AbortSignal;
+}
+
+export interface Progress {
+  /** Events whose fate is known (valid, invalid and duplicates). */
+  done: number;
+  /** Events planned (valid + invalid + duplicates to re-send). */
+  total: number;
+  accepted: number;
+  /** Requests per second over the last second. */
+  requestsPerSecond: number;
+  /** Responses that were neither 2xx nor an expected 4xx, plus network errors. */
+  errors: number;
+  p99: number;
+  elapsedMs: number;
+}
+
+export interface SimulationResult {
+  report: SimulationReport;
+  truth: GroundTruth;
+  plan: RunPlan;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs one load test: plans the matches, sends every event, keeps the ground truth and the report figures. */
+export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
+  const plan = planRun(options);
+  const truth = new GroundTruth();
+  for (const match of plan.matches) truth.track(match.matchId);
+
+  const latency = new LatencyRecorder();
+  const statuses: Record<string, number> = {};
+  let requests = 0;
+  let errors = 0;
+  const client = new IngestClient({
+    url: options.url,
+    apiKey: options.apiKey,
+    connections: options.concurrency,
+    timeoutMs: options.timeoutMs,
+    retry: options.retry,
+    observe: (status, ms) => {
+      requests++;
+      const key = status === 'network' ? 'network error' : String(status);
+      statuses[key] = (statuses[key] ?? 0) + 1;
+      if (
+        status === 'network' ||
+        status >= 500 ||
+        status === 429 ||
+        status === 401 ||
+        status === 403 ||
+        status === 404
+      )
+        errors++;
+      latency.record(ms);
+    },
+  });
+
+  const e = {
+    accepted: 0,
+    duplicatesSent: 0,
+    duplicatesAccepted: 0,
+    invalidSent: 0,
+    invalidRejected: 0,
+    rejectedUnexpectedly: 0,
+    acceptedUnexpectedly: 0,
+    unknown: 0,
+    notDelivered: 0,
+  };
+  const samples: string[] = [];
+  const sample = (text: string): void => {
+    if (samples.length < 10) samples.push(text);
+  };
+  let done = 0;
+  let validRefused = 0;
+  let sends = 0;
+  let aborted: string | null = null;
+  const abort = (reason: string): void => {
+    if (aborted === null) aborted = reason;
+    queue.wake();
+  };
+  options.signal?.addEventListener('abort', () => abort('interrupted'), { once: true });
+
+  const settle = (item: Outgoing, outcome: EventOutcome): void => {
+    done++;
+    if (outcome.kind === 'rejected' && (outcome.status === 401 || outcome.status === 403)) {
+      abort(`the API answered ${outcome.status} (${outcome.detail ?? 'API key'}): pass a valid --api-key`);
+    } else if (outcome.kind === 'rejected' && outcome.status === 404) {
+      abort(`the API answered 404 for the ingest route: is ${options.url} the PitchPulse API?`);
+    }
+    const errorText = (): string =>
+      outcome.kind === 'rejected'
+        ? `${outcome.status} ${outcome.errors?.map((x) => `${x.path}: ${x.message}`).join('; ') ?? outcome.detail ?? ''}`
+        : outcome.kind === 'accepted'
+          ? '202'
+          : `${outcome.status}: ${outcome.reason}`;
+    if (item.kind === 'invalid') {
+      e.invalidSent++;
+      if (outcome.kind === 'rejected') e.invalidRejected++;
+      else if (outcome.kind === 'accepted') {
+        e.acceptedUnexpectedly++;
+        sample(`invalid event accepted: ${JSON.stringify(item.body).slice(0, 200)}`);
+      }
+      return;
+    }
+    const event = item.event!;
+    if (item.kind === 'duplicate') {
+      e.duplicatesSent++;
+      if (outcome.kind === 'accepted') e.duplicatesAccepted++;
+      else if (outcome.kind === 'rejected') {
+        e.rejectedUnexpectedly++;
+        sample(`duplicate of ${event.eventId} refused: ${errorText()}`);
+      }
+      return;
+    }
+    switch (outcome.kind) {
+      case 'accepted':
+        truth.recordAccepted(event);
+        e.accepted++;
+        if (item.resend && aborted === null) {
+          queue.push({ ...item, kind: 'duplicate', resend: false });
+        }
+        break;
+      case 'unknown':
+        truth.recordUnknown(event);
+        e.unknown++;
+        break;
+      case 'not-delivered':
+        e.notDelivered++;
+        break;
+      case 'rejected':
+        e.rejectedUnexpectedly++;
+        validRefused++;
+        sample(`valid ${event.eventType} ${event.eventId} refused: ${errorText()}`);
+        break;
+    }
+  };
+
+  const queue = new WorkQueue<Outgoing>();
+  const maxQueued = Math.max(1000, options.concurrency * (options.batch ?? 1) * 4);
+  let inFlight = 0;
+  let producing = true;
+  const started = Date.now();
+  const durationMs = options.durationSeconds !== undefined ? options.durationSeconds * 1000 : undefined;
+
+  const producer = async (): Promise<void> => {
+    let nextAllowed = performance.now();
+    const interval = options.rate ? 1000 / options.rate : 0;
+    const t0 = performance.now();
+    for (const item of plan.items) {
+      if (aborted !== null) break;
+      if (durationMs !== undefined) {
+        const wait = t0 + item.at * durationMs - performance.now();
+        if (wait > 2) await sleep(wait);
+      }
+      if (interval > 0) {
+        nextAllowed = Math.max(nextAllowed + interval, performance.now() - 50);
+        const wait = nextAllowed - performance.now();
+        if (wait > 2) await sleep(wait);
+      }
+      while (queue.length >= maxQueued && aborted === null) await queue.changed();
+      queue.push(item);
+    }
+    producing = false;
+    queue.wake();
+  };
+
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      if (aborted !== null) return;
+      if (queue.length === 0) {
+        if (!producing && inFlight === 0) return;
+        await queue.changed();
+        continue;
+      }
+      const items = queue.take(options.batch ?? 1);
+      queue.wake(); // the producer may wait for room
+      inFlight++;
+      sends++;
+      try {
+        if (options.batch === undefined) {
+          settle(items[0]!, await client.sendEvent(items[0]!.body));
+        } else {
+          const outcomes = await client.sendBatch(items.map((i) => i.body));
+          items.forEach((item, i) => settle(item, outcomes[i]!));
+        }
+      } finally {
+        inFlight--;
+        queue.wake();
+      }
+    }
+  };
+
+  let lastRequests = 0;
+  let lastTick = performance.now();
+  let windowRate = 0;
+  const total = plan.items.length + plan.duplicatesPlanned;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    if (now - lastTick >= 1000) {
+      windowRate = Math.round(((requests - lastRequests) * 1000) / (now - lastTick));
+      lastRequests = requests;
+      lastTick = now;
+    }
+    options.onProgress?.({
+      done,
+      total,
+      accepted: e.accepted,
+      requestsPerSecond: windowRate,
+      errors,
+      p99: latency.percentile(99),
+      elapsedMs: Date.now() - started,
+    });
+  }, 250);
+
+  try {
+    await Promise.all([producer(), ...Array.from({ length: options.concurrency }, () => worker())]);
+  } finally {
+    clearInterval(ticker);
+    await client.close();
+  }
+  const elapsedMs = Date.now() - started;
+  // Whatever the run did not get to (aborted) was certainly not stored.
+  e.notDelivered += Math.max(0, plan.generated - (e.accepted + e.unknown + e.notDelivered + validRefused));
+  options.onProgress?.({
+    done,
+    total: done,
+    accepted: e.accepted,
+    requestsPerSecond: windowRate,
+    errors,
+    p99: latency.percentile(99),
+    elapsedMs,
+  });
+
+  const report: SimulationReport = {
+    run: {
+      url: options.url,
+      seed: options.seed,
+      kickoff: options.kickoff.toISOString(),
+      matches: options.matches,
+      durationSeconds: options.durationSeconds ?? null,
+      targetRate: options.rate ?? null,
+      batch: options.batch ?? null,
+      concurrency: options.concurrency,
+      startedAt: new Date(started).toISOString(),
+      elapsedMs,
+      aborted,
+    },
+    events: { generated: plan.generated, ...e },
+    throughput: {
+      acceptedPerSecond: perSecond(e.accepted, elapsedMs),
+      eventsPerSecond: perSecond(done, elapsedMs),
+      requestsPerSecond: perSecond(requests, elapsedMs),
+    },
+    requests: { total: requests, retries: Math.max(0, requests - sends) },
+    latencyMs: latency.summary(),
+    statusCodes: statusTable(statuses),
+    samples,
+  };
+  return { report, truth, plan };
+}

@@ -1,0 +1,92 @@
+import { EVENT_TYPES, type MatchEvent } from '@pitchpulse/events';
+
+export interface TeamMetrics {
+  events: number;
+  goals: number;
+  shots: number;
+  /** Yellow and red cards. */
+  cards: number;
+}
+
+export interface MinuteCount {
+  minute: number;
+  eventCount: number;
+}
+
+/** What the read API's metrics endpoint should report for a set of stored events, computed the obvious way. */
+export interface ExpectedMetrics {
+  matchId: string;
+  totalEvents: number;
+  eventsByType: Record<string, number>;
+  goals: number;
+  yellowCards: number;
+  redCards: number;
+  /** ISO 8601 UTC with milliseconds; null when there are no events. */
+  firstEventAt: string | null;
+  lastEventAt: string | null;
+  /** Every minute that shares the highest count (any of them is a right answer), ascending. */
+  peakMinutes: number[];
+  peakCount: number;
+  /** Events per `metadata.minute`. */
+  minuteCounts: Map<number, number>;
+  byTeam: Record<'1' | '2', TeamMetrics>;
+}
+
+/** The match minute of an event: `metadata.minute` when the feed sent a whole number ≥ 0. */
+export function minuteOf(event: MatchEvent): number | undefined {
+  const minute = (event.metadata as Record<string, unknown> | undefined)?.minute;
+  return typeof minute === 'number' && Number.isInteger(minute) && minute >= 0 ? minute : undefined;
+}
+
+const emptyTeam = (): TeamMetrics => ({ events: 0, goals: 0, shots: 0, cards: 0 });
+
+/** Metrics of distinct events (the caller deduplicates by eventId). */
+export function computeMetrics(matchId: string, events: Iterable<MatchEvent>): ExpectedMetrics {
+  const eventsByType: Record<string, number> = Object.fromEntries(EVENT_TYPES.map((t) => [t, 0]));
+  const byTeam: Record<'1' | '2', TeamMetrics> = { '1': emptyTeam(), '2': emptyTeam() };
+  const minuteCounts = new Map<number, number>();
+  let total = 0;
+  let first = Infinity;
+  let last = -Infinity;
+  for (const event of events) {
+    total++;
+    eventsByType[event.eventType] = (eventsByType[event.eventType] ?? 0) + 1;
+    const team = byTeam[String(event.teamId) as '1' | '2'];
+    team.events++;
+    if (event.eventType === 'goal') team.goals++;
+    if (event.eventType === 'shot') team.shots++;
+    if (event.eventType === 'yellow_card' || event.eventType === 'red_card') team.cards++;
+    const at = Date.parse(event.timestamp);
+    if (at < first) first = at;
+    if (at > last) last = at;
+    const minute = minuteOf(event);
+    if (minute !== undefined) minuteCounts.set(minute, (minuteCounts.get(minute) ?? 0) + 1);
+  }
+  let peakCount = 0;
+  let peakMinutes: number[] = [];
+  for (const [minute, count] of minuteCounts) {
+    if (count > peakCount) {
+      peakCount = count;
+      peakMinutes = [minute];
+    } else if (count === peakCount) peakMinutes.push(minute);
+  }
+  return {
+    matchId,
+    totalEvents: total,
+    eventsByType,
+    goals: eventsByType.goal ?? 0,
+    yellowCards: eventsByType.yellow_card ?? 0,
+    redCards: eventsByType.red_card ?? 0,
+    firstEventAt: total > 0 ? new Date(first).toISOString() : null,
+    lastEventAt: total > 0 ? new Date(last).toISOString() : null,
+    peakMinutes: peakMinutes.sort((a, b) => a - b),
+    peakCount,
+    minuteCounts,
+    byTeam,
+  };
+}
+
+/** The `n` highest per-minute counts, highest first (what `peakEngagementPeriods` must hold, up to ties). */
+export function topMinuteCounts(metrics: ExpectedMetrics, n: number): number[] {
+  return [...metrics.minuteCounts.values()].sort((a, b) => b - a).slice(0, n);
+}

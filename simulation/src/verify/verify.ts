@@ -1,0 +1,136 @@
+import Table from 'cli-table3';
+import type { IngestClient } from '../http/ingest-client';
+import type { GroundTruth, MatchExpectation } from '../truth/ground-truth';
+import { compareMetrics, type ApiMetrics, type Comparison } from './compare';
+
+export interface VerifyOptions {
+  /** Give up after this long (the pipeline flushes every few seconds). */
+  timeoutMs: number;
+  /** Stop early once no match's total has changed for this long. */
+  stableMs: number;
+  pollMs: number;
+  /** Parallel metric reads. */
+  concurrency?: number;
+  onPoll?: (state: { passing: number; matches: number; elapsedMs: number }) => void;
+}
+
+export interface VerifiedMatch extends Comparison {
+  expected: MatchExpectation;
+  actualTotal: number | null;
+  actualGoals: number | null;
+  actualPeak: string | null;
+}
+
+export interface VerifyResult {
+  pass: boolean;
+  waitedMs: number;
+  matches: VerifiedMatch[];
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  });
+  await Promise.all(lanes);
+  return out;
+}
+
+/**
+ * Waits for the pipeline to flush, then checks every match's metrics against the ground truth: polls until all
+ * match, or until no total has changed for `stableMs`, or `timeoutMs` passed; the last comparison is the verdict.
+ */
+export async function verifyAgainstApi(
+  client: IngestClient,
+  truth: GroundTruth,
+  options: VerifyOptions,
+): Promise<VerifyResult> {
+  const expectations = truth.matchIds().map((id) => truth.expectation(id));
+  const started = Date.now();
+  let lastSignature = '';
+  let lastChange = started;
+  for (;;) {
+    const matches = await mapLimit(expectations, options.concurrency ?? 8, async (expected) => {
+      let actual: ApiMetrics | null;
+      try {
+        actual = await client.getJson<ApiMetrics>(
+          `/api/matches/${encodeURIComponent(expected.matchId)}/metrics`,
+        );
+      } catch (err) {
+        return {
+          matchId: expected.matchId,
+          pass: false,
+          problems: [(err as Error).message],
+          expected,
+          actualTotal: null,
+          actualGoals: null,
+          actualPeak: null,
+        };
+      }
+      return {
+        ...compareMetrics(expected, actual),
+        expected,
+        actualTotal: actual?.totalEvents ?? null,
+        actualGoals: actual?.goals ?? null,
+        actualPeak: actual?.peakMinute
+          ? `${actual.peakMinute.minute}' (${actual.peakMinute.eventCount})`
+          : null,
+      };
+    });
+    const now = Date.now();
+    const passing = matches.filter((m) => m.pass).length;
+    options.onPoll?.({ passing, matches: matches.length, elapsedMs: now - started });
+    const signature = matches.map((m) => `${m.actualTotal}`).join(',');
+    if (signature !== lastSignature) {
+      lastSignature = signature;
+      lastChange = now;
+    }
+    const settled = now - lastChange >= options.stableMs;
+    if (passing === matches.length || settled || now - started >= options.timeoutMs) {
+      return { pass: passing === matches.length, waitedMs: now - started, matches };
+    }
+    await sleep(options.pollMs);
+  }
+}
+
+export function formatVerifyTable(result: VerifyResult): string {
+  const table = new Table({
+    head: ['match', 'expected', 'api', 'goals', 'peak minute (expected)', 'api peak', 'result'],
+    colAligns: ['left', 'right', 'right', 'right', 'left', 'left', 'left'],
+    style: { head: [], border: [], compact: true },
+  });
+  for (const m of result.matches) {
+    const { exact, upper, unknown } = m.expected;
+    const expectedTotal =
+      unknown === 0 ? String(exact.totalEvents) : `${exact.totalEvents}–${upper.totalEvents}`;
+    const peak = exact.peakMinutes.length > 0 ? `${exact.peakMinutes.join('/')}' (${exact.peakCount})` : '-';
+    table.push([
+      m.matchId,
+      expectedTotal,
+      m.actualTotal === null ? '404' : String(m.actualTotal),
+      `${exact.goals}/${m.actualGoals ?? '-'}`,
+      peak,
+      m.actualPeak ?? '-',
+      m.pass ? 'PASS' : 'FAIL',
+    ]);
+  }
+  const lines = [table.toString()];
+  const failed = result.matches.filter((m) => !m.pass);
+  for (const m of failed) {
+    lines.push(`${m.matchId}:`);
+    for (const p of m.problems.slice(0, 8)) lines.push(`  - ${p}`);
+    if (m.problems.length > 8) lines.push(`  … ${m.problems.length - 8} more`);
+  }
+  const passed = result.matches.length - failed.length;
+  lines.push(
+    `Verification ${result.pass ? 'PASSED' : 'FAILED'}: ${passed}/${result.matches.length} matches agree with the ground truth ` +
+      `(waited ${(result.waitedMs / 1000).toFixed(1)} s for the pipeline)`,
+  );
+  return lines.join('\n');
+}
