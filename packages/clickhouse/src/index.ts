@@ -21,3 +21,12 @@ export {
   type SqlType,
   type SqlValue,
 } from './sql';
+export { EVENT_COLUMNS, insertEvents, toEventRow, type EventRow } from './events';
+export {
+  MIGRATIONS_DIR,
+  MigrationChecksumError,
+  loadMigrations,
+  runMigrations,
+  type MigrationResult,
+  type RunMigrationsOptions,
+} from './migrations';

@@ -1,0 +1,102 @@
+-- Per-match aggregates kept by materialized views. Every count is a uniqExact state over event_id, so an
+-- event stored twice is still counted once. Read the *_state-style columns with the -Merge combinator
+-- (uniqExactMerge, minMerge, maxMerge, quantilesExactMerge) and GROUP BY: rows are merged in the background,
+-- at any moment a key may still have several rows.
+
+-- Totals per (match, event type, team), and the first/last event time (epoch milliseconds).
+CREATE TABLE IF NOT EXISTS {{database}}.match_event_counts
+(
+    match_id       String,
+    event_type     String,
+    team_id        UInt8,
+    event_ids      AggregateFunction(uniqExact, String),
+    first_event_ms AggregateFunction(min, UInt64),
+    last_event_ms  AggregateFunction(max, UInt64)
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY tuple()
+ORDER BY (match_id, event_type, team_id);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {{database}}.match_event_counts_mv
+TO {{database}}.match_event_counts
+AS SELECT
+    match_id,
+    event_type,
+    team_id,
+    uniqExactState(event_id) AS event_ids,
+    minState(toUInt64(toUnixTimestamp(event_time)) * 1000 + event_time_ms) AS first_event_ms,
+    maxState(toUInt64(toUnixTimestamp(event_time)) * 1000 + event_time_ms) AS last_event_ms
+FROM {{database}}.events
+GROUP BY match_id, event_type, team_id;
+
+-- Counts per (match, minute, event type). feed_minute is the feed's metadata.minute (-1 when it sent none);
+-- minute_start is the wall-clock minute of the event time.
+CREATE TABLE IF NOT EXISTS {{database}}.match_minute_counts
+(
+    match_id     String,
+    feed_minute  Int16,
+    minute_start DateTime('UTC'),
+    event_type   String,
+    event_ids    AggregateFunction(uniqExact, String)
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY tuple()
+ORDER BY (match_id, feed_minute, minute_start, event_type);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {{database}}.match_minute_counts_mv
+TO {{database}}.match_minute_counts
+AS SELECT
+    match_id,
+    feed_minute,
+    toStartOfMinute(event_time) AS minute_start,
+    event_type,
+    uniqExactState(event_id) AS event_ids
+FROM {{database}}.events
+GROUP BY match_id, feed_minute, minute_start, event_type;
+
+-- Counts per (match, player, team, event type) for events that name a player.
+CREATE TABLE IF NOT EXISTS {{database}}.match_player_counts
+(
+    match_id   String,
+    player_id  String,
+    team_id    UInt8,
+    event_type String,
+    event_ids  AggregateFunction(uniqExact, String)
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY tuple()
+ORDER BY (match_id, player_id, team_id, event_type);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {{database}}.match_player_counts_mv
+TO {{database}}.match_player_counts
+AS SELECT
+    match_id,
+    player_id,
+    team_id,
+    event_type,
+    uniqExactState(event_id) AS event_ids
+FROM {{database}}.events
+WHERE player_id != ''
+GROUP BY match_id, player_id, team_id, event_type;
+
+-- Pipeline latency per match: inserted_at − received_at in milliseconds (API receipt → row in ClickHouse),
+-- one sample per stored row (a redelivery is a second, later sample of the same event).
+CREATE TABLE IF NOT EXISTS {{database}}.match_pipeline_latency
+(
+    match_id   String,
+    latency_ms AggregateFunction(quantilesExact(0.5, 0.95, 0.99), UInt32)
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY tuple()
+ORDER BY match_id;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {{database}}.match_pipeline_latency_mv
+TO {{database}}.match_pipeline_latency
+AS SELECT
+    match_id,
+    quantilesExactState(0.5, 0.95, 0.99)(toUInt32(least(greatest(
+        toInt64(toUnixTimestamp(inserted_at)) * 1000 + inserted_at_ms
+            - (toInt64(toUnixTimestamp(received_at)) * 1000 + received_at_ms),
+        0), 4294967295))) AS latency_ms
+FROM {{database}}.events
+GROUP BY match_id;

@@ -1,0 +1,79 @@
+import type { StoredEvent } from '@pitchpulse/events';
+import { EventRowError, classifyClickHouseError } from './errors';
+import { EVENT_COLUMNS, parseTimestampMs, toEventRow } from './events';
+
+const base: StoredEvent = {
+  eventId: '550e8400-e29b-41d4-a716-446655440000',
+  matchId: 'match-123',
+  eventType: 'goal',
+  timestamp: '2024-01-15T14:30:00Z',
+  teamId: 1,
+  playerId: 'player-456',
+  metadata: { minute: 45, scorer: 'Player Name' },
+  receivedAt: Date.parse('2024-01-15T14:30:00.250Z'),
+};
+const insertedAt = new Date('2024-01-15T14:30:01.005Z');
+
+describe('toEventRow', () => {
+  it('maps every column, times as UTC DateTime text plus milliseconds', () => {
+    const row = toEventRow(base, insertedAt);
+    expect(row).toEqual({
+      event_id: base.eventId,
+      match_id: 'match-123',
+      event_type: 'goal',
+      event_time: '2024-01-15 14:30:00',
+      event_time_ms: 0,
+      team_id: 1,
+      player_id: 'player-456',
+      feed_minute: 45,
+      metadata: '{"minute":45,"scorer":"Player Name"}',
+      received_at: '2024-01-15 14:30:00',
+      received_at_ms: 250,
+      inserted_at: '2024-01-15 14:30:01',
+      inserted_at_ms: 5,
+    });
+    expect(Object.keys(row).sort()).toEqual([...EVENT_COLUMNS].sort());
+  });
+
+  it('converts offsets to UTC and keeps milliseconds', () => {
+    expect(toEventRow({ ...base, timestamp: '2024-01-15T16:00:00.123+01:30' }, insertedAt)).toMatchObject({
+      event_time: '2024-01-15 14:30:00',
+      event_time_ms: 123,
+    });
+    expect(toEventRow({ ...base, timestamp: '2024-01-01t00:59:59.9999-01:00' }, insertedAt)).toMatchObject({
+      event_time: '2024-01-01 01:59:59',
+      event_time_ms: 999,
+    });
+    expect(parseTimestampMs('2024-02-29T00:00:00.5Z')).toBe(Date.parse('2024-02-29T00:00:00.500Z'));
+  });
+
+  it('fills optional fields: no player → "", no metadata → "{}", no usable minute → -1', () => {
+    const { playerId: _p, metadata: _m, ...bare } = base;
+    expect(toEventRow(bare, insertedAt)).toMatchObject({ player_id: '', metadata: '{}', feed_minute: -1 });
+    for (const minute of ['45', 45.5, -1, 1001, null, { x: 1 }]) {
+      expect(toEventRow({ ...base, metadata: { minute } }, insertedAt).feed_minute).toBe(-1);
+    }
+    expect(toEventRow({ ...base, metadata: { minute: 0 } }, insertedAt).feed_minute).toBe(0);
+    expect(toEventRow({ ...base, metadata: { detail: { minute: 12 } } }, insertedAt).feed_minute).toBe(-1);
+  });
+
+  it('rejects what DateTime cannot hold with a data error naming the event', () => {
+    for (const timestamp of [
+      '1969-12-31T23:59:59Z',
+      '2106-02-08T00:00:00Z',
+      '2024-02-30T00:00:00Z',
+      'yesterday',
+    ]) {
+      let err: unknown;
+      try {
+        toEventRow({ ...base, timestamp }, insertedAt);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(EventRowError);
+      expect((err as EventRowError).eventId).toBe(base.eventId);
+      expect(classifyClickHouseError(err)).toBe('data');
+    }
+    expect(() => toEventRow({ ...base, receivedAt: -1 }, insertedAt)).toThrow(/receivedAt/);
+  });
+});

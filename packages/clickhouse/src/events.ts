@@ -1,0 +1,133 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { StoredEvent } from '@pitchpulse/events';
+import { databaseOf } from './client';
+import { EventRowError } from './errors';
+import { identifier, render, sql } from './sql';
+
+/** One row of `events`, as sent with JSONEachRow. Every column is always present. */
+export interface EventRow {
+  event_id: string;
+  match_id: string;
+  event_type: string;
+  /** `YYYY-MM-DD hh:mm:ss`, UTC */
+  event_time: string;
+  event_time_ms: number;
+  team_id: number;
+  /** '' when the event names no player */
+  player_id: string;
+  /** the feed's `metadata.minute` when it is a whole number 0–1000, else -1 */
+  feed_minute: number;
+  /** the event's metadata as JSON ('{}' when absent) */
+  metadata: string;
+  received_at: string;
+  received_at_ms: number;
+  inserted_at: string;
+  inserted_at_ms: number;
+}
+
+export const EVENT_COLUMNS = [
+  'event_id',
+  'match_id',
+  'event_type',
+  'event_time',
+  'event_time_ms',
+  'team_id',
+  'player_id',
+  'feed_minute',
+  'metadata',
+  'received_at',
+  'received_at_ms',
+  'inserted_at',
+  'inserted_at_ms',
+] as const satisfies readonly (keyof EventRow)[];
+
+export const MAX_FEED_MINUTE = 1000;
+const MAX_DATETIME_MS = 4_294_967_295_999;
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** Epoch milliseconds of an RFC 3339 timestamp (offsets applied; digits past milliseconds truncated). */
+export function parseTimestampMs(timestamp: string): number {
+  const m = RFC3339.exec(timestamp);
+  if (!m) throw new RangeError(`timestamp ${JSON.stringify(timestamp)} is not RFC 3339`);
+  const [, y, mo, d, h, mi, s, frac, zone] = m;
+  const fields = [y, mo, d, h, mi, s].map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = fields;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+    throw new RangeError(`timestamp ${JSON.stringify(timestamp)} has a field out of range`);
+  }
+  const utc = new Date(0);
+  utc.setUTCFullYear(year, month - 1, day);
+  utc.setUTCHours(hour, minute, second, Number((frac ?? '0').padEnd(3, '0').slice(0, 3)));
+  if (utc.getUTCDate() !== day)
+    throw new RangeError(`timestamp ${JSON.stringify(timestamp)} is not a real date`);
+  let offsetMinutes = 0;
+  if (zone !== 'Z' && zone !== 'z') {
+    const sign = zone!.startsWith('-') ? -1 : 1;
+    offsetMinutes = sign * (Number(zone!.slice(1, 3)) * 60 + Number(zone!.slice(4, 6)));
+  }
+  return utc.getTime() - offsetMinutes * 60_000;
+}
+
+/** `YYYY-MM-DD hh:mm:ss` (UTC) and the milliseconds, for a DateTime column and its *_ms companion. */
+export function splitDateTime(epochMs: number, what: string): [string, number] {
+  if (!Number.isFinite(epochMs) || epochMs < 0 || epochMs > MAX_DATETIME_MS) {
+    throw new RangeError(`${what} ${epochMs} is outside ClickHouse DateTime's range (1970 – 2106)`);
+  }
+  const ms = Math.floor(epochMs);
+  const iso = new Date(ms).toISOString();
+  return [`${iso.slice(0, 10)} ${iso.slice(11, 19)}`, ms % 1000];
+}
+
+function feedMinute(metadata: Record<string, unknown> | undefined): number {
+  const minute = metadata?.minute;
+  return typeof minute === 'number' && Number.isInteger(minute) && minute >= 0 && minute <= MAX_FEED_MINUTE
+    ? minute
+    : -1;
+}
+
+/** Maps a stored event to its row. Throws EventRowError (a `data` error) for what ClickHouse could not store. */
+export function toEventRow(event: StoredEvent, insertedAt: Date): EventRow {
+  try {
+    const [eventTime, eventTimeMs] = splitDateTime(parseTimestampMs(event.timestamp), 'timestamp');
+    const [receivedAt, receivedAtMs] = splitDateTime(event.receivedAt, 'receivedAt');
+    const [inserted, insertedMs] = splitDateTime(insertedAt.getTime(), 'insertedAt');
+    const metadata = event.metadata as Record<string, unknown> | undefined;
+    return {
+      event_id: event.eventId,
+      match_id: event.matchId,
+      event_type: event.eventType,
+      event_time: eventTime,
+      event_time_ms: eventTimeMs,
+      team_id: event.teamId,
+      player_id: event.playerId ?? '',
+      feed_minute: feedMinute(metadata),
+      metadata: JSON.stringify(metadata ?? {}),
+      received_at: receivedAt,
+      received_at_ms: receivedAtMs,
+      inserted_at: inserted,
+      inserted_at_ms: insertedMs,
+    };
+  } catch (err) {
+    throw new EventRowError(
+      `event ${event.eventId} cannot be stored: ${(err as Error).message}`,
+      event.eventId,
+    );
+  }
+}
+
+/**
+ * Inserts the events as one JSONEachRow array into `<database>.events` (database: `databaseOf(client)`), every
+ * column named. `insertedAt` (default now) is stamped on every row. Resolves to the number of rows sent.
+ */
+export async function insertEvents(
+  client: ClickHouseClient,
+  events: readonly StoredEvent[],
+  insertedAt: Date = new Date(),
+): Promise<number> {
+  if (events.length === 0) return 0;
+  const rows = events.map((e) => toEventRow(e, insertedAt));
+  const table = render(sql`${identifier(databaseOf(client), 'events')}`, { nativeParams: false }).query;
+  await client.insert({ table, values: rows, format: 'JSONEachRow', columns: [...EVENT_COLUMNS] });
+  return rows.length;
+}
