@@ -1,0 +1,173 @@
+/**
+ * Compatibility suite: the same migrations, rows (with redelivered duplicates) and queries on ClickHouse 18.16
+ * (the embedded server) and current ClickHouse (chdb, in-process). Every result must be equal on both engines
+ * AND equal to what the input events imply, computed independently in test-support/reference.ts.
+ */
+import { insertEvents } from './events';
+import { runMigrations } from './migrations';
+import { selectRows } from './query';
+import { identifier, sql } from './sql';
+import { closeEngines, openEngines, uniqueDatabase, type Engine } from './test-support/engines';
+import { buildDeliveries, buildEvents, MATCHES, type Delivery } from './test-support/fixture';
+import { countBy, distinctEvents, latencies, quantileExact } from './test-support/reference';
+
+const sortRows = <T>(rows: T[]): T[] =>
+  [...rows].sort((a, b) =>
+    JSON.stringify(a) < JSON.stringify(b) ? -1 : JSON.stringify(a) > JSON.stringify(b) ? 1 : 0,
+  );
+
+/** Runs one query on every engine, asserts the answers are equal, returns the answer. */
+async function onBoth<T>(engines: Engine[], run: (e: Engine) => Promise<T>): Promise<T> {
+  const answers = await Promise.all(engines.map(async (e) => ({ engine: e.name, answer: await run(e) })));
+  for (const a of answers.slice(1)) {
+    expect({ engine: a.engine, answer: a.answer }).toEqual({ engine: a.engine, answer: answers[0]!.answer });
+  }
+  return answers[0]!.answer;
+}
+
+describe('two-engine compatibility: schema and aggregate views', () => {
+  const database = uniqueDatabase('compat');
+  const events = buildEvents();
+  const { first, again } = buildDeliveries(events);
+  let engines: Engine[];
+  let delivered: Delivery[] = [];
+
+  const deliver = async (deliveries: Delivery[]) => {
+    for (const e of engines) {
+      for (const d of deliveries) await insertEvents(e.client, d.events, d.insertedAt);
+    }
+    delivered = [...delivered, ...deliveries];
+  };
+
+  beforeAll(async () => {
+    engines = await openEngines(database);
+    for (const e of engines) await runMigrations(e.client);
+    await deliver(first);
+  });
+  afterAll(() => closeEngines(engines));
+
+  const viewChecks = () => {
+    const ref = () => distinctEvents(delivered);
+
+    it('match_event_counts: distinct events per (match, type, team) and first/last event time', async () => {
+      const rows = await onBoth(engines, (e) =>
+        selectRows<Record<string, unknown>>(
+          e.client,
+          e.caps,
+          sql`SELECT match_id, event_type, team_id, uniqExactMerge(event_ids) AS events,
+                     minMerge(first_event_ms) AS first_ms, maxMerge(last_event_ms) AS last_ms
+              FROM ${identifier(database, 'match_event_counts')}
+              GROUP BY match_id, event_type, team_id`,
+        ).then(sortRows),
+      );
+      const groups = new Map<string, ReturnType<typeof ref>>();
+      for (const ev of ref()) {
+        const k = JSON.stringify([ev.matchId, ev.eventType, ev.teamId]);
+        groups.set(k, [...(groups.get(k) ?? []), ev]);
+      }
+      const expected = [...groups.entries()].map(([k, evs]) => {
+        const [match_id, event_type, team_id] = JSON.parse(k) as [string, string, number];
+        return {
+          match_id,
+          event_type,
+          team_id,
+          events: evs.length,
+          first_ms: Math.min(...evs.map((x) => x.timeMs)),
+          last_ms: Math.max(...evs.map((x) => x.timeMs)),
+        };
+      });
+      expect(rows).toEqual(sortRows(expected));
+    });
+
+    it('match_minute_counts: distinct events per (match, feed minute, wall-clock minute, type)', async () => {
+      const rows = await onBoth(engines, (e) =>
+        selectRows<Record<string, unknown>>(
+          e.client,
+          e.caps,
+          sql`SELECT match_id, feed_minute, toUnixTimestamp(minute_start) AS minute_start, event_type,
+                     uniqExactMerge(event_ids) AS events
+              FROM ${identifier(database, 'match_minute_counts')}
+              GROUP BY match_id, feed_minute, minute_start, event_type`,
+        ).then(sortRows),
+      );
+      const counts = countBy(ref(), (ev) =>
+        JSON.stringify([ev.matchId, ev.feedMinute, ev.minuteStartMs / 1000, ev.eventType]),
+      );
+      const expected = [...counts.entries()].map(([k, events]) => {
+        const [match_id, feed_minute, minute_start, event_type] = JSON.parse(k) as [
+          string,
+          number,
+          number,
+          string,
+        ];
+        return { match_id, feed_minute, minute_start, event_type, events };
+      });
+      expect(rows).toEqual(sortRows(expected));
+    });
+
+    it('match_player_counts: distinct events per (match, player, team, type), named players only', async () => {
+      const rows = await onBoth(engines, (e) =>
+        selectRows<Record<string, unknown>>(
+          e.client,
+          e.caps,
+          sql`SELECT match_id, player_id, team_id, event_type, uniqExactMerge(event_ids) AS events
+              FROM ${identifier(database, 'match_player_counts')}
+              GROUP BY match_id, player_id, team_id, event_type`,
+        ).then(sortRows),
+      );
+      const counts = countBy(
+        ref().filter((ev) => ev.playerId !== ''),
+        (ev) => JSON.stringify([ev.matchId, ev.playerId, ev.teamId, ev.eventType]),
+      );
+      const expected = [...counts.entries()].map(([k, events]) => {
+        const [match_id, player_id, team_id, event_type] = JSON.parse(k) as [string, string, number, string];
+        return { match_id, player_id, team_id, event_type, events };
+      });
+      expect(rows).toEqual(sortRows(expected));
+    });
+
+    it('match_pipeline_latency: exact p50/p95/p99 of inserted_at − received_at over stored rows', async () => {
+      const rows = await onBoth(engines, (e) =>
+        selectRows<{ match_id: string; q: number[] }>(
+          e.client,
+          e.caps,
+          sql`SELECT match_id, quantilesExactMerge(0.5, 0.95, 0.99)(latency_ms) AS q
+              FROM ${identifier(database, 'match_pipeline_latency')} GROUP BY match_id`,
+        ).then(sortRows),
+      );
+      const expected = [...latencies(delivered).entries()].map(([match_id, sorted]) => ({
+        match_id,
+        q: [0.5, 0.95, 0.99].map((l) => quantileExact(sorted, l)),
+      }));
+      expect(rows).toEqual(sortRows(expected));
+    });
+
+    it('events: one raw row per delivery', async () => {
+      const rows = await onBoth(engines, (e) =>
+        selectRows<{ n: number; distinct_ids: number }>(
+          e.client,
+          e.caps,
+          sql`SELECT count() AS n, uniqExact(event_id) AS distinct_ids FROM ${identifier(database, 'events')}`,
+        ),
+      );
+      expect(rows).toEqual([
+        { n: delivered.reduce((a, d) => a + d.events.length, 0), distinct_ids: events.length },
+      ]);
+    });
+  };
+
+  describe('after the first delivery', () => {
+    it('covers every match of the fixture', () => {
+      expect(new Set(events.map((e) => e.matchId))).toEqual(new Set(MATCHES.map((m) => m.matchId)));
+    });
+    viewChecks();
+  });
+
+  describe('after a third of the events was delivered again', () => {
+    beforeAll(async () => {
+      expect(again.reduce((a, d) => a + d.events.length, 0)).toBeGreaterThan(200);
+      await deliver(again);
+    });
+    viewChecks();
+  });
+});
