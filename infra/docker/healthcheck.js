@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// Container HEALTHCHECK for both images (node:*-slim has no curl): GET /health on the app's own port.
+// api: PORT (default 8080); consumer: METRICS_PORT (default 9091). Exit 0 = healthy, 1 = unhealthy.
+'use strict';
+
+const app = process.env.PITCHPULSE_APP;
+const port = app === 'consumer' ? process.env.METRICS_PORT || '9091' : process.env.PORT || '8080';
+
+fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(3000) }).then(
+  (res) => process.exit(res.ok ? 0 : 1),
+  (err) => {
+    console.error(`healthcheck: ${err.message}`);
+    process.exit(1);
+  },
+);
