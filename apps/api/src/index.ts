@@ -1,1 +1,17 @@
-export {};
+export { createApp, type AppDeps } from './app';
+export { parseConfig, type ApiConfig } from './config';
+export type { ApiExtension, AppContext, EventSink, OpenApiFragment, ReadinessCheck } from './context';
+export { Lifecycle } from './lifecycle';
+export { buildOpenApi, type OpenApiOptions } from './openapi';
+export {
+  PROBLEM_CONTENT_TYPE,
+  Problem,
+  invalidEvent,
+  methodNotAllowed,
+  problemTypeUri,
+  sendProblem,
+  type ProblemInit,
+  type ProblemType,
+} from './problem';
+export { routeLabel } from './http-metrics';
+export { startApi, type RunningApi, type StartApiOptions } from './server';

@@ -1,0 +1,80 @@
+import express, { type Express, type RequestHandler } from 'express';
+import type { Logger, Registry } from '@pitchpulse/observability';
+import { apiKeyAuth } from './auth';
+import type { ApiConfig } from './config';
+import type { ApiExtension, AppContext, EventSink, ReadinessCheck } from './context';
+import { createHttpMetrics } from './http-metrics';
+import { Lifecycle } from './lifecycle';
+import { buildOpenApi } from './openapi';
+import { notFoundHandler, problemHandler } from './problem';
+import { TokenBucketLimiter, rateLimit } from './rate-limit';
+import { requestId } from './request-id';
+import { requestLog } from './request-log';
+import { createDocsRouter } from './routes/docs';
+import { createIngestRouter } from './routes/ingest';
+import { createProbeRouter } from './routes/probes';
+
+export interface AppDeps {
+  config: ApiConfig;
+  logger: Logger;
+  /** prom-client registry served at /metrics (see @pitchpulse/observability createRegistry). */
+  registry: Registry;
+  /** Where accepted events go; `GroupCommitProducer` in production. */
+  producer: EventSink;
+  /** What /ready checks besides "not draining" (Kafka, ClickHouse). */
+  readiness?: ReadinessCheck[];
+  /** In-flight tracking and the draining flag, shared with the server for the graceful drain; made here when omitted (reachable as `app.locals.lifecycle`). */
+  lifecycle?: Lifecycle;
+  /** More routes (e.g. the read API), mounted after the ingest routes with the same guards available. */
+  extensions?: ApiExtension[];
+  now?: () => number;
+}
+
+/** Builds the express app from injected dependencies: no sockets opened, nothing read from the environment. */
+export function createApp(deps: AppDeps): Express {
+  const { config, logger, registry } = deps;
+  const lifecycle = deps.lifecycle ?? new Lifecycle(config.maxInFlight);
+  const metrics = createHttpMetrics(registry, lifecycle);
+  const auth = apiKeyAuth(config.apiKeys);
+  const limiter = config.rateLimit ? new TokenBucketLimiter(config.rateLimit) : undefined;
+  const guards: RequestHandler[] = [
+    lifecycle.shed,
+    ...(auth ? [auth] : []),
+    ...(limiter ? [rateLimit(limiter)] : []),
+  ];
+  const context: AppContext = {
+    config,
+    logger,
+    registry,
+    producer: deps.producer,
+    topic: config.kafka.eventsTopic,
+    lifecycle,
+    metrics,
+    guards,
+    now: deps.now ?? Date.now,
+  };
+  const extensions = deps.extensions ?? [];
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', config.trustProxy);
+  app.use(
+    requestId,
+    lifecycle.track,
+    metrics.middleware,
+    requestLog(logger, { sampleRate: config.logSampleRate }),
+  );
+  app.use(createIngestRouter(context));
+  for (const extension of extensions) app.use(extension.router(context));
+  app.use(createProbeRouter(context, deps.readiness ?? []));
+  app.use(
+    createDocsRouter(
+      buildOpenApi({ apiKeys: auth !== undefined, extensions: extensions.flatMap((e) => e.openapi ?? []) }),
+    ),
+  );
+  app.use(notFoundHandler);
+  app.use(problemHandler(logger));
+  app.locals.lifecycle = lifecycle;
+  return app;
+}

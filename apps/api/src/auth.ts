@@ -1,0 +1,48 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import { Problem } from './problem';
+
+const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+
+/**
+ * `x-api-key` check when keys are configured (undefined = open API): 401 without a key, 403 with a wrong one.
+ * Keys are compared as SHA-256 digests with timingSafeEqual, against every configured key (no early exit), so
+ * the time taken says nothing about the key. The caller is named `key-N` (its position), never by the key.
+ */
+export function apiKeyAuth(keys: string[]): RequestHandler | undefined {
+  if (keys.length === 0) return undefined;
+  const digests = keys.map(digest);
+  return (req, res, next) => {
+    const given = req.headers['x-api-key'];
+    if (typeof given !== 'string' || given.length === 0) {
+      next(
+        new Problem({
+          type: 'missing-api-key',
+          status: 401,
+          title: 'API key required',
+          detail: 'Send your API key in the x-api-key header',
+          headers: { 'WWW-Authenticate': 'ApiKey header="x-api-key"' },
+        }),
+      );
+      return;
+    }
+    const givenDigest = digest(given);
+    let match = -1;
+    for (let i = 0; i < digests.length; i++) {
+      if (timingSafeEqual(givenDigest, digests[i]!) && match === -1) match = i;
+    }
+    if (match === -1) {
+      next(
+        new Problem({
+          type: 'invalid-api-key',
+          status: 403,
+          title: 'API key not accepted',
+          detail: 'The x-api-key header does not hold an accepted key',
+        }),
+      );
+      return;
+    }
+    res.locals.client = `key-${match + 1}`;
+    next();
+  };
+}

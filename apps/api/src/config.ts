@@ -1,0 +1,137 @@
+import { bool, cleanEnv, host, num, str, url } from 'envalid';
+import type { Compression } from '@pitchpulse/kafka';
+
+export interface ApiConfig {
+  port: number;
+  host: string;
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    /** Where accepted events go (`match-events`). */
+    eventsTopic: string;
+    compression: Compression;
+    lingerMs: number;
+    maxBatchMessages: number;
+    /** Messages waiting for Kafka at most; beyond it ingest answers 503 (load shedding). */
+    maxQueuedMessages: number;
+    /** A write not acknowledged by Kafka within this time is answered 503. */
+    produceTimeoutMs: number;
+  };
+  clickhouse: { url: string; database: string; username: string; password: string };
+  /** Accepted `x-api-key` values; empty = the API is open. Never logged. */
+  apiKeys: string[];
+  /** Token bucket per API key (or client IP when the API is open); null = no rate limit. */
+  rateLimit: { perSecond: number; burst: number } | null;
+  /** Requests being handled at most; beyond it /api routes answer 503 (load shedding). */
+  maxInFlight: number;
+  maxBodyBytes: number;
+  maxBatchBodyBytes: number;
+  readyTimeoutMs: number;
+  shutdown: { delayMs: number; timeoutMs: number };
+  /** Fraction of successful requests logged at info (errors are always logged, throttled). */
+  logSampleRate: number;
+  /** express `trust proxy`: use X-Forwarded-For for the client IP (behind a load balancer). */
+  trustProxy: boolean;
+}
+
+function atLeast(name: string, value: number, min: number): void {
+  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be ≥ ${min}, got ${value}`);
+}
+
+/** Reads and validates the API's settings from the environment, once, at start-up. */
+export function parseConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const e = cleanEnv(
+    env,
+    {
+      PORT: num({ default: 8080, desc: '0 = any free port' }),
+      HOST: host({ default: '0.0.0.0' }),
+      KAFKA_BROKERS: str({ desc: 'comma-separated host:port list' }),
+      KAFKA_CLIENT_ID: str({ default: 'pitchpulse-api' }),
+      KAFKA_TOPIC_EVENTS: str({ default: 'match-events' }),
+      KAFKA_COMPRESSION: str({ default: 'none', choices: ['none', 'gzip'] }),
+      PRODUCE_LINGER_MS: num({ default: 2, desc: 'group commit: wait this long for more events' }),
+      PRODUCE_MAX_BATCH: num({ default: 1000, desc: 'group commit: send at once at this many events' }),
+      PRODUCE_MAX_QUEUED: num({ default: 20_000, desc: 'events waiting for Kafka before 503' }),
+      PRODUCE_TIMEOUT_MS: num({ default: 3000, desc: 'answer 503 if Kafka has not acknowledged by then' }),
+      CLICKHOUSE_URL: url(),
+      CLICKHOUSE_DATABASE: str({ default: 'pitchpulse' }),
+      CLICKHOUSE_USER: str({ default: 'default' }),
+      CLICKHOUSE_PASSWORD: str({ default: '' }),
+      API_KEYS: str({ default: '', desc: 'comma-separated accepted x-api-key values; empty = open' }),
+      RATE_LIMIT_PER_SECOND: num({ default: 1000, desc: 'requests per second per key/IP; 0 = off' }),
+      RATE_LIMIT_BURST: num({ default: 2000, desc: 'token bucket size per key/IP' }),
+      MAX_IN_FLIGHT: num({ default: 2000, desc: 'concurrent requests before 503' }),
+      MAX_BODY_BYTES: num({ default: 32 * 1024 }),
+      MAX_BATCH_BODY_BYTES: num({ default: 5 * 1024 * 1024 }),
+      READY_TIMEOUT_MS: num({ default: 1000, desc: 'each /ready dependency check, at most' }),
+      SHUTDOWN_DELAY_MS: num({ default: 0, desc: 'after SIGTERM, keep serving (ready=503) this long' }),
+      SHUTDOWN_TIMEOUT_MS: num({ default: 10_000, desc: 'longest wait for in-flight requests' }),
+      LOG_SAMPLE_RATE: num({ default: 0.001, desc: 'fraction of successful requests logged' }),
+      TRUST_PROXY: bool({ default: false }),
+    },
+    {
+      reporter: ({ errors }) => {
+        const lines = Object.entries(errors).map(([name, err]) => `  ${name}: ${(err as Error).message}`);
+        if (lines.length > 0) throw new Error(`invalid api configuration:\n${lines.join('\n')}`);
+      },
+    },
+  );
+  if (!Number.isInteger(e.PORT) || e.PORT < 0 || e.PORT > 65535) {
+    throw new Error(`PORT must be a port number (0 = any free port), got ${e.PORT}`);
+  }
+  atLeast('PRODUCE_LINGER_MS', e.PRODUCE_LINGER_MS, 0);
+  for (const name of [
+    'PRODUCE_MAX_BATCH',
+    'PRODUCE_MAX_QUEUED',
+    'PRODUCE_TIMEOUT_MS',
+    'MAX_IN_FLIGHT',
+    'MAX_BODY_BYTES',
+    'MAX_BATCH_BODY_BYTES',
+    'READY_TIMEOUT_MS',
+  ] as const) {
+    atLeast(name, e[name], 1);
+  }
+  for (const name of ['RATE_LIMIT_PER_SECOND', 'SHUTDOWN_DELAY_MS', 'SHUTDOWN_TIMEOUT_MS'] as const) {
+    atLeast(name, e[name], 0);
+  }
+  if (!(e.LOG_SAMPLE_RATE >= 0 && e.LOG_SAMPLE_RATE <= 1)) {
+    throw new Error(`LOG_SAMPLE_RATE must be between 0 and 1, got ${e.LOG_SAMPLE_RATE}`);
+  }
+  const brokers = e.KAFKA_BROKERS.split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  if (brokers.length === 0) throw new Error('KAFKA_BROKERS must name at least one host:port');
+  const rateLimited = e.RATE_LIMIT_PER_SECOND > 0;
+  if (rateLimited) atLeast('RATE_LIMIT_BURST', e.RATE_LIMIT_BURST, 1);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    kafka: {
+      brokers,
+      clientId: e.KAFKA_CLIENT_ID,
+      eventsTopic: e.KAFKA_TOPIC_EVENTS,
+      compression: e.KAFKA_COMPRESSION as Compression,
+      lingerMs: e.PRODUCE_LINGER_MS,
+      maxBatchMessages: e.PRODUCE_MAX_BATCH,
+      maxQueuedMessages: e.PRODUCE_MAX_QUEUED,
+      produceTimeoutMs: e.PRODUCE_TIMEOUT_MS,
+    },
+    clickhouse: {
+      url: e.CLICKHOUSE_URL,
+      database: e.CLICKHOUSE_DATABASE,
+      username: e.CLICKHOUSE_USER,
+      password: e.CLICKHOUSE_PASSWORD,
+    },
+    apiKeys: e.API_KEYS.split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
+    rateLimit: rateLimited ? { perSecond: e.RATE_LIMIT_PER_SECOND, burst: e.RATE_LIMIT_BURST } : null,
+    maxInFlight: e.MAX_IN_FLIGHT,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    maxBatchBodyBytes: e.MAX_BATCH_BODY_BYTES,
+    readyTimeoutMs: e.READY_TIMEOUT_MS,
+    shutdown: { delayMs: e.SHUTDOWN_DELAY_MS, timeoutMs: e.SHUTDOWN_TIMEOUT_MS },
+    logSampleRate: e.LOG_SAMPLE_RATE,
+    trustProxy: e.TRUST_PROXY,
+  };
+}

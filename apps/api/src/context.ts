@@ -1,0 +1,45 @@
+import type { RequestHandler, Router } from 'express';
+import type { ProduceMessage } from '@pitchpulse/kafka';
+import type { Logger, Registry } from '@pitchpulse/observability';
+import type { ApiConfig } from './config';
+import type { HttpMetrics } from './http-metrics';
+import type { Lifecycle } from './lifecycle';
+
+/** Where accepted events are written: `GroupCommitProducer` in production. */
+export interface EventSink {
+  send(messages: ProduceMessage[]): Promise<void>;
+}
+
+/** One dependency /ready checks; `check` rejects (or resolves false) when it is not usable. */
+export interface ReadinessCheck {
+  name: string;
+  check: () => Promise<unknown>;
+}
+
+/** A piece of OpenAPI a router contributes to /openapi.json. */
+export interface OpenApiFragment {
+  paths?: Record<string, unknown>;
+  schemas?: Record<string, unknown>;
+  tags?: Array<{ name: string; description?: string }>;
+}
+
+/** What every router gets from createApp. */
+export interface AppContext {
+  config: ApiConfig;
+  logger: Logger;
+  registry: Registry;
+  producer: EventSink;
+  /** The Kafka topic accepted events go to. */
+  topic: string;
+  lifecycle: Lifecycle;
+  metrics: HttpMetrics;
+  /** For /api routes, in order: load shedding, API key check, rate limit. Spread them before the handler. */
+  guards: RequestHandler[];
+  now: () => number;
+}
+
+/** Adds routes (e.g. the read API) to the app: the router is mounted at the root with full paths. */
+export interface ApiExtension {
+  router: (ctx: AppContext) => Router;
+  openapi?: OpenApiFragment;
+}

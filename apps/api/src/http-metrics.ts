@@ -1,0 +1,61 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Lifecycle } from './lifecycle';
+
+export interface HttpMetrics {
+  middleware: RequestHandler;
+  /** Events written to Kafka (acknowledged), by type. */
+  eventsIngested: Counter<'event_type'>;
+}
+
+/**
+ * The route template a request matched (`/api/matches/:matchId/metrics`), never the raw path, so series stay
+ * bounded; `res.locals.route` overrides it (static mounts), anything unmatched is `unmatched`.
+ */
+export function routeLabel(req: Request, res: Response): string {
+  const explicit = res.locals.route as string | undefined;
+  if (explicit) return explicit;
+  const path = (req.route as { path?: unknown } | undefined)?.path;
+  return typeof path === 'string' ? `${req.baseUrl}${path}` : 'unmatched';
+}
+
+export function createHttpMetrics(registry: Registry, lifecycle: Lifecycle): HttpMetrics {
+  const registers = [registry];
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers,
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration from arrival to the end of the response, by route template',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+  new Gauge({
+    name: 'http_requests_in_flight',
+    help: 'HTTP requests being handled now',
+    registers,
+    collect() {
+      this.set(lifecycle.inFlight);
+    },
+  });
+  const eventsIngested = new Counter({
+    name: 'events_ingested_total',
+    help: 'Events acknowledged by Kafka and answered 202, by event type',
+    labelNames: ['event_type'] as const,
+    registers,
+  });
+  const middleware: RequestHandler = (req, res, next) => {
+    const start = performance.now();
+    res.once('finish', () => {
+      const labels = { method: req.method, route: routeLabel(req, res), status: String(res.statusCode) };
+      requests.inc(labels);
+      duration.observe(labels, (performance.now() - start) / 1000);
+    });
+    next();
+  };
+  return { middleware, eventsIngested };
+}

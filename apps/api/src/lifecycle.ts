@@ -1,0 +1,75 @@
+import type { RequestHandler } from 'express';
+import { sendProblem, serviceUnavailable } from './problem';
+
+/**
+ * Requests in flight and the draining flag: the basis of load shedding (`shed`), readiness and the graceful
+ * drain on SIGTERM (`waitForIdle`).
+ */
+export class Lifecycle {
+  private active = 0;
+  private isDraining = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(readonly maxInFlight: number) {}
+
+  get inFlight(): number {
+    return this.active;
+  }
+
+  get draining(): boolean {
+    return this.isDraining;
+  }
+
+  /** Counts every request until its response is finished or its connection closed. */
+  readonly track: RequestHandler = (_req, res, next) => {
+    this.active++;
+    if (this.isDraining) res.setHeader('Connection', 'close');
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      this.active--;
+      if (this.active === 0 && this.idleWaiters.length > 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const wake of waiters) wake();
+      }
+    };
+    res.once('finish', finish);
+    res.once('close', finish);
+    next();
+  };
+
+  /** Load shedding for work routes: 503 + Retry-After once `maxInFlight` requests are being handled. */
+  readonly shed: RequestHandler = (_req, res, next) => {
+    if (this.active > this.maxInFlight) {
+      sendProblem(
+        res,
+        serviceUnavailable('overloaded', `More than ${this.maxInFlight} requests are in flight`, 1),
+      );
+      return;
+    }
+    next();
+  };
+
+  /** From now on /ready answers 503 and responses close their connections. */
+  startDraining(): void {
+    this.isDraining = true;
+  }
+
+  /** Resolves true once no request is in flight, or false when `timeoutMs` passes first. */
+  waitForIdle(timeoutMs: number): Promise<boolean> {
+    if (this.active === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.idleWaiters = this.idleWaiters.filter((w) => w !== wake);
+        resolve(false);
+      }, timeoutMs);
+      const wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.idleWaiters.push(wake);
+    });
+  }
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+/**
+ * The ingest API process: `node apps/api/dist/main.js`, configured by environment variables alone (see
+ * config.ts and the README). SIGTERM/SIGINT drain it and exit 0.
+ */
+import { createLogger } from '@pitchpulse/observability';
+import { parseConfig } from './config';
+import { startApi } from './server';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = parseConfig();
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
+  }
+  const logger = createLogger('api');
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled promise rejection'));
+  const api = await startApi(config, { logger });
+  logger.info(
+    {
+      url: api.url,
+      docs: `${api.url}/docs`,
+      metrics: `${api.url}/metrics`,
+      openapi: `${api.url}/openapi.json`,
+    },
+    `PitchPulse API listening on ${api.url} — docs ${api.url}/docs, metrics ${api.url}/metrics`,
+  );
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      api.shutdown(signal).then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`api failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

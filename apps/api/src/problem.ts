@@ -1,0 +1,220 @@
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { FieldError } from '@pitchpulse/events';
+import type { Logger } from '@pitchpulse/observability';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** Problem types this API answers with (RFC 9457 `type`); documented in the OpenAPI document. */
+export const PROBLEM_TYPES = {
+  'invalid-event': 'The body breaks the event contract; `errors` lists every field',
+  'malformed-json': 'The body is not valid JSON',
+  'missing-body': 'The request has no body',
+  'body-too-large': 'The body is larger than the limit',
+  'unsupported-media-type': 'The body is not application/json',
+  'missing-api-key': 'No x-api-key header',
+  'invalid-api-key': 'The x-api-key is not accepted',
+  'rate-limited': 'Too many requests for this key or address; retry after Retry-After seconds',
+  overloaded: 'The API is at capacity; retry after Retry-After seconds',
+  'kafka-unavailable':
+    'Kafka did not acknowledge the write; nothing was accepted; retry after Retry-After seconds',
+  'not-found': 'No such resource',
+  'method-not-allowed': 'The resource does not support this method',
+  internal: 'An unexpected error; it has been logged with the request id',
+} as const;
+
+export type ProblemType = keyof typeof PROBLEM_TYPES;
+
+export const problemTypeUri = (type: ProblemType): string => `urn:pitchpulse:problem:${type}`;
+
+export interface ProblemInit {
+  type: ProblemType;
+  status: number;
+  title: string;
+  detail?: string;
+  /** Validation failures, each naming its field by JSON Pointer. */
+  errors?: FieldError[];
+  /** Response headers to set, e.g. Retry-After. */
+  headers?: Record<string, string>;
+  /** Extension members (RFC 9457 §3.2). */
+  extra?: Record<string, unknown>;
+}
+
+/** An error that becomes an application/problem+json response; throw it or pass it to `next`. */
+export class Problem extends Error {
+  readonly type: ProblemType;
+  readonly status: number;
+  readonly title: string;
+  readonly detail?: string;
+  readonly errors?: FieldError[];
+  readonly headers: Record<string, string>;
+  readonly extra: Record<string, unknown>;
+
+  constructor(init: ProblemInit) {
+    super(init.detail ?? init.title);
+    this.type = init.type;
+    this.status = init.status;
+    this.title = init.title;
+    this.detail = init.detail;
+    this.errors = init.errors;
+    this.headers = init.headers ?? {};
+    this.extra = init.extra ?? {};
+  }
+}
+
+export function sendProblem(res: Response, problem: Problem): void {
+  const requestId = res.locals.requestId as string | undefined;
+  res.locals.problemDetail = problem.detail ?? problem.title;
+  for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
+  res
+    .status(problem.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(
+      JSON.stringify({
+        type: problemTypeUri(problem.type),
+        title: problem.title,
+        status: problem.status,
+        ...(problem.detail ? { detail: problem.detail } : {}),
+        ...(problem.errors ? { errors: problem.errors } : {}),
+        ...problem.extra,
+        ...(requestId ? { requestId } : {}),
+      }),
+    );
+}
+
+export const invalidEvent = (errors: FieldError[], detail?: string): Problem =>
+  new Problem({
+    type: 'invalid-event',
+    status: 400,
+    title: 'Invalid event',
+    detail: detail ?? errors.map((e) => `${e.path}: ${e.message}`).join('; '),
+    errors,
+  });
+
+export const serviceUnavailable = (
+  type: 'overloaded' | 'kafka-unavailable',
+  detail: string,
+  retryAfterSeconds: number,
+): Problem =>
+  new Problem({
+    type,
+    status: 503,
+    title: type === 'overloaded' ? 'Overloaded' : 'Kafka unavailable',
+    detail,
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+  });
+
+export const notFoundHandler: RequestHandler = (req, res) => {
+  sendProblem(
+    res,
+    new Problem({ type: 'not-found', status: 404, title: 'Not found', detail: `${req.method} ${req.path}` }),
+  );
+};
+
+/** Answers `405` with `Allow` for a path that exists under other methods. */
+export const methodNotAllowed =
+  (allowed: string[]): RequestHandler =>
+  (req, res) => {
+    sendProblem(
+      res,
+      new Problem({
+        type: 'method-not-allowed',
+        status: 405,
+        title: 'Method not allowed',
+        detail: `${req.method} is not supported here; use ${allowed.join(', ')}`,
+        headers: { Allow: allowed.join(', ') },
+      }),
+    );
+  };
+
+interface HttpError {
+  type?: string;
+  status?: number;
+  statusCode?: number;
+  expose?: boolean;
+  limit?: number;
+  charset?: string;
+  encoding?: string;
+}
+
+/** What body-parser (and other http-errors) mean, told as problems. */
+function fromHttpError(err: HttpError & Error, path: string): Problem | undefined {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new Problem({
+        type: 'malformed-json',
+        status: 400,
+        title: 'Malformed JSON',
+        detail: `The body is not valid JSON: ${err.message}`,
+      });
+    case 'entity.too.large':
+      return new Problem({
+        type: 'body-too-large',
+        status: 413,
+        title: 'Body too large',
+        detail: `The body is larger than the ${err.limit}-byte limit of ${path}`,
+      });
+    case 'charset.unsupported':
+      return new Problem({
+        type: 'unsupported-media-type',
+        status: 415,
+        title: 'Unsupported charset',
+        detail: `charset "${err.charset}" is not supported; send UTF-8 JSON`,
+      });
+    case 'encoding.unsupported':
+      return new Problem({
+        type: 'unsupported-media-type',
+        status: 415,
+        title: 'Unsupported content encoding',
+        detail: `Content-Encoding "${err.encoding}" is not supported; send identity, gzip or deflate`,
+      });
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return new Problem({
+        type: 'malformed-json',
+        status: 400,
+        title: 'Incomplete body',
+        detail: 'The body ended before its declared length',
+      });
+  }
+  const status = err.status ?? err.statusCode;
+  if (status && status >= 400 && status < 500 && err.expose !== false) {
+    return new Problem({ type: 'malformed-json', status, title: 'Bad request', detail: err.message });
+  }
+  return undefined;
+}
+
+/**
+ * The last middleware: every error becomes application/problem+json. Client errors are answered as what they
+ * are; anything unexpected is logged with the request id and answered 500 without internals.
+ */
+export function problemHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const problem =
+      err instanceof Problem
+        ? err
+        : err instanceof Error
+          ? fromHttpError(err as HttpError & Error, req.path)
+          : undefined;
+    if (problem) {
+      sendProblem(res, problem);
+      return;
+    }
+    logger.error(
+      { err, requestId: res.locals.requestId, method: req.method, path: req.path },
+      'unhandled error',
+    );
+    sendProblem(
+      res,
+      new Problem({
+        type: 'internal',
+        status: 500,
+        title: 'Internal error',
+        detail: 'An unexpected error happened; it has been logged with the request id.',
+      }),
+    );
+  };
+}

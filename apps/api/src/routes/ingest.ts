@@ -1,0 +1,134 @@
+import express, { type RequestHandler, type Router } from 'express';
+import {
+  encodeEventMessage,
+  validateBatch,
+  validateEvent,
+  type FieldError,
+  type MatchEvent,
+} from '@pitchpulse/events';
+import {
+  ProduceError,
+  ProducerClosedError,
+  ProducerOverloadedError,
+  ProduceTimeoutError,
+  type ProduceMessage,
+} from '@pitchpulse/kafka';
+import type { AppContext } from '../context';
+import { Problem, invalidEvent, methodNotAllowed, serviceUnavailable } from '../problem';
+
+/** What a produce failure means to the caller: always 503 + Retry-After, never a 202. */
+function unavailable(err: unknown): unknown {
+  if (!(err instanceof ProduceError)) return err;
+  if (err instanceof ProducerOverloadedError) {
+    return serviceUnavailable('overloaded', 'Too many events are waiting for Kafka; nothing was accepted', 1);
+  }
+  const detail =
+    err instanceof ProduceTimeoutError
+      ? `${err.message}; nothing was accepted`
+      : err instanceof ProducerClosedError
+        ? `Kafka producer unavailable (${err.message}); nothing was accepted`
+        : 'Kafka refused the write; nothing was accepted';
+  return serviceUnavailable('kafka-unavailable', detail, err instanceof ProducerClosedError ? 5 : 2);
+}
+
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/** 400 without a body, 415 unless it is JSON: checked before any byte is parsed. */
+const requireJson: RequestHandler = (req, _res, next) => {
+  const contentLength = req.headers['content-length'];
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined || (contentLength !== undefined && contentLength !== '0');
+  if (!hasBody) {
+    next(
+      new Problem({
+        type: 'missing-body',
+        status: 400,
+        title: 'Missing body',
+        detail: 'Send the event as a JSON body with Content-Type: application/json',
+      }),
+    );
+    return;
+  }
+  if (!req.is(JSON_TYPES)) {
+    next(
+      new Problem({
+        type: 'unsupported-media-type',
+        status: 415,
+        title: 'Unsupported media type',
+        detail: `Content-Type must be application/json, got ${req.headers['content-type'] ?? 'none'}`,
+      }),
+    );
+    return;
+  }
+  next();
+};
+
+/** POST /api/events and POST /api/events/batch: validate, write to Kafka (acks=all), then 202. */
+export function createIngestRouter(ctx: AppContext): Router {
+  const { producer, topic, metrics, guards, now } = ctx;
+  const router = express.Router();
+  const parse = (limit: number) => express.json({ limit, strict: false, type: () => true });
+  const toMessage = (event: MatchEvent, receivedAt: number): ProduceMessage => {
+    const { key, value } = encodeEventMessage(event, receivedAt);
+    return { topic, key, value };
+  };
+
+  router.post('/api/events', ...guards, requireJson, parse(ctx.config.maxBodyBytes), async (req, res) => {
+    const checked = validateEvent(req.body);
+    if (!checked.ok) throw invalidEvent(checked.errors);
+    const event = checked.value;
+    const receivedAt = now();
+    try {
+      await producer.send([toMessage(event, receivedAt)]);
+    } catch (err) {
+      throw unavailable(err);
+    }
+    metrics.eventsIngested.inc({ event_type: event.eventType });
+    res
+      .status(202)
+      .json({ eventId: event.eventId, status: 'accepted', timestamp: new Date(receivedAt).toISOString() });
+  });
+
+  router.post(
+    '/api/events/batch',
+    ...guards,
+    requireJson,
+    parse(ctx.config.maxBatchBodyBytes),
+    async (req, res) => {
+      const checked = validateBatch(req.body);
+      if (!checked.ok) throw invalidEvent(checked.errors);
+      const { valid, invalid } = checked.value;
+      const rejected = invalid.map(({ index, errors }) => ({ index, errors }));
+      if (valid.length === 0) {
+        const errors: FieldError[] = invalid.flatMap((i) => i.errors);
+        throw new Problem({
+          type: 'invalid-event',
+          status: 400,
+          title: 'Invalid events',
+          detail: `None of the ${invalid.length} events is valid`,
+          errors,
+          extra: { rejected },
+        });
+      }
+      const receivedAt = now();
+      try {
+        await producer.send(valid.map(({ event }) => toMessage(event, receivedAt)));
+      } catch (err) {
+        throw unavailable(err);
+      }
+      const byType = new Map<string, number>();
+      for (const { event } of valid) byType.set(event.eventType, (byType.get(event.eventType) ?? 0) + 1);
+      for (const [eventType, count] of byType) metrics.eventsIngested.inc({ event_type: eventType }, count);
+      res.status(202).json({
+        status: rejected.length === 0 ? 'accepted' : 'partially_accepted',
+        timestamp: new Date(receivedAt).toISOString(),
+        accepted: valid.map(({ index, event }) => ({ index, eventId: event.eventId })),
+        rejected,
+      });
+    },
+  );
+
+  router.all('/api/events', methodNotAllowed(['POST']));
+  router.all('/api/events/batch', methodNotAllowed(['POST']));
+  return router;
+}

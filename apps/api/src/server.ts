@@ -1,0 +1,144 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createClient } from '@clickhouse/client';
+import { GroupCommitProducer, KafkaProbe, createKafka } from '@pitchpulse/kafka';
+import { createLogger, createRegistry, type Logger, type Registry } from '@pitchpulse/observability';
+import { createApp } from './app';
+import type { ApiConfig } from './config';
+import type { ApiExtension } from './context';
+import { Lifecycle } from './lifecycle';
+
+export interface StartApiOptions {
+  logger?: Logger;
+  registry?: Registry;
+  extensions?: ApiExtension[];
+}
+
+export interface RunningApi {
+  server: Server;
+  /** http://host:port the API listens on. */
+  url: string;
+  producer: GroupCommitProducer;
+  lifecycle: Lifecycle;
+  /** Resolves once the Kafka producer has connected (the API starts serving before that; /ready tells). */
+  kafkaConnected: Promise<void>;
+  /**
+   * The graceful drain: /ready turns 503, (after `shutdown.delayMs`) the listener closes, in-flight requests
+   * finish (up to `shutdown.timeoutMs`), the producer flushes and disconnects. Idempotent.
+   */
+  shutdown(reason?: string): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Wires the real dependencies (Kafka producer, ClickHouse ping, metrics, logs) and starts listening. */
+export async function startApi(config: ApiConfig, options: StartApiOptions = {}): Promise<RunningApi> {
+  const logger = options.logger ?? createLogger('api');
+  const registry = options.registry ?? createRegistry({ service: 'api' });
+  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
+  const producer = new GroupCommitProducer({
+    kafka,
+    lingerMs: config.kafka.lingerMs,
+    maxBatchMessages: config.kafka.maxBatchMessages,
+    maxQueuedMessages: config.kafka.maxQueuedMessages,
+    sendTimeoutMs: config.kafka.produceTimeoutMs,
+    compression: config.kafka.compression,
+    registry,
+    logger,
+  });
+  const probe = new KafkaProbe(kafka, { timeoutMs: config.readyTimeoutMs });
+  // Idle sockets must close before ClickHouse's keep-alive timeout (3 s on 18.x), or requests hit ECONNRESET.
+  const clickhouse = createClient({
+    url: config.clickhouse.url,
+    username: config.clickhouse.username,
+    password: config.clickhouse.password,
+    request_timeout: config.readyTimeoutMs,
+    keep_alive: { enabled: true, idle_socket_ttl: 2500 },
+  });
+  const lifecycle = new Lifecycle(config.maxInFlight);
+  const app = createApp({
+    config,
+    logger,
+    registry,
+    producer,
+    lifecycle,
+    extensions: options.extensions,
+    readiness: [
+      {
+        name: 'kafka',
+        check: async () => {
+          if (!producer.connected) throw new Error('producer not connected');
+          await probe.check();
+        },
+      },
+      {
+        name: 'clickhouse',
+        check: async () => {
+          const ping = await clickhouse.ping();
+          if (!ping.success) throw ping.error;
+        },
+      },
+    ],
+  });
+
+  let stopping = false;
+  const kafkaConnected = (async () => {
+    for (let attempt = 1, delay = 500; !stopping; attempt++, delay = Math.min(delay * 2, 5000)) {
+      try {
+        await producer.connect();
+        logger.info({ brokers: config.kafka.brokers }, 'connected to Kafka');
+        return;
+      } catch (err) {
+        if (stopping) break;
+        logger.warn(
+          { err, attempt, retryInMs: delay },
+          'Kafka not reachable yet; ingest answers 503 until it is',
+        );
+        await sleep(delay);
+      }
+    }
+  })();
+
+  const server = app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  server.on('error', (err) => logger.error({ err }, 'http server error'));
+  const address = server.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host}:${address.port}`;
+
+  let shutdown: Promise<void> | undefined;
+  const drain = async (reason: string): Promise<void> => {
+    const started = Date.now();
+    logger.info({ reason, inFlight: lifecycle.inFlight }, 'shutting down: /ready now answers 503');
+    lifecycle.startDraining();
+    if (config.shutdown.delayMs > 0) await sleep(config.shutdown.delayMs);
+    stopping = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const idle = await lifecycle.waitForIdle(config.shutdown.timeoutMs);
+    if (!idle) {
+      logger.warn(
+        { inFlight: lifecycle.inFlight },
+        'shutdown timeout: closing connections with requests in flight',
+      );
+    }
+    server.closeAllConnections();
+    await closed;
+    await producer.disconnect().catch((err: unknown) => logger.warn({ err }, 'producer disconnect failed'));
+    await probe.close().catch(() => undefined);
+    await clickhouse.close().catch(() => undefined);
+    logger.info({ reason, tookMs: Date.now() - started, drained: idle }, 'shutdown complete');
+  };
+
+  return {
+    server,
+    url,
+    producer,
+    lifecycle,
+    kafkaConnected,
+    shutdown: (reason = 'shutdown') => (shutdown ??= drain(reason)),
+  };
+}

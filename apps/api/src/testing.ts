@@ -1,0 +1,82 @@
+/** Helpers for this app's tests (not part of the public surface). */
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import { parseConfig, type ApiConfig } from './config';
+
+/** A config for tests: the jest stack's Kafka/ClickHouse, quiet logs, then `patch`. */
+export function testConfig(
+  patch: Partial<ApiConfig> & { kafka?: Partial<ApiConfig['kafka']> } = {},
+): ApiConfig {
+  const base = parseConfig({
+    KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+    CLICKHOUSE_URL: process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_SAMPLE_RATE: '0',
+  });
+  return { ...base, ...patch, kafka: { ...base.kafka, ...patch.kafka } };
+}
+
+export interface Listening {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function listen(app: Express): Promise<Listening> {
+  const server: Server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export const uniqueName = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+/** The contract's example event with a fresh eventId. */
+export function sampleEvent(patch: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    eventId: randomUUID(),
+    matchId: 'match-123',
+    eventType: 'goal',
+    timestamp: '2024-01-15T14:30:00.250Z',
+    teamId: 1,
+    playerId: 'player-456',
+    metadata: { minute: 45, scorer: 'Player Name' },
+    ...patch,
+  };
+}
+
+export interface JsonResponse {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+  text: string;
+}
+
+export async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<JsonResponse> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    // not JSON (e.g. HTML); tests look at `text`
+  }
+  return { status: res.status, headers: res.headers, body: parsed, text };
+}
