@@ -9,7 +9,22 @@ import { selectRows } from './query';
 import { identifier, sql } from './sql';
 import { closeEngines, openEngines, uniqueDatabase, type Engine } from './test-support/engines';
 import { buildDeliveries, buildEvents, MATCHES, type Delivery } from './test-support/fixture';
-import { countBy, distinctEvents, latencies, quantileExact } from './test-support/reference';
+import { getHighlights } from './queries/highlights';
+import { listMatches } from './queries/matches';
+import { getMatchMetrics } from './queries/metrics';
+import { getTopPlayers } from './queries/players';
+import { getTimeline } from './queries/timeline';
+import {
+  countBy,
+  distinctEvents,
+  latencies,
+  quantileExact,
+  refHighlights,
+  refListMatches,
+  refMetrics,
+  refTimeline,
+  refTopPlayers,
+} from './test-support/reference';
 
 const sortRows = <T>(rows: T[]): T[] =>
   [...rows].sort((a, b) =>
@@ -156,11 +171,125 @@ describe('two-engine compatibility: schema and aggregate views', () => {
     });
   };
 
+  const matchIds = [...MATCHES.map((m) => m.matchId), 'no-such-match', "x' OR '1'='1", 'm'.repeat(4096)];
+
+  const readQueryChecks = () => {
+    const ref = () => distinctEvents(delivered);
+
+    it('getMatchMetrics: every field as the events imply; null for unknown or hostile ids', async () => {
+      for (const matchId of matchIds) {
+        const metrics = await onBoth(engines, (e) => getMatchMetrics(e.client, e.caps, { matchId }));
+        expect({ matchId, metrics }).toEqual({ matchId, metrics: refMetrics(ref(), delivered, matchId) });
+      }
+    });
+
+    it('listMatches: live first, newest first, paginated', async () => {
+      const tiny = events.filter((e) => e.matchId === 'cmp-tiny');
+      const lastTiny = Math.max(...tiny.map((e) => Date.parse(e.timestamp)));
+      const now = new Date(lastTiny + 3 * 60_000); // cmp-tiny is live, the others ended long before
+      const pages = [
+        { limit: 2, offset: 0 },
+        { limit: 2, offset: 2 },
+        { limit: 3, offset: 3 },
+        { limit: 10, offset: 10 },
+        { limit: 1000, offset: 0 },
+      ];
+      for (const page of pages) {
+        const list = await onBoth(engines, (e) =>
+          listMatches(e.client, e.caps, { ...page, now, liveWindowMinutes: 5 }),
+        );
+        expect({ page, list }).toEqual({
+          page,
+          list: refListMatches(ref(), { ...page, now, liveWindowMinutes: 5 }),
+        });
+      }
+      const all = await listMatches(engines[0]!.client, engines[0]!.caps, { limit: 10, offset: 0, now });
+      expect(all.items.map((m) => m.live)).toEqual([true, false, false, false]);
+    });
+
+    it('getTimeline: counts per 1m and 5m bucket and type', async () => {
+      for (const matchId of matchIds) {
+        for (const bucket of ['1m', '5m'] as const) {
+          const timeline = await onBoth(engines, (e) => getTimeline(e.client, e.caps, { matchId, bucket }));
+          expect({ matchId, bucket, timeline }).toEqual({
+            matchId,
+            bucket,
+            timeline: refTimeline(ref(), matchId, bucket),
+          });
+        }
+      }
+    });
+
+    it('getHighlights: goals and red cards once each, newest first, paginated', async () => {
+      for (const matchId of matchIds) {
+        for (const [limit, offset] of [
+          [3, 0],
+          [3, 3],
+          [1000, 0],
+          [5, 1000],
+        ] as const) {
+          const page = await onBoth(engines, (e) =>
+            getHighlights(e.client, e.caps, { matchId, limit, offset }),
+          );
+          expect({ matchId, limit, offset, page }).toEqual({
+            matchId,
+            limit,
+            offset,
+            page: refHighlights(ref(), matchId, limit, offset),
+          });
+        }
+      }
+    });
+
+    it('getTopPlayers: ranked by events, goals or shots', async () => {
+      for (const matchId of matchIds) {
+        for (const by of ['events', 'goals', 'shots'] as const) {
+          const players = await onBoth(engines, (e) =>
+            getTopPlayers(e.client, e.caps, { matchId, limit: 5, by }),
+          );
+          expect({ matchId, by, players }).toEqual({
+            matchId,
+            by,
+            players: refTopPlayers(ref(), matchId, 5, by),
+          });
+        }
+      }
+    });
+  };
+
+  /** Everything the views count, per engine (latency excluded: a redelivery is a real, later sample). */
+  const countsSnapshot = () =>
+    Promise.all(
+      engines.map(async (e) => {
+        const perMatch = await Promise.all(
+          MATCHES.map(async ({ matchId }) => {
+            const metrics = await getMatchMetrics(e.client, e.caps, { matchId });
+            const { pipelineLatencyMs: _latency, ...counts } = metrics!;
+            return {
+              counts,
+              timeline: await getTimeline(e.client, e.caps, { matchId, bucket: '1m' }),
+              players: await getTopPlayers(e.client, e.caps, { matchId, limit: 100 }),
+              highlights: await getHighlights(e.client, e.caps, { matchId, limit: 1000, offset: 0 }),
+            };
+          }),
+        );
+        const list = await listMatches(e.client, e.caps, {
+          limit: 100,
+          offset: 0,
+          now: new Date('2030-01-01'),
+        });
+        return { engine: e.name, perMatch, list };
+      }),
+    );
+  let beforeRedelivery: Awaited<ReturnType<typeof countsSnapshot>>;
+
   describe('after the first delivery', () => {
-    it('covers every match of the fixture', () => {
+    it('covers every match of the fixture', async () => {
       expect(new Set(events.map((e) => e.matchId))).toEqual(new Set(MATCHES.map((m) => m.matchId)));
+      beforeRedelivery = await countsSnapshot();
     });
     viewChecks();
+    readQueryChecks();
   });
 
   describe('after a third of the events was delivered again', () => {
@@ -168,6 +297,10 @@ describe('two-engine compatibility: schema and aggregate views', () => {
       expect(again.reduce((a, d) => a + d.events.length, 0)).toBeGreaterThan(200);
       await deliver(again);
     });
+    it('every count is exactly what it was before the duplicates arrived', async () => {
+      expect(await countsSnapshot()).toEqual(beforeRedelivery);
+    });
     viewChecks();
+    readQueryChecks();
   });
 });

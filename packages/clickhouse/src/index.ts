@@ -30,3 +30,42 @@ export {
   type MigrationResult,
   type RunMigrationsOptions,
 } from './migrations';
+export { HIGHLIGHT_TYPES } from './queries/common';
+export {
+  getHighlights,
+  type Highlight,
+  type HighlightPage,
+  type HighlightsParams,
+} from './queries/highlights';
+export {
+  LIVE_WINDOW_MINUTES,
+  MAX_PAGE_SIZE,
+  listMatches,
+  type ListMatchesParams,
+  type MatchList,
+  type MatchSummary,
+} from './queries/matches';
+export {
+  PEAK_PERIODS,
+  getMatchMetrics,
+  type MatchMetrics,
+  type MatchMetricsParams,
+  type MinuteCount,
+  type TeamMetrics,
+} from './queries/metrics';
+export {
+  MAX_TOP_PLAYERS,
+  PLAYER_SORTS,
+  getTopPlayers,
+  type PlayerSort,
+  type TopPlayer,
+  type TopPlayersParams,
+} from './queries/players';
+export {
+  TIMELINE_BUCKETS,
+  getTimeline,
+  type Timeline,
+  type TimelineBucket,
+  type TimelineEntry,
+  type TimelineParams,
+} from './queries/timeline';

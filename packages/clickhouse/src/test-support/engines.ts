@@ -10,6 +10,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { detectCapabilities, type ClickHouseCapabilities } from '../capabilities';
 import { createChdbClient } from '../chdb';
 import { createClickHouseClient } from '../client';
+import { execute } from '../query';
+import { identifier, sql } from '../sql';
 
 export interface Engine {
   name: 'clickhouse-18' | 'chdb';
@@ -48,9 +50,8 @@ export async function openEngines(database: string): Promise<Engine[]> {
 export async function closeEngines(engines: Engine[], dropDatabase = true): Promise<void> {
   for (const e of engines) {
     if (dropDatabase) {
-      await e.client
-        .command({ query: `DROP DATABASE IF EXISTS \`${e.caps.database}\`` })
-        .catch(() => undefined);
+      const drop = sql`DROP DATABASE IF EXISTS ${identifier(e.caps.database)}`;
+      await execute(e.client, e.caps, drop).catch(() => undefined);
     }
     await e.client.close();
   }

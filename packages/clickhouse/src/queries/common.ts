@@ -1,0 +1,47 @@
+import type { ClickHouseCapabilities } from '../capabilities';
+import { identifier, sql, type Sql, type SqlIdentifier } from '../sql';
+
+export type SchemaTable =
+  'events' | 'match_event_counts' | 'match_minute_counts' | 'match_player_counts' | 'match_pipeline_latency';
+
+export function table(caps: ClickHouseCapabilities, name: SchemaTable): SqlIdentifier {
+  return identifier(caps.database, name);
+}
+
+/** Event types listed by getHighlights. */
+export const HIGHLIGHT_TYPES = ['goal', 'red_card'] as const;
+
+/** Epoch seconds of the start of the minute of the match's first event (0 for an unknown match). */
+export function matchStartMinuteSql(caps: ClickHouseCapabilities, matchId: string): Sql {
+  return sql`(SELECT toInt64(intDiv(minMerge(first_event_ms), 60000) * 60)
+              FROM ${table(caps, 'match_event_counts')} WHERE match_id = ${matchId})`;
+}
+
+/**
+ * The minute of an event, one definition everywhere (see docs/clickhouse.md): the feed's minute when it sent one
+ * (`feed_minute >= 0`), otherwise whole minutes from the minute of the match's first event to the event's minute.
+ * `minuteStartSeconds`: epoch seconds of the start of the event's (UTC) minute.
+ */
+export function minuteSql(feedMinute: Sql, minuteStartSeconds: Sql, matchStartSeconds: Sql): Sql {
+  return sql`if(${feedMinute} >= 0, toInt64(${feedMinute}),
+                greatest(toInt64(0), intDiv(toInt64(${minuteStartSeconds}) - ${matchStartSeconds}, 60)))`;
+}
+
+export function isoFromMs(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+export function checkMatchId(matchId: unknown): string {
+  if (typeof matchId !== 'string') throw new TypeError('matchId must be a string');
+  return matchId;
+}
+
+export function checkCount(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** Numbers may arrive quoted from clients that did not disable quoting of 64-bit integers. */
+export const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));

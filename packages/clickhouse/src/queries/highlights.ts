@@ -1,0 +1,125 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseCapabilities } from '../capabilities';
+import { selectRows } from '../query';
+import { inList, sql } from '../sql';
+import {
+  HIGHLIGHT_TYPES,
+  checkCount,
+  checkMatchId,
+  isoFromMs,
+  matchStartMinuteSql,
+  minuteSql,
+  num,
+  table,
+} from './common';
+import { MAX_PAGE_SIZE } from './matches';
+
+export interface Highlight {
+  eventId: string;
+  eventType: (typeof HIGHLIGHT_TYPES)[number];
+  teamId: number;
+  playerId: string | null;
+  /** the event's minute (docs/clickhouse.md) */
+  minute: number;
+  /** event time, ISO 8601 UTC with milliseconds */
+  timestamp: string;
+  metadata: Record<string, unknown>;
+}
+
+export interface HighlightPage {
+  /** goals + red cards of the match */
+  total: number;
+  items: Highlight[];
+}
+
+export interface HighlightsParams {
+  matchId: string;
+  limit: number;
+  offset: number;
+}
+
+interface HighlightRow {
+  event_id: string;
+  h_type: string;
+  h_team: number;
+  h_player: string;
+  h_time_ms: number;
+  h_metadata: string;
+  minute: number;
+}
+
+function parseMetadata(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Goals and red cards, newest first (ties by event id), one entry per event id however often it was stored.
+ * Reads raw rows of one match and two types: a primary-key range of `events`. `null` for a match with no events.
+ */
+export async function getHighlights(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  params: HighlightsParams,
+): Promise<HighlightPage | null> {
+  const matchId = checkMatchId(params.matchId);
+  const limit = checkCount('limit', params.limit, 1, MAX_PAGE_SIZE);
+  const offset = checkCount('offset', params.offset, 0, 1_000_000_000);
+  const types = inList([...HIGHLIGHT_TYPES]);
+  const minute = minuteSql(
+    sql`h_feed_minute`,
+    sql`intDiv(h_time_ms, 60000) * 60`,
+    matchStartMinuteSql(caps, matchId),
+  );
+  const [rows, totals] = await Promise.all([
+    selectRows<HighlightRow>(
+      client,
+      caps,
+      sql`SELECT event_id, h_type, h_team, h_player, h_time_ms, h_metadata, ${minute} AS minute
+          FROM (
+            SELECT event_id,
+                   argMin(event_type, ins) AS h_type,
+                   argMin(team_id, ins) AS h_team,
+                   argMin(player_id, ins) AS h_player,
+                   argMin(feed_minute, ins) AS h_feed_minute,
+                   argMin(time_ms, ins) AS h_time_ms,
+                   argMin(metadata, ins) AS h_metadata
+            FROM (
+              SELECT event_id, event_type, team_id, player_id, feed_minute, metadata,
+                     toUInt64(toUnixTimestamp(event_time)) * 1000 + event_time_ms AS time_ms,
+                     toUInt64(toUnixTimestamp(inserted_at)) * 1000 + inserted_at_ms AS ins
+              FROM ${table(caps, 'events')}
+              WHERE match_id = ${matchId} AND event_type IN ${types}
+            )
+            GROUP BY event_id
+          )
+          ORDER BY h_time_ms DESC, event_id ASC
+          LIMIT ${offset}, ${limit}`,
+    ),
+    selectRows<{ total: number; state_rows: number }>(
+      client,
+      caps,
+      sql`SELECT uniqExactMergeIf(event_ids, event_type IN ${types}) AS total, count() AS state_rows
+          FROM ${table(caps, 'match_event_counts')} WHERE match_id = ${matchId}`,
+    ),
+  ]);
+  if (num(totals[0]?.state_rows ?? 0) === 0) return null;
+  return {
+    total: num(totals[0]!.total),
+    items: rows.map((r) => ({
+      eventId: r.event_id,
+      eventType: r.h_type as Highlight['eventType'],
+      teamId: num(r.h_team),
+      playerId: r.h_player === '' ? null : r.h_player,
+      minute: num(r.minute),
+      timestamp: isoFromMs(num(r.h_time_ms)),
+      metadata: parseMetadata(r.h_metadata),
+    })),
+  };
+}
