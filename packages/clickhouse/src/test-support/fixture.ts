@@ -130,6 +130,7 @@ export function buildEvents(seed = 42): StoredEvent[] {
       const metadata: Record<string, unknown> = {};
       if (rand() < spec.feedMinuteShare)
         metadata.minute = Math.min(120, Math.floor((ms - start) / 60_000) + 1);
+      if (event.eventType === 'goal' && event.playerId) metadata.scorer = `Scorer ${event.playerId}`;
       if (rand() < 0.3) metadata.note = 'it\'s a "quote" \\ and a\nnewline ⚽';
       if (Object.keys(metadata).length > 0 || rand() < 0.5) event.metadata = metadata;
       out.push(event);
