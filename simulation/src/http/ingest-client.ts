@@ -58,8 +58,16 @@ function problemDetail(body: unknown): string | undefined {
 }
 
 /** Final outcome of a whole request (single event, or a batch that failed as a whole). */
-function failureOutcome(exchange: Exchange): EventOutcome {
+function failureOutcome(exchange: Exchange & { ambiguous?: boolean }): EventOutcome {
   const { status } = exchange;
+  if (exchange.ambiguous && (status === 429 || status === 'network')) {
+    const last = status === 429 ? '429' : (exchange.error?.code ?? 'network error');
+    return {
+      kind: 'unknown',
+      status,
+      reason: `an earlier attempt failed ambiguously (5xx or timeout), the last with ${last}`,
+    };
+  }
   if (status === 'network') {
     const code = exchange.error?.code ?? '';
     const reason = `${code || 'network error'}: ${exchange.error?.message ?? ''}`.trim();
@@ -201,12 +209,22 @@ export class IngestClient {
     await this.pool.close();
   }
 
-  private async withRetries(path: string, body: unknown): Promise<Exchange> {
+  /**
+   * Sends until the answer is final or the attempts run out. If any attempt failed ambiguously (5xx, timeout,
+   * broken connection) the events may have landed, so a later 429 or refused connection still leaves them
+   * "unknown", never "not delivered".
+   */
+  private async withRetries(path: string, body: unknown): Promise<Exchange & { ambiguous: boolean }> {
     const payload = JSON.stringify(body);
+    let ambiguous = false;
     for (let attempt = 1; ; attempt++) {
       const exchange = await this.exchange('POST', path, payload);
       const retryable = exchange.status === 'network' || RETRYABLE_STATUSES.has(exchange.status);
-      if (!retryable || attempt >= this.retry.maxAttempts) return exchange;
+      if (!retryable || attempt >= this.retry.maxAttempts) return { ...exchange, ambiguous };
+      if (
+        exchange.status === 'network' ? !NEVER_SENT.has(exchange.error?.code ?? '') : exchange.status >= 500
+      )
+        ambiguous = true;
       await this.sleep(retryDelay(this.retry, attempt, exchange.retryAfterMs));
     }
   }

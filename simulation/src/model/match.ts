@@ -276,10 +276,8 @@ class MatchEngine {
       this.push('shot', teamId, clockMs, shooter, { outcome: 'goal' });
       this.score[teamId]++;
       const goalAt = this.after(clockMs, 1_000, 3_000);
-      this.push('goal', teamId, goalAt, shooter, {
-        scorer: shooter.name,
-        score: `${this.score[1]}-${this.score[2]}`,
-      });
+      // The running score is written in finish(), once the goals are in time order.
+      this.push('goal', teamId, goalAt, shooter, { scorer: shooter.name, score: '' });
       this.lastGoalMinute = Math.floor(goalAt / MINUTE_MS);
       if (this.period === 2) this.secondHalfGoals++;
       return;
@@ -313,6 +311,12 @@ class MatchEngine {
     const matchId = simulatedMatchId(seed, index);
     const kickoffMs = kickoff.getTime();
     const sorted = this.drafts.sort((a, b) => a.clockMs - b.clockMs || a.order - b.order);
+    const running: Record<TeamId, number> = { 1: 0, 2: 0 };
+    for (const d of sorted) {
+      if (d.type !== 'goal') continue;
+      running[d.teamId]++;
+      d.metadata.score = `${running[1]}-${running[2]}`;
+    }
     const events: SimEvent[] = sorted.map((d, seq) => {
       const breakMs = d.clockMs >= this.secondHalfStartMs ? HALF_TIME_BREAK_MS : 0;
       return {

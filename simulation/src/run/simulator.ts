@@ -110,11 +110,16 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   };
   options.signal?.addEventListener('abort', () => abort('interrupted'), { once: true });
 
-  const settle = (item: Outgoing, outcome: EventOutcome): void => {
+  const settle = (item: Outgoing, answer: EventOutcome): void => {
     done++;
-    if (outcome.kind === 'rejected' && (outcome.status === 401 || outcome.status === 403)) {
-      abort(`the API answered ${outcome.status} (${outcome.detail ?? 'API key'}): pass a valid --api-key`);
-    } else if (outcome.kind === 'rejected' && outcome.status === 404) {
+    // Refused for who sent it, not for what: not the event's fault, and certainly not stored.
+    const refusedCaller = answer.kind === 'rejected' && [401, 403, 404].includes(answer.status);
+    const outcome: EventOutcome = refusedCaller
+      ? { kind: 'not-delivered', status: answer.status, reason: `HTTP ${answer.status}` }
+      : answer;
+    if (answer.kind === 'rejected' && (answer.status === 401 || answer.status === 403)) {
+      abort(`the API answered ${answer.status} (${answer.detail ?? 'API key'}): pass a valid --api-key`);
+    } else if (answer.kind === 'rejected' && answer.status === 404) {
       abort(`the API answered 404 for the ingest route: is ${options.url} the PitchPulse API?`);
     }
     const errorText = (): string =>

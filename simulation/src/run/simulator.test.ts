@@ -1,0 +1,139 @@
+import { FakeApi } from '../testing/fake-api';
+import { verifyAgainstApi } from '../verify/verify';
+import { IngestClient } from '../http/ingest-client';
+import { runSimulation, type SimulationOptions } from './simulator';
+
+const kickoff = new Date('2024-05-18T14:00:00.000Z');
+const fastRetry = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 20 };
+
+describe('runSimulation against a local API', () => {
+  let api: FakeApi;
+  beforeEach(async () => {
+    api = await new FakeApi().start();
+  });
+  afterEach(async () => {
+    await api.stop();
+  });
+
+  const options = (extra: Partial<SimulationOptions> = {}): SimulationOptions => ({
+    url: api.url,
+    matches: 2,
+    concurrency: 4,
+    seed: 99,
+    kickoff,
+    invalidShare: 0,
+    duplicateShare: 0,
+    retry: fastRetry,
+    ...extra,
+  });
+
+  async function verify(result: Awaited<ReturnType<typeof runSimulation>>) {
+    const client = new IngestClient({ url: api.url, connections: 2 });
+    try {
+      return await verifyAgainstApi(client, result.truth, { timeoutMs: 2000, stableMs: 500, pollMs: 100 });
+    } finally {
+      await client.close();
+    }
+  }
+
+  it('sends every event once in batches, and the verification passes', async () => {
+    const result = await runSimulation(options({ batch: 100 }));
+    const { events } = result.report;
+    expect(events.generated).toBe(result.plan.generated);
+    expect(events.accepted).toBe(events.generated);
+    expect(api.stored.size).toBe(events.generated);
+    expect(api.acknowledged.length).toBe(events.generated);
+    expect(api.requests.every((r) => r.path === '/api/events/batch' && r.events <= 100)).toBe(true);
+    expect(result.report.statusCodes).toEqual([{ status: '202', count: api.requests.length, share: 100 }]);
+    expect(result.report.latencyMs.count).toBe(api.requests.length);
+    const verdict = await verify(result);
+    expect(verdict.matches.map((m) => [m.matchId, m.pass])).toEqual([
+      ['sim-99-m1', true],
+      ['sim-99-m2', true],
+    ]);
+  });
+
+  it('injects invalid events (expected 400s, never counted) and duplicates (counted once) with single POSTs', async () => {
+    const result = await runSimulation(options({ matches: 1, invalidShare: 0.02, duplicateShare: 0.03 }));
+    const e = result.report.events;
+    expect(e.invalidSent).toBe(result.plan.invalid);
+    expect(e.invalidSent).toBeGreaterThan(5);
+    expect(e.invalidRejected).toBe(e.invalidSent);
+    expect(e.duplicatesSent).toBe(result.plan.duplicatesPlanned);
+    expect(e.duplicatesSent).toBeGreaterThan(10);
+    expect(e.duplicatesAccepted).toBe(e.duplicatesSent);
+    expect(e.acceptedUnexpectedly + e.rejectedUnexpectedly).toBe(0);
+    expect(api.stored.size).toBe(e.generated);
+    expect(api.acknowledged.length).toBe(e.generated + e.duplicatesSent);
+    const s400 = result.report.statusCodes.find((r) => r.status === '400');
+    expect(s400?.count).toBe(e.invalidSent);
+    expect((await verify(result)).pass).toBe(true);
+  });
+
+  it('retries 503 after Retry-After, counts what never got through, and keeps the ambiguous ones out of the truth', async () => {
+    // One batch in flight at a time, 3 attempts each:
+    api.fail({ count: 2, status: 503, retryAfter: '0' }); // batch 1: two 503s…
+    api.fail({ count: 1, status: 202 }); // …then accepted on the third attempt
+    api.fail({ count: 3, status: 503, retryAfter: '0', landed: true }); // batch 2: stored, yet every answer a 503
+    api.fail({ count: 3, status: 429, retryAfter: '0' }); // batch 3: rate limited to the end, certainly not stored
+    const result = await runSimulation(options({ matches: 1, batch: 50, concurrency: 1 }));
+    const e = result.report.events;
+    expect(e.unknown).toBe(50);
+    expect(e.notDelivered).toBe(50);
+    expect(e.accepted).toBe(e.generated - 100);
+    expect(result.truth.unknownCount).toBe(50);
+    expect(result.report.requests.retries).toBe(2 + 2 + 2);
+    expect(result.report.statusCodes.find((r) => r.status === '503')?.count).toBe(5);
+    // The API holds accepted + the 50 that landed despite the 503: inside the allowed range.
+    expect(api.stored.size).toBe(e.accepted + 50);
+    const verdict = await verify(result);
+    expect(verdict.pass).toBe(true);
+    expect(verdict.matches[0]!.expected.unknown).toBe(50);
+  });
+
+  it('fails the verification when the pipeline lost an accepted event', async () => {
+    const result = await runSimulation(options({ batch: 200 }));
+    const lost = [...api.stored.values()].find(
+      (ev) => ev.matchId === 'sim-99-m2' && ev.eventType === 'shot',
+    )!;
+    api.stored.delete(lost.eventId);
+    const verdict = await verify(result);
+    expect(verdict.pass).toBe(false);
+    const m2 = verdict.matches.find((m) => m.matchId === 'sim-99-m2')!;
+    expect(m2.pass).toBe(false);
+    expect(m2.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^totalEvents: expected \d+, got \d+$/),
+        expect.stringMatching(/^eventsByType.shot/),
+      ]),
+    );
+    expect(verdict.matches.find((m) => m.matchId === 'sim-99-m1')!.pass).toBe(true);
+  });
+
+  it('paces events over --duration and under --rate', async () => {
+    const paced = await runSimulation(options({ matches: 1, batch: 50, durationSeconds: 1.5 }));
+    expect(paced.report.run.elapsedMs).toBeGreaterThanOrEqual(1400);
+    expect(paced.report.run.elapsedMs).toBeLessThan(4000);
+    const capped = await runSimulation(options({ matches: 1, seed: 100, batch: 50, rate: 2000 }));
+    const seconds = capped.plan.items.length / 2000;
+    expect(capped.report.run.elapsedMs).toBeGreaterThanOrEqual(seconds * 1000 * 0.9);
+    expect(capped.report.events.accepted).toBe(capped.report.events.generated);
+  });
+
+  it('stops at once on 401 and says to pass --api-key', async () => {
+    api.fail({ count: 1_000_000, status: 401 });
+    const result = await runSimulation(options({ matches: 1 }));
+    expect(result.report.run.aborted).toMatch(/401.*--api-key/);
+    expect(result.report.events.accepted).toBe(0);
+    expect(result.report.events.notDelivered).toBe(result.report.events.generated);
+    expect(api.requests.length).toBeLessThanOrEqual(8);
+  });
+
+  it('re-running the same seed sends the same eventIds (the pipeline deduplicates them)', async () => {
+    await runSimulation(options({ matches: 1, batch: 500 }));
+    const first = api.stored.size;
+    await runSimulation(options({ matches: 1, batch: 500 }));
+    expect(api.stored.size).toBe(first);
+    expect(api.acknowledged.length).toBe(first * 2);
+  });
+});
