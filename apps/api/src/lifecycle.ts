@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { sendProblem, serviceUnavailable } from './problem';
 
 /**
@@ -8,6 +8,8 @@ import { sendProblem, serviceUnavailable } from './problem';
 export class Lifecycle {
   private active = 0;
   private isDraining = false;
+  /** Responses not yet sent, so a drain can ask their clients to reconnect elsewhere. */
+  private readonly pending = new Set<Response>();
   private idleWaiters: Array<() => void> = [];
 
   constructor(readonly maxInFlight: number) {}
@@ -24,11 +26,13 @@ export class Lifecycle {
   readonly track: RequestHandler = (_req, res, next) => {
     this.active++;
     if (this.isDraining) res.setHeader('Connection', 'close');
+    else this.pending.add(res);
     let done = false;
     const finish = () => {
       if (done) return;
       done = true;
       this.active--;
+      this.pending.delete(res);
       if (this.active === 0 && this.idleWaiters.length > 0) {
         const waiters = this.idleWaiters;
         this.idleWaiters = [];
@@ -52,9 +56,11 @@ export class Lifecycle {
     next();
   };
 
-  /** From now on /ready answers 503 and responses close their connections. */
+  /** From now on /ready answers 503 and responses (also those in flight) close their connections. */
   startDraining(): void {
     this.isDraining = true;
+    for (const res of this.pending) if (!res.headersSent) res.setHeader('Connection', 'close');
+    this.pending.clear();
   }
 
   /** Resolves true once no request is in flight, or false when `timeoutMs` passes first. */

@@ -29,7 +29,7 @@ export interface RunningApi {
   shutdown(reason?: string): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /** Wires the real dependencies (Kafka producer, ClickHouse ping, metrics, logs) and starts listening. */
 export async function startApi(config: ApiConfig, options: StartApiOptions = {}): Promise<RunningApi> {
@@ -127,7 +127,18 @@ export async function startApi(config: ApiConfig, options: StartApiOptions = {})
     }
     server.closeAllConnections();
     await closed;
-    await producer.disconnect().catch((err: unknown) => logger.warn({ err }, 'producer disconnect failed'));
+    // Flushing waits at most the produce timeout; a broker that does not answer cannot hold the exit forever.
+    const flushed = await Promise.race([
+      producer.disconnect().then(
+        () => true,
+        (err: unknown) => {
+          logger.warn({ err }, 'producer disconnect failed');
+          return true;
+        },
+      ),
+      sleep(config.kafka.produceTimeoutMs + 1000).then(() => false),
+    ]);
+    if (!flushed) logger.warn('Kafka producer did not disconnect in time; exiting anyway');
     await probe.close().catch(() => undefined);
     await clickhouse.close().catch(() => undefined);
     logger.info({ reason, tookMs: Date.now() - started, drained: idle }, 'shutdown complete');
