@@ -74,6 +74,10 @@ interface PendingBatch {
   rows: Array<{ line: number; event: MatchEvent }>;
   /** Every record up to this line is in this batch, an earlier one, or was rejected. */
   coverLine: number;
+  /** Rows of the file rejected up to `coverLine` (this run). */
+  rejectedInFileBefore: number;
+  imported: number;
+  refused: number;
   done: boolean;
 }
 
@@ -124,6 +128,9 @@ export async function importFile(options: ImportOptions): Promise<ImportResult> 
   };
   // Counts carried over from the checkpoint are for the whole file; this run's own counts start at zero.
   const carried = { imported: result.imported, rejected: result.rejectedInFile };
+  // Counts up to the checkpoint line only, so that a resumed run never counts a row twice.
+  const atCheckpoint = { ...carried };
+  let refusedBeforeCheckpoint = 0;
   result.imported = 0;
   result.rejectedInFile = 0;
 
@@ -157,8 +164,8 @@ export async function importFile(options: ImportOptions): Promise<ImportResult> 
       file,
       size: totalBytes,
       lastAckedLine: result.checkpointLine,
-      imported: carried.imported + result.imported,
-      rejected: carried.rejected + result.rejectedInFile + result.rejectedByApi,
+      imported: atCheckpoint.imported,
+      rejected: atCheckpoint.rejected,
       updatedAt: new Date().toISOString(),
     };
     writeState(stateFile, state);
@@ -168,7 +175,11 @@ export async function importFile(options: ImportOptions): Promise<ImportResult> 
   const advance = (): void => {
     let moved = false;
     while (pending.length > 0 && (pending[0] as PendingBatch).done) {
-      result.checkpointLine = (pending.shift() as PendingBatch).coverLine;
+      const batch = pending.shift() as PendingBatch;
+      result.checkpointLine = batch.coverLine;
+      refusedBeforeCheckpoint += batch.refused;
+      atCheckpoint.imported += batch.imported;
+      atCheckpoint.rejected = carried.rejected + batch.rejectedInFileBefore + refusedBeforeCheckpoint;
       moved = true;
     }
     if (moved) checkpoint();
@@ -181,14 +192,17 @@ export async function importFile(options: ImportOptions): Promise<ImportResult> 
       let failure: EventOutcome | undefined;
       outcomes.forEach((outcome, i) => {
         const row = batch.rows[i] as { line: number };
-        if (outcome.kind === 'accepted') result.imported++;
-        else if (
+        if (outcome.kind === 'accepted') {
+          result.imported++;
+          batch.imported++;
+        } else if (
           outcome.kind === 'rejected' &&
           outcome.status !== 401 &&
           outcome.status !== 403 &&
           outcome.status !== 404
         ) {
           result.rejectedByApi++;
+          batch.refused++;
           options.onRejected?.({
             line: row.line,
             by: 'api',
@@ -221,7 +235,14 @@ export async function importFile(options: ImportOptions): Promise<ImportResult> 
     if (current.length === 0) return;
     while (inFlight >= options.concurrency && !result.stopped) await changed();
     if (result.stopped) return;
-    const batch: PendingBatch = { rows: current, coverLine: lastLine, done: false };
+    const batch: PendingBatch = {
+      rows: current,
+      coverLine: lastLine,
+      rejectedInFileBefore: result.rejectedInFile,
+      imported: 0,
+      refused: 0,
+      done: false,
+    };
     current = [];
     pending.push(batch);
     running.push(dispatch(batch));
@@ -244,6 +265,7 @@ export async function importFile(options: ImportOptions): Promise<ImportResult> 
         if (!dryRun && pending.length === 0 && current.length === 0) {
           // Nothing earlier is outstanding: the checkpoint may move past this rejected row at once.
           result.checkpointLine = lastLine;
+          atCheckpoint.rejected = carried.rejected + result.rejectedInFile + refusedBeforeCheckpoint;
         }
       }
     }
@@ -251,6 +273,8 @@ export async function importFile(options: ImportOptions): Promise<ImportResult> 
     await Promise.all(running);
     if (!result.stopped) {
       result.checkpointLine = Math.max(result.checkpointLine, lastLine);
+      atCheckpoint.imported = carried.imported + result.imported;
+      atCheckpoint.rejected = carried.rejected + result.rejectedInFile + result.rejectedByApi;
       result.completed = true;
     }
     if (!dryRun) checkpoint();

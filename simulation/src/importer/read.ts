@@ -71,11 +71,38 @@ async function* readCsv(input: Readable, fromLine: number): AsyncGenerator<Row> 
     return { start, last };
   };
 
+  // Records are taken from 'data' events (not async iteration) so that every record parsed before a syntax
+  // error is still handed out before the error is raised.
+  type Parsed = { record: string[]; info: { bytes: number } };
+  const parsed: Parsed[] = [];
+  let failure: (Error & { code?: string }) | undefined;
+  let ended = false;
+  let signal: (() => void) | undefined;
+  const wake = (): void => {
+    const s = signal;
+    signal = undefined;
+    s?.();
+  };
+  parser.on('data', (item: Parsed) => {
+    parsed.push(item);
+    if (parsed.length >= 1000) parser.pause();
+    wake();
+  });
+  parser.on('error', (err: Error) => {
+    failure ??= err;
+    wake();
+  });
+  parser.on('end', () => {
+    ended = true;
+    wake();
+  });
+  parser.on('close', wake);
+
   const feeding = (async () => {
     try {
       for await (const chunk of input) {
-        const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
         if (parser.destroyed) break;
+        const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
         pending.push(buffer);
         if (!parser.write(buffer)) {
           await new Promise<void>((resolve) => {
@@ -97,26 +124,32 @@ async function* readCsv(input: Readable, fromLine: number): AsyncGenerator<Row> 
 
   let header: string[] | undefined;
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { bytes: number } }>) {
-      const { start, last } = advance(item.info.bytes);
-      if (!header) {
-        header = checkCsvHeader(item.record);
+    for (;;) {
+      const item = parsed.shift();
+      if (item) {
+        if (parsed.length < 100 && parser.isPaused()) parser.resume();
+        const { start, last } = advance(item.info.bytes);
+        if (!header) {
+          header = checkCsvHeader(item.record);
+          continue;
+        }
+        if (start < fromLine) continue;
+        yield rowFromCsv(header, item.record, start, last);
         continue;
       }
-      if (start < fromLine) continue;
-      yield rowFromCsv(header, item.record, start, last);
+      if (failure) {
+        if (!failure.code?.startsWith('CSV_')) throw failure;
+        // The broken record starts after the last good one (skipping empty lines).
+        let at = line;
+        const rest = pending.length > 0 ? Buffer.concat(pending) : Buffer.alloc(0);
+        for (let i = 0; i < rest.length && (rest[i] === NL || rest[i] === CR); i++) if (rest[i] === NL) at++;
+        throw new ImportFileError(
+          `line ${at}: CSV syntax error: ${failure.message.replace(/ at line \d+/, '')}`,
+        );
+      }
+      if (ended || parser.destroyed) break;
+      await new Promise<void>((resolve) => (signal = resolve));
     }
-  } catch (err) {
-    if (err instanceof ImportFileError) throw err;
-    const e = err as Error & { code?: string };
-    if (e.code?.startsWith('CSV_')) {
-      // The broken record starts after the last good one (skipping empty lines).
-      let at = line;
-      const rest = pending.length > 0 ? Buffer.concat(pending) : Buffer.alloc(0);
-      for (let i = 0; i < rest.length && (rest[i] === NL || rest[i] === CR); i++) if (rest[i] === NL) at++;
-      throw new ImportFileError(`line ${at}: CSV syntax error: ${e.message.replace(/ at line \d+/, '')}`);
-    }
-    throw err;
   } finally {
     if (!parser.destroyed) parser.destroy();
     input.destroy();
