@@ -2,16 +2,16 @@
 export interface Exposition {
   /** family name → type (counter, gauge, histogram, summary, untyped). */
   types: Map<string, string>;
-  /** series name (as queried: `x_bucket`, `x_total`, ...) → label names seen on its samples. */
-  samples: Map<string, Set<string>>;
+  /** series name (as queried: `x_bucket`, `x_total`, ...) → the label sets of its samples. */
+  samples: Map<string, Record<string, string>[]>;
 }
 
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+\S+/;
-const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="(?:[^"\\]|\\.)*"/g;
+const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 
 export function parseExposition(text: string): Exposition {
   const types = new Map<string, string>();
-  const samples = new Map<string, Set<string>>();
+  const samples = new Map<string, Record<string, string>[]>();
   for (const line of text.split('\n')) {
     const type = /^# TYPE (\S+) (\S+)/.exec(line);
     if (type) {
@@ -21,9 +21,9 @@ export function parseExposition(text: string): Exposition {
     if (line.startsWith('#') || line.trim() === '') continue;
     const m = SAMPLE.exec(line);
     if (!m) throw new Error(`not a Prometheus sample line: ${line}`);
-    const labels = samples.get(m[1]!) ?? new Set<string>();
-    for (const l of (m[3] ?? '').matchAll(LABEL)) labels.add(l[1]!);
-    samples.set(m[1]!, labels);
+    const labels: Record<string, string> = {};
+    for (const l of (m[3] ?? '').matchAll(LABEL)) labels[l[1]!] = JSON.parse(`"${l[2]!}"`) as string;
+    samples.set(m[1]!, [...(samples.get(m[1]!) ?? []), labels]);
   }
   return { types, samples };
 }

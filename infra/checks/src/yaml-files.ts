@@ -3,7 +3,8 @@ import { parseAllDocuments } from 'yaml';
 
 /** Every document of a YAML file as plain data; throws on any YAML error, naming the file and the line. */
 export function readYamlDocuments(file: string): unknown[] {
-  const docs = parseAllDocuments(fs.readFileSync(file, 'utf8'), { prettyErrors: true });
+  // merge: true — YAML merge keys (`<<: *anchor`), which docker compose supports.
+  const docs = parseAllDocuments(fs.readFileSync(file, 'utf8'), { prettyErrors: true, merge: true });
   const out: unknown[] = [];
   for (const doc of docs) {
     const problems = [...doc.errors, ...doc.warnings];

@@ -1,0 +1,214 @@
+/**
+ * Every metric the alert rules and the dashboard name exists in the real apps' /metrics, and the dashboard's
+ * ClickHouse queries run on the real schema: the built api and consumer run against the embedded stack, one
+ * event goes through the pipeline, then both are scraped.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import { StackControl, freePort } from '@pitchpulse/devstack';
+import { familyOf, parseExposition, type Exposition } from './exposition';
+import { renderKustomization } from './kustomize';
+import { allPromQueries, loadDashboards } from './monitoring';
+import { repoPath } from './paths';
+import { checkPromQL } from './promql';
+import { startProcess, stopProcess, waitForOk, type RunningProcess } from './running-apps';
+
+const API_MAIN = repoPath('apps/api/dist/main.js');
+const CONSUMER_MAIN = repoPath('apps/consumer/dist/main.js');
+/** Series Prometheus itself makes, not the apps. */
+const PROMETHEUS_SERIES = new Set(['up', 'ALERTS', 'ALERTS_FOR_STATE', 'scrape_duration_seconds']);
+
+const suffix = randomUUID().slice(0, 8);
+const database = `infra_checks_${suffix}`;
+const topics = {
+  events: `infra-checks-${suffix}`,
+  retry: `infra-checks-${suffix}.retry`,
+  dlq: `infra-checks-${suffix}.dlq`,
+};
+const matchId = `infra-checks-${suffix}`;
+
+let api: RunningProcess | undefined;
+let consumer: RunningProcess | undefined;
+let apiUrl = '';
+let consumerUrl = '';
+const scraped: { api?: Exposition; consumer?: Exposition } = {};
+
+async function metrics(url: string): Promise<string> {
+  const res = await fetch(`${url}/metrics`);
+  expect(res.status).toBe(200);
+  return res.text();
+}
+
+async function clickhouse(query: string): Promise<Record<string, unknown>[]> {
+  const url = new URL(process.env.CLICKHOUSE_URL!);
+  url.searchParams.set('database', database);
+  const res = await fetch(url, { method: 'POST', body: `${query}\nFORMAT JSON` });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`ClickHouse ${res.status}: ${text}\n${query}`);
+  return (JSON.parse(text) as { data: Record<string, unknown>[] }).data;
+}
+
+beforeAll(async () => {
+  for (const file of [API_MAIN, CONSUMER_MAIN]) {
+    if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`pnpm run build\` first`);
+  }
+  const control = StackControl.fromEnv();
+  await control.createTopic(topics.events, 6);
+  await control.createTopic(topics.retry, 3);
+  await control.createTopic(topics.dlq, 1);
+  const common = {
+    PATH: process.env.PATH,
+    KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+    CLICKHOUSE_URL: process.env.CLICKHOUSE_URL,
+    CLICKHOUSE_DATABASE: database,
+    KAFKA_TOPIC_EVENTS: topics.events,
+    LOG_LEVEL: 'warn',
+  };
+  const metricsPort = await freePort();
+  consumer = startProcess(CONSUMER_MAIN, {
+    ...common,
+    KAFKA_TOPIC_RETRY: topics.retry,
+    KAFKA_TOPIC_DLQ: topics.dlq,
+    CONSUMER_GROUP: `infra-checks-${suffix}`,
+    RETRY_CONSUMER_GROUP: `infra-checks-retry-${suffix}`,
+    METRICS_PORT: String(metricsPort),
+    FLUSH_INTERVAL_MS: '300',
+  });
+  consumerUrl = `http://127.0.0.1:${metricsPort}`;
+  await waitForOk(`${consumerUrl}/ready`, consumer, 60_000);
+  const port = await freePort();
+  api = startProcess(API_MAIN, { ...common, PORT: String(port), HOST: '127.0.0.1' });
+  apiUrl = `http://127.0.0.1:${port}`;
+  await waitForOk(`${apiUrl}/ready`, api, 60_000);
+
+  // Traffic: a goal, a batch with a yellow card, a refused event; then wait for both rows in ClickHouse.
+  const event = (eventType: string) => ({
+    eventId: randomUUID(),
+    matchId,
+    eventType,
+    timestamp: new Date().toISOString(),
+    teamId: 1,
+    playerId: 'player-1',
+    metadata: { minute: 12 },
+  });
+  const post = (path: string, body: unknown) =>
+    fetch(`${apiUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  expect((await post('/api/events', event('goal'))).status).toBe(202);
+  expect((await post('/api/events/batch', { events: [event('yellow_card')] })).status).toBe(202);
+  expect((await post('/api/events', { ...event('goal'), teamId: 3 })).status).toBe(400);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const text = await metrics(consumerUrl);
+    const rows = [...text.matchAll(/^consumer_rows_inserted_total\{[^}]*\} (\d+)/gm)].reduce(
+      (n, m) => n + Number(m[1]),
+      0,
+    );
+    if (rows >= 2) break;
+    if (Date.now() > deadline)
+      throw new Error(`the consumer inserted ${rows} of 2 events in 30 s:\n${consumer.output()}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  scraped.consumer = parseExposition(await metrics(consumerUrl));
+  scraped.api = parseExposition(await metrics(apiUrl));
+}, 180_000);
+
+afterAll(async () => {
+  for (const p of [api, consumer]) if (p) await stopProcess(p, 45_000);
+}, 100_000);
+
+describe('metrics named by infra/prometheus/alerts.yml and infra/grafana/dashboards', () => {
+  const queries = allPromQueries();
+
+  it.each(queries.map((q) => [q.where, q.expr]))(
+    '%s: every metric exists in the apps’ /metrics',
+    (_where, expr) => {
+      const { selectors, errors } = checkPromQL(expr);
+      expect(errors).toEqual([]);
+      const sources = [scraped.api!, scraped.consumer!];
+      for (const s of selectors) {
+        if (PROMETHEUS_SERIES.has(s.metric)) continue;
+        const where = sources.filter((e) => familyOf(s.metric, e));
+        expect([s.metric, where.length]).toEqual([s.metric, 1]);
+        // Labels the query filters on must be labels the metric has (checked where the series has samples).
+        const samples = where[0]!.samples.get(s.metric) ?? [];
+        if (samples.length === 0) continue;
+        const labels = new Set(samples.flatMap((l) => Object.keys(l)));
+        for (const m of s.matchers)
+          expect([s.metric, m.label, labels.has(m.label)]).toEqual([s.metric, m.label, true]);
+        // Route templates must be ones the api really reports.
+        for (const m of s.matchers.filter((x) => x.label === 'route' && (x.op === '=' || x.op === '=~'))) {
+          const re = new RegExp(
+            `^(?:${m.op === '=' ? m.value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : m.value})$`,
+          );
+          expect([s.metric, m.value, samples.some((l) => re.test(l.route ?? ''))]).toEqual([
+            s.metric,
+            m.value,
+            true,
+          ]);
+        }
+      }
+    },
+  );
+
+  it('the pipeline metrics moved: 2 events ingested, 2 rows inserted, lag and last commit reported', () => {
+    const value = (e: Exposition, series: string) => (e.samples.get(series) ?? []).length;
+    expect(value(scraped.api!, 'events_ingested_total')).toBeGreaterThanOrEqual(2); // goal + yellow_card series
+    expect(value(scraped.consumer!, 'consumer_lag')).toBeGreaterThan(0);
+    expect(value(scraped.consumer!, 'consumer_last_commit_timestamp_seconds')).toBeGreaterThan(0);
+  });
+});
+
+describe('dashboard ClickHouse queries on the real schema', () => {
+  const targets = loadDashboards()
+    .flatMap((d) => d.targets)
+    .filter((t) => t.rawSql);
+  const expand = (sql: string) => {
+    const now = Math.floor(Date.now() / 1000);
+    return sql.replace(
+      /\$__timeFilter\((\w+)\)/g,
+      `$1 >= toDateTime(${now - 3600}) AND $1 <= toDateTime(${now + 3600})`,
+    );
+  };
+
+  it('Top matches lists the match with its 2 distinct events', async () => {
+    const t = targets.find((x) => x.panel === 'Top matches')!;
+    const rows = await clickhouse(expand(t.rawSql!));
+    expect(rows.find((r) => r.match_id === matchId)).toEqual({
+      match_id: matchId,
+      events: expect.anything(),
+    });
+    expect(Number(rows.find((r) => r.match_id === matchId)!.events)).toBe(2);
+  });
+
+  it('every ClickHouse panel query runs', async () => {
+    expect(targets.length).toBeGreaterThanOrEqual(2);
+    for (const t of targets) {
+      const rows = await clickhouse(expand(t.rawSql!));
+      expect([t.panel, rows.some((r) => r.match_id === matchId)]).toEqual([t.panel, true]);
+    }
+    const cards = targets.find((x) => x.panel.startsWith('Top matches: goals'))!;
+    const row = (await clickhouse(expand(cards.rawSql!))).find((r) => r.match_id === matchId)!;
+    expect([row.goals, row.yellow_cards, row.red_cards].map(Number)).toEqual([1, 1, 0]);
+  });
+});
+
+describe('drain times fit the Kubernetes grace periods', () => {
+  it('SIGTERM: both apps exit 0 well within terminationGracePeriodSeconds', async () => {
+    const objects = renderKustomization(repoPath('infra/k8s/base'));
+    const grace = (name: string) =>
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      (objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name) as any).spec.template.spec
+        .terminationGracePeriodSeconds as number;
+    const a = await stopProcess(api!, 45_000);
+    const c = await stopProcess(consumer!, 45_000);
+    expect(a.code).toBe(0);
+    expect(c.code).toBe(0);
+    expect(a.ms).toBeLessThan((grace('pitchpulse-api') - 5) * 1000);
+    expect(c.ms).toBeLessThan(grace('pitchpulse-consumer') * 1000);
+    console.log(`drain on SIGTERM: api ${a.ms} ms, consumer ${c.ms} ms`);
+  }, 100_000);
+});
