@@ -1,0 +1,76 @@
+import { encodeEventMessage, type MatchEvent } from '@pitchpulse/events';
+import {
+  DEFAULT_TOPICS,
+  GroupCommitProducer,
+  ProduceError,
+  ProduceFailedError,
+  ProduceTimeoutError,
+  createKafka,
+} from '@pitchpulse/kafka';
+import type { EventOutcome } from '../http/ingest-client';
+import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from '../http/retry';
+import type { EventSink } from './importer';
+
+export interface KafkaSinkOptions {
+  brokers: string[];
+  /** Default `match-events`. */
+  topic?: string;
+  retry?: RetryPolicy;
+  /** Per-attempt limit for Kafka's acknowledgement. */
+  timeoutMs?: number;
+}
+
+/**
+ * Writes import batches straight to the events topic, bypassing the API: the same message format the API
+ * produces (key = matchId, value = event + receivedAt), acks=all through the group-commit producer. A failed
+ * produce is retried; a timed-out or failed one may still have landed, so its events end "unknown".
+ */
+export class KafkaSink implements EventSink {
+  private readonly producer: GroupCommitProducer;
+  private readonly topic: string;
+  private readonly retry: RetryPolicy;
+  private connecting?: Promise<void>;
+
+  constructor(options: KafkaSinkOptions) {
+    const kafka = createKafka({ brokers: options.brokers, clientId: 'pitchpulse-import' });
+    this.producer = new GroupCommitProducer({
+      kafka,
+      sendTimeoutMs: options.timeoutMs ?? 10_000,
+      lingerMs: 0,
+    });
+    this.topic = options.topic ?? DEFAULT_TOPICS.events;
+    this.retry = options.retry ?? DEFAULT_RETRY;
+  }
+
+  async send(events: MatchEvent[]): Promise<EventOutcome[]> {
+    let ambiguous = false;
+    let last: unknown;
+    for (let attempt = 1; attempt <= this.retry.maxAttempts; attempt++) {
+      try {
+        this.connecting ??= this.producer.connect();
+        await this.connecting;
+        const receivedAt = Date.now();
+        await this.producer.send(
+          events.map((e) => ({ topic: this.topic, ...encodeEventMessage(e, receivedAt) })),
+        );
+        return events.map(() => ({ kind: 'accepted' as const }));
+      } catch (err) {
+        last = err;
+        if (err instanceof ProduceTimeoutError || err instanceof ProduceFailedError) ambiguous = true;
+        if (!(err instanceof ProduceError)) this.connecting = undefined; // could not connect: try again
+        if (attempt < this.retry.maxAttempts)
+          await new Promise((r) => setTimeout(r, retryDelay(this.retry, attempt, undefined)));
+      }
+    }
+    const reason = `Kafka: ${(last as Error)?.message ?? String(last)}`;
+    const outcome: EventOutcome = ambiguous
+      ? { kind: 'unknown', status: 'network', reason }
+      : { kind: 'not-delivered', status: 'network', reason };
+    return events.map(() => outcome);
+  }
+
+  async close(): Promise<void> {
+    if (this.connecting) await this.connecting.catch(() => undefined);
+    await this.producer.disconnect();
+  }
+}
