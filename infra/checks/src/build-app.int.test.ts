@@ -1,5 +1,5 @@
 /**
- * The image's build steps without Docker: infra/docker/build-app.sh (which the Dockerfile runs) builds the api
+ * The image's build steps without Docker: infra/docker/build-app.sh (which the Dockerfile runs) builds each app
  * into a folder that starts with `node dist/main.js`, answers /health, and whose `node healthcheck.js` (the
  * image's HEALTHCHECK) reports it healthy — and unhealthy once it is gone.
  */
@@ -16,9 +16,6 @@ const run = promisify(execFile);
 const BUILD_TIMEOUT_MS = 8 * 60_000;
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'pitchpulse-build-app-'));
-const out = path.join(scratch, 'api');
-let app: RunningProcess | undefined;
-let buildSeconds = 0;
 
 function du(dir: string): number {
   let total = 0;
@@ -30,33 +27,39 @@ function du(dir: string): number {
   return total;
 }
 
-function healthcheck(env: NodeJS.ProcessEnv): number | null {
-  return spawnSync(process.execPath, ['healthcheck.js'], { cwd: out, env, timeout: 10_000 }).status;
-}
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-beforeAll(async () => {
-  const start = Date.now();
-  await run('bash', [repoPath('infra/docker/build-app.sh'), 'api', out], {
-    env: { ...process.env, TMPDIR: scratch },
-    timeout: BUILD_TIMEOUT_MS,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  buildSeconds = (Date.now() - start) / 1000;
-}, BUILD_TIMEOUT_MS + 10_000);
+describe.each([
+  { app: 'api', portVar: 'PORT', workspace: ['events', 'kafka', 'clickhouse', 'observability'] },
+  { app: 'consumer', portVar: 'METRICS_PORT', workspace: ['events', 'kafka', 'clickhouse', 'observability'] },
+])('infra/docker/build-app.sh $app', ({ app, portVar, workspace }) => {
+  const out = path.join(scratch, app);
+  let running: RunningProcess | undefined;
+  let buildSeconds = 0;
+  const healthcheck = (env: NodeJS.ProcessEnv): number | null =>
+    spawnSync(process.execPath, ['healthcheck.js'], { cwd: out, env, timeout: 10_000 }).status;
 
-afterAll(async () => {
-  if (app) await stopProcess(app, 20_000);
-  fs.rmSync(scratch, { recursive: true, force: true });
-}, 30_000);
+  beforeAll(async () => {
+    const start = Date.now();
+    await run('bash', [repoPath('infra/docker/build-app.sh'), app, out], {
+      env: { ...process.env, TMPDIR: scratch },
+      timeout: BUILD_TIMEOUT_MS,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    buildSeconds = (Date.now() - start) / 1000;
+  }, BUILD_TIMEOUT_MS + 10_000);
 
-describe('infra/docker/build-app.sh api', () => {
+  afterAll(async () => {
+    if (running) await stopProcess(running, 45_000);
+  }, 60_000);
+
   it('produces a self-contained production folder', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(out, 'package.json'), 'utf8')) as { name: string };
-    expect(pkg.name).toBe('@pitchpulse/api');
+    expect(pkg.name).toBe(`@pitchpulse/${app}`);
     expect(fs.existsSync(path.join(out, 'dist/main.js'))).toBe(true);
     expect(fs.existsSync(path.join(out, 'healthcheck.js'))).toBe(true);
     // Workspace packages come with their build output (and ClickHouse its migrations); dev tooling does not.
-    for (const p of ['events', 'kafka', 'clickhouse', 'observability']) {
+    for (const p of workspace) {
       expect(fs.existsSync(path.join(out, 'node_modules/@pitchpulse', p, 'dist/index.js'))).toBe(true);
     }
     expect(
@@ -67,33 +70,38 @@ describe('infra/docker/build-app.sh api', () => {
     }
     expect(fs.existsSync(path.join(out, 'src'))).toBe(false);
     const mb = du(out) / 1024 / 1024;
-    console.log(`build-app.sh api: ${buildSeconds.toFixed(0)} s, ${mb.toFixed(1)} MB`);
+    console.log(`build-app.sh ${app}: ${buildSeconds.toFixed(0)} s, ${mb.toFixed(1)} MB`);
     expect(mb).toBeLessThan(100);
   });
 
   it('starts with `node dist/main.js`, answers /health, and the HEALTHCHECK script agrees', async () => {
     const port = await freePort();
+    const suffix = Math.random().toString(36).slice(2, 10);
     const env = {
       PATH: process.env.PATH,
-      PORT: String(port),
+      [portVar]: String(port),
       HOST: '127.0.0.1',
       KAFKA_BROKERS: process.env.KAFKA_BROKERS,
       CLICKHOUSE_URL: process.env.CLICKHOUSE_URL,
+      CLICKHOUSE_DATABASE: `build_app_${suffix}`,
+      CONSUMER_GROUP: `build-app-${suffix}`,
+      RETRY_CONSUMER_GROUP: `build-app-retry-${suffix}`,
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
     };
-    app = startProcess('dist/main.js', env, out);
-    await waitForOk(`http://127.0.0.1:${port}/health`, app, 60_000);
-    const res = await fetch(`http://127.0.0.1:${port}/health`);
-    expect(res.status).toBe(200);
-    expect(healthcheck({ ...env, PITCHPULSE_APP: 'api' })).toBe(0);
+    running = startProcess('dist/main.js', env, out);
+    await waitForOk(`http://127.0.0.1:${port}/health`, running, 60_000);
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    expect(healthcheck({ ...env, PITCHPULSE_APP: app })).toBe(0);
 
-    const stopped = await stopProcess(app, 20_000);
-    app = undefined;
+    const stopped = await stopProcess(running, 45_000);
+    running = undefined;
     expect(stopped.code).toBe(0);
-    expect(healthcheck({ ...env, PITCHPULSE_APP: 'api' })).toBe(1);
-  }, 90_000);
+    expect(healthcheck({ ...env, PITCHPULSE_APP: app })).toBe(1);
+  }, 120_000);
+});
 
+describe('infra/docker/build-app.sh arguments', () => {
   it('refuses an unknown app with a usage message', async () => {
     await expect(
       run('bash', [repoPath('infra/docker/build-app.sh'), 'web', path.join(scratch, 'x')]),
