@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { ImportFileError } from '../importer/rows';
 import { HttpSink } from '../importer/http-sink';
@@ -7,7 +7,7 @@ import { importFile, type EventSink, type ImportResult, type RejectedRow } from 
 import { stateFileFor } from '../importer/checkpoint';
 import { percent, perSecond } from '../stats/report';
 import { progressBar } from './progress';
-import { httpUrl, integer } from './options';
+import { apiOptions, parseCommandLine, integer } from './options';
 
 interface ImportFlags {
   url: string;
@@ -29,7 +29,9 @@ interface ImportFlags {
 }
 
 function command(): Command {
-  return new Command('pnpm import')
+  const command = new Command('pnpm import');
+  for (const option of apiOptions('batch', 8)) command.addOption(option);
+  return command
     .description(
       'Bulk-import historical match events from CSV or NDJSON through the batch API, validating every row.',
     )
@@ -37,12 +39,6 @@ function command(): Command {
       '<file>',
       'a .csv file (header = contract fields, metadata as a JSON column) or .ndjson (one event per line)',
     )
-    .addOption(
-      new Option('--url <url>', 'base URL of the PitchPulse API')
-        .default('http://127.0.0.1:8080')
-        .argParser(httpUrl),
-    )
-    .addOption(new Option('--api-key <key>', 'value of the x-api-key header').env('PITCHPULSE_API_KEY'))
     .addOption(
       new Option('--format <format>', 'override the format the file name implies').choices(['csv', 'ndjson']),
     )
@@ -59,16 +55,6 @@ function command(): Command {
     )
     .option('--restart', 'ignore the checkpoint and start from the first line', false)
     .option('--dry-run', 'validate and report only: send nothing, write no checkpoint', false)
-    .addOption(
-      new Option('--max-attempts <n>', 'attempts per batch on 429/503/network errors, after Retry-After')
-        .default(8)
-        .argParser(integer(1, 100)),
-    )
-    .addOption(
-      new Option('--timeout <ms>', 'per-attempt request timeout')
-        .default(30_000)
-        .argParser(integer(100, 600_000)),
-    )
     .addOption(
       new Option('--show-errors <n>', 'rejected rows printed in full (all are counted)')
         .default(50)
@@ -138,14 +124,9 @@ export async function importMain(
   argv: readonly string[],
   makeSink?: (flags: ImportFlags) => EventSink,
 ): Promise<number> {
-  const program = command().exitOverride();
-  try {
-    program.parse(argv as string[], { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError)
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
-    throw err;
-  }
+  const program = command();
+  const usage = parseCommandLine(program, argv);
+  if (usage !== undefined) return usage;
   const flags = program.opts<ImportFlags>();
   const [file] = program.args as [string];
   const out = (text: string): void => {

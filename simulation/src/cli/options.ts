@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { CommanderError, InvalidArgumentError, Option, type Command } from 'commander';
 
 /** commander argument parsers that refuse nonsense with a message naming the rule. */
 export function integer(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
@@ -44,4 +44,33 @@ export function httpUrl(value: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new InvalidArgumentError('must be an http(s) URL');
   return value;
+}
+
+/** The options every command that talks to the API shares: where it is, the key, retries and timeouts. */
+export function apiOptions(unit: 'request' | 'batch', attempts: number): Option[] {
+  return [
+    new Option('--url <url>', 'base URL of the PitchPulse API')
+      .default('http://127.0.0.1:8080')
+      .argParser(httpUrl),
+    new Option('--api-key <key>', 'value of the x-api-key header').env('PITCHPULSE_API_KEY'),
+    new Option('--max-attempts <n>', `attempts per ${unit} on 429/503/network errors, after Retry-After`)
+      .default(attempts)
+      .argParser(integer(1, 100)),
+    new Option('--timeout <ms>', 'per-attempt request timeout')
+      .default(30_000)
+      .argParser(integer(100, 600_000)),
+  ];
+}
+
+/** Parses argv into `program`; returns an exit status when the run is over already (0 after --help, 2 on misuse). */
+export function parseCommandLine(program: Command, argv: readonly string[]): number | undefined {
+  program.exitOverride();
+  try {
+    program.parse(argv as string[], { from: 'user' });
+    return undefined;
+  } catch (err) {
+    if (err instanceof CommanderError)
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
+    throw err;
+  }
 }

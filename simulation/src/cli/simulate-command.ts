@@ -1,10 +1,10 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { IngestClient } from '../http/ingest-client';
 import { runSimulation } from '../run/simulator';
 import { formatSimulationReport } from '../stats/report';
 import { formatVerifyTable, verifyAgainstApi, type VerifyResult } from '../verify/verify';
 import { progressBar } from './progress';
-import { httpUrl, integer, isoDate, positiveNumber, share } from './options';
+import { apiOptions, parseCommandLine, integer, isoDate, positiveNumber, share } from './options';
 
 interface SimulateFlags {
   url: string;
@@ -27,14 +27,11 @@ interface SimulateFlags {
 }
 
 function command(): Command {
-  return new Command('pnpm simulate')
+  const command = new Command('pnpm simulate');
+  for (const option of apiOptions('request', 5)) command.addOption(option);
+  return command
     .description(
       'Load-test PitchPulse with realistic football matches and, with --verify, check that every accepted event was counted.',
-    )
-    .addOption(
-      new Option('--url <url>', 'base URL of the PitchPulse API')
-        .default('http://127.0.0.1:8080')
-        .argParser(httpUrl),
     )
     .addOption(
       new Option('-m, --matches <n>', 'matches played at the same time')
@@ -64,7 +61,6 @@ function command(): Command {
         .default(16)
         .argParser(integer(1, 1024)),
     )
-    .addOption(new Option('--api-key <key>', 'value of the x-api-key header').env('PITCHPULSE_API_KEY'))
     .addOption(
       new Option(
         '--seed <n>',
@@ -89,16 +85,6 @@ function command(): Command {
       new Option('--duplicate-share <share>', 'accepted events sent a second time (must be counted once)')
         .default(0)
         .argParser(share),
-    )
-    .addOption(
-      new Option('--max-attempts <n>', 'attempts per request on 429/503/network errors, after Retry-After')
-        .default(5)
-        .argParser(integer(1, 100)),
-    )
-    .addOption(
-      new Option('--timeout <ms>', 'per-attempt request timeout')
-        .default(30_000)
-        .argParser(integer(100, 600_000)),
     )
     .option(
       '--verify',
@@ -131,14 +117,9 @@ Examples:
 
 /** Runs `pnpm simulate`; resolves to the exit status. */
 export async function simulateMain(argv: readonly string[]): Promise<number> {
-  const program = command().exitOverride();
-  try {
-    program.parse(argv as string[], { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError)
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
-    throw err;
-  }
+  const program = command();
+  const usage = parseCommandLine(program, argv);
+  if (usage !== undefined) return usage;
   const flags = program.opts<SimulateFlags>();
   const seed = flags.seed ?? Math.floor(Math.random() * 2 ** 31);
   const kickoff = flags.kickoff ?? new Date(Math.floor(Date.now() / 1000) * 1000);

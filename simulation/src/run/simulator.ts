@@ -236,11 +236,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       lastRequests = requests;
       lastTick = now;
     }
+    const elapsed = Date.now() - started;
     options.onProgress?.({
       done,
       total,
       accepted: e.accepted,
-      requestsPerSecond: windowRate,
+      // Over the last whole second; in the first second, since the start.
+      requestsPerSecond: elapsed < 1000 ? Math.round(perSecond(requests, elapsed)) : windowRate,
       errors,
       p99: latency.percentile(99),
       elapsedMs: Date.now() - started,
@@ -260,7 +262,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     done,
     total: done,
     accepted: e.accepted,
-    requestsPerSecond: windowRate,
+    requestsPerSecond: Math.round(perSecond(requests, elapsedMs)),
     errors,
     p99: latency.percentile(99),
     elapsedMs,

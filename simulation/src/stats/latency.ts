@@ -29,7 +29,9 @@ export class LatencyRecorder {
 
   /** The latency at `percentile` (0–100) in ms; 0 before the first sample. */
   percentile(percentile: number): number {
-    return this.count === 0 ? 0 : round2(this.histogram.getValueAtPercentile(percentile) / 1000);
+    if (this.count === 0) return 0;
+    // HdrHistogram answers with the top of the bucket; never report more than the largest sample.
+    return round2(Math.min(this.histogram.getValueAtPercentile(percentile), this.histogram.maxValue) / 1000);
   }
 
   summary(): LatencySummary {

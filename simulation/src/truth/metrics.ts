@@ -13,8 +13,8 @@ export interface MinuteCount {
   eventCount: number;
 }
 
-/** What the read API's metrics endpoint should report for a set of stored events, computed the obvious way. */
-export interface ExpectedMetrics {
+/** The totals both the ground truth and the read API's metrics body carry. */
+export interface MatchTotals {
   matchId: string;
   totalEvents: number;
   eventsByType: Record<string, number>;
@@ -24,6 +24,10 @@ export interface ExpectedMetrics {
   /** ISO 8601 UTC with milliseconds; null when there are no events. */
   firstEventAt: string | null;
   lastEventAt: string | null;
+}
+
+/** What the read API's metrics endpoint should report for a set of stored events, computed the obvious way. */
+export interface ExpectedMetrics extends MatchTotals {
   /** Every minute that shares the highest count (any of them is a right answer), ascending. */
   peakMinutes: number[];
   peakCount: number;

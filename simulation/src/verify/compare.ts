@@ -1,16 +1,8 @@
 import type { MatchExpectation } from '../truth/ground-truth';
-import { topMinuteCounts, type MinuteCount, type TeamMetrics } from '../truth/metrics';
+import { topMinuteCounts, type MatchTotals, type MinuteCount, type TeamMetrics } from '../truth/metrics';
 
 /** The body of `GET /api/matches/{matchId}/metrics`, as far as verification reads it. */
-export interface ApiMetrics {
-  matchId: string;
-  totalEvents: number;
-  eventsByType: Record<string, number>;
-  goals: number;
-  yellowCards: number;
-  redCards: number;
-  firstEventAt: string | null;
-  lastEventAt: string | null;
+export interface ApiMetrics extends MatchTotals {
   peakMinute: MinuteCount | null;
   peakEngagementPeriods?: MinuteCount[];
   byTeam: Record<string, Partial<TeamMetrics>>;
