@@ -2,6 +2,8 @@
 -- event stored twice is still counted once. Read the *_state-style columns with the -Merge combinator
 -- (uniqExactMerge, minMerge, maxMerge, quantilesExactMerge) and GROUP BY: rows are merged in the background,
 -- at any moment a key may still have several rows.
+-- index_granularity = 8: these rows are few but large (a state holds every event id of its key), so a small
+-- granule lets a per-match read deserialize that match's states only, not its neighbours'.
 
 -- Totals per (match, event type, team), and the first/last event time (epoch milliseconds).
 CREATE TABLE IF NOT EXISTS {{database}}.match_event_counts
@@ -15,7 +17,8 @@ CREATE TABLE IF NOT EXISTS {{database}}.match_event_counts
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY tuple()
-ORDER BY (match_id, event_type, team_id);
+ORDER BY (match_id, event_type, team_id)
+SETTINGS index_granularity = 8;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{database}}.match_event_counts_mv
 TO {{database}}.match_event_counts
@@ -29,19 +32,24 @@ AS SELECT
 FROM {{database}}.events
 GROUP BY match_id, event_type, team_id;
 
--- Counts per (match, minute, event type). feed_minute is the feed's metadata.minute (-1 when it sent none);
--- minute_start is the wall-clock minute of the event time.
+-- Counts per (match, minute, event type, team), with first/last event time: everything the per-match metrics
+-- need, in one pass. feed_minute is the feed's metadata.minute (-1 when it sent none); minute_start is the
+-- wall-clock minute of the event time.
 CREATE TABLE IF NOT EXISTS {{database}}.match_minute_counts
 (
-    match_id     String,
-    feed_minute  Int16,
-    minute_start DateTime('UTC'),
-    event_type   String,
-    event_ids    AggregateFunction(uniqExact, String)
+    match_id       String,
+    feed_minute    Int16,
+    minute_start   DateTime('UTC'),
+    event_type     String,
+    team_id        UInt8,
+    event_ids      AggregateFunction(uniqExact, String),
+    first_event_ms AggregateFunction(min, UInt64),
+    last_event_ms  AggregateFunction(max, UInt64)
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY tuple()
-ORDER BY (match_id, feed_minute, minute_start, event_type);
+ORDER BY (match_id, feed_minute, minute_start, event_type, team_id)
+SETTINGS index_granularity = 8;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{database}}.match_minute_counts_mv
 TO {{database}}.match_minute_counts
@@ -50,9 +58,12 @@ AS SELECT
     feed_minute,
     toStartOfMinute(event_time) AS minute_start,
     event_type,
-    uniqExactState(event_id) AS event_ids
+    team_id,
+    uniqExactState(event_id) AS event_ids,
+    minState(toUInt64(toUnixTimestamp(event_time)) * 1000 + event_time_ms) AS first_event_ms,
+    maxState(toUInt64(toUnixTimestamp(event_time)) * 1000 + event_time_ms) AS last_event_ms
 FROM {{database}}.events
-GROUP BY match_id, feed_minute, minute_start, event_type;
+GROUP BY match_id, feed_minute, minute_start, event_type, team_id;
 
 -- Counts per (match, player, team, event type) for events that name a player.
 CREATE TABLE IF NOT EXISTS {{database}}.match_player_counts
@@ -65,7 +76,8 @@ CREATE TABLE IF NOT EXISTS {{database}}.match_player_counts
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY tuple()
-ORDER BY (match_id, player_id, team_id, event_type);
+ORDER BY (match_id, player_id, team_id, event_type)
+SETTINGS index_granularity = 8;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{database}}.match_player_counts_mv
 TO {{database}}.match_player_counts
@@ -88,7 +100,8 @@ CREATE TABLE IF NOT EXISTS {{database}}.match_pipeline_latency
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY tuple()
-ORDER BY match_id;
+ORDER BY match_id
+SETTINGS index_granularity = 8;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{database}}.match_pipeline_latency_mv
 TO {{database}}.match_pipeline_latency

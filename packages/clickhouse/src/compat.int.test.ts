@@ -24,12 +24,37 @@ import {
   refMetrics,
   refTimeline,
   refTopPlayers,
+  type RefEvent,
 } from './test-support/reference';
 
 const sortRows = <T>(rows: T[]): T[] =>
   [...rows].sort((a, b) =>
     JSON.stringify(a) < JSON.stringify(b) ? -1 : JSON.stringify(a) > JSON.stringify(b) ? 1 : 0,
   );
+
+/** Distinct events per key with their first/last event time, as rows named like the query's columns. */
+function groupRows(events: RefEvent[], names: string[], key: (ev: RefEvent) => unknown[]) {
+  const groups = new Map<string, RefEvent[]>();
+  for (const ev of events)
+    groups.set(JSON.stringify(key(ev)), [...(groups.get(JSON.stringify(key(ev))) ?? []), ev]);
+  return [...groups.entries()].map(([k, evs]) => {
+    const values = JSON.parse(k) as unknown[];
+    return {
+      ...Object.fromEntries(names.map((n, i) => [n, values[i]])),
+      events: evs.length,
+      first_ms: Math.min(...evs.map((x) => x.timeMs)),
+      last_ms: Math.max(...evs.map((x) => x.timeMs)),
+    };
+  });
+}
+
+/** Distinct events counted per key, as rows named like the query's columns. */
+function countRows(events: RefEvent[], names: string[], key: (ev: RefEvent) => unknown[]) {
+  return [...countBy(events, (ev) => JSON.stringify(key(ev))).entries()].map(([k, events]) => {
+    const values = JSON.parse(k) as unknown[];
+    return { ...Object.fromEntries(names.map((n, i) => [n, values[i]])), events };
+  });
+}
 
 /** Runs one query on every engine, asserts the answers are equal, returns the answer. */
 async function onBoth<T>(engines: Engine[], run: (e: Engine) => Promise<T>): Promise<T> {
@@ -75,49 +100,35 @@ describe('two-engine compatibility: schema and aggregate views', () => {
               GROUP BY match_id, event_type, team_id`,
         ).then(sortRows),
       );
-      const groups = new Map<string, ReturnType<typeof ref>>();
-      for (const ev of ref()) {
-        const k = JSON.stringify([ev.matchId, ev.eventType, ev.teamId]);
-        groups.set(k, [...(groups.get(k) ?? []), ev]);
-      }
-      const expected = [...groups.entries()].map(([k, evs]) => {
-        const [match_id, event_type, team_id] = JSON.parse(k) as [string, string, number];
-        return {
-          match_id,
-          event_type,
-          team_id,
-          events: evs.length,
-          first_ms: Math.min(...evs.map((x) => x.timeMs)),
-          last_ms: Math.max(...evs.map((x) => x.timeMs)),
-        };
-      });
+      const expected = groupRows(ref(), ['match_id', 'event_type', 'team_id'], (ev) => [
+        ev.matchId,
+        ev.eventType,
+        ev.teamId,
+      ]);
       expect(rows).toEqual(sortRows(expected));
     });
 
-    it('match_minute_counts: distinct events per (match, feed minute, wall-clock minute, type)', async () => {
+    it('match_minute_counts: distinct events and first/last time per (match, feed minute, minute, type, team)', async () => {
       const rows = await onBoth(engines, (e) =>
         selectRows<Record<string, unknown>>(
           e.client,
           e.caps,
-          sql`SELECT match_id, feed_minute, toUnixTimestamp(minute_start) AS minute_start, event_type,
-                     uniqExactMerge(event_ids) AS events
+          sql`SELECT match_id, feed_minute, toUnixTimestamp(minute_start) AS minute_start, event_type, team_id,
+                     uniqExactMerge(event_ids) AS events,
+                     minMerge(first_event_ms) AS first_ms, maxMerge(last_event_ms) AS last_ms
               FROM ${identifier(database, 'match_minute_counts')}
-              GROUP BY match_id, feed_minute, minute_start, event_type`,
+              GROUP BY match_id, feed_minute, minute_start, event_type, team_id`,
         ).then(sortRows),
       );
-      const counts = countBy(ref(), (ev) =>
-        JSON.stringify([ev.matchId, ev.feedMinute, ev.minuteStartMs / 1000, ev.eventType]),
-      );
-      const expected = [...counts.entries()].map(([k, events]) => {
-        const [match_id, feed_minute, minute_start, event_type] = JSON.parse(k) as [
-          string,
-          number,
-          number,
-          string,
-        ];
-        return { match_id, feed_minute, minute_start, event_type, events };
-      });
-      expect(rows).toEqual(sortRows(expected));
+      const names = ['match_id', 'feed_minute', 'minute_start', 'event_type', 'team_id'];
+      const key = (ev: RefEvent) => [
+        ev.matchId,
+        ev.feedMinute,
+        ev.minuteStartMs / 1000,
+        ev.eventType,
+        ev.teamId,
+      ];
+      expect(rows).toEqual(sortRows(groupRows(ref(), names, key)));
     });
 
     it('match_player_counts: distinct events per (match, player, team, type), named players only', async () => {
@@ -130,14 +141,11 @@ describe('two-engine compatibility: schema and aggregate views', () => {
               GROUP BY match_id, player_id, team_id, event_type`,
         ).then(sortRows),
       );
-      const counts = countBy(
+      const expected = countRows(
         ref().filter((ev) => ev.playerId !== ''),
-        (ev) => JSON.stringify([ev.matchId, ev.playerId, ev.teamId, ev.eventType]),
+        ['match_id', 'player_id', 'team_id', 'event_type'],
+        (ev) => [ev.matchId, ev.playerId, ev.teamId, ev.eventType],
       );
-      const expected = [...counts.entries()].map(([k, events]) => {
-        const [match_id, player_id, team_id, event_type] = JSON.parse(k) as [string, string, number, string];
-        return { match_id, player_id, team_id, event_type, events };
-      });
       expect(rows).toEqual(sortRows(expected));
     });
 

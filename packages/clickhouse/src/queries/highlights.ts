@@ -102,11 +102,14 @@ export async function getHighlights(
           ORDER BY h_time_ms DESC, event_id ASC
           LIMIT ${offset}, ${limit}`,
     ),
+    // Existence reads key columns only; the total merges the id sets of the two highlight types only.
     selectRows<{ total: number; state_rows: number }>(
       client,
       caps,
-      sql`SELECT uniqExactMergeIf(event_ids, event_type IN ${types}) AS total, count() AS state_rows
-          FROM ${table(caps, 'match_event_counts')} WHERE match_id = ${matchId}`,
+      sql`SELECT
+            (SELECT uniqExactMerge(event_ids) FROM ${table(caps, 'match_event_counts')}
+             WHERE match_id = ${matchId} AND event_type IN ${types}) AS total,
+            (SELECT count() FROM ${table(caps, 'match_event_counts')} WHERE match_id = ${matchId}) AS state_rows`,
     ),
   ]);
   if (num(totals[0]?.state_rows ?? 0) === 0) return null;

@@ -45,7 +45,7 @@ export interface MatchMetricsParams {
 export const PEAK_PERIODS = 5;
 
 interface CountRow {
-  level: 'total' | 'type' | 'team' | 'type_team';
+  minute: number;
   event_type: string;
   team_id: number;
   events: number;
@@ -60,32 +60,18 @@ export async function getMatchMetrics(
   params: MatchMetricsParams,
 ): Promise<MatchMetrics | null> {
   const matchId = checkMatchId(params.matchId);
-  const counts = table(caps, 'match_event_counts');
-  const where = sql`FROM ${counts} WHERE match_id = ${matchId}`;
-  const merged = sql`uniqExactMerge(event_ids) AS events, minMerge(first_event_ms) AS first_ms,
-                     maxMerge(last_event_ms) AS last_ms`;
-  const [countRows, minuteRows, latencyRows] = await Promise.all([
+  const [countRows, latencyRows] = await Promise.all([
+    // An event has one minute, one type and one team, so these groups partition the match's distinct events:
+    // every total below is an exact sum of them, and the match's id sets are read and merged once.
     selectRows<CountRow>(
       client,
       caps,
-      sql`SELECT 'total' AS level, '' AS event_type, toUInt8(0) AS team_id, ${merged} ${where}
-          UNION ALL SELECT 'type', event_type, toUInt8(0), ${merged} ${where} GROUP BY event_type
-          UNION ALL SELECT 'team', '', team_id, ${merged} ${where} GROUP BY team_id
-          UNION ALL SELECT 'type_team', event_type, team_id, ${merged} ${where} GROUP BY event_type, team_id`,
-    ),
-    selectRows<{ minute: number; events: number }>(
-      client,
-      caps,
-      sql`SELECT minute, uniqExactMerge(event_ids) AS events
-          FROM (
-            SELECT ${minuteSql(sql`feed_minute`, sql`toUnixTimestamp(minute_start)`, matchStartMinuteSql(caps, matchId))}
-                     AS minute,
-                   event_ids
-            FROM ${table(caps, 'match_minute_counts')} WHERE match_id = ${matchId}
-          )
-          GROUP BY minute
-          ORDER BY events DESC, minute ASC
-          LIMIT ${PEAK_PERIODS}`,
+      sql`SELECT ${minuteSql(sql`feed_minute`, sql`toUnixTimestamp(minute_start)`, matchStartMinuteSql(caps, matchId))}
+                   AS minute,
+                 event_type, team_id, uniqExactMerge(event_ids) AS events,
+                 minMerge(first_event_ms) AS first_ms, maxMerge(last_event_ms) AS last_ms
+          FROM ${table(caps, 'match_minute_counts')} WHERE match_id = ${matchId}
+          GROUP BY minute, event_type, team_id`,
     ),
     selectRows<{ q: number[] }>(
       client,
@@ -95,34 +81,34 @@ export async function getMatchMetrics(
     ),
   ]);
 
-  const total = countRows.find((r) => r.level === 'total');
-  if (!total || num(total.events) === 0) return null;
-
+  if (countRows.length === 0) return null;
+  const sum = (keep: (r: CountRow) => boolean) =>
+    countRows.filter(keep).reduce((a, r) => a + num(r.events), 0);
   const eventsByType: Record<string, number> = Object.fromEntries(EVENT_TYPES.map((t) => [t, 0]));
-  for (const r of countRows) if (r.level === 'type') eventsByType[r.event_type] = num(r.events);
-  const typeTeam = (type: string, team: number) =>
-    num(
-      countRows.find((r) => r.level === 'type_team' && r.event_type === type && num(r.team_id) === team)
-        ?.events ?? 0,
-    );
-  const team = (id: 1 | 2): TeamMetrics => ({
-    events: num(countRows.find((r) => r.level === 'team' && num(r.team_id) === id)?.events ?? 0),
-    goals: typeTeam('goal', id),
-    shots: typeTeam('shot', id),
-    cards: typeTeam('yellow_card', id) + typeTeam('red_card', id),
-  });
-  const periods = minuteRows.map((r) => ({ minute: num(r.minute), eventCount: num(r.events) }));
+  for (const r of countRows) eventsByType[r.event_type] = (eventsByType[r.event_type] ?? 0) + num(r.events);
+  const team = (id: number): TeamMetrics => {
+    const of = (type?: string) =>
+      sum((r) => num(r.team_id) === id && (type === undefined || r.event_type === type));
+    return { events: of(), goals: of('goal'), shots: of('shot'), cards: of('yellow_card') + of('red_card') };
+  };
+  const perMinute = new Map<number, number>();
+  for (const r of countRows)
+    perMinute.set(num(r.minute), (perMinute.get(num(r.minute)) ?? 0) + num(r.events));
+  const periods = [...perMinute.entries()]
+    .map(([minute, eventCount]) => ({ minute, eventCount }))
+    .sort((a, b) => b.eventCount - a.eventCount || a.minute - b.minute)
+    .slice(0, PEAK_PERIODS);
   const [p50 = 0, p95 = 0, p99 = 0] = (latencyRows[0]?.q ?? []).map(num);
 
   return {
     matchId,
-    totalEvents: num(total.events),
+    totalEvents: sum(() => true),
     eventsByType,
     goals: eventsByType.goal ?? 0,
     yellowCards: eventsByType.yellow_card ?? 0,
     redCards: eventsByType.red_card ?? 0,
-    firstEventAt: isoFromMs(num(total.first_ms)),
-    lastEventAt: isoFromMs(num(total.last_ms)),
+    firstEventAt: isoFromMs(Math.min(...countRows.map((r) => num(r.first_ms)))),
+    lastEventAt: isoFromMs(Math.max(...countRows.map((r) => num(r.last_ms)))),
     peakMinute: periods[0] ?? { minute: 0, eventCount: 0 },
     peakEngagementPeriods: periods,
     byTeam: { '1': team(1), '2': team(2) },

@@ -44,14 +44,15 @@ export async function getTimeline(
     sql`toUnixTimestamp(minute_start)`,
     matchStartMinuteSql(caps, matchId),
   );
-  const bucketed = sql`(SELECT intDiv(${minute}, ${size}) * ${size} AS bucket, event_type, event_ids
-                        FROM ${table(caps, 'match_minute_counts')} WHERE match_id = ${matchId})`;
   const rows = await selectRows<{ bucket: number; event_type: string; events: number }>(
     client,
     caps,
-    sql`SELECT bucket, event_type, uniqExactMerge(event_ids) AS events FROM ${bucketed} GROUP BY bucket, event_type
-        UNION ALL
-        SELECT bucket, '' AS event_type, uniqExactMerge(event_ids) AS events FROM ${bucketed} GROUP BY bucket`,
+    sql`SELECT bucket, event_type, uniqExactMerge(event_ids) AS events
+        FROM (
+          SELECT intDiv(${minute}, ${size}) * ${size} AS bucket, event_type, event_ids
+          FROM ${table(caps, 'match_minute_counts')} WHERE match_id = ${matchId}
+        )
+        GROUP BY bucket, event_type`,
   );
   if (rows.length === 0) return null;
   const byMinute = new Map<number, TimelineEntry>();
@@ -61,9 +62,10 @@ export async function getTimeline(
     return e;
   };
   for (const r of rows) {
+    // An event has one minute and one type: the bucket's total is the exact sum of its types.
     const e = entry(num(r.bucket));
-    if (r.event_type === '') e.total = num(r.events);
-    else e.counts[r.event_type] = num(r.events);
+    e.counts[r.event_type] = num(r.events);
+    e.total += num(r.events);
   }
   const buckets = [...byMinute.values()].sort((a, b) => a.minute - b.minute);
   for (const b of buckets)
