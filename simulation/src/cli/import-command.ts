@@ -29,7 +29,7 @@ interface ImportFlags {
 }
 
 function command(): Command {
-  const command = new Command('pnpm import');
+  const command = new Command('pnpm run import');
   for (const option of apiOptions('batch', 8)) command.addOption(option);
   return command
     .description(
@@ -86,12 +86,14 @@ deduplicates by eventId. --from-line N starts elsewhere; --restart starts over.
 --kafka writes valid rows straight to the events topic in the API's message format (key = matchId, value =
 event + receivedAt, acks=all), for bulk loads that should not go through HTTP; rows are validated the same way.
 
+(Plain "pnpm import" is pnpm's own lockfile command: say "pnpm run import".)
+
 Exit status: 0 every row imported · 1 some rows were rejected, or the import stopped (re-run to resume) · 2 bad
 command line or unreadable file.
 
 Examples:
-  pnpm import matches-2023.csv --dry-run
-  pnpm import feed.ndjson --url http://127.0.0.1:8080 --batch 500`,
+  pnpm run import matches-2023.csv --dry-run
+  pnpm run import feed.ndjson --url http://127.0.0.1:8080 --batch 500`,
     );
 }
 
@@ -119,7 +121,7 @@ export function formatImportSummary(r: ImportResult, stateFile: string): string 
   return lines.join('\n');
 }
 
-/** Runs `pnpm import`; resolves to the exit status. */
+/** Runs `pnpm run import`; resolves to the exit status. */
 export async function importMain(
   argv: readonly string[],
   makeSink?: (flags: ImportFlags) => EventSink,

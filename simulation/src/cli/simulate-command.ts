@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
 import { IngestClient } from '../http/ingest-client';
+import { exportPlan } from '../run/export';
+import { planRun } from '../run/plan';
 import { runSimulation } from '../run/simulator';
 import { formatSimulationReport } from '../stats/report';
 import { formatVerifyTable, verifyAgainstApi, type VerifyResult } from '../verify/verify';
@@ -24,6 +26,7 @@ interface SimulateFlags {
   verifyTimeout: number;
   json: boolean;
   progress: boolean;
+  export?: string;
 }
 
 function command(): Command {
@@ -96,6 +99,10 @@ function command(): Command {
         .default(30)
         .argParser(positiveNumber),
     )
+    .option(
+      '--export <file>',
+      'write the events to a .csv or .ndjson file (for pnpm run import) instead of sending them',
+    )
     .option('--json', 'print the report (and verification) as JSON on stdout', false)
     .option('--no-progress', 'no progress bar on stderr')
     .addHelpText(
@@ -127,6 +134,18 @@ export async function simulateMain(argv: readonly string[]): Promise<number> {
     (flags.json ? process.stderr : process.stdout).write(`${text}\n`);
   };
 
+  if (flags.export) {
+    const plan = planRun({
+      seed,
+      matches: flags.matches,
+      kickoff,
+      invalidShare: flags.invalidShare,
+      duplicateShare: 0,
+    });
+    const written = await exportPlan(plan, flags.export);
+    log(`wrote ${written} events of ${flags.matches} matches (seed ${seed}) to ${flags.export}`);
+    return 0;
+  }
   log(
     `Simulating ${flags.matches} matches against ${flags.url} (seed ${seed}, kickoff ${kickoff.toISOString()}; ` +
       `replay with --seed ${seed} --kickoff ${kickoff.toISOString()})`,

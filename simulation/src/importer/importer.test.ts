@@ -168,7 +168,7 @@ describe('importFile through the batch API', () => {
   });
 });
 
-describe('pnpm import (CLI)', () => {
+describe('pnpm run import (CLI)', () => {
   let api: FakeApi;
   let dir: string;
   let out: string;
@@ -216,6 +216,6 @@ describe('pnpm import (CLI)', () => {
     expect(err).toContain('no such file');
     expect(await importMain([file, '--batch', '5000'])).toBe(2);
     expect(await importMain(['--help'])).toBe(0);
-    expect(out).toContain('Usage: pnpm import');
+    expect(out).toContain('Usage: pnpm run import');
   });
 });

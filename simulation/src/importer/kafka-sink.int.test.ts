@@ -9,7 +9,7 @@ import { importMain } from '../cli/import-command';
 
 const brokers = (): string => process.env.KAFKA_BROKERS!;
 
-describe('pnpm import --kafka against the embedded broker', () => {
+describe('pnpm run import --kafka against the embedded broker', () => {
   const topic = `import-int-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
