@@ -100,7 +100,7 @@ beforeAll(async () => {
   expect((await post('/api/events', event('goal'))).status).toBe(202);
   expect((await post('/api/events/batch', { events: [event('yellow_card')] })).status).toBe(202);
   expect((await post('/api/events', { ...event('goal'), teamId: 3 })).status).toBe(400);
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const text = await metrics(consumerUrl);
     const rows = [...text.matchAll(/^consumer_rows_inserted_total\{[^}]*\} (\d+)/gm)].reduce(
@@ -109,7 +109,7 @@ beforeAll(async () => {
     );
     if (rows >= 2) break;
     if (Date.now() > deadline)
-      throw new Error(`the consumer inserted ${rows} of 2 events in 30 s:\n${consumer.output()}`);
+      throw new Error(`the consumer inserted ${rows} of 2 events in 60 s:\n${consumer.output()}`);
     await new Promise((r) => setTimeout(r, 300));
   }
   scraped.consumer = parseExposition(await metrics(consumerUrl));
