@@ -101,7 +101,15 @@ export async function verifyAgainstApi(
 
 export function formatVerifyTable(result: VerifyResult): string {
   const table = new Table({
-    head: ['match', 'expected', 'api', 'goals', 'peak minute (expected)', 'api peak', 'result'],
+    head: [
+      'match',
+      'events expected',
+      'api',
+      'goals expected/api',
+      'peak minute expected',
+      'api peak',
+      'result',
+    ],
     colAligns: ['left', 'right', 'right', 'right', 'left', 'left', 'left'],
     style: { head: [], border: [], compact: true },
   });
@@ -126,6 +134,14 @@ export function formatVerifyTable(result: VerifyResult): string {
     lines.push(`${m.matchId}:`);
     for (const p of m.problems.slice(0, 8)) lines.push(`  - ${p}`);
     if (m.problems.length > 8) lines.push(`  … ${m.problems.length - 8} more`);
+  }
+  if (
+    result.matches.length > 0 &&
+    result.matches.every((m) => m.actualTotal === null && m.expected.accepted > 0)
+  ) {
+    lines.push(
+      'Every match answered 404: is the read API (GET /api/matches/{matchId}/metrics) served at --url?',
+    );
   }
   const passed = result.matches.length - failed.length;
   lines.push(
