@@ -114,7 +114,7 @@ beforeAll(async () => {
   }
   scraped.consumer = parseExposition(await metrics(consumerUrl));
   scraped.api = parseExposition(await metrics(apiUrl));
-}, 180_000);
+}, 240_000);
 
 afterAll(async () => {
   for (const p of [api, consumer]) if (p) await stopProcess(p, 45_000);
