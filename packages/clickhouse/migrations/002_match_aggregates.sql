@@ -5,7 +5,8 @@
 -- index_granularity = 8: these rows are few but large (a state holds every event id of its key), so a small
 -- granule lets a per-match read deserialize that match's states only, not its neighbours'.
 
--- Totals per (match, event type, team), and the first/last event time (epoch milliseconds).
+-- Totals per (match, event type, team), the first/last event time (epoch milliseconds), and when rows of the
+-- key were last inserted (epoch milliseconds): a cheap marker that changes whenever the match's numbers may have.
 CREATE TABLE IF NOT EXISTS {{database}}.match_event_counts
 (
     match_id       String,
@@ -13,7 +14,8 @@ CREATE TABLE IF NOT EXISTS {{database}}.match_event_counts
     team_id        UInt8,
     event_ids      AggregateFunction(uniqExact, String),
     first_event_ms AggregateFunction(min, UInt64),
-    last_event_ms  AggregateFunction(max, UInt64)
+    last_event_ms  AggregateFunction(max, UInt64),
+    last_inserted_ms AggregateFunction(max, UInt64)
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY tuple()
@@ -28,7 +30,8 @@ AS SELECT
     team_id,
     uniqExactState(event_id) AS event_ids,
     minState(toUInt64(toUnixTimestamp(event_time)) * 1000 + event_time_ms) AS first_event_ms,
-    maxState(toUInt64(toUnixTimestamp(event_time)) * 1000 + event_time_ms) AS last_event_ms
+    maxState(toUInt64(toUnixTimestamp(event_time)) * 1000 + event_time_ms) AS last_event_ms,
+    maxState(toUInt64(toUnixTimestamp(inserted_at)) * 1000 + inserted_at_ms) AS last_inserted_ms
 FROM {{database}}.events
 GROUP BY match_id, event_type, team_id;
 

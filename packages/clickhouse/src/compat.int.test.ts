@@ -9,6 +9,7 @@ import { selectRows } from './query';
 import { identifier, sql } from './sql';
 import { closeEngines, openEngines, uniqueDatabase, type Engine } from './test-support/engines';
 import { buildDeliveries, buildEvents, MATCHES, type Delivery } from './test-support/fixture';
+import { getMatchLastInsert } from './queries/freshness';
 import { getHighlights } from './queries/highlights';
 import { listMatches } from './queries/matches';
 import { getMatchMetrics } from './queries/metrics';
@@ -33,7 +34,11 @@ const sortRows = <T>(rows: T[]): T[] =>
   );
 
 /** Distinct events per key with their first/last event time, as rows named like the query's columns. */
-function groupRows(events: RefEvent[], names: string[], key: (ev: RefEvent) => unknown[]) {
+function groupRows(
+  events: RefEvent[],
+  names: string[],
+  key: (ev: RefEvent) => unknown[],
+): Record<string, unknown>[] {
   const groups = new Map<string, RefEvent[]>();
   for (const ev of events)
     groups.set(JSON.stringify(key(ev)), [...(groups.get(JSON.stringify(key(ev))) ?? []), ev]);
@@ -95,16 +100,30 @@ describe('two-engine compatibility: schema and aggregate views', () => {
           e.client,
           e.caps,
           sql`SELECT match_id, event_type, team_id, uniqExactMerge(event_ids) AS events,
-                     minMerge(first_event_ms) AS first_ms, maxMerge(last_event_ms) AS last_ms
+                     minMerge(first_event_ms) AS first_ms, maxMerge(last_event_ms) AS last_ms,
+                     maxMerge(last_inserted_ms) AS last_inserted_ms
               FROM ${identifier(database, 'match_event_counts')}
               GROUP BY match_id, event_type, team_id`,
         ).then(sortRows),
       );
+      const key = (matchId: string, type: string, team: number) => JSON.stringify([matchId, type, team]);
+      const lastInserted = new Map<string, number>();
+      for (const d of delivered) {
+        for (const ev of d.events) {
+          const k = key(ev.matchId, ev.eventType, ev.teamId);
+          lastInserted.set(k, Math.max(lastInserted.get(k) ?? 0, d.insertedAt.getTime()));
+        }
+      }
       const expected = groupRows(ref(), ['match_id', 'event_type', 'team_id'], (ev) => [
         ev.matchId,
         ev.eventType,
         ev.teamId,
-      ]);
+      ]).map((r) => ({
+        ...r,
+        last_inserted_ms: lastInserted.get(
+          key(r.match_id as string, r.event_type as string, r.team_id as number),
+        ),
+      }));
       expect(rows).toEqual(sortRows(expected));
     });
 
@@ -246,6 +265,19 @@ describe('two-engine compatibility: schema and aggregate views', () => {
             page: refHighlights(ref(), matchId, limit, offset),
           });
         }
+      }
+    });
+
+    it('getMatchLastInsert: the latest insert touching the match', async () => {
+      for (const matchId of matchIds) {
+        const marker = await onBoth(engines, (e) => getMatchLastInsert(e.client, e.caps, { matchId }));
+        const times = delivered
+          .filter((d) => d.events.some((ev) => ev.matchId === matchId))
+          .map((d) => d.insertedAt.getTime());
+        expect({ matchId, marker }).toEqual({
+          matchId,
+          marker: times.length === 0 ? null : { matchId, lastInsertedMs: Math.max(...times) },
+        });
       }
     });
 

@@ -69,3 +69,4 @@ export {
   type TimelineEntry,
   type TimelineParams,
 } from './queries/timeline';
+export { getMatchLastInsert, type MatchLastInsert } from './queries/freshness';
