@@ -114,10 +114,14 @@ describe('runSimulation against a local API', () => {
     const paced = await runSimulation(options({ matches: 1, batch: 50, durationSeconds: 1.5 }));
     expect(paced.report.run.elapsedMs).toBeGreaterThanOrEqual(1400);
     expect(paced.report.run.elapsedMs).toBeLessThan(4000);
+    expect(paced.report.scheduleLagMs!.count).toBe(paced.plan.items.length);
+    expect(paced.report.scheduleLagMs!.p50).toBeLessThan(200);
     const capped = await runSimulation(options({ matches: 1, seed: 100, batch: 50, rate: 2000 }));
     const seconds = capped.plan.items.length / 2000;
     expect(capped.report.run.elapsedMs).toBeGreaterThanOrEqual(seconds * 1000 * 0.9);
     expect(capped.report.events.accepted).toBe(capped.report.events.generated);
+    const unpaced = await runSimulation(options({ matches: 1, seed: 101, batch: 50 }));
+    expect(unpaced.report.scheduleLagMs).toBeNull();
   });
 
   it('stops at once on 401 and says to pass --api-key', async () => {

@@ -152,7 +152,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         truth.recordAccepted(event);
         e.accepted++;
         if (item.resend && aborted === null) {
-          queue.push({ ...item, kind: 'duplicate', resend: false });
+          queue.push({ item: { ...item, kind: 'duplicate', resend: false }, dueAt: performance.now() });
         }
         break;
       case 'unknown':
@@ -170,7 +170,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     }
   };
 
-  const queue = new WorkQueue<Outgoing>();
+  const queue = new WorkQueue<{ item: Outgoing; dueAt: number }>();
+  /** How late events left compared with when they were due (a slow API makes a paced run fall behind). */
+  const lag = new LatencyRecorder();
   const maxQueued = Math.max(1000, options.concurrency * (options.batch ?? 1) * 4);
   let inFlight = 0;
   let producing = true;
@@ -183,17 +185,21 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const t0 = performance.now();
     for (const item of plan.items) {
       if (aborted !== null) break;
+      // When the event is due: its place on the compressed match clock, and no earlier than its rate slot.
+      let dueAt = performance.now();
       if (durationMs !== undefined) {
-        const wait = t0 + item.at * durationMs - performance.now();
+        dueAt = t0 + item.at * durationMs;
+        const wait = dueAt - performance.now();
         if (wait > 2) await sleep(wait);
       }
       if (interval > 0) {
         nextAllowed = Math.max(nextAllowed + interval, performance.now() - 50);
+        dueAt = Math.max(dueAt, nextAllowed);
         const wait = nextAllowed - performance.now();
         if (wait > 2) await sleep(wait);
       }
       while (queue.length >= maxQueued && aborted === null) await queue.changed();
-      queue.push(item);
+      queue.push({ item, dueAt });
     }
     producing = false;
     queue.wake();
@@ -207,8 +213,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         await queue.changed();
         continue;
       }
-      const items = queue.take(options.batch ?? 1);
+      const taken = queue.take(options.batch ?? 1);
       queue.wake(); // the producer may wait for room
+      const sendAt = performance.now();
+      for (const { dueAt } of taken) lag.record(Math.max(0, sendAt - dueAt));
+      const items = taken.map((t) => t.item);
       inFlight++;
       sends++;
       try {
@@ -290,6 +299,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     },
     requests: { total: requests, retries: Math.max(0, requests - sends) },
     latencyMs: latency.summary(),
+    scheduleLagMs: durationMs !== undefined || options.rate !== undefined ? lag.summary() : null,
     statusCodes: statusTable(statuses),
     samples,
   };

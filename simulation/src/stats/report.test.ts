@@ -81,6 +81,7 @@ describe('closing report', () => {
     throughput: { acceptedPerSecond: 32.6, eventsPerSecond: 33.8, requestsPerSecond: 0.4 },
     requests: { total: 25, retries: 3 },
     latencyMs: { count: 25, mean: 3.1, p50: 2.5, p95: 8, p99: 12.25, max: 13 },
+    scheduleLagMs: { count: 2000, mean: 1, p50: 0.5, p95: 2, p99: 4.5, max: 9 },
     statusCodes: statusTable({ '202': 20, '400': 2, '503': 3 }),
     samples: [],
   };
@@ -95,5 +96,6 @@ describe('closing report', () => {
     expect(text).toContain('p50 2.5 · p95 8 · p99 12.25 · max 13');
     expect(text).toMatch(/503[\s│]+3[\s│]+12 %/);
     expect(text).toContain('25 requests (3 retries)');
+    expect(text).toContain('Sent behind schedule (ms): p50 0.5 · p99 4.5 · max 9');
   });
 });

@@ -67,6 +67,11 @@ export interface SimulationReport {
   throughput: { acceptedPerSecond: number; eventsPerSecond: number; requestsPerSecond: number };
   requests: { total: number; retries: number };
   latencyMs: LatencySummary;
+  /**
+   * Paced runs only (--duration/--rate): how late events were sent compared with when they were due. A high
+   * figure means the API (or the client) could not keep up, and the run took longer than planned.
+   */
+  scheduleLagMs: LatencySummary | null;
   statusCodes: StatusRow[];
   /** A few examples of unexpected outcomes, for a human to read. */
   samples: string[];
@@ -118,6 +123,10 @@ export function formatSimulationReport(r: SimulationReport): string {
   lines.push(
     `Latency per request (ms): p50 ${l.p50} · p95 ${l.p95} · p99 ${l.p99} · max ${l.max} · mean ${l.mean}`,
   );
+  if (r.scheduleLagMs) {
+    const g = r.scheduleLagMs;
+    lines.push(`Sent behind schedule (ms): p50 ${g.p50} · p99 ${g.p99} · max ${g.max}`);
+  }
   lines.push('');
   const statuses = plainTable(['status', 'responses', 'share'], ['left', 'right', 'right']);
   for (const row of r.statusCodes) statuses.push([row.status, n(row.count), `${row.share} %`]);
