@@ -10,6 +10,7 @@ import { createClickHouseClient } from '../client';
 import { insertEvents } from '../events';
 import { runMigrations } from '../migrations';
 import { execute, selectRows } from '../query';
+import { getMatchLastInsert } from '../queries/freshness';
 import { getHighlights } from '../queries/highlights';
 import { listMatches } from '../queries/matches';
 import { getMatchMetrics } from '../queries/metrics';
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
       'getTopPlayers(limit 10)': await timeIt(50, (i) =>
         getTopPlayers(client, caps, { matchId: match(i), limit: 10 }),
       ),
+      getMatchLastInsert: await timeIt(50, (i) => getMatchLastInsert(client, caps, { matchId: match(i) })),
     };
     const raw = await timeIt(Math.max(10, Math.floor(rounds! / 10)), (i) =>
       selectRows(
