@@ -2,7 +2,8 @@ import { bool, cleanEnv, makeValidator, num, str, url } from 'envalid';
 
 const portOrZero = makeValidator<number>((input) => {
   const n = Number(input);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`must be a port number 0–65535, got "${input}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new Error(`must be a port number 0–65535, got "${input}"`);
   return n;
 });
 
@@ -36,7 +37,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       RETRY_BASE_DELAY_MS: num({ default: 5000, desc: 'first retry delay; ×4 per further attempt' }),
       RETRY_MAX_DELAY_MS: num({ default: 300_000 }),
       RETRY_ENABLED: bool({ default: true, desc: 'run the retry-topic consumer in this process' }),
-      METRICS_PORT: portOrZero({ default: 9091, desc: 'serves /health, /ready, /metrics (0: any free port)' }),
+      METRICS_PORT: portOrZero({
+        default: 9091,
+        desc: 'serves /health, /ready, /metrics (0: any free port)',
+      }),
       STALL_TIMEOUT_MS: num({ default: 120_000, desc: 'liveness fails when a flush runs longer than this' }),
     },
     {

@@ -1,1 +1,2 @@
+export { startConsumerApp, type ConsumerApp } from './app';
 export { loadConfig, type ConsumerConfig } from './config';

@@ -1,0 +1,125 @@
+import type { AddressInfo } from 'node:net';
+import { createLogger } from '@pitchpulse/observability';
+import { startConsumerApp, type ConsumerApp } from './app';
+import { loadConfig } from './config';
+import {
+  isolatedEnv,
+  makeEvents,
+  produce,
+  produceRaw,
+  eventCounts,
+  waitUntil,
+  type TestEnv,
+} from './testing';
+
+async function startApp(t: TestEnv): Promise<ConsumerApp> {
+  return startConsumerApp(loadConfig(t.env), createLogger('consumer-test'));
+}
+
+async function metricValue(app: ConsumerApp, name: string): Promise<string> {
+  const port = (app.probeServer.address() as AddressInfo).port;
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(name))
+    .join('\n');
+}
+
+describe('consumer → ClickHouse (embedded stack)', () => {
+  const apps: ConsumerApp[] = [];
+  const envs: TestEnv[] = [];
+  const isolated = async (overrides?: NodeJS.ProcessEnv): Promise<TestEnv> => {
+    const t = await isolatedEnv(overrides);
+    envs.push(t);
+    return t;
+  };
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((a) => a.stop()));
+    await Promise.all(envs.splice(0).map((t) => t.close()));
+  });
+
+  it('stores 10,000 events exactly once; producing them again changes no count', async () => {
+    const t = await isolated();
+    const events = makeEvents(10_000, 'm-10k');
+    await produce(t.kafka, t.topics.events, events);
+    apps.push(await startApp(t));
+    await waitUntil(
+      '10,000 rows',
+      () => eventCounts(t, 'm-10k'),
+      (c) => c.rows >= 10_000,
+    );
+    expect(await eventCounts(t, 'm-10k')).toEqual({ rows: 10_000, ids: 10_000 });
+
+    await produce(t.kafka, t.topics.events, events);
+    await waitUntil(
+      'the duplicates',
+      () => eventCounts(t, 'm-10k'),
+      (c) => c.rows >= 20_000,
+    );
+    expect(await eventCounts(t, 'm-10k')).toEqual({ rows: 20_000, ids: 10_000 });
+    // Duplicate delivery reaches the raw table on 18.16; the views count each event once.
+    const { getMatchMetrics, detectCapabilities } = await import('@pitchpulse/clickhouse');
+    const metrics = await getMatchMetrics(t.clickhouse, await detectCapabilities(t.clickhouse), {
+      matchId: 'm-10k',
+    });
+    expect(metrics?.totalEvents).toBe(10_000);
+    const goals = events.filter((e) => e.eventType === 'goal').length;
+    expect(metrics?.goals).toBe(goals);
+    expect(metrics?.eventsByType.pass).toBe(events.filter((e) => e.eventType === 'pass').length);
+  });
+
+  it('flushes on size (1000 events) and on time (the interval) alike', async () => {
+    const t = await isolated({ FLUSH_MAX_EVENTS: '1000', FLUSH_INTERVAL_MS: '4000' });
+    apps.push(await startApp(t));
+    await new Promise((r) => setTimeout(r, 2000));
+    const started = Date.now();
+    await produce(t.kafka, t.topics.events, makeEvents(2500, 'm-flush'));
+    // Two full batches go at once; the 500 left wait for the 4 s interval.
+    await waitUntil(
+      'two size flushes',
+      () => eventCounts(t, 'm-flush'),
+      (c) => c.rows >= 2000,
+      3500,
+    );
+    expect((await eventCounts(t, 'm-flush')).rows).toBe(2000);
+    await waitUntil(
+      'the time flush',
+      () => eventCounts(t, 'm-flush'),
+      (c) => c.rows === 2500,
+      10_000,
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3500);
+    const sizes = await metricValue(apps[0]!, 'consumer_batch_size_count');
+    expect(sizes).toMatch(/consumer_batch_size_count\{[^}]*\} 3$/m);
+  });
+
+  it('sends one undecodable event of a batch of 1000 to the DLQ with its error; stores the other 999', async () => {
+    const t = await isolated({ FLUSH_INTERVAL_MS: '60000' });
+    const events = makeEvents(999, 'm-poison');
+    const { encodeEventMessage } = await import('@pitchpulse/events');
+    const messages = events.map((e) => encodeEventMessage(e, Date.now()));
+    messages.splice(500, 0, { key: 'm-poison', value: '{"eventId": "broken' });
+    await produceRaw(t.kafka, t.topics.events, messages);
+    apps.push(await startApp(t));
+    await waitUntil(
+      '999 rows',
+      () => eventCounts(t, 'm-poison'),
+      (c) => c.rows >= 999,
+    );
+    expect(await eventCounts(t, 'm-poison')).toEqual({ rows: 999, ids: 999 });
+
+    const { readTopic, readFailure } = await import('@pitchpulse/kafka');
+    const [dead] = await readTopic(t.kafka, t.topics.dlq, { count: 1, timeoutMs: 20_000 });
+    expect(await t.topicSize(t.topics.dlq)).toBe(1);
+    expect(dead!.value).toBe('{"eventId": "broken');
+    expect(readFailure(dead!.headers)).toMatchObject({
+      kind: 'undecodable',
+      originalTopic: t.topics.events,
+      attempt: 1,
+      lastError: expect.stringContaining('value is not JSON'),
+    });
+    expect(await metricValue(apps[0]!, 'consumer_dlq_published_total')).toMatch(
+      /kind="undecodable"[^}]*\} 1$/m,
+    );
+  });
+});
