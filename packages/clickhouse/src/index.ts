@@ -8,7 +8,6 @@ export {
 } from './errors';
 export { execute, selectRows } from './query';
 export {
-  Sql,
   identifier,
   inList,
   joinSql,
@@ -17,6 +16,7 @@ export {
   sql,
   type RenderMode,
   type RenderedQuery,
+  type Sql,
   type SqlArg,
   type SqlType,
   type SqlValue,
