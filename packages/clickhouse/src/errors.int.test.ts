@@ -1,6 +1,5 @@
 import { createClickHouseClient } from './client';
 import { classifyClickHouseError, clickHouseErrorCode } from './errors';
-import { execute } from './query';
 import { identifier, sql } from './sql';
 import {
   clickhouseUrl,
@@ -21,16 +20,10 @@ describe('classifyClickHouseError on errors the engines really return', () => {
   };
 
   beforeAll(async () => {
-    engines = await openEngines(database);
-    for (const e of engines) {
-      await execute(e.client, e.caps, sql`CREATE DATABASE IF NOT EXISTS ${identifier(database)}`);
-      await execute(
-        e.client,
-        e.caps,
-        sql`CREATE TABLE ${identifier(database, 't')} (event_id String, at DateTime('UTC'), n UInt16)
-            ENGINE = MergeTree ORDER BY event_id`,
-      );
-    }
+    engines = await openEngines(database, [
+      sql`CREATE TABLE ${identifier(database, 't')} (event_id String, at DateTime('UTC'), n UInt16)
+          ENGINE = MergeTree ORDER BY event_id`,
+    ]);
   });
   afterAll(() => closeEngines(engines));
 

@@ -1,4 +1,4 @@
-import { execute, selectRows } from './query';
+import { selectRows } from './query';
 import { identifier, inList, param, sql, type RenderMode } from './sql';
 import { closeEngines, openEngines, uniqueDatabase, type Engine } from './test-support/engines';
 
@@ -43,14 +43,10 @@ describe('query helper: hostile values round-trip exactly on both engines', () =
   let engines: Engine[];
 
   beforeAll(async () => {
-    engines = await openEngines(database);
+    engines = await openEngines(database, [
+      sql`CREATE TABLE ${identifier(database, 'victims')} (id UInt32, s String) ENGINE = MergeTree ORDER BY id`,
+    ]);
     for (const e of engines) {
-      await execute(e.client, e.caps, sql`CREATE DATABASE IF NOT EXISTS ${identifier(database)}`);
-      await execute(
-        e.client,
-        e.caps,
-        sql`CREATE TABLE ${identifier(database, 'victims')} (id UInt32, s String) ENGINE = MergeTree ORDER BY id`,
-      );
       await e.client.insert({
         table: `${database}.victims`,
         values: HOSTILE.map((s, id) => ({ id, s })),

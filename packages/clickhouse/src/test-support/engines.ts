@@ -11,7 +11,7 @@ import { detectCapabilities, type ClickHouseCapabilities } from '../capabilities
 import { createChdbClient } from '../chdb';
 import { createClickHouseClient } from '../client';
 import { execute } from '../query';
-import { identifier, sql } from '../sql';
+import { identifier, sql, type Sql } from '../sql';
 
 export interface Engine {
   name: 'clickhouse-18' | 'chdb';
@@ -38,13 +38,21 @@ export function chdbPath(): string {
   return dir;
 }
 
-export async function openEngines(database: string): Promise<Engine[]> {
+/** Both engines, clients bound to `database`; with `statements`, the database is created and they are run. */
+export async function openEngines(database: string, statements: Sql[] = []): Promise<Engine[]> {
   const server = createClickHouseClient({ url: clickhouseUrl(), database });
   const chdb = createChdbClient(chdbPath(), { database });
-  return [
+  const engines: Engine[] = [
     { name: 'clickhouse-18', client: server, caps: await detectCapabilities(server) },
     { name: 'chdb', client: chdb, caps: await detectCapabilities(chdb) },
   ];
+  if (statements.length > 0) {
+    for (const e of engines) {
+      await execute(e.client, e.caps, sql`CREATE DATABASE IF NOT EXISTS ${identifier(database)}`);
+      for (const statement of statements) await execute(e.client, e.caps, statement);
+    }
+  }
+  return engines;
 }
 
 export async function closeEngines(engines: Engine[], dropDatabase = true): Promise<void> {
