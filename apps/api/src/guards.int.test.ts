@@ -3,8 +3,15 @@ import { MockKafkaCluster, StackControl } from '@pitchpulse/devstack';
 import { GroupCommitProducer, createKafka, readTopic } from '@pitchpulse/kafka';
 import { createLogger, createRegistry } from '@pitchpulse/observability';
 import { createApp } from './app';
-import type { ApiConfig } from './config';
-import { listen, post, sampleEvent, testConfig, uniqueName, type Listening } from './testing';
+import {
+  listen,
+  post,
+  sampleEvent,
+  testConfig,
+  uniqueName,
+  type ConfigPatch,
+  type Listening,
+} from './testing';
 
 function captureLogs() {
   const chunks: string[] = [];
@@ -25,7 +32,7 @@ describe('API keys and rate limits (embedded Kafka)', () => {
   const logs = captureLogs();
   const servers: Listening[] = [];
 
-  async function start(patch: Partial<ApiConfig>): Promise<string> {
+  async function start(patch: ConfigPatch): Promise<string> {
     const config = testConfig({ ...patch, kafka: { eventsTopic: topic } });
     const app = createApp({ config, logger: logs.logger, registry: createRegistry(), producer });
     const listening = await listen(app);
@@ -126,7 +133,7 @@ describe('load shedding (private mock cluster with a slow broker)', () => {
     cluster.destroy();
   });
 
-  async function start(patch: Partial<ApiConfig>): Promise<string> {
+  async function start(patch: ConfigPatch): Promise<string> {
     const config = testConfig({ ...patch, rateLimit: null, kafka: { eventsTopic: 'events' } });
     api = await listen(
       createApp({

@@ -1,5 +1,5 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { eventBatchSchema, matchEventSchema } from '@pitchpulse/events';
+import { eventBatchSchema, matchEventSchema, validateBatch, validateEvent } from '@pitchpulse/events';
 import { createLogger, createRegistry } from '@pitchpulse/observability';
 import { createApp } from './app';
 import { buildOpenApi } from './openapi';
@@ -27,18 +27,31 @@ describe('OpenAPI document', () => {
     });
   });
 
+  it('shows examples that the API accepts (the batch example has one invalid event on purpose)', () => {
+    type Body = { content: Record<string, { example: unknown }> };
+    const paths = (
+      buildOpenApi({ apiKeys: false }) as unknown as {
+        paths: Record<string, { post: { requestBody: Body } }>;
+      }
+    ).paths;
+    const single = paths['/api/events']!.post.requestBody.content['application/json']!.example;
+    expect(validateEvent(single)).toEqual({ ok: true, value: single });
+    const batch = validateBatch(
+      paths['/api/events/batch']!.post.requestBody.content['application/json']!.example,
+    );
+    expect(batch).toMatchObject({ ok: true, value: { valid: [{ index: 0 }], invalid: [{ index: 1 }] } });
+  });
+
   it('documents security and the 401/403 answers only when API keys are configured', () => {
-    const open = buildOpenApi({ apiKeys: false }) as {
-      paths: Record<string, { post?: Record<string, never> }>;
-    };
-    const keyed = buildOpenApi({ apiKeys: true }) as typeof open;
-    const responses = (d: typeof open) =>
-      Object.keys((d.paths['/api/events']!.post as { responses: object }).responses);
+    type Doc = { paths: Record<string, { post: { responses: object; security: unknown } }> };
+    const open = buildOpenApi({ apiKeys: false }) as unknown as Doc;
+    const keyed = buildOpenApi({ apiKeys: true }) as unknown as Doc;
+    const responses = (d: Doc) => Object.keys(d.paths['/api/events']!.post.responses);
     expect(responses(open)).not.toContain('401');
     expect(responses(keyed)).toEqual(
       expect.arrayContaining(['202', '400', '401', '403', '413', '415', '429', '503']),
     );
-    expect(keyed.paths['/api/events']!.post!.security).toEqual([{ ApiKey: [] }]);
+    expect(keyed.paths['/api/events']!.post.security).toEqual([{ ApiKey: [] }]);
   });
 
   it('is served at /openapi.json and shown by Swagger UI at /docs', async () => {

@@ -28,15 +28,13 @@ const retryAfter = {
   'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 1 } },
 };
 
-const exampleEvent = {
-  eventId: '550e8400-e29b-41d4-a716-446655440000',
-  matchId: 'match-123',
-  eventType: 'goal',
-  timestamp: '2024-01-15T14:30:00Z',
-  teamId: 1,
-  playerId: 'player-456',
-  metadata: { minute: 45, scorer: 'Player Name' },
-};
+/** The contract's own examples (first example, else first allowed value, of each property). */
+const exampleEvent = Object.fromEntries(
+  Object.entries(matchEventSchema.properties).map(([name, property]) => {
+    const p = property as { examples?: readonly unknown[]; enum?: readonly unknown[] };
+    return [name, p.examples?.[0] ?? p.enum?.[0]];
+  }),
+);
 
 /**
  * The OpenAPI 3.1 document, built from the events package's JSON Schemas (the same objects ajv compiles), so

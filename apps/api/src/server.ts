@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { createClient } from '@clickhouse/client';
+import { createClickHouseClient } from '@pitchpulse/clickhouse';
 import { GroupCommitProducer, KafkaProbe, createKafka } from '@pitchpulse/kafka';
 import { createLogger, createRegistry, type Logger, type Registry } from '@pitchpulse/observability';
 import { createApp } from './app';
@@ -47,13 +47,13 @@ export async function startApi(config: ApiConfig, options: StartApiOptions = {})
     logger,
   });
   const probe = new KafkaProbe(kafka, { timeoutMs: config.readyTimeoutMs });
-  // Idle sockets must close before ClickHouse's keep-alive timeout (3 s on 18.x), or requests hit ECONNRESET.
-  const clickhouse = createClient({
+  // The shared factory keeps idle sockets below ClickHouse's keep-alive timeout (3 s on 18.x).
+  const clickhouse = createClickHouseClient({
     url: config.clickhouse.url,
+    database: config.clickhouse.database,
     username: config.clickhouse.username,
     password: config.clickhouse.password,
-    request_timeout: config.readyTimeoutMs,
-    keep_alive: { enabled: true, idle_socket_ttl: 2500 },
+    requestTimeoutMs: config.readyTimeoutMs,
   });
   const lifecycle = new Lifecycle(config.maxInFlight);
   const app = createApp({

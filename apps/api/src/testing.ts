@@ -6,9 +6,9 @@ import type { Express } from 'express';
 import { parseConfig, type ApiConfig } from './config';
 
 /** A config for tests: the jest stack's Kafka/ClickHouse, quiet logs, then `patch`. */
-export function testConfig(
-  patch: Partial<ApiConfig> & { kafka?: Partial<ApiConfig['kafka']> } = {},
-): ApiConfig {
+export type ConfigPatch = Omit<Partial<ApiConfig>, 'kafka'> & { kafka?: Partial<ApiConfig['kafka']> };
+
+export function testConfig(patch: ConfigPatch = {}): ApiConfig {
   const base = parseConfig({
     KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
     CLICKHOUSE_URL: process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123',

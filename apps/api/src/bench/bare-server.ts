@@ -1,0 +1,15 @@
+/**
+ * The benchmark's baseline: bare express 5 with the JSON body parser, answering 202 without validation,
+ * Kafka, metrics or logging. Run as its own process by bench/ingest.ts; listens on PORT, says "ready".
+ */
+import express from 'express';
+
+const app = express();
+app.post('/api/events', express.json(), (req, res) => {
+  const body = req.body as { eventId?: string };
+  res.status(202).json({ eventId: body.eventId, status: 'accepted', timestamp: new Date().toISOString() });
+});
+const server = app.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
+  process.stdout.write('ready\n');
+});
+process.once('SIGTERM', () => server.close(() => process.exit(0)));

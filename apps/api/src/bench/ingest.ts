@@ -1,0 +1,255 @@
+/**
+ * `pnpm bench:ingest`: bare express + JSON parser vs POST /api/events with real produce (acks=all), then the
+ * batch endpoint with 100-event bodies, all with autocannon (50 connections) in one run on this machine.
+ * Uses KAFKA_BROKERS/CLICKHOUSE_URL when set, else starts a throwaway embedded stack. Needs `pnpm build`.
+ *   BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (50), BENCH_BATCH_SIZE (100), BENCH_WARMUP (s, 3)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import autocannon from 'autocannon';
+import { StackControl, freePort, startStack, stopStack } from '@pitchpulse/devstack';
+import { EVENT_TYPES } from '@pitchpulse/events';
+
+const duration = Number(process.env.BENCH_DURATION ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const batchSize = Number(process.env.BENCH_BATCH_SIZE ?? 100);
+const warmup = Number(process.env.BENCH_WARMUP ?? 3);
+const API_KEY = 'bench-key';
+
+let seq = 0;
+/** A contract-valid event body with a fresh eventId, cheap to build in autocannon's hot loop. */
+function eventJson(): string {
+  const n = seq++;
+  return (
+    `{"eventId":"${randomUUID()}","matchId":"bench-${n % 64}","eventType":"${EVENT_TYPES[n % EVENT_TYPES.length]}",` +
+    `"timestamp":"2024-01-15T14:${String(n % 60).padStart(2, '0')}:00.${String(n % 1000).padStart(3, '0')}Z",` +
+    `"teamId":${(n % 2) + 1},"playerId":"player-${n % 22}","metadata":{"minute":${n % 90},"seq":${n}}}`
+  );
+}
+const batchJson = (): string => `{"events":[${Array.from({ length: batchSize }, eventJson).join(',')}]}`;
+
+interface Run {
+  name: string;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  max: number;
+  total: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+async function cannon(name: string, url: string, body: () => string, seconds: number): Promise<Run> {
+  process.stdout.write(`${name.padEnd(40)} ${seconds} s… `);
+  const result = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req) => ({ ...req, body: body() }),
+      },
+    ],
+  });
+  console.log(`${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms`);
+  return {
+    name,
+    reqPerSec: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    total: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+  };
+}
+
+const children: ChildProcess[] = [];
+
+/** Starts `node script`; resolves on the first output line `ready` accepts (at once without one). */
+function startNode(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  ready?: (line: string) => boolean,
+): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    if (!ready) resolve(child);
+    const lines: string[] = [];
+    const onLine = (line: string) => {
+      lines.push(line);
+      if (ready?.(line)) resolve(child);
+    };
+    readline.createInterface({ input: child.stdout! }).on('line', onLine);
+    readline.createInterface({ input: child.stderr! }).on('line', (l) => lines.push(l));
+    child.once('exit', (code) =>
+      reject(new Error(`${script} exited (${code}):\n${lines.slice(-10).join('\n')}`)),
+    );
+  });
+}
+
+async function waitReady(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return;
+      last = await res.text();
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} not ready: ${last}`);
+}
+
+async function stop(child: ChildProcess | undefined): Promise<number | null> {
+  if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const code = await exited;
+  clearTimeout(timer);
+  return code;
+}
+
+const ms = (v: number) => `${v.toFixed(1)} ms`;
+const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  const dist = path.resolve(__dirname, '..');
+  let stackFile: string | undefined;
+  let brokers = process.env.KAFKA_BROKERS;
+  let clickhouseUrl = process.env.CLICKHOUSE_URL;
+  let topic = process.env.KAFKA_TOPIC_EVENTS ?? 'match-events';
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) return;
+    interrupted = true;
+    console.log('\ninterrupted: stopping the servers and the stack');
+    void Promise.all(children.map(stop))
+      .then(() => (stackFile ? stopStack(stackFile) : undefined))
+      .finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    if (!brokers || !clickhouseUrl) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pitchpulse-bench-'));
+      stackFile = path.join(dir, 'stack.json');
+      console.log('starting a throwaway embedded stack (ClickHouse 18.16 + librdkafka mock Kafka)…');
+      const state = await startStack({
+        stateFile: stackFile,
+        dataDir: path.join(dir, 'clickhouse'),
+        tiedToParent: true,
+      });
+      brokers = state.kafkaBrokers;
+      clickhouseUrl = state.clickhouseUrl;
+      topic = `bench-events-${randomUUID().slice(0, 8)}`;
+      await new StackControl(state.controlUrl).createTopic(topic, 6);
+    }
+    console.log(`Kafka ${brokers} (topic ${topic}), ClickHouse ${clickhouseUrl}`);
+    console.log(
+      `autocannon: ${connections} connections, ${duration} s per run after ${warmup} s of warm-up\n`,
+    );
+
+    const barePort = await freePort();
+    const bare = await startNode(
+      path.join(dist, 'bench', 'bare-server.js'),
+      { PORT: String(barePort) },
+      (l) => l === 'ready',
+    );
+    const bareUrl = `http://127.0.0.1:${barePort}/api/events`;
+    await cannon('warm-up', bareUrl, eventJson, warmup);
+    const bareRun = await cannon('bare express + json → 202', bareUrl, eventJson, duration);
+    await stop(bare);
+
+    const apiPort = await freePort();
+    const api = await startNode(path.join(dist, 'main.js'), {
+      PORT: String(apiPort),
+      HOST: '127.0.0.1',
+      KAFKA_BROKERS: brokers,
+      CLICKHOUSE_URL: clickhouseUrl,
+      KAFKA_TOPIC_EVENTS: topic,
+      API_KEYS: API_KEY,
+      RATE_LIMIT_PER_SECOND: '1000000000',
+      RATE_LIMIT_BURST: '1000000000',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    });
+    const apiBase = `http://127.0.0.1:${apiPort}`;
+    await waitReady(`${apiBase}/ready`);
+    await cannon('warm-up', `${apiBase}/api/events`, eventJson, warmup);
+    const apiRun = await cannon(
+      'POST /api/events (Kafka acks=all)',
+      `${apiBase}/api/events`,
+      eventJson,
+      duration,
+    );
+    await cannon('warm-up', `${apiBase}/api/events/batch`, batchJson, warmup);
+    const batchRun = await cannon(
+      `POST /api/events/batch (${batchSize} events)`,
+      `${apiBase}/api/events/batch`,
+      batchJson,
+      duration,
+    );
+    const metrics = await (await fetch(`${apiBase}/metrics`)).text();
+    const apiExit = await stop(api);
+
+    const sum = (name: string) =>
+      metrics
+        .split('\n')
+        .filter((l) => l.startsWith(name))
+        .reduce((s, l) => s + Number(l.split(' ').pop()), 0);
+    const produceCalls = sum('kafka_produce_batch_messages_count');
+    const produced = sum('kafka_produce_batch_messages_sum');
+
+    console.log('| run | req/s | p50 | p99 | max | requests | non-2xx | errors |');
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const r of [bareRun, apiRun, batchRun]) {
+      console.log(
+        `| ${r.name} | ${fmt(r.reqPerSec)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.max)} | ${fmt(r.total)} | ${r.non2xx} | ${r.errors + r.timeouts} |`,
+      );
+    }
+    const ratio = apiRun.reqPerSec / bareRun.reqPerSec;
+    const eventsPerSec = batchRun.reqPerSec * batchSize;
+    console.log('');
+    console.log(
+      `ratio api/bare:        ${ratio.toFixed(2)}   (target ≥ 0.80) ${ratio >= 0.8 ? 'met' : 'MISSED'}`,
+    );
+    console.log(
+      `api p99:               ${ms(apiRun.p99)}   (target ≤ 25 ms) ${apiRun.p99 <= 25 ? 'met' : 'MISSED'}`,
+    );
+    console.log(
+      `batch events/s:        ${fmt(eventsPerSec)}   (target ≥ 100,000) ${eventsPerSec >= 100_000 ? 'met' : 'MISSED'}`,
+    );
+    console.log(
+      `Kafka produce calls:   ${fmt(produceCalls)} for ${fmt(produced)} events (${(produced / Math.max(1, produceCalls)).toFixed(1)} per call)`,
+    );
+    console.log(`api exit on SIGTERM:   ${apiExit}`);
+    if (apiRun.non2xx + batchRun.non2xx + bareRun.non2xx > 0) {
+      console.log('WARNING: some requests were not answered 2xx; the figures above include them');
+    }
+  } finally {
+    for (const child of children) await stop(child);
+    if (stackFile) await stopStack(stackFile);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
