@@ -1,0 +1,181 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ClickHouseServer } from '@pitchpulse/devstack';
+import { createClickHouseClient, detectCapabilities, getMatchMetrics } from '@pitchpulse/clickhouse';
+import { readTopic } from '@pitchpulse/kafka';
+import { createLogger } from '@pitchpulse/observability';
+import { startConsumerApp } from './app';
+import { loadConfig } from './config';
+import {
+  isolatedEnv,
+  makeEvents,
+  produce,
+  produceRaw,
+  eventCounts,
+  storedTeams,
+  waitUntil,
+  type TestEnv,
+} from './testing';
+
+const DIST = path.join(__dirname, '..', 'dist');
+const run = promisify(execFile);
+
+async function viewTotal(t: TestEnv, matchId: string): Promise<number | undefined> {
+  return (await getMatchMetrics(t.clickhouse, await detectCapabilities(t.clickhouse), { matchId }))
+    ?.totalEvents;
+}
+
+function startConsumerProcess(env: NodeJS.ProcessEnv): ChildProcess {
+  const main = path.join(DIST, 'main.js');
+  if (!fs.existsSync(main)) throw new Error(`${main} is missing: run \`pnpm build\` first`);
+  return spawn(process.execPath, [main], { env: { ...process.env, ...env }, stdio: 'ignore' });
+}
+
+describe('consumer under failure', () => {
+  it('pauses while ClickHouse is stopped for 20 s mid-stream and loses or double-counts nothing', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pitchpulse-ch-outage-'));
+    const server = await ClickHouseServer.create({ dataDir: dir });
+    await server.start();
+    const t = await isolatedEnv({ CLICKHOUSE_URL: server.url, CLICKHOUSE_POLL_MS: '500' });
+    const clickhouse = createClickHouseClient({ url: server.url, database: t.database });
+    const local = { ...t, clickhouse };
+    const app = await startConsumerApp(loadConfig(t.env), createLogger('consumer-test'));
+    try {
+      const events = makeEvents(6000, 'm-outage');
+      await produce(t.kafka, t.topics.events, events.slice(0, 2000));
+      await waitUntil(
+        'first rows',
+        () => eventCounts(local, 'm-outage'),
+        (c) => c.ids === 2000,
+      );
+
+      await server.stop();
+      await produce(t.kafka, t.topics.events, events.slice(2000, 4000));
+      await new Promise((r) => setTimeout(r, 20_000));
+      await server.start();
+      await produce(t.kafka, t.topics.events, events.slice(4000));
+
+      await waitUntil(
+        'all events',
+        () => eventCounts(local, 'm-outage'),
+        (c) => c.ids === 6000,
+        60_000,
+      );
+      expect((await eventCounts(local, 'm-outage')).ids).toBe(6000);
+      expect(await viewTotal(local, 'm-outage')).toBe(6000);
+      // It waited for ClickHouse instead of pushing the outage's events through the retry topic.
+      expect(await readTopic(t.kafka, t.topics.retry, { count: 1, timeoutMs: 2000 })).toEqual([]);
+      expect(await readTopic(t.kafka, t.topics.dlq, { count: 1, timeoutMs: 1000 })).toEqual([]);
+    } finally {
+      await app.stop();
+      await Promise.all([clickhouse.close(), t.close()]);
+      await server.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('keeps counts exact when the consumer is SIGKILLed mid-batch and restarted', async () => {
+    const t = await isolatedEnv({ FLUSH_MAX_EVENTS: '500' });
+    const events = makeEvents(20_000, 'm-kill');
+    await produce(t.kafka, t.topics.events, events);
+    let child = startConsumerProcess(t.env);
+    try {
+      await waitUntil(
+        'some rows',
+        () => eventCounts(t, 'm-kill'),
+        (c) => c.ids >= 1000,
+        60_000,
+      );
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const atKill = (await eventCounts(t, 'm-kill')).ids;
+      expect(atKill).toBeLessThan(20_000);
+
+      child = startConsumerProcess(t.env);
+      await waitUntil(
+        'all rows',
+        () => eventCounts(t, 'm-kill'),
+        (c) => c.ids === 20_000,
+        90_000,
+      );
+      expect(await viewTotal(t, 'm-kill')).toBe(20_000);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(undefined)));
+      await t.close();
+    }
+  }, 180_000);
+
+  it('drains on SIGTERM: buffered events are stored and committed, exit code 0', async () => {
+    const t = await isolatedEnv({ FLUSH_INTERVAL_MS: '600000', FLUSH_MAX_EVENTS: '100000' });
+    const child = startConsumerProcess(t.env);
+    await produce(t.kafka, t.topics.events, makeEvents(300, 'm-drain'));
+    await new Promise((r) => setTimeout(r, 5000));
+    expect((await eventCounts(t, 'm-drain').catch(() => ({ ids: 0 }))).ids).toBe(0);
+    child.kill('SIGTERM');
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(code).toBe(0);
+    expect((await eventCounts(t, 'm-drain')).ids).toBe(300);
+    const admin = t.kafka.admin();
+    await admin.connect();
+    const [committed] = await admin.fetchOffsets({
+      groupId: t.env.CONSUMER_GROUP!,
+      topics: [t.topics.events],
+    });
+    await admin.disconnect();
+    const total = committed!.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+    expect(total).toBe(300);
+    await t.close();
+  }, 60_000);
+
+  it('replays a fixed dead letter back into match-events with pitchpulse-dlq', async () => {
+    const t = await isolatedEnv();
+    const [event] = makeEvents(1, 'm-replay');
+    await produceRaw(t.kafka, t.topics.events, [
+      { key: 'm-replay', value: JSON.stringify({ ...event, teamId: 7, receivedAt: Date.now() }) },
+    ]);
+    const app = await startConsumerApp(loadConfig(t.env), createLogger('consumer-test'));
+    try {
+      const [dead] = await readTopic(t.kafka, t.topics.dlq, { count: 1, timeoutMs: 20_000 });
+      expect(dead).toBeDefined();
+      const cli = (...args: string[]) =>
+        run(
+          process.execPath,
+          [path.join(DIST, 'dlq-cli.js'), '--topic', t.topics.dlq, '--to', t.topics.events, ...args],
+          {
+            env: { ...process.env, ...t.env },
+          },
+        );
+      const listed = await cli('list');
+      expect(listed.stdout).toContain(`0:${dead!.offset}  m-replay`);
+      expect(listed.stdout).toContain('/teamId: must be 1 or 2');
+
+      const unfixed = await cli('replay', '--ids', `0:${dead!.offset}`).catch(
+        (e: { stdout: string; code: number }) => e,
+      );
+      expect(unfixed).toMatchObject({ code: 1, stdout: expect.stringContaining('must be 1 or 2') });
+
+      const dry = await cli('replay', '--ids', `0:${dead!.offset}`, '--set', 'teamId=1', '--dry-run');
+      expect(dry.stdout).toContain('would replay 1, skipped 0');
+      await new Promise((r) => setTimeout(r, 2000));
+      expect((await eventCounts(t, 'm-replay')).ids).toBe(0);
+
+      const replayed = await cli('replay', '--ids', `0:${dead!.offset}`, '--set', 'teamId=1');
+      expect(replayed.stdout).toContain('replayed 1, skipped 0');
+      await waitUntil(
+        'the replayed event',
+        () => eventCounts(t, 'm-replay'),
+        (c) => c.ids === 1,
+        30_000,
+      );
+      expect(await storedTeams(t, 'm-replay')).toEqual([1]);
+    } finally {
+      await app.stop();
+      await t.close();
+    }
+  }, 90_000);
+});
