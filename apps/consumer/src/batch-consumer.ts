@@ -39,6 +39,7 @@ export class BatchConsumer {
   private crashed: Error | undefined;
   private joined = false;
   private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
 
   constructor(
     kafka: Kafka,
@@ -126,7 +127,7 @@ export class BatchConsumer {
       if (this.options.role === 'retry' && !(await this.holdUntilDue(message, heartbeat, isRunning))) break;
       this.buffer.add(this.decode(batch.topic, batch.partition, message));
       resolveOffset(message.offset);
-      if (this.buffer.isFull()) await this.flush(heartbeat);
+      if (this.buffer.isFull()) await this.startFlush(heartbeat);
     }
     this.metrics.buffered.set(this.buffer.size);
     await heartbeat();
@@ -162,6 +163,23 @@ export class BatchConsumer {
     return consumed;
   }
 
+  /**
+   * Starts flushing a full buffer without waiting for it, so the next batch is fetched and decoded while this
+   * one is inserted. At most one flush runs: a second full buffer waits for it (backpressure), heartbeating.
+   */
+  private async startFlush(heartbeat: Heartbeat): Promise<void> {
+    while (this.inFlight) {
+      await Promise.race([this.inFlight, sleep(1000)]);
+      await heartbeat();
+    }
+    const run: Promise<void> = this.flush(heartbeat)
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.inFlight === run) this.inFlight = undefined;
+      });
+    this.inFlight = run;
+  }
+
   /** Flushes one batch after any flush in progress (one at a time, in order). */
   private flush(heartbeat: Heartbeat): Promise<void> {
     const run = this.flushChain.then(() => this.flushOnce(heartbeat));
@@ -179,6 +197,7 @@ export class BatchConsumer {
       await this.storeAndRoute(items, heartbeat);
       await this.commit(items);
       this.metrics.batchSize.observe(items.length);
+      this.logger.debug({ events: items.length, ms: Date.now() - this.flushStartedAt }, 'flushed');
     } catch (err) {
       // Nothing committed: the messages stay ours to store. Shutdown leaves them for redelivery.
       if (!(err instanceof StoreAborted)) {

@@ -75,8 +75,22 @@ export function splitDateTime(epochMs: number, what: string): [string, number] {
     throw new RangeError(`${what} ${epochMs} is outside ClickHouse DateTime's range (1970 – 2106)`);
   }
   const ms = Math.floor(epochMs);
-  const iso = new Date(ms).toISOString();
-  return [`${iso.slice(0, 10)} ${iso.slice(11, 19)}`, ms % 1000];
+  return [dateTimeOfSecond(Math.floor(ms / 1000)), ms % 1000];
+}
+
+// Events of a batch share few distinct seconds (and one insertedAt): formatting each second once keeps the row
+// mapper off the consumer's critical path.
+const formattedSeconds = new Map<number, string>();
+
+function dateTimeOfSecond(second: number): string {
+  let text = formattedSeconds.get(second);
+  if (text === undefined) {
+    const iso = new Date(second * 1000).toISOString();
+    text = `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+    if (formattedSeconds.size >= 4096) formattedSeconds.clear();
+    formattedSeconds.set(second, text);
+  }
+  return text;
 }
 
 function feedMinute(metadata: Record<string, unknown> | undefined): number {

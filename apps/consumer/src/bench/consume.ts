@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+/**
+ * pnpm bench:consume — how fast the consumer moves events from Kafka into ClickHouse, beside the fastest
+ * plain path: @clickhouse/client JSONEachRow inserts of the same rows, in the same run, same batch size.
+ *
+ *   pnpm bench:consume [--events 500000] [--batch 1000]
+ *
+ * Uses KAFKA_BROKERS / CLICKHOUSE_URL when set, else starts a throwaway embedded stack.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import {
+  EVENT_COLUMNS,
+  createClickHouseClient,
+  identifier,
+  render,
+  runMigrations,
+  selectRows,
+  sql,
+  toEventRow,
+} from '@pitchpulse/clickhouse';
+import { StackControl, startStack, stopStack } from '@pitchpulse/devstack';
+import { encodeEventMessage, type StoredEvent } from '@pitchpulse/events';
+import { createLogger } from '@pitchpulse/observability';
+import { startConsumerApp } from '../app';
+import { loadConfig } from '../config';
+import { makeEvents } from '../testing';
+
+const { values: args } = parseArgs({
+  options: {
+    events: { type: 'string', default: '500000' },
+    batch: { type: 'string', default: '1000' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+async function countRows(
+  client: ReturnType<typeof createClickHouseClient>,
+  database: string,
+): Promise<number> {
+  const [row] = await selectRows<{ n: number }>(
+    client,
+    { nativeParams: false },
+    sql`SELECT toUInt64(count()) AS n FROM ${identifier(database, 'events')}`,
+  );
+  return Number(row?.n ?? 0);
+}
+
+async function main(): Promise<void> {
+  if (args.help) {
+    console.log('pnpm bench:consume [--events 500000] [--batch 1000]');
+    return;
+  }
+  const total = Number(args.events);
+  const batch = Number(args.batch);
+  let tmp: string | undefined;
+  if (!process.env.KAFKA_BROKERS || !process.env.CLICKHOUSE_URL) {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pitchpulse-bench-'));
+    const state = await startStack({
+      stateFile: path.join(tmp, 'stack.json'),
+      dataDir: path.join(tmp, 'ch'),
+      tiedToParent: true,
+    });
+    Object.assign(process.env, {
+      KAFKA_BROKERS: state.kafkaBrokers,
+      CLICKHOUSE_URL: state.clickhouseUrl,
+      PITCHPULSE_STACK_CONTROL: state.controlUrl,
+    });
+  }
+  const run = Date.now().toString(36);
+  const topic = `bench-events-${run}`;
+  const control = process.env.PITCHPULSE_STACK_CONTROL ? StackControl.fromEnv() : undefined;
+  await control?.createTopic(topic, 6);
+  await control?.createTopic(`${topic}.retry`, 1);
+  await control?.createTopic(`${topic}.dlq`, 1);
+
+  console.log(`preloading ${total.toLocaleString()} events into ${topic} (6 partitions)…`);
+  const events = makeEvents(total, 'bench');
+  events.forEach((e, i) => (e.matchId = `bench-${i % 200}`));
+  const receivedAt = Date.now();
+  const kafka = new Kafka({
+    clientId: 'bench',
+    brokers: process.env.KAFKA_BROKERS!.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const producer = kafka.producer();
+  await producer.connect();
+  for (let i = 0; i < total; i += 5000) {
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: events.slice(i, i + 5000).map((e) => encodeEventMessage(e, receivedAt)),
+    });
+  }
+  await producer.disconnect();
+
+  const consumerDb = `bench_consumer_${run}`;
+  const consumerClient = createClickHouseClient({ url: process.env.CLICKHOUSE_URL!, database: consumerDb });
+  const config = loadConfig({
+    ...process.env,
+    CLICKHOUSE_DATABASE: consumerDb,
+    KAFKA_TOPIC_EVENTS: topic,
+    KAFKA_TOPIC_RETRY: `${topic}.retry`,
+    KAFKA_TOPIC_DLQ: `${topic}.dlq`,
+    CONSUMER_GROUP: `bench-${run}`,
+    RETRY_ENABLED: 'false',
+    FLUSH_MAX_EVENTS: String(batch),
+    METRICS_PORT: '0',
+  });
+  await runMigrations(consumerClient, { database: consumerDb });
+  console.log(`consumer: batches of ${batch}, flush interval ${config.flush.intervalMs} ms`);
+  const started = Date.now();
+  const app = await startConsumerApp(
+    config,
+    createLogger('bench', { level: process.env.LOG_LEVEL ?? 'warn' }),
+  );
+  let stored = 0;
+  while (stored < total) {
+    await new Promise((r) => setTimeout(r, 100));
+    stored = await countRows(consumerClient, consumerDb);
+  }
+  const consumerSeconds = (Date.now() - started) / 1000;
+  await app.stop();
+
+  const directDb = `bench_direct_${run}`;
+  const direct = createClickHouseClient({ url: process.env.CLICKHOUSE_URL!, database: directDb });
+  await runMigrations(direct, { database: directDb });
+  const rows = events.map((e) => toEventRow({ ...e, receivedAt } as StoredEvent, new Date()));
+  const directStarted = Date.now();
+  const table = render(sql`${identifier(directDb, 'events')}`, { nativeParams: false }).query;
+  for (let i = 0; i < rows.length; i += batch) {
+    const values = rows.slice(i, i + batch);
+    await direct.insert({ table, values, format: 'JSONEachRow', columns: [...EVENT_COLUMNS] });
+  }
+  const directSeconds = (Date.now() - directStarted) / 1000;
+  if ((await countRows(direct, directDb)) !== total) throw new Error('direct insert lost rows');
+
+  const consumerRate = total / consumerSeconds;
+  const directRate = total / directSeconds;
+  console.log(`
+events                      ${total.toLocaleString()} (batch ${batch})
+consumer Kafka→ClickHouse   ${consumerSeconds.toFixed(2)} s   ${Math.round(consumerRate).toLocaleString()} events/s
+direct JSONEachRow insert   ${directSeconds.toFixed(2)} s   ${Math.round(directRate).toLocaleString()} events/s
+ratio consumer ÷ direct     ${(consumerRate / directRate).toFixed(2)}   (target ≥ 0.5; consumer target ≥ 50,000 events/s)`);
+  await Promise.all([consumerClient.close(), direct.close()]);
+  if (tmp) {
+    await stopStack(path.join(tmp, 'stack.json'));
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`bench:consume failed: ${err.stack ?? err.message}`);
+  process.exit(1);
+});
