@@ -1,6 +1,7 @@
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express } from 'express';
 import type { Logger, Registry } from '@pitchpulse/observability';
 import { apiKeyAuth } from './auth';
+import { compose } from './compose';
 import type { ApiConfig } from './config';
 import type { ApiExtension, AppContext, EventSink, ReadinessCheck } from './context';
 import { createHttpMetrics } from './http-metrics';
@@ -8,8 +9,8 @@ import { Lifecycle } from './lifecycle';
 import { buildOpenApi } from './openapi';
 import { notFoundHandler, problemHandler } from './problem';
 import { TokenBucketLimiter, rateLimit } from './rate-limit';
-import { requestId } from './request-id';
-import { requestLog } from './request-log';
+import { observeRequests } from './observe';
+import { createRequestLog } from './request-log';
 import { createDocsRouter } from './routes/docs';
 import { createIngestRouter } from './routes/ingest';
 import { createProbeRouter } from './routes/probes';
@@ -37,11 +38,7 @@ export function createApp(deps: AppDeps): Express {
   const metrics = createHttpMetrics(registry, lifecycle);
   const auth = apiKeyAuth(config.apiKeys);
   const limiter = config.rateLimit ? new TokenBucketLimiter(config.rateLimit) : undefined;
-  const guards: RequestHandler[] = [
-    lifecycle.shed,
-    ...(auth ? [auth] : []),
-    ...(limiter ? [rateLimit(limiter)] : []),
-  ];
+  const guard = compose([lifecycle.shed, ...(auth ? [auth] : []), ...(limiter ? [rateLimit(limiter)] : [])]);
   const context: AppContext = {
     config,
     logger,
@@ -50,7 +47,7 @@ export function createApp(deps: AppDeps): Express {
     topic: config.kafka.eventsTopic,
     lifecycle,
     metrics,
-    guards,
+    guard,
     now: deps.now ?? Date.now,
   };
   const extensions = deps.extensions ?? [];
@@ -60,10 +57,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
   app.use(
-    requestId,
-    lifecycle.track,
-    metrics.middleware,
-    requestLog(logger, { sampleRate: config.logSampleRate }),
+    observeRequests(lifecycle, metrics, createRequestLog(logger, { sampleRate: config.logSampleRate })),
   );
   app.use(createIngestRouter(context));
   for (const extension of extensions) app.use(extension.router(context));

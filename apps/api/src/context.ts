@@ -33,8 +33,8 @@ export interface AppContext {
   topic: string;
   lifecycle: Lifecycle;
   metrics: HttpMetrics;
-  /** For /api routes, in order: load shedding, API key check, rate limit. Spread them before the handler. */
-  guards: RequestHandler[];
+  /** For /api routes: load shedding, API key check, rate limit, composed into one middleware to put first. */
+  guard: RequestHandler;
   now: () => number;
 }
 

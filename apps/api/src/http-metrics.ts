@@ -1,9 +1,10 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { Request, Response } from 'express';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Lifecycle } from './lifecycle';
 
 export interface HttpMetrics {
-  middleware: RequestHandler;
+  /** Counts one answered request and its duration under its route template. */
+  record(req: Request, res: Response, seconds: number): void;
   /** Events written to Kafka (acknowledged), by type. */
   eventsIngested: Counter<'event_type'>;
 }
@@ -48,14 +49,12 @@ export function createHttpMetrics(registry: Registry, lifecycle: Lifecycle): Htt
     labelNames: ['event_type'] as const,
     registers,
   });
-  const middleware: RequestHandler = (req, res, next) => {
-    const start = performance.now();
-    res.once('finish', () => {
-      const labels = { method: req.method, route: routeLabel(req, res), status: String(res.statusCode) };
-      requests.inc(labels);
-      duration.observe(labels, (performance.now() - start) / 1000);
-    });
-    next();
+  const record = (req: Request, res: Response, seconds: number): void => {
+    // A connection closed before the response was complete is counted as 499 (client closed request).
+    const status = res.writableFinished ? String(res.statusCode) : '499';
+    const labels = { method: req.method, route: routeLabel(req, res), status };
+    requests.inc(labels);
+    duration.observe(labels, seconds);
   };
-  return { middleware, eventsIngested };
+  return { record, eventsIngested };
 }

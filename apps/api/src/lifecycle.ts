@@ -2,8 +2,8 @@ import type { RequestHandler, Response } from 'express';
 import { sendProblem, serviceUnavailable } from './problem';
 
 /**
- * Requests in flight and the draining flag: the basis of load shedding (`shed`), readiness and the graceful
- * drain on SIGTERM (`waitForIdle`).
+ * Requests in flight (counted by the request observer through `begin`/`end`) and the draining flag: the basis
+ * of load shedding (`shed`), readiness and the graceful drain on SIGTERM (`waitForIdle`).
  */
 export class Lifecycle {
   private active = 0;
@@ -22,27 +22,23 @@ export class Lifecycle {
     return this.isDraining;
   }
 
-  /** Counts every request until its response is finished or its connection closed. */
-  readonly track: RequestHandler = (_req, res, next) => {
+  /** A request arrived: counted as in flight until `end`. */
+  begin(res: Response): void {
     this.active++;
     if (this.isDraining) res.setHeader('Connection', 'close');
     else this.pending.add(res);
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      this.active--;
-      this.pending.delete(res);
-      if (this.active === 0 && this.idleWaiters.length > 0) {
-        const waiters = this.idleWaiters;
-        this.idleWaiters = [];
-        for (const wake of waiters) wake();
-      }
-    };
-    res.once('finish', finish);
-    res.once('close', finish);
-    next();
-  };
+  }
+
+  /** Its response is finished or its connection closed (call once per `begin`). */
+  end(res: Response): void {
+    this.active--;
+    this.pending.delete(res);
+    if (this.active === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
 
   /** Load shedding for work routes: 503 + Retry-After once `maxInFlight` requests are being handled. */
   readonly shed: RequestHandler = (_req, res, next) => {

@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Takes a sane incoming `x-request-id` or makes one; echoes it on the response and keeps it in res.locals. */
-export const requestId: RequestHandler = (req, res, next) => {
-  const incoming = req.headers['x-request-id'];
-  const id = typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : randomUUID();
-  res.locals.requestId = id;
-  res.setHeader('x-request-id', id);
-  next();
-};
+/** A sane incoming `x-request-id` (≤ 128 of A–Z a–z 0–9 . _ : -), or a new UUID. */
+export function requestIdOf(headers: IncomingHttpHeaders): string {
+  const incoming = headers['x-request-id'];
+  return typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : randomUUID();
+}

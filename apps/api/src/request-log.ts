@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, Response } from 'express';
 import type { Logger } from '@pitchpulse/observability';
 import { routeLabel } from './http-metrics';
 
@@ -15,7 +15,10 @@ export interface RequestLogOptions {
  * Request logging that does not cost throughput: successes are sampled, 4xx are logged at info and 5xx at
  * warn/error, each status throttled to a few lines per second with a count of what was left out.
  */
-export function requestLog(logger: Logger, options: RequestLogOptions): RequestHandler {
+export function createRequestLog(
+  logger: Logger,
+  options: RequestLogOptions,
+): (req: Request, res: Response, durationMs: number) => void {
   const { sampleRate } = options;
   const maxLines = options.maxErrorLinesPerSecond ?? 10;
   const random = options.random ?? Math.random;
@@ -40,28 +43,25 @@ export function requestLog(logger: Logger, options: RequestLogOptions): RequestH
     return suppressed;
   };
 
-  return (req, res, next) => {
-    const start = performance.now();
-    res.once('finish', () => {
-      const status = res.statusCode;
-      if (status < 400 && !(sampleRate > 0 && random() < sampleRate)) return;
-      const suppressed = status >= 400 ? admit(status) : 0;
-      if (suppressed === undefined) return;
-      const line = {
-        requestId: res.locals.requestId as string | undefined,
-        client: res.locals.client as string | undefined,
-        method: req.method,
-        route: routeLabel(req, res),
-        status,
-        durationMs: Math.round((performance.now() - start) * 10) / 10,
-        ...(suppressed > 0 ? { suppressedSimilar: suppressed } : {}),
-        ...(status >= 400 && res.locals.problemDetail ? { detail: res.locals.problemDetail as string } : {}),
-      };
-      if (status >= 500) {
-        if (status === 503) logger.warn(line, 'request failed');
-        else logger.error(line, 'request failed');
-      } else logger.info(line, status >= 400 ? 'request rejected' : 'request');
-    });
-    next();
+  return (req, res, durationMs) => {
+    const status = res.statusCode;
+    if (status < 400 && !(sampleRate > 0 && random() < sampleRate)) return;
+    const suppressed = status >= 400 ? admit(status) : 0;
+    if (suppressed === undefined) return;
+    const line = {
+      requestId: res.locals.requestId as string | undefined,
+      client: res.locals.client as string | undefined,
+      method: req.method,
+      route: routeLabel(req, res),
+      status,
+      durationMs: Math.round(durationMs * 10) / 10,
+      ...(res.writableFinished ? {} : { aborted: true }),
+      ...(suppressed > 0 ? { suppressedSimilar: suppressed } : {}),
+      ...(status >= 400 && res.locals.problemDetail ? { detail: res.locals.problemDetail as string } : {}),
+    };
+    if (status >= 500) {
+      if (status === 503) logger.warn(line, 'request failed');
+      else logger.error(line, 'request failed');
+    } else logger.info(line, status >= 400 ? 'request rejected' : 'request');
   };
 }

@@ -1,6 +1,5 @@
 import {
   CompressionTypes,
-  Partitioners,
   type IHeaders,
   type Kafka,
   type Producer,
@@ -9,6 +8,7 @@ import {
 } from 'kafkajs';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Logger } from '@pitchpulse/observability';
+import { cachedDefaultPartitioner } from './partitioner';
 import {
   ProduceFailedError,
   ProduceTimeoutError,
@@ -188,7 +188,7 @@ export class GroupCommitProducer {
     if (options.producer) this.producer = options.producer;
     else if (options.kafka)
       this.producer = options.kafka.producer({
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: cachedDefaultPartitioner,
         allowAutoTopicCreation: false,
         idempotent: false,
         retry: options.retry ?? { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },

@@ -1,4 +1,4 @@
-import express, { type RequestHandler, type Router } from 'express';
+import express, { type RequestHandler, type Response, type Router } from 'express';
 import {
   encodeEventMessage,
   validateBatch,
@@ -13,6 +13,7 @@ import {
   ProduceTimeoutError,
   type ProduceMessage,
 } from '@pitchpulse/kafka';
+import { compose } from '../compose';
 import type { AppContext } from '../context';
 import { Problem, invalidEvent, methodNotAllowed, serviceUnavailable } from '../problem';
 
@@ -63,9 +64,17 @@ const requireJson: RequestHandler = (req, _res, next) => {
   next();
 };
 
+/** Writes a JSON answer directly (express's res.json does content negotiation work this hot path does not need). */
+function sendJson(res: Response, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
+}
+
 /** POST /api/events and POST /api/events/batch: validate, write to Kafka (acks=all), then 202. */
 export function createIngestRouter(ctx: AppContext): Router {
-  const { producer, topic, metrics, guards, now } = ctx;
+  const { producer, topic, metrics, guard, now } = ctx;
+  const admit = compose([guard, requireJson]);
   const router = express.Router();
   const parse = (limit: number) => express.json({ limit, strict: false, type: () => true });
   const toMessage = (event: MatchEvent, receivedAt: number): ProduceMessage => {
@@ -73,7 +82,7 @@ export function createIngestRouter(ctx: AppContext): Router {
     return { topic, key, value };
   };
 
-  router.post('/api/events', ...guards, requireJson, parse(ctx.config.maxBodyBytes), async (req, res) => {
+  router.post('/api/events', admit, parse(ctx.config.maxBodyBytes), async (req, res) => {
     const checked = validateEvent(req.body);
     if (!checked.ok) throw invalidEvent(checked.errors);
     const event = checked.value;
@@ -84,49 +93,45 @@ export function createIngestRouter(ctx: AppContext): Router {
       throw unavailable(err);
     }
     metrics.eventsIngested.inc({ event_type: event.eventType });
-    res
-      .status(202)
-      .json({ eventId: event.eventId, status: 'accepted', timestamp: new Date(receivedAt).toISOString() });
+    sendJson(res, 202, {
+      eventId: event.eventId,
+      status: 'accepted',
+      timestamp: new Date(receivedAt).toISOString(),
+    });
   });
 
-  router.post(
-    '/api/events/batch',
-    ...guards,
-    requireJson,
-    parse(ctx.config.maxBatchBodyBytes),
-    async (req, res) => {
-      const checked = validateBatch(req.body);
-      if (!checked.ok) throw invalidEvent(checked.errors);
-      const { valid, invalid } = checked.value;
-      const rejected = invalid.map(({ index, errors }) => ({ index, errors }));
-      if (valid.length === 0) {
-        const errors: FieldError[] = invalid.flatMap((i) => i.errors);
-        throw new Problem({
-          type: 'invalid-event',
-          status: 400,
-          title: 'Invalid events',
-          detail: `None of the ${invalid.length} events is valid`,
-          errors,
-          extra: { rejected },
-        });
-      }
-      const receivedAt = now();
-      try {
-        await producer.send(valid.map(({ event }) => toMessage(event, receivedAt)));
-      } catch (err) {
-        throw unavailable(err);
-      }
-      const byType = new Map<string, number>();
-      for (const { event } of valid) byType.set(event.eventType, (byType.get(event.eventType) ?? 0) + 1);
-      for (const [eventType, count] of byType) metrics.eventsIngested.inc({ event_type: eventType }, count);
-      res.status(202).json({
-        status: rejected.length === 0 ? 'accepted' : 'partially_accepted',
-        timestamp: new Date(receivedAt).toISOString(),
-        accepted: valid.map(({ index, event }) => ({ index, eventId: event.eventId })),
-        rejected,
+  router.post('/api/events/batch', admit, parse(ctx.config.maxBatchBodyBytes), async (req, res) => {
+    const checked = validateBatch(req.body);
+    if (!checked.ok) throw invalidEvent(checked.errors);
+    const { valid, invalid } = checked.value;
+    const rejected = invalid.map(({ index, errors }) => ({ index, errors }));
+    if (valid.length === 0) {
+      const errors: FieldError[] = invalid.flatMap((i) => i.errors);
+      throw new Problem({
+        type: 'invalid-event',
+        status: 400,
+        title: 'Invalid events',
+        detail: `None of the ${invalid.length} events is valid`,
+        errors,
+        extra: { rejected },
       });
-    },
-  );
+    }
+    const receivedAt = now();
+    try {
+      await producer.send(valid.map(({ event }) => toMessage(event, receivedAt)));
+    } catch (err) {
+      throw unavailable(err);
+    }
+    const byType = new Map<string, number>();
+    for (const { event } of valid) byType.set(event.eventType, (byType.get(event.eventType) ?? 0) + 1);
+    for (const [eventType, count] of byType) metrics.eventsIngested.inc({ event_type: eventType }, count);
+    sendJson(res, 202, {
+      status: rejected.length === 0 ? 'accepted' : 'partially_accepted',
+      timestamp: new Date(receivedAt).toISOString(),
+      accepted: valid.map(({ index, event }) => ({ index, eventId: event.eventId })),
+      rejected,
+    });
+  });
 
   router.all('/api/events', methodNotAllowed(['POST']));
   router.all('/api/events/batch', methodNotAllowed(['POST']));
