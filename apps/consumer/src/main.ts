@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import type { AddressInfo } from 'node:net';
 import { createLogger } from '@pitchpulse/observability';
 import { startConsumerApp } from './app';
 import { loadConfig } from './config';
@@ -13,8 +14,9 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const app = await startConsumerApp(config, logger);
+  const { port } = app.probeServer.address() as AddressInfo;
   logger.info(
-    { topics: config.topics, flush: config.flush, metrics: `http://127.0.0.1:${config.metricsPort}/metrics` },
+    { topics: config.topics, flush: config.flush, metrics: `http://127.0.0.1:${port}/metrics` },
     'consumer started',
   );
   let stopping = false;
