@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import { Partitioners } from 'kafkajs';
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
   classifyClickHouseError,
@@ -40,7 +41,10 @@ export async function startConsumerApp(config: ConsumerConfig, logger: Logger): 
   await runMigrations(clickhouse, { database: config.clickhouse.database });
 
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'pitchpulse-consumer', logger });
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  const producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   const router = new FailureRouter(producer, config.topics, config.retry, metrics);
   const sink = clickHouseSink(clickhouse);

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { Partitioners } from 'kafkajs';
 import { createKafka, DEFAULT_TOPICS } from '@pitchpulse/kafka';
 import { parsePatches, prepareReplay, readDeadLetters, selectLetters, type DeadLetter } from './dlq';
 
@@ -64,7 +65,7 @@ program
     }
     const good = verdicts.flatMap((v) => (v.ok ? [v.message] : []));
     if (!opts.dryRun && good.length > 0) {
-      const producer = kafka.producer();
+      const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
       await producer.connect();
       await producer.send({ topic: to, acks: -1, messages: good });
       await producer.disconnect();
