@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what PitchPulse needs on a Debian/Ubuntu machine and nothing else:
-#   system packages: clickhouse-server (ClickHouse 18.16), librdkafka1 (the Kafka mock cluster)
+#   system packages: clickhouse-server (ClickHouse 18.16), librdkafka1 (the Kafka mock cluster),
+#   chromium (headless browser for the dashboard's end-to-end test)
 #   pnpm, then the workspace's npm dependencies.
 # Idempotent: a machine that has everything only runs `pnpm install`.
 set -euo pipefail
@@ -16,11 +17,13 @@ as_root() {
 }
 
 have_clickhouse() { [ -x /usr/sbin/clickhouse-server ] || [ -x /usr/bin/clickhouse-server ] || command -v clickhouse-server >/dev/null; }
+have_chromium() { [ -x /usr/bin/chromium ]; }
 have_rdkafka() { ldconfig -p 2>/dev/null | grep -q 'librdkafka\.so\.1 ' || [ -e /usr/lib/x86_64-linux-gnu/librdkafka.so.1 ] || [ -e /usr/lib/aarch64-linux-gnu/librdkafka.so.1 ]; }
 
 missing=()
 have_clickhouse || missing+=(clickhouse-server)
 have_rdkafka || missing+=(librdkafka1)
+have_chromium || missing+=(chromium)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "${PITCHPULSE_SKIP_SYSTEM_INSTALL:-}" = 1 ] && [ -n "${KAFKA_BROKERS:-}" ] && [ -n "${CLICKHOUSE_URL:-}" ]; then
