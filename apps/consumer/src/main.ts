@@ -4,7 +4,27 @@ import { createLogger } from '@pitchpulse/observability';
 import { startConsumerApp } from './app';
 import { loadConfig } from './config';
 
+const HELP = `Usage: node apps/consumer/dist/main.js   (pitchpulse-consumer)
+
+Moves match events from Kafka into ClickHouse: buffers up to FLUSH_MAX_EVENTS or FLUSH_INTERVAL_MS, inserts
+once per flush, commits offsets only after the events are stored; transient failures go to the retry topic,
+undecodable and exhausted events to the DLQ (inspect and replay with pitchpulse-dlq). SIGTERM drains.
+
+Environment (defaults in brackets):
+  KAFKA_BROKERS (required), CLICKHOUSE_URL (required), CLICKHOUSE_DATABASE [pitchpulse],
+  CLICKHOUSE_USER [default], CLICKHOUSE_PASSWORD, KAFKA_TOPIC_EVENTS [match-events],
+  KAFKA_TOPIC_RETRY [match-events.retry], KAFKA_TOPIC_DLQ [match-events.dlq],
+  CONSUMER_GROUP [pitchpulse-consumer], RETRY_CONSUMER_GROUP [pitchpulse-retry], RETRY_ENABLED [true],
+  FLUSH_MAX_EVENTS [1000], FLUSH_INTERVAL_MS [5000], INSERT_MAX_ATTEMPTS [4], INSERT_BACKOFF_BASE_MS [250],
+  INSERT_BACKOFF_MAX_MS [5000], CLICKHOUSE_POLL_MS [1000], RETRY_MAX_ATTEMPTS [3], RETRY_BASE_DELAY_MS [5000],
+  RETRY_MAX_DELAY_MS [300000], METRICS_PORT [9091] (/health, /ready, /metrics), STALL_TIMEOUT_MS [120000],
+  LOG_LEVEL [info]`;
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(HELP);
+    return;
+  }
   const logger = createLogger('consumer');
   let config;
   try {
