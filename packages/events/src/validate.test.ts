@@ -99,6 +99,20 @@ describe('validateEvent', () => {
       expect(errorsOf(input)).toEqual([{ path: '/', message: 'must be object' }]);
   });
 
+  it('refuses deeply nested metadata as too large instead of overflowing the stack', () => {
+    for (const open of ['[', '{"a":']) {
+      const close = open === '[' ? ']' : '}';
+      const depth = 20_000;
+      const metadata = JSON.parse(`{"a":${open.repeat(depth)}1${close.repeat(depth)}}`) as unknown;
+      expect(errorsOf({ ...valid, metadata })).toEqual([
+        { path: '/metadata', message: 'must be at most 4096 bytes as JSON' },
+      ]);
+    }
+    // as deep as still fits: accepted
+    const fits = JSON.parse(`{"a":${'['.repeat(2000)}${']'.repeat(2000)}}`) as Record<string, unknown>;
+    expect(validateEvent({ ...valid, metadata: fits }).ok).toBe(true);
+  });
+
   it('treats __proto__ as an unknown field rather than a prototype', () => {
     const hostile = JSON.parse(`{"__proto__": {"polluted": true}, ${JSON.stringify(valid).slice(1)}`);
     expect(errorsOf(hostile)).toContainEqual({

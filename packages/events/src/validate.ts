@@ -64,9 +64,31 @@ function describeAll(errors: ErrorObject[] | null | undefined): FieldError[] {
   return out;
 }
 
+/**
+ * Nesting deeper than this cannot fit the byte limit: every level adds at least two bytes (`[]` or `{}`). Checked
+ * without recursion first, because JSON.stringify overflows the stack on a few thousand levels (a 32 KiB body
+ * holds 16,000), which would turn a client's mistake into a 500.
+ */
+const MAX_FITTING_DEPTH = MAX_METADATA_BYTES / 2;
+
+function deeperThan(value: unknown, limit: number): boolean {
+  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (next.value === null || typeof next.value !== 'object') continue;
+    if (next.depth > limit) return true;
+    const children = Array.isArray(next.value) ? next.value : Object.values(next.value);
+    for (const child of children) pending.push({ value: child, depth: next.depth + 1 });
+  }
+  return false;
+}
+
 /** Metadata must stay small: it is stored per event and read back in highlights. */
 function metadataTooLarge(metadata: unknown): boolean {
-  return metadata !== undefined && Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES;
+  if (metadata === undefined) return false;
+  return (
+    deeperThan(metadata, MAX_FITTING_DEPTH) ||
+    Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES
+  );
 }
 
 /** Validates one event against the v1 contract; every problem is listed, each naming its field. */
