@@ -127,6 +127,24 @@ describe('ingest API against the embedded Kafka', () => {
         '/metadata',
         'must be at most 4096 bytes as JSON',
       ],
+      [
+        'timestamp before 1970',
+        { timestamp: '1969-12-31T23:59:59Z' },
+        '/timestamp',
+        'must be between 1970-01-01T00:00:00Z and 2105-12-31T23:59:59Z',
+      ],
+      [
+        'timestamp after 2105',
+        { timestamp: '2106-01-01T00:00:00Z' },
+        '/timestamp',
+        'must be between 1970-01-01T00:00:00Z and 2105-12-31T23:59:59Z',
+      ],
+      [
+        'metadata nested 3,000 levels deep',
+        { metadata: { deep: JSON.parse('['.repeat(3000) + ']'.repeat(3000)) } },
+        '/metadata',
+        'must be at most 4096 bytes as JSON',
+      ],
       ['an unknown field', { teamID: 1 }, '/teamID', 'is not a known field (unknown fields are rejected)'],
     ];
 
