@@ -8,8 +8,8 @@ import { createHttpMetrics } from './http-metrics';
 import { Lifecycle } from './lifecycle';
 import { buildOpenApi } from './openapi';
 import { notFoundHandler, problemHandler } from './problem';
-import { TokenBucketLimiter, rateLimit } from './rate-limit';
 import { observeRequests } from './observe';
+import { TokenBucketLimiter, rateLimit } from './rate-limit';
 import { createRequestLog } from './request-log';
 import { createDocsRouter } from './routes/docs';
 import { createIngestRouter } from './routes/ingest';
@@ -24,9 +24,12 @@ export interface AppDeps {
   producer: EventSink;
   /** What /ready checks besides "not draining" (Kafka, ClickHouse). */
   readiness?: ReadinessCheck[];
-  /** In-flight tracking and the draining flag, shared with the server for the graceful drain; made here when omitted (reachable as `app.locals.lifecycle`). */
+  /**
+   * In-flight tracking and the draining flag, shared with the server for the graceful drain; made here when
+   * omitted (reachable as `app.locals.lifecycle`).
+   */
   lifecycle?: Lifecycle;
-  /** More routes (e.g. the read API), mounted after the ingest routes with the same guards available. */
+  /** More routes (e.g. the read API), mounted after the ingest routes; `ctx.guard` is theirs to use too. */
   extensions?: ApiExtension[];
   now?: () => number;
 }
