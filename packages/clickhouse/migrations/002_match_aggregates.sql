@@ -1,12 +1,16 @@
 -- Per-match aggregates kept by materialized views. Every count is a uniqExact state over event_id, so an
 -- event stored twice is still counted once. Read the *_state-style columns with the -Merge combinator
--- (uniqExactMerge, minMerge, maxMerge, quantilesExactMerge) and GROUP BY: rows are merged in the background,
--- at any moment a key may still have several rows.
--- index_granularity = 8: these rows are few but large (a state holds every event id of its key), so a small
--- granule lets a per-match read deserialize that match's states only, not its neighbours'.
+-- (uniqExactMerge, minMerge, maxMerge, countMerge, quantilesExactMerge) and GROUP BY: rows are merged in the
+-- background, at any moment a key may still have several rows.
+-- uniqExact over a String keeps a 128-bit hash per id (not the string), so a state costs 16 bytes per event;
+-- hashing to UInt64 first was measured and did not make reads faster (merging states dominates), see
+-- docs/clickhouse.md. index_granularity: a per-match read should deserialize that match's states and few of
+-- its neighbours' (a match has ~20 rows in match_event_counts, ~2,000 in match_minute_counts).
 
--- Totals per (match, event type, team), the first/last event time (epoch milliseconds), and when rows of the
--- key were last inserted (epoch milliseconds): a cheap marker that changes whenever the match's numbers may have.
+-- Totals per (match, event type, team), the first/last event time (epoch milliseconds), and a change marker:
+-- how many rows (deliveries) were stored for the key and when the latest of them was inserted (epoch ms).
+-- Every insert that touches a match raises its stored_rows, so (stored_rows, last_inserted_ms) changes whenever
+-- the match's numbers may have, and reading it costs no id sets.
 CREATE TABLE IF NOT EXISTS {{database}}.match_event_counts
 (
     match_id       String,
@@ -15,7 +19,8 @@ CREATE TABLE IF NOT EXISTS {{database}}.match_event_counts
     event_ids      AggregateFunction(uniqExact, String),
     first_event_ms AggregateFunction(min, UInt64),
     last_event_ms  AggregateFunction(max, UInt64),
-    last_inserted_ms AggregateFunction(max, UInt64)
+    last_inserted_ms AggregateFunction(max, UInt64),
+    stored_rows    AggregateFunction(count)
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY tuple()
@@ -31,7 +36,8 @@ AS SELECT
     uniqExactState(event_id) AS event_ids,
     minState(toUInt64(toUnixTimestamp(event_time)) * 1000 + event_time_ms) AS first_event_ms,
     maxState(toUInt64(toUnixTimestamp(event_time)) * 1000 + event_time_ms) AS last_event_ms,
-    maxState(toUInt64(toUnixTimestamp(inserted_at)) * 1000 + inserted_at_ms) AS last_inserted_ms
+    maxState(toUInt64(toUnixTimestamp(inserted_at)) * 1000 + inserted_at_ms) AS last_inserted_ms,
+    countState() AS stored_rows
 FROM {{database}}.events
 GROUP BY match_id, event_type, team_id;
 
@@ -52,7 +58,7 @@ CREATE TABLE IF NOT EXISTS {{database}}.match_minute_counts
 ENGINE = AggregatingMergeTree
 PARTITION BY tuple()
 ORDER BY (match_id, feed_minute, minute_start, event_type, team_id)
-SETTINGS index_granularity = 8;
+SETTINGS index_granularity = 128;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{database}}.match_minute_counts_mv
 TO {{database}}.match_minute_counts
@@ -80,7 +86,7 @@ CREATE TABLE IF NOT EXISTS {{database}}.match_player_counts
 ENGINE = AggregatingMergeTree
 PARTITION BY tuple()
 ORDER BY (match_id, player_id, team_id, event_type)
-SETTINGS index_granularity = 8;
+SETTINGS index_granularity = 32;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{database}}.match_player_counts_mv
 TO {{database}}.match_player_counts

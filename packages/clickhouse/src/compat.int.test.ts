@@ -9,10 +9,10 @@ import { selectRows } from './query';
 import { identifier, sql } from './sql';
 import { closeEngines, openEngines, uniqueDatabase, type Engine } from './test-support/engines';
 import { buildDeliveries, buildEvents, MATCHES, type Delivery } from './test-support/fixture';
-import { getMatchLastInsert } from './queries/freshness';
+import { getMatchLastInsert, getMatchesLastInsert } from './queries/freshness';
 import { getHighlights } from './queries/highlights';
 import { listMatches } from './queries/matches';
-import { getMatchMetrics } from './queries/metrics';
+import { getMatchMetrics, getMatchMetricsFromEvents } from './queries/metrics';
 import { getTopPlayers } from './queries/players';
 import { getTimeline } from './queries/timeline';
 import {
@@ -101,17 +101,19 @@ describe('two-engine compatibility: schema and aggregate views', () => {
           e.caps,
           sql`SELECT match_id, event_type, team_id, uniqExactMerge(event_ids) AS events,
                      minMerge(first_event_ms) AS first_ms, maxMerge(last_event_ms) AS last_ms,
-                     maxMerge(last_inserted_ms) AS last_inserted_ms
+                     maxMerge(last_inserted_ms) AS last_inserted_ms, countMerge(stored_rows) AS stored_rows
               FROM ${identifier(database, 'match_event_counts')}
               GROUP BY match_id, event_type, team_id`,
         ).then(sortRows),
       );
       const key = (matchId: string, type: string, team: number) => JSON.stringify([matchId, type, team]);
       const lastInserted = new Map<string, number>();
+      const storedRows = new Map<string, number>();
       for (const d of delivered) {
         for (const ev of d.events) {
           const k = key(ev.matchId, ev.eventType, ev.teamId);
           lastInserted.set(k, Math.max(lastInserted.get(k) ?? 0, d.insertedAt.getTime()));
+          storedRows.set(k, (storedRows.get(k) ?? 0) + 1);
         }
       }
       const expected = groupRows(ref(), ['match_id', 'event_type', 'team_id'], (ev) => [
@@ -123,6 +125,7 @@ describe('two-engine compatibility: schema and aggregate views', () => {
         last_inserted_ms: lastInserted.get(
           key(r.match_id as string, r.event_type as string, r.team_id as number),
         ),
+        stored_rows: storedRows.get(key(r.match_id as string, r.event_type as string, r.team_id as number)),
       }));
       expect(rows).toEqual(sortRows(expected));
     });
@@ -210,6 +213,15 @@ describe('two-engine compatibility: schema and aggregate views', () => {
       }
     });
 
+    it('getMatchMetricsFromEvents (raw-table baseline): the same answers', async () => {
+      for (const matchId of matchIds) {
+        const metrics = await onBoth(engines, (e) =>
+          getMatchMetricsFromEvents(e.client, e.caps, { matchId }),
+        );
+        expect({ matchId, metrics }).toEqual({ matchId, metrics: refMetrics(ref(), delivered, matchId) });
+      }
+    });
+
     it('listMatches: live first, newest first, paginated', async () => {
       const tiny = events.filter((e) => e.matchId === 'cmp-tiny');
       const lastTiny = Math.max(...tiny.map((e) => Date.parse(e.timestamp)));
@@ -268,17 +280,35 @@ describe('two-engine compatibility: schema and aggregate views', () => {
       }
     });
 
-    it('getMatchLastInsert: the latest insert touching the match', async () => {
+    const expectedMarker = (matchId: string) => {
+      const times = delivered
+        .filter((d) => d.events.some((ev) => ev.matchId === matchId))
+        .map((d) => d.insertedAt.getTime());
+      const storedRows = delivered.reduce(
+        (a, d) => a + d.events.filter((ev) => ev.matchId === matchId).length,
+        0,
+      );
+      return times.length === 0 ? null : { matchId, lastInsertedMs: Math.max(...times), storedRows };
+    };
+
+    it('getMatchLastInsert: the latest insert touching the match and the rows stored for it', async () => {
       for (const matchId of matchIds) {
         const marker = await onBoth(engines, (e) => getMatchLastInsert(e.client, e.caps, { matchId }));
-        const times = delivered
-          .filter((d) => d.events.some((ev) => ev.matchId === matchId))
-          .map((d) => d.insertedAt.getTime());
-        expect({ matchId, marker }).toEqual({
-          matchId,
-          marker: times.length === 0 ? null : { matchId, lastInsertedMs: Math.max(...times) },
-        });
+        expect({ matchId, marker }).toEqual({ matchId, marker: expectedMarker(matchId) });
       }
+    });
+
+    it('getMatchesLastInsert: the markers of many matches in one query, unknown ones left out', async () => {
+      const markers = await onBoth(engines, async (e) =>
+        [...(await getMatchesLastInsert(e.client, e.caps, { matchIds: [...matchIds, ...matchIds] }))].sort(
+          ([a], [b]) => (a < b ? -1 : 1),
+        ),
+      );
+      const expected = matchIds.flatMap((id) => {
+        const m = expectedMarker(id);
+        return m ? [[id, m] as const] : [];
+      });
+      expect(new Map(markers)).toEqual(new Map(expected));
     });
 
     it('getTopPlayers: ranked by events, goals or shots', async () => {

@@ -48,6 +48,7 @@ export {
 export {
   PEAK_PERIODS,
   getMatchMetrics,
+  getMatchMetricsFromEvents,
   type MatchMetrics,
   type MatchMetricsParams,
   type MinuteCount,
@@ -69,4 +70,9 @@ export {
   type TimelineEntry,
   type TimelineParams,
 } from './queries/timeline';
-export { getMatchLastInsert, type MatchLastInsert } from './queries/freshness';
+export {
+  MAX_MARKER_MATCHES,
+  getMatchLastInsert,
+  getMatchesLastInsert,
+  type MatchLastInsert,
+} from './queries/freshness';

@@ -1,18 +1,37 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseCapabilities } from '../capabilities';
 import { selectRows } from '../query';
-import { sql } from '../sql';
+import { inList, sql } from '../sql';
 import { checkMatchId, num, table } from './common';
 
 export interface MatchLastInsert {
   matchId: string;
   /** epoch ms of the latest insert that stored rows of this match (a redelivery counts too) */
   lastInsertedMs: number;
+  /** rows (deliveries, duplicates included) stored for this match so far: every insert touching it raises it */
+  storedRows: number;
 }
 
+/** Match ids asked for at once by getMatchesLastInsert, at most. */
+export const MAX_MARKER_MATCHES = 500;
+
+interface MarkerRow {
+  match_id: string;
+  stored_rows: number;
+  last_ms: number;
+}
+
+const toMarker = (r: MarkerRow): MatchLastInsert => ({
+  matchId: r.match_id,
+  lastInsertedMs: num(r.last_ms),
+  storedRows: num(r.stored_rows),
+});
+
 /**
- * A cheap change marker (a few small states, no event-id sets): when it has not moved, no read query of this
- * match can answer differently, so a cache or a live-update poller may skip recomputing. `null`: no events.
+ * A cheap change marker (small states, no event-id sets): while `storedRows` and `lastInsertedMs` stay the same,
+ * no read query of this match can answer differently, so a cache or a live-update poller may skip recomputing.
+ * `storedRows` only grows (each insert touching the match adds rows), so it catches inserts whose
+ * `inserted_at` clock is not ahead of the last one. `null`: no events.
  */
 export async function getMatchLastInsert(
   client: ClickHouseClient,
@@ -20,12 +39,30 @@ export async function getMatchLastInsert(
   params: { matchId: string },
 ): Promise<MatchLastInsert | null> {
   const matchId = checkMatchId(params.matchId);
-  const [row] = await selectRows<{ state_rows: number; last_ms: number }>(
+  const markers = await getMatchesLastInsert(client, caps, { matchIds: [matchId] });
+  return markers.get(matchId) ?? null;
+}
+
+/**
+ * The change markers of several matches in one query (one poll for every match a cache or live stream watches).
+ * Matches without events are absent from the map.
+ */
+export async function getMatchesLastInsert(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  params: { matchIds: readonly string[] },
+): Promise<Map<string, MatchLastInsert>> {
+  const ids = [...new Set(params.matchIds.map(checkMatchId))];
+  if (ids.length > MAX_MARKER_MATCHES) {
+    throw new RangeError(`matchIds must list at most ${MAX_MARKER_MATCHES} matches`);
+  }
+  if (ids.length === 0) return new Map();
+  const rows = await selectRows<MarkerRow>(
     client,
     caps,
-    sql`SELECT count() AS state_rows, maxMerge(last_inserted_ms) AS last_ms
-        FROM ${table(caps, 'match_event_counts')} WHERE match_id = ${matchId}`,
+    sql`SELECT match_id, countMerge(stored_rows) AS stored_rows, maxMerge(last_inserted_ms) AS last_ms
+        FROM ${table(caps, 'match_event_counts')} WHERE match_id IN ${inList(ids)}
+        GROUP BY match_id`,
   );
-  if (!row || num(row.state_rows) === 0) return null;
-  return { matchId, lastInsertedMs: num(row.last_ms) };
+  return new Map(rows.map((r) => [r.match_id, toMarker(r)]));
 }
