@@ -11,7 +11,7 @@ import { closeEngines, openEngines, uniqueDatabase, type Engine } from './test-s
 import { buildDeliveries, buildEvents, MATCHES, type Delivery } from './test-support/fixture';
 import { getMatchLastInsert, getMatchesLastInsert } from './queries/freshness';
 import { getHighlights } from './queries/highlights';
-import { listMatches } from './queries/matches';
+import { listMatchPage, listMatches } from './queries/matches';
 import { getMatchMetrics, getMatchMetricsFromEvents } from './queries/metrics';
 import { getTopPlayers } from './queries/players';
 import { getTimeline } from './queries/timeline';
@@ -244,6 +244,18 @@ describe('two-engine compatibility: schema and aggregate views', () => {
       }
       const all = await listMatches(engines[0]!.client, engines[0]!.caps, { limit: 10, offset: 0, now });
       expect(all.items.map((m) => m.live)).toEqual([true, false, false, false]);
+    });
+
+    it('listMatchPage: each match with the change marker getMatchesLastInsert reports', async () => {
+      const page = await onBoth(engines, (e) => listMatchPage(e.client, e.caps, { limit: 100, offset: 0 }));
+      const markers = await getMatchesLastInsert(engines[0]!.client, engines[0]!.caps, {
+        matchIds: page.items.map((m) => m.matchId),
+      });
+      expect(page.items.length).toBe(MATCHES.length);
+      for (const item of page.items) {
+        const { matchId: _id, ...marker } = markers.get(item.matchId)!;
+        expect(item).toMatchObject(marker);
+      }
     });
 
     it('getTimeline: counts per 1m and 5m bucket and type', async () => {

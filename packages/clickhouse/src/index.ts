@@ -40,10 +40,16 @@ export {
 export {
   LIVE_WINDOW_MINUTES,
   MAX_PAGE_SIZE,
+  getMatchTotals,
+  listMatchPage,
   listMatches,
+  summaryOf,
   type ListMatchesParams,
   type MatchList,
+  type MatchPage,
+  type MatchPageItem,
   type MatchSummary,
+  type MatchTotals,
 } from './queries/matches';
 export {
   PEAK_PERIODS,

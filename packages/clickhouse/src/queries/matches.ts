@@ -1,8 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseCapabilities } from '../capabilities';
 import { selectRows } from '../query';
-import { sql } from '../sql';
-import { checkCount, isoFromMs, num, table } from './common';
+import { inList, sql } from '../sql';
+import { checkCount, checkMatchId, isoFromMs, num, table } from './common';
 
 /** A match is live while its latest event (by event time) is at most this many minutes before now. */
 export const LIVE_WINDOW_MINUTES = 5;
@@ -33,24 +33,46 @@ export interface ListMatchesParams {
   liveWindowMinutes?: number;
 }
 
-interface SummaryRow {
+/** A match on a page of the list, before its totals: times, live flag and change marker (see freshness). */
+export interface MatchPageItem {
+  matchId: string;
+  firstEventAt: string;
+  lastEventAt: string;
+  live: boolean;
+  /** rows stored for the match and the latest insert (epoch ms): while both stay the same, so do its totals */
+  storedRows: number;
+  lastInsertedMs: number;
+}
+
+export interface MatchPage {
+  /** number of matches with at least one event */
+  total: number;
+  items: MatchPageItem[];
+}
+
+export interface MatchTotals {
+  totalEvents: number;
+  score: { '1': number; '2': number };
+}
+
+interface PageRow {
   match_id: string;
-  total_events: number;
-  goals_1: number;
-  goals_2: number;
   first_ms: number;
   last_ms: number;
+  stored_rows: number;
+  last_inserted_ms: number;
 }
 
 /**
- * Matches with events: live ones first, then by latest event time (newest first), then by id. Paginated in
- * SQL: the page's match ids are chosen on first/last time only, then only those matches' counts are merged.
+ * Which matches are on a page: live ones first, then by latest event time (newest first), then by id (byte
+ * order). Reads the small states of `match_event_counts` only (times and change markers, no id sets), so it
+ * costs in proportion to the number of matches, not of events.
  */
-export async function listMatches(
+export async function listMatchPage(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   params: ListMatchesParams,
-): Promise<MatchList> {
+): Promise<MatchPage> {
   const limit = checkCount('limit', params.limit, 1, MAX_PAGE_SIZE);
   const offset = checkCount('offset', params.offset, 0, 1_000_000_000);
   const window = checkCount('liveWindowMinutes', params.liveWindowMinutes ?? LIVE_WINDOW_MINUTES, 0, 10_080);
@@ -58,40 +80,87 @@ export async function listMatches(
   const liveSinceMs = Math.max(0, now.getTime() - window * 60_000);
   const counts = table(caps, 'match_event_counts');
   const [rows, totals] = await Promise.all([
-    selectRows<SummaryRow>(
+    selectRows<PageRow>(
       client,
       caps,
-      sql`SELECT match_id,
-                 uniqExactMerge(event_ids) AS total_events,
-                 uniqExactMergeIf(event_ids, event_type = 'goal' AND team_id = 1) AS goals_1,
-                 uniqExactMergeIf(event_ids, event_type = 'goal' AND team_id = 2) AS goals_2,
-                 minMerge(first_event_ms) AS first_ms,
-                 maxMerge(last_event_ms) AS last_ms
+      sql`SELECT match_id, minMerge(first_event_ms) AS first_ms, maxMerge(last_event_ms) AS last_ms,
+                 countMerge(stored_rows) AS stored_rows, maxMerge(last_inserted_ms) AS last_inserted_ms
           FROM ${counts}
-          WHERE match_id IN (
-            SELECT match_id FROM ${counts}
-            GROUP BY match_id
-            ORDER BY maxMerge(last_event_ms) >= ${liveSinceMs} DESC, maxMerge(last_event_ms) DESC, match_id ASC
-            LIMIT ${offset}, ${limit}
-          )
-          GROUP BY match_id`,
+          GROUP BY match_id
+          ORDER BY last_ms >= ${liveSinceMs} DESC, last_ms DESC, match_id ASC
+          LIMIT ${offset}, ${limit}`,
     ),
     selectRows<{ n: number }>(client, caps, sql`SELECT uniqExact(match_id) AS n FROM ${counts}`),
   ]);
-  const items = rows.map((r): MatchSummary => ({
-    matchId: r.match_id,
-    totalEvents: num(r.total_events),
-    score: { '1': num(r.goals_1), '2': num(r.goals_2) },
-    firstEventAt: isoFromMs(num(r.first_ms)),
-    lastEventAt: isoFromMs(num(r.last_ms)),
-    live: num(r.last_ms) >= liveSinceMs,
-  }));
-  // Same order as the page was chosen in (byte order of ids, as ClickHouse compares strings).
-  items.sort(
-    (a, b) =>
-      Number(b.live) - Number(a.live) ||
-      Date.parse(b.lastEventAt) - Date.parse(a.lastEventAt) ||
-      Buffer.compare(Buffer.from(a.matchId), Buffer.from(b.matchId)),
+  return {
+    total: num(totals[0]?.n ?? 0),
+    items: rows.map((r) => ({
+      matchId: r.match_id,
+      firstEventAt: isoFromMs(num(r.first_ms)),
+      lastEventAt: isoFromMs(num(r.last_ms)),
+      live: num(r.last_ms) >= liveSinceMs,
+      storedRows: num(r.stored_rows),
+      lastInsertedMs: num(r.last_inserted_ms),
+    })),
+  };
+}
+
+/**
+ * Distinct events and goals per team of the given matches (merges their id sets: costs in proportion to their
+ * events). Matches without events are absent from the map.
+ */
+export async function getMatchTotals(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  params: { matchIds: readonly string[] },
+): Promise<Map<string, MatchTotals>> {
+  const ids = [...new Set(params.matchIds.map(checkMatchId))];
+  if (ids.length > MAX_PAGE_SIZE) throw new RangeError(`matchIds must list at most ${MAX_PAGE_SIZE} matches`);
+  if (ids.length === 0) return new Map();
+  const rows = await selectRows<{ match_id: string; total_events: number; goals_1: number; goals_2: number }>(
+    client,
+    caps,
+    sql`SELECT match_id,
+               uniqExactMerge(event_ids) AS total_events,
+               uniqExactMergeIf(event_ids, event_type = 'goal' AND team_id = 1) AS goals_1,
+               uniqExactMergeIf(event_ids, event_type = 'goal' AND team_id = 2) AS goals_2
+        FROM ${table(caps, 'match_event_counts')}
+        WHERE match_id IN ${inList(ids)}
+        GROUP BY match_id`,
   );
-  return { total: num(totals[0]?.n ?? 0), items };
+  return new Map(
+    rows.map((r) => [
+      r.match_id,
+      { totalEvents: num(r.total_events), score: { '1': num(r.goals_1), '2': num(r.goals_2) } },
+    ]),
+  );
+}
+
+/**
+ * Matches with events, live ones first (see listMatchPage), each with its totals. Two steps, so a caller that
+ * caches totals by change marker can skip the second: listMatchPage, then getMatchTotals for the page.
+ */
+export async function listMatches(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  params: ListMatchesParams,
+): Promise<MatchList> {
+  const page = await listMatchPage(client, caps, params);
+  const totals =
+    page.items.length === 0
+      ? new Map<string, MatchTotals>()
+      : await getMatchTotals(client, caps, { matchIds: page.items.map((m) => m.matchId) });
+  return { total: page.total, items: page.items.map((m) => summaryOf(m, totals.get(m.matchId))) };
+}
+
+/** A page item and its totals as the list shows it. */
+export function summaryOf(item: MatchPageItem, totals: MatchTotals | undefined): MatchSummary {
+  return {
+    matchId: item.matchId,
+    totalEvents: totals?.totalEvents ?? 0,
+    score: totals?.score ?? { '1': 0, '2': 0 },
+    firstEventAt: item.firstEventAt,
+    lastEventAt: item.lastEventAt,
+    live: item.live,
+  };
 }
