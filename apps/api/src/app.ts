@@ -11,6 +11,7 @@ import { notFoundHandler, problemHandler } from './problem';
 import { observeRequests } from './observe';
 import { TokenBucketLimiter, rateLimit } from './rate-limit';
 import { createRequestLog } from './request-log';
+import { createDashboardRouter } from './routes/dashboard';
 import { createDocsRouter } from './routes/docs';
 import { createIngestRouter } from './routes/ingest';
 import { createProbeRouter } from './routes/probes';
@@ -70,6 +71,7 @@ export function createApp(deps: AppDeps): Express {
       buildOpenApi({ apiKeys: auth !== undefined, extensions: extensions.flatMap((e) => e.openapi ?? []) }),
     ),
   );
+  app.use(createDashboardRouter());
   app.use(notFoundHandler);
   app.use(problemHandler(logger));
   app.locals.lifecycle = lifecycle;

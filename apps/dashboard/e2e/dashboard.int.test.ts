@@ -1,0 +1,280 @@
+/**
+ * End-to-end: the built api + consumer on the jest stack, a simulated match played through the real ingest
+ * path (`pnpm simulate`), and the dashboard in headless Chromium. The page's counters must equal what the
+ * metrics API answered, follow the match live over SSE without a reload, and settle on the final figures.
+ * Screenshots go to artifacts/ (git-ignored).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import {
+  ARTIFACTS,
+  ROOT,
+  launchChromium,
+  requireFile,
+  startNode,
+  startPipeline,
+  stop,
+  waitUntil,
+  type Pipeline,
+  type Proc,
+} from './harness';
+
+interface Team {
+  events: number;
+  goals: number;
+  shots: number;
+  cards: number;
+}
+interface Metrics {
+  matchId: string;
+  totalEvents: number;
+  goals: number;
+  yellowCards: number;
+  redCards: number;
+  byTeam: { '1': Team; '2': Team };
+  peakMinute: { minute: number; eventCount: number };
+  peakEngagementPeriods: Array<{ minute: number; eventCount: number }>;
+}
+interface MatchList {
+  total: number;
+  items: Array<{ matchId: string; totalEvents: number; live: boolean }>;
+}
+type Counters = Record<string, number>;
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** What the page must show for these metrics (data-metric name → number). */
+function expectedCounters(m: Metrics): Counters {
+  const c: Counters = { totalEvents: m.totalEvents, yellowCards: m.yellowCards, redCards: m.redCards };
+  for (const team of ['1', '2'] as const) {
+    for (const field of ['goals', 'shots', 'cards', 'events'] as const) {
+      c[`team${team}-${field}`] = m.byTeam[team][field];
+    }
+    c[`team${team}-goals-score`] = m.byTeam[team].goals;
+  }
+  return c;
+}
+
+/** The counters the page shows now. */
+function shownCounters(page: Page): Promise<Counters> {
+  return page.evaluate(() => {
+    const out: Record<string, number> = {};
+    for (const el of document.querySelectorAll<HTMLElement>('[data-metric]')) {
+      const name = el.dataset.metric!;
+      if (name === 'peakMinute') continue;
+      out[name] = Number((el.textContent ?? '').replace(/[^0-9]/g, ''));
+    }
+    return out;
+  });
+}
+
+/**
+ * Polls the metrics API every 100 ms and keeps every distinct answer by totalEvents (each total is one state
+ * of the match: counts only grow), so what the page shows can be checked against what the API answered.
+ */
+class MetricsRecorder {
+  readonly seen = new Map<number, Metrics>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(private readonly url: string) {}
+
+  start(): void {
+    const tick = async () => {
+      await this.poll().catch(() => undefined);
+      if (this.timer) this.timer = setTimeout(() => (this.running = tick()), 100);
+    };
+    this.timer = setTimeout(() => (this.running = tick()), 0);
+  }
+
+  async poll(): Promise<Metrics> {
+    const m = await getJson<Metrics>(this.url);
+    this.seen.set(m.totalEvents, m);
+    return m;
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+}
+
+/** Waits until the page shows a state the API answered, then checks every counter against that answer. */
+async function pageMatchesApi(page: Page, recorder: MetricsRecorder, timeoutMs: number): Promise<Counters> {
+  const shown = await waitUntil(
+    'the page to show a total the metrics API answered',
+    async () => {
+      const s = await shownCounters(page);
+      if (!recorder.seen.has(s.totalEvents!)) await recorder.poll();
+      return s;
+    },
+    (s) => s.totalEvents! > 0 && recorder.seen.has(s.totalEvents!),
+    timeoutMs,
+    100,
+  );
+  expect(shown).toEqual(expectedCounters(recorder.seen.get(shown.totalEvents!)!));
+  return shown;
+}
+
+describe('live match dashboard (headless Chromium)', () => {
+  let pipeline: Pipeline | undefined;
+  let chrome: Awaited<ReturnType<typeof launchChromium>> | undefined;
+  let sim: Proc | undefined;
+
+  beforeAll(async () => {
+    requireFile(path.join(ROOT, 'apps/dashboard/dist/index.html'), 'run `pnpm run build` first');
+    pipeline = await startPipeline();
+    chrome = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await chrome?.close();
+    await stop(sim);
+    await pipeline?.stop();
+  }, 60_000);
+
+  it('serves the page at / with revalidation and its hashed assets as immutable', async () => {
+    const page = await fetch(`${pipeline!.apiUrl}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    const html = await page.text();
+    const assets = [...html.matchAll(/(?:src|href)="\.?\/?(assets\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.length).toBeGreaterThanOrEqual(2); // the script and the stylesheet
+    for (const asset of assets) {
+      const res = await fetch(`${pipeline!.apiUrl}/${asset}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      // No external CDN: the page loads nothing but its own files.
+      expect(await res.text()).not.toMatch(/https?:\/\/(?!www\.w3\.org\/)[a-z0-9.-]+\//i);
+    }
+    expect((await fetch(`${pipeline!.apiUrl}/assets/no-such-file.js`)).status).toBe(404);
+  });
+
+  it('follows a simulated match live: counters equal the metrics API and change without a reload', async () => {
+    const { apiUrl } = pipeline!;
+    const simulate = requireFile(
+      path.join(ROOT, 'simulation/dist/simulate.js'),
+      'run `pnpm run build` first',
+    );
+    // Three matches, 90 minutes each played in 40 s of wall time, then --verify checks every accepted event
+    // was counted (exit 1 otherwise).
+    sim = startNode(
+      'simulate',
+      simulate,
+      ['--url', apiUrl, '--matches', '3', '--duration', '40', '--seed', '20260', '--no-progress', '--verify'],
+      {},
+    );
+    const list = await waitUntil(
+      'the simulated matches in GET /api/matches',
+      () => getJson<MatchList>(`${apiUrl}/api/matches?limit=20&offset=0`),
+      (l) => l.items.length === 3,
+      30_000,
+    );
+    const matchId = list.items[0]!.matchId;
+    const recorder = new MetricsRecorder(`${apiUrl}/api/matches/${encodeURIComponent(matchId)}/metrics`);
+    recorder.start();
+    const errors: string[] = [];
+    try {
+      const page = await chrome!.context.newPage();
+      page.on('pageerror', (err) => errors.push(err.message));
+      page.on('console', (msg) => {
+        if (msg.type() === 'error') errors.push(msg.text());
+      });
+      await page.goto(`${apiUrl}/`);
+      // The list shows the three matches, live; choosing one opens its live stream.
+      await page.locator('#match-list a[data-match]').nth(2).waitFor();
+      expect(await page.locator('#match-list .badge').count()).toBe(3);
+      await page.locator(`#match-list a[data-match="${matchId}"]`).click();
+      await page.waitForFunction(
+        (id) =>
+          document.querySelector('#match-h')?.textContent === `Match ${id}` &&
+          (document.querySelector('#connection') as HTMLElement).dataset.state === 'live',
+        matchId,
+      );
+      expect(await page.locator(`#match-list a[aria-current="page"]`).getAttribute('data-match')).toBe(
+        matchId,
+      );
+      // Marks this document: a reload would lose it.
+      await page.evaluate(() => ((window as unknown as { e2eMarker: string }).e2eMarker = 'same document'));
+
+      // Live: what the page shows equals a metrics API answer, then moves on as events arrive, several times.
+      const totals: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const before = totals.at(-1) ?? 0;
+        await waitUntil(
+          'the counters to move',
+          () => shownCounters(page),
+          (s) => s.totalEvents! > before,
+          15_000,
+        );
+        totals.push((await pageMatchesApi(page, recorder, 15_000)).totalEvents!);
+        if (i === 1) {
+          fs.mkdirSync(ARTIFACTS, { recursive: true });
+          await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-e2e-live.png'), fullPage: true });
+        }
+      }
+      expect(totals[2]).toBeGreaterThan(totals[0]!);
+
+      // The match ends; the simulator's --verify passed, so the API counted every accepted event.
+      const code = await sim.exited;
+      if (code !== 0) throw new Error(`simulate exited ${code}:\n${sim.output()}`);
+      await recorder.stop();
+      const final = await recorder.poll();
+      expect(final.totalEvents).toBeGreaterThan(500); // a whole match, not a fragment
+      const finalShown = await waitUntil(
+        'the page to show the final metrics',
+        () => shownCounters(page),
+        (s) => s.totalEvents === final.totalEvents,
+        15_000,
+      );
+      expect(finalShown).toEqual(expectedCounters(final));
+      expect(await page.locator('[data-metric="peakMinute"]').textContent()).toBe(
+        `${final.peakMinute.minute}' (${final.peakMinute.eventCount})`,
+      );
+      // Still the same document: every change came over the stream.
+      expect(await page.evaluate(() => (window as unknown as { e2eMarker?: string }).e2eMarker)).toBe(
+        'same document',
+      );
+
+      // The chart: bars for the minutes with events, a marker on each peak engagement minute, a description.
+      await waitUntil(
+        'the chart to mark the final peak minutes',
+        () =>
+          page
+            .locator('#chart [data-peak]')
+            .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-peak')))),
+        (peaks) => JSON.stringify(peaks) === JSON.stringify(final.peakEngagementPeriods.map((p) => p.minute)),
+        10_000,
+      );
+      expect(await page.locator('#chart g[data-minute]').count()).toBeGreaterThan(80);
+      expect(await page.locator('#chart-desc').textContent()).toContain(`${final.totalEvents} events`);
+      // Highlights: one entry per goal and red card (newest first), up to the 20 shown.
+      const highlights = Math.min(20, final.goals + final.redCards);
+      await waitUntil(
+        'the highlights feed',
+        () => page.locator('#highlights li').count(),
+        (n) => n === highlights,
+        10_000,
+      );
+      if (final.goals > 0) expect(await page.locator('#highlights li.goal').count()).toBeGreaterThan(0);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-e2e-final.png'), fullPage: true });
+
+      // Phone width: one column, nothing wider than the screen.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.waitForTimeout(300);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      expect(await shownCounters(page)).toEqual(expectedCounters(final));
+      await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-e2e-phone.png'), fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await recorder.stop();
+    }
+  }, 240_000);
+});

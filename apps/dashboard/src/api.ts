@@ -1,0 +1,52 @@
+import type { HighlightPage, MatchList, MatchMetrics, Timeline, TopPlayer } from './types';
+
+/** A failed API call, with the problem's `detail` (RFC 9457) when the API sent one. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function request(path: string, accept: string, timeoutMs: number): Promise<Response> {
+  const res = await fetch(path, {
+    headers: { accept },
+    signal: AbortSignal.timeout(timeoutMs),
+    cache: 'no-store',
+  });
+  if (!res.ok) {
+    let message = `${res.status} ${res.statusText}`;
+    try {
+      const problem = (await res.json()) as { title?: string; detail?: string };
+      message = problem.detail ?? problem.title ?? message;
+    } catch {
+      // not a problem document
+    }
+    throw new ApiError(res.status, message);
+  }
+  return res;
+}
+
+async function getJson<T>(path: string, timeoutMs = 8000): Promise<T> {
+  return (await (await request(path, 'application/json', timeoutMs)).json()) as T;
+}
+
+const match = (id: string) => `api/matches/${encodeURIComponent(id)}`;
+
+// Relative URLs: the page works wherever the api mounts it.
+export const api = {
+  matches: (limit: number, offset: number) =>
+    getJson<MatchList>(`api/matches?limit=${limit}&offset=${offset}`),
+  metrics: (id: string) => getJson<MatchMetrics>(`${match(id)}/metrics`),
+  timeline: (id: string) => getJson<Timeline>(`${match(id)}/timeline?bucket=1m`),
+  highlights: (id: string, limit: number) => getJson<HighlightPage>(`${match(id)}/highlights?limit=${limit}`),
+  players: async (id: string, limit: number): Promise<TopPlayer[]> => {
+    const body = await getJson<TopPlayer[] | { items: TopPlayer[] }>(`${match(id)}/players?limit=${limit}`);
+    return Array.isArray(body) ? body : body.items;
+  },
+  streamUrl: (id: string) => `${match(id)}/stream`,
+  /** The api's Prometheus exposition. */
+  prometheus: async (): Promise<string> => (await request('metrics', 'text/plain', 5000)).text(),
+};

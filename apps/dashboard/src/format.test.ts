@@ -1,0 +1,46 @@
+import { ago, escapeHtml, formatInt, formatMs, formatRate, highlightTitle } from './format';
+
+describe('format', () => {
+  it('escapes markup', () => {
+    expect(escapeHtml(`<img src=x onerror="a('b')">&`)).toBe(
+      '&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;',
+    );
+  });
+
+  it('formats numbers, durations and rates', () => {
+    expect(formatInt(1234567)).toBe('1,234,567');
+    expect(formatInt(undefined)).toBe('—');
+    expect(formatMs(0.84)).toBe('0.8 ms');
+    expect(formatMs(42.4)).toBe('42 ms');
+    expect(formatMs(1320)).toBe('1.3 s');
+    expect(formatMs(null)).toBe('—');
+    expect(formatRate(3.44)).toBe('3.4');
+    expect(formatRate(1250.2)).toBe('1,250');
+  });
+
+  it("uses the API's highlight title, or makes one in the same form", () => {
+    const h = {
+      eventId: 'e',
+      eventType: 'goal',
+      teamId: 1,
+      playerId: 'player-456',
+      minute: 45,
+      timestamp: '2024-01-15T14:30:00.000Z',
+      metadata: {},
+    };
+    expect(highlightTitle(h)).toBe("GOAL — Team 1, player-456 (45')");
+    expect(highlightTitle({ ...h, eventType: 'red_card', playerId: null, teamId: 2 })).toBe(
+      "RED CARD — Team 2 (45')",
+    );
+    expect(highlightTitle({ ...h, title: 'From the API' })).toBe('From the API');
+  });
+
+  it('says how long ago', () => {
+    const now = Date.parse('2024-01-15T15:00:00Z');
+    expect(ago('2024-01-15T14:59:58Z', now)).toBe('just now');
+    expect(ago('2024-01-15T14:59:30Z', now)).toBe('30 s ago');
+    expect(ago('2024-01-15T14:57:00Z', now)).toBe('3 min ago');
+    expect(ago('2024-01-15T13:00:00Z', now)).toBe('2 h ago');
+    expect(ago('not a date', now)).toBe('—');
+  });
+});

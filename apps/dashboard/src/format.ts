@@ -1,0 +1,64 @@
+import type { Highlight } from './types';
+
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Escapes text for HTML/SVG markup (element content and quoted attribute values). */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+}
+
+const integer = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
+
+/** 12345 → "12,345"; anything not a finite number → "—". */
+export function formatInt(value: number | null | undefined): string {
+  return typeof value === 'number' && Number.isFinite(value) ? integer.format(value) : '—';
+}
+
+/** Milliseconds for people: "0.8 ms", "42 ms", "1.3 s"; missing → "—". */
+export function formatMs(value: number | null | undefined): string {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return '—';
+  if (value < 10) return `${value.toFixed(1)} ms`;
+  if (value < 1000) return `${Math.round(value)} ms`;
+  return `${(value / 1000).toFixed(1)} s`;
+}
+
+/** Events per second: "0", "3.4", "1,250". */
+export function formatRate(value: number | null | undefined): string {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return '—';
+  return value < 100 ? String(Math.round(value * 10) / 10) : integer.format(value);
+}
+
+/** "45'" */
+export const minuteLabel = (minute: number): string => `${minute}'`;
+
+const HIGHLIGHT_NAMES: Record<string, string> = {
+  goal: 'GOAL',
+  red_card: 'RED CARD',
+  yellow_card: 'Yellow card',
+};
+
+/** The API's generated title when it sent one, else the same form: `GOAL — Team 1, player-456 (45')`. */
+export function highlightTitle(h: Highlight): string {
+  if (typeof h.title === 'string' && h.title.length > 0) return h.title;
+  const name = HIGHLIGHT_NAMES[h.eventType] ?? h.eventType.replace(/_/g, ' ');
+  const who = h.playerId ? `Team ${h.teamId}, ${h.playerId}` : `Team ${h.teamId}`;
+  return `${name} — ${who} (${minuteLabel(h.minute)})`;
+}
+
+/** "just now", "12 s ago", "3 min ago", "2 h ago" from an ISO time. */
+export function ago(iso: string, now: number): string {
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return '—';
+  const s = Math.round((now - t) / 1000);
+  if (s < 5) return 'just now';
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.round(s / 3600)} h ago`;
+  return new Date(t).toISOString().slice(0, 10);
+}

@@ -1,0 +1,381 @@
+import './styles.css';
+import { api, ApiError } from './api';
+import { GROUPS, renderChart, renderChartTable } from './chart';
+import { ago, escapeHtml, formatInt, formatMs, formatRate, highlightTitle, minuteLabel } from './format';
+import { LiveStream, type LiveState } from './live';
+import { CounterRate, parsePrometheus, sumOf } from './prometheus';
+import type { Highlight, MatchMetrics, MatchSummary, Timeline, TopPlayer } from './types';
+
+const PAGE_SIZE = 20;
+const MATCHES_EVERY_MS = 10_000;
+const HEALTH_EVERY_MS = 5_000;
+const DETAIL_MIN_INTERVAL_MS = 1_000;
+const HIGHLIGHTS_SHOWN = 20;
+const PLAYERS_SHOWN = 8;
+
+const $ = <E extends Element = HTMLElement>(selector: string): E => {
+  const el = document.querySelector<E>(selector);
+  if (!el) throw new Error(`missing element ${selector}`);
+  return el;
+};
+
+interface State {
+  matches: MatchSummary[];
+  matchesTotal: number;
+  shown: number;
+  selected: string | null;
+  metrics: MatchMetrics | null;
+  timeline: Timeline | null;
+  stream: LiveStream<MatchMetrics> | null;
+  /** totalEvents the timeline/players were last fetched for */
+  detailFor: number;
+  /** goals + red cards the highlights were last fetched for */
+  highlightsFor: number;
+  detailTimer: ReturnType<typeof setTimeout> | undefined;
+  detailAt: number;
+  seenHighlights: Set<string>;
+}
+
+const state: State = {
+  matches: [],
+  matchesTotal: 0,
+  shown: PAGE_SIZE,
+  selected: null,
+  metrics: null,
+  timeline: null,
+  stream: null,
+  detailFor: -1,
+  highlightsFor: -1,
+  detailTimer: undefined,
+  detailAt: 0,
+  seenHighlights: new Set(),
+};
+
+// ---------------------------------------------------------------- match list
+
+function selectedFromHash(): string | null {
+  const m = /^#match=(.+)$/.exec(location.hash);
+  if (!m) return null;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    return null;
+  }
+}
+
+const matchHref = (id: string) => `#match=${encodeURIComponent(id)}`;
+
+function renderMatchList(): void {
+  const list = $('#match-list');
+  const status = $('#matches-status');
+  if (state.matches.length === 0) {
+    list.innerHTML = '';
+    status.textContent = 'No matches yet: post events to /api/events (or run `pnpm simulate`).';
+  } else {
+    const live = state.matches.filter((m) => m.live).length;
+    status.textContent = `${formatInt(state.matchesTotal)} matches, ${live} live on this page.`;
+    const now = Date.now();
+    list.innerHTML = state.matches
+      .map((m) => {
+        const current = m.matchId === state.selected;
+        return (
+          `<li><a href="${escapeHtml(matchHref(m.matchId))}" data-match="${escapeHtml(m.matchId)}"${current ? ' aria-current="page"' : ''}>` +
+          `<span class="m-id">${escapeHtml(m.matchId)}</span>` +
+          `<span class="m-score" aria-label="score ${m.score['1']} to ${m.score['2']}">${m.score['1']}–${m.score['2']}</span>` +
+          `<span class="m-meta">${m.live ? '<span class="badge small">LIVE</span> ' : ''}${formatInt(m.totalEvents)} events · ${escapeHtml(ago(m.lastEventAt, now))}</span>` +
+          `</a></li>`
+        );
+      })
+      .join('');
+  }
+  $('#matches-more').hidden = state.matches.length >= state.matchesTotal;
+}
+
+async function refreshMatches(): Promise<void> {
+  try {
+    const page = await api.matches(state.shown, 0);
+    state.matches = page.items;
+    state.matchesTotal = page.total;
+    // The open match's entry follows its live counters rather than the list's slower refresh.
+    if (state.metrics) patchListEntry(state.metrics);
+    renderMatchList();
+    if (state.selected === null && page.items.length > 0) {
+      history.replaceState(null, '', matchHref(page.items[0]!.matchId));
+      select(page.items[0]!.matchId);
+    }
+  } catch (err) {
+    $('#matches-status').textContent = `Could not load matches: ${message(err)}`;
+  }
+}
+
+function patchListEntry(m: MatchMetrics): void {
+  const entry = state.matches.find((s) => s.matchId === m.matchId);
+  if (!entry) return;
+  entry.totalEvents = m.totalEvents;
+  entry.score = { '1': m.byTeam['1'].goals, '2': m.byTeam['2'].goals };
+  entry.lastEventAt = m.lastEventAt;
+}
+
+// ---------------------------------------------------------------- the chosen match
+
+function setMetric(name: string, value: string): void {
+  for (const el of document.querySelectorAll<HTMLElement>(`[data-metric="${name}"]`)) {
+    if (el.textContent !== value) el.textContent = value;
+  }
+}
+
+function renderMetrics(m: MatchMetrics): void {
+  $('#counters').hidden = false;
+  $('#score').hidden = false;
+  for (const team of ['1', '2'] as const) {
+    const t = m.byTeam[team];
+    setMetric(`team${team}-goals-score`, formatInt(t.goals));
+    setMetric(`team${team}-goals`, formatInt(t.goals));
+    setMetric(`team${team}-shots`, formatInt(t.shots));
+    setMetric(`team${team}-cards`, formatInt(t.cards));
+    setMetric(`team${team}-events`, formatInt(t.events));
+  }
+  setMetric('totalEvents', formatInt(m.totalEvents));
+  setMetric('yellowCards', formatInt(m.yellowCards));
+  setMetric('redCards', formatInt(m.redCards));
+  setMetric(
+    'peakMinute',
+    m.totalEvents > 0 ? `${minuteLabel(m.peakMinute.minute)} (${formatInt(m.peakMinute.eventCount)})` : '—',
+  );
+  const summary = state.matches.find((s) => s.matchId === m.matchId);
+  $('#match-live').hidden = !(summary?.live ?? false);
+  $('#match-meta').textContent =
+    `First event ${new Date(m.firstEventAt).toLocaleString()} · last ${ago(m.lastEventAt, Date.now())}`;
+  const peaks = m.peakEngagementPeriods;
+  $('#peaks').textContent =
+    peaks.length > 0
+      ? `▼ Peak engagement: ${peaks.map((p) => `${minuteLabel(p.minute)} (${p.eventCount})`).join(', ')}`
+      : '';
+  renderHealthFromMetrics(m);
+  $('#updated').textContent = `Updated ${new Date().toLocaleTimeString()}`;
+}
+
+function renderChartNow(): void {
+  const box = $('#chart');
+  if (!state.timeline || !state.metrics) return;
+  const width = Math.max(280, Math.floor(box.clientWidth));
+  const height = width < 500 ? 200 : 260;
+  box.innerHTML = renderChart(state.timeline.buckets, state.metrics.peakEngagementPeriods, { width, height });
+  $('#chart-table').innerHTML = renderChartTable(state.timeline.buckets);
+}
+
+function renderLegend(): void {
+  $('#legend').innerHTML =
+    [...GROUPS]
+      .reverse()
+      .map(
+        (g) =>
+          `<li><span class="swatch" style="background:${g.color}" aria-hidden="true"></span>${escapeHtml(g.label)}</li>`,
+      )
+      .join('') + '<li><span class="peak-key" aria-hidden="true">▼</span>Peak engagement minute</li>';
+}
+
+function renderHighlights(items: Highlight[]): void {
+  const feed = $('#highlights');
+  $('#highlights-empty').hidden = items.length > 0;
+  const fresh = state.seenHighlights.size > 0;
+  feed.innerHTML = items
+    .map((h) => {
+      const isNew = fresh && !state.seenHighlights.has(h.eventId);
+      const kind = h.eventType === 'goal' ? 'goal' : h.eventType === 'red_card' ? 'red' : 'other';
+      return (
+        `<li class="hl ${kind}${isNew ? ' new' : ''}" data-event-id="${escapeHtml(h.eventId)}">` +
+        `<span class="hl-min">${escapeHtml(minuteLabel(h.minute))}</span>` +
+        `<span class="hl-title">${escapeHtml(highlightTitle(h))}</span></li>`
+      );
+    })
+    .join('');
+  for (const h of items) state.seenHighlights.add(h.eventId);
+}
+
+function renderPlayers(players: TopPlayer[]): void {
+  $('#players').innerHTML = players
+    .map(
+      (p) =>
+        `<tr><th scope="row">${escapeHtml(p.playerId)}</th><td>${p.teamId}</td><td>${formatInt(p.events)}</td>` +
+        `<td>${formatInt(p.goals)}</td><td>${formatInt(p.shots)}</td></tr>`,
+    )
+    .join('');
+}
+
+/** Timeline, players and (when goals or red cards changed) highlights: at most once a second. */
+function scheduleDetail(): void {
+  if (state.detailTimer !== undefined) return;
+  const wait = Math.max(0, state.detailAt + DETAIL_MIN_INTERVAL_MS - Date.now());
+  state.detailTimer = setTimeout(() => {
+    state.detailTimer = undefined;
+    state.detailAt = Date.now();
+    void refreshDetail();
+  }, wait);
+}
+
+async function refreshDetail(): Promise<void> {
+  const id = state.selected;
+  const m = state.metrics;
+  if (!id || !m) return;
+  const total = m.totalEvents;
+  const highlightKey = m.goals + m.redCards;
+  const wantHighlights = highlightKey !== state.highlightsFor;
+  state.detailFor = total;
+  try {
+    const [timeline, players, highlights] = await Promise.all([
+      api.timeline(id),
+      api.players(id, PLAYERS_SHOWN),
+      wantHighlights ? api.highlights(id, HIGHLIGHTS_SHOWN) : Promise.resolve(null),
+    ]);
+    if (state.selected !== id) return;
+    state.timeline = timeline;
+    renderChartNow();
+    renderPlayers(players);
+    if (highlights) {
+      state.highlightsFor = highlightKey;
+      renderHighlights(highlights.items);
+    }
+  } catch (err) {
+    state.detailFor = -1; // try again on the next update
+    $('#chart').innerHTML = `<p class="error">Could not load the timeline: ${escapeHtml(message(err))}</p>`;
+  }
+}
+
+function onMetrics(m: MatchMetrics): void {
+  if (m.matchId !== state.selected) return;
+  state.metrics = m;
+  renderMetrics(m);
+  patchListEntry(m);
+  renderMatchList();
+  if (m.totalEvents !== state.detailFor || m.goals + m.redCards !== state.highlightsFor) scheduleDetail();
+}
+
+function setConnection(s: LiveState | 'idle', retryInMs?: number): void {
+  const el = $('#connection');
+  el.dataset.state = s;
+  el.textContent =
+    s === 'live'
+      ? 'Live: updates stream in'
+      : s === 'connecting'
+        ? 'Connecting…'
+        : s === 'reconnecting'
+          ? retryInMs !== undefined
+            ? `Connection lost: retrying in ${Math.ceil(retryInMs / 1000)} s`
+            : 'Reconnecting…'
+          : 'Not connected';
+}
+
+function select(id: string): void {
+  if (state.selected === id) return;
+  state.stream?.stop();
+  clearTimeout(state.detailTimer);
+  Object.assign(state, {
+    selected: id,
+    metrics: null,
+    timeline: null,
+    detailFor: -1,
+    highlightsFor: -1,
+    detailTimer: undefined,
+    seenHighlights: new Set<string>(),
+  });
+  $('#match-h').textContent = `Match ${id}`;
+  $('#match-meta').textContent = 'Loading…';
+  $('#chart').innerHTML = '<p class="muted">Loading…</p>';
+  $('#highlights').innerHTML = '';
+  $('#players').innerHTML = '';
+  renderMatchList();
+  void api.metrics(id).then(onMetrics, (err: unknown) => {
+    if (state.selected !== id) return;
+    $('#match-meta').textContent =
+      err instanceof ApiError && err.status === 404
+        ? 'No events stored for this match yet.'
+        : `Could not load the metrics: ${message(err)}`;
+  });
+  const stream = new LiveStream<MatchMetrics>(api.streamUrl(id), {
+    onData: onMetrics,
+    events: ['metrics'],
+    onState: (s, retryInMs) => {
+      if (state.stream !== stream) return;
+      setConnection(s, retryInMs);
+      // While the stream is down, one plain read keeps the numbers honest.
+      if (s === 'reconnecting' && retryInMs !== undefined)
+        void api.metrics(id).then(onMetrics, () => undefined);
+    },
+  });
+  state.stream = stream;
+  stream.start();
+}
+
+// ---------------------------------------------------------------- pipeline health
+
+const ingestRate = new CounterRate();
+
+function renderHealthFromMetrics(m: MatchMetrics): void {
+  setHealth('p99', formatMs(m.responseTimePercentiles?.p99));
+  setHealth('pipeline', formatMs(m.pipelineLatencyMs?.p99));
+}
+
+function setHealth(name: string, value: string): void {
+  const el = $(`[data-health="${name}"]`);
+  if (el.textContent !== value) el.textContent = value;
+}
+
+async function refreshHealth(): Promise<void> {
+  try {
+    const samples = parsePrometheus(await api.prometheus());
+    const ingested = sumOf(samples, 'events_ingested_total');
+    const rate = ingested === null ? null : ingestRate.update(ingested, Date.now());
+    setHealth(
+      'rate',
+      rate === null ? (ingested === null ? 'n/a' : 'measuring…') : `${formatRate(rate)} ev/s`,
+    );
+    const lag = sumOf(samples, 'consumer_lag');
+    setHealth('lag', lag === null ? 'n/a' : `${formatInt(lag)} msgs`);
+    $('#health-note').textContent =
+      lag === null
+        ? 'Consumer lag is not exported by the api; see consumer_lag on the consumer’s /metrics. Pipeline p99 (per match) shows how far behind the stored data is.'
+        : '';
+  } catch (err) {
+    setHealth('rate', 'n/a');
+    $('#health-note').textContent = `Could not read the api's /metrics: ${message(err)}`;
+  }
+}
+
+// ---------------------------------------------------------------- start
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function start(): void {
+  renderLegend();
+  setConnection('idle');
+  const fromHash = selectedFromHash();
+  if (fromHash) select(fromHash);
+  window.addEventListener('hashchange', () => {
+    const id = selectedFromHash();
+    if (id) {
+      select(id);
+      $('#match').focus({ preventScroll: true });
+    }
+  });
+  $('#matches-more').addEventListener('click', () => {
+    state.shown += PAGE_SIZE;
+    void refreshMatches();
+  });
+  let lastWidth = 0;
+  new ResizeObserver(([entry]) => {
+    const width = Math.floor(entry!.contentRect.width);
+    if (width !== lastWidth) {
+      lastWidth = width;
+      renderChartNow();
+    }
+  }).observe($('#chart'));
+  void refreshMatches();
+  void refreshHealth();
+  setInterval(() => void refreshMatches(), MATCHES_EVERY_MS);
+  setInterval(() => void refreshHealth(), HEALTH_EVERY_MS);
+}
+
+start();
