@@ -341,6 +341,11 @@ export class GroupCommitProducer {
       this.queuedMessages -= size;
       void this.produce(batch, size);
     }
+    // The linger clock belongs to the oldest waiting message: with none left, stop it.
+    if (this.queue.length === 0 && this.lingerTimer) {
+      clearTimeout(this.lingerTimer);
+      this.lingerTimer = undefined;
+    }
   }
 
   private async produce(batch: Pending[], size: number): Promise<void> {
