@@ -10,11 +10,11 @@ import { identifier, sql } from './sql';
 import { closeEngines, openEngines, uniqueDatabase, type Engine } from './test-support/engines';
 import { buildDeliveries, buildEvents, MATCHES, type Delivery } from './test-support/fixture';
 import { getMatchLastInsert, getMatchesLastInsert } from './queries/freshness';
-import { getHighlights } from './queries/highlights';
-import { listMatchPage, listMatches } from './queries/matches';
-import { getMatchMetrics, getMatchMetricsFromEvents } from './queries/metrics';
-import { getTopPlayers } from './queries/players';
-import { getTimeline } from './queries/timeline';
+import { getHighlights, getHighlightsVersioned } from './queries/highlights';
+import { getMatchTotals, listMatchPage, listMatches } from './queries/matches';
+import { getMatchMetrics, getMatchMetricsFromEvents, getMatchMetricsVersioned } from './queries/metrics';
+import { getTopPlayers, getTopPlayersVersioned } from './queries/players';
+import { getTimeline, getTimelineVersioned } from './queries/timeline';
 import {
   countBy,
   distinctEvents,
@@ -153,7 +153,7 @@ describe('two-engine compatibility: schema and aggregate views', () => {
       expect(rows).toEqual(sortRows(groupRows(ref(), names, key)));
     });
 
-    it('match_player_counts: distinct events per (match, player, team, type), named players only', async () => {
+    it("match_player_counts: distinct events per (match, player, team, type), no player under ''", async () => {
       const rows = await onBoth(engines, (e) =>
         selectRows<Record<string, unknown>>(
           e.client,
@@ -163,11 +163,12 @@ describe('two-engine compatibility: schema and aggregate views', () => {
               GROUP BY match_id, player_id, team_id, event_type`,
         ).then(sortRows),
       );
-      const expected = countRows(
-        ref().filter((ev) => ev.playerId !== ''),
-        ['match_id', 'player_id', 'team_id', 'event_type'],
-        (ev) => [ev.matchId, ev.playerId, ev.teamId, ev.eventType],
-      );
+      const expected = countRows(ref(), ['match_id', 'player_id', 'team_id', 'event_type'], (ev) => [
+        ev.matchId,
+        ev.playerId,
+        ev.teamId,
+        ev.eventType,
+      ]);
       expect(rows).toEqual(sortRows(expected));
     });
 
@@ -185,6 +186,31 @@ describe('two-engine compatibility: schema and aggregate views', () => {
         q: [0.5, 0.95, 0.99].map((l) => quantileExact(sorted, l)),
       }));
       expect(rows).toEqual(sortRows(expected));
+    });
+
+    it('every aggregate table counts the rows (deliveries) it was fed per match', async () => {
+      const rowsPerMatch = new Map<string, number>();
+      for (const d of delivered)
+        for (const ev of d.events) rowsPerMatch.set(ev.matchId, (rowsPerMatch.get(ev.matchId) ?? 0) + 1);
+      const expected = sortRows(
+        [...rowsPerMatch].map(([match_id, stored_rows]) => ({ match_id, stored_rows })),
+      );
+      for (const name of [
+        'match_event_counts',
+        'match_minute_counts',
+        'match_player_counts',
+        'match_pipeline_latency',
+      ]) {
+        const rows = await onBoth(engines, (e) =>
+          selectRows<Record<string, unknown>>(
+            e.client,
+            e.caps,
+            sql`SELECT match_id, countMerge(stored_rows) AS stored_rows
+                FROM ${identifier(database, name)} GROUP BY match_id`,
+          ).then(sortRows),
+        );
+        expect({ name, rows }).toEqual({ name, rows: expected });
+      }
     });
 
     it('events: one raw row per delivery', async () => {
@@ -290,6 +316,26 @@ describe('two-engine compatibility: schema and aggregate views', () => {
           });
         }
       }
+    });
+
+    it('the *Versioned reads say their answers hold every stored row of the match', async () => {
+      const stored = (matchId: string) =>
+        delivered.reduce((a, d) => a + d.events.filter((ev) => ev.matchId === matchId).length, 0);
+      for (const matchId of matchIds) {
+        const versions = await onBoth(engines, async (e) => {
+          const p = { matchId };
+          return [
+            (await getMatchMetricsVersioned(e.client, e.caps, p)).storedRows,
+            (await getTimelineVersioned(e.client, e.caps, { ...p, bucket: '5m' })).storedRows,
+            (await getTopPlayersVersioned(e.client, e.caps, { ...p, limit: 3 })).storedRows,
+            (await getHighlightsVersioned(e.client, e.caps, { ...p, limit: 3, offset: 0 })).storedRows,
+          ];
+        });
+        expect({ matchId, versions }).toEqual({ matchId, versions: Array(4).fill(stored(matchId)) });
+      }
+      const ids = MATCHES.map((m) => m.matchId);
+      const totals = await getMatchTotals(engines[0]!.client, engines[0]!.caps, { matchIds: ids });
+      expect(ids.map((id) => totals.get(id)!.storedRows)).toEqual(ids.map(stored));
     });
 
     const expectedMarker = (matchId: string) => {

@@ -30,9 +30,10 @@ export {
   type MigrationResult,
   type RunMigrationsOptions,
 } from './migrations';
-export { HIGHLIGHT_TYPES } from './queries/common';
+export { HIGHLIGHT_TYPES, type Versioned } from './queries/common';
 export {
   getHighlights,
+  getHighlightsVersioned,
   type Highlight,
   type HighlightPage,
   type HighlightsParams,
@@ -55,6 +56,7 @@ export {
   PEAK_PERIODS,
   getMatchMetrics,
   getMatchMetricsFromEvents,
+  getMatchMetricsVersioned,
   type MatchMetrics,
   type MatchMetricsParams,
   type MinuteCount,
@@ -64,6 +66,7 @@ export {
   MAX_TOP_PLAYERS,
   PLAYER_SORTS,
   getTopPlayers,
+  getTopPlayersVersioned,
   type PlayerSort,
   type TopPlayer,
   type TopPlayersParams,
@@ -71,6 +74,7 @@ export {
 export {
   TIMELINE_BUCKETS,
   getTimeline,
+  getTimelineVersioned,
   type Timeline,
   type TimelineBucket,
   type TimelineEntry,

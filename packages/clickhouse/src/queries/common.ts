@@ -8,6 +8,16 @@ export function table(caps: ClickHouseCapabilities, name: SchemaTable): SqlIdent
   return identifier(caps.database, name);
 }
 
+/**
+ * A read query's answer with the number of rows (deliveries) of the match that the tables it read had been fed,
+ * read in the same SELECT as the data. When it equals the match's marker (getMatchLastInsert's `storedRows`), the
+ * answer includes every insert the marker counts; a cache may keep serving it while the marker does not move.
+ */
+export interface Versioned<T> {
+  value: T;
+  storedRows: number;
+}
+
 /** Event types listed by getHighlights. */
 export const HIGHLIGHT_TYPES = ['goal', 'red_card'] as const;
 
@@ -25,6 +35,11 @@ export function matchStartMinuteSql(caps: ClickHouseCapabilities, matchId: strin
 export function minuteSql(feedMinute: Sql, minuteStartSeconds: Sql, matchStartSeconds: Sql): Sql {
   return sql`if(${feedMinute} >= 0, toInt64(${feedMinute}),
                 greatest(toInt64(0), intDiv(toInt64(${minuteStartSeconds}) - ${matchStartSeconds}, 60)))`;
+}
+
+/** minuteSql in TypeScript: `minuteStart` and `matchStart` in epoch seconds (starts of UTC minutes). */
+export function minuteOf(feedMinute: number, minuteStart: number, matchStart: number): number {
+  return feedMinute >= 0 ? feedMinute : Math.max(0, Math.floor((minuteStart - matchStart) / 60));
 }
 
 export function isoFromMs(ms: number): string {

@@ -11,6 +11,7 @@ import {
   minuteSql,
   num,
   table,
+  type Versioned,
 } from './common';
 import { MAX_PAGE_SIZE } from './matches';
 
@@ -68,52 +69,62 @@ export async function getHighlights(
   caps: ClickHouseCapabilities,
   params: HighlightsParams,
 ): Promise<HighlightPage | null> {
+  return (await getHighlightsVersioned(client, caps, params)).value;
+}
+
+/**
+ * getHighlights with the stored rows the answer is complete up to (see Versioned). The total and the marker
+ * (match_event_counts) are read first, then the raw rows: an insert reaches `events` before any view, so the rows
+ * read second hold every insert the marker counted.
+ */
+export async function getHighlightsVersioned(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  params: HighlightsParams,
+): Promise<Versioned<HighlightPage | null>> {
   const matchId = checkMatchId(params.matchId);
   const limit = checkCount('limit', params.limit, 1, MAX_PAGE_SIZE);
   const offset = checkCount('offset', params.offset, 0, 1_000_000_000);
   const types = inList([...HIGHLIGHT_TYPES]);
+  const totals = await selectRows<{ total: number; stored_rows: number }>(
+    client,
+    caps,
+    sql`SELECT uniqExactMergeIf(event_ids, event_type IN ${types}) AS total,
+               countMerge(stored_rows) AS stored_rows
+        FROM ${table(caps, 'match_event_counts')} WHERE match_id = ${matchId}`,
+  );
+  const storedRows = num(totals[0]?.stored_rows ?? 0);
+  if (storedRows === 0) return { value: null, storedRows };
   const minute = minuteSql(
     sql`h_feed_minute`,
     sql`intDiv(h_time_ms, 60000) * 60`,
     matchStartMinuteSql(caps, matchId),
   );
-  const [rows, totals] = await Promise.all([
-    selectRows<HighlightRow>(
-      client,
-      caps,
-      sql`SELECT event_id, h_type, h_team, h_player, h_time_ms, h_metadata, ${minute} AS minute
+  const rows = await selectRows<HighlightRow>(
+    client,
+    caps,
+    sql`SELECT event_id, h_type, h_team, h_player, h_time_ms, h_metadata, ${minute} AS minute
+        FROM (
+          SELECT event_id,
+                 argMin(event_type, ins) AS h_type,
+                 argMin(team_id, ins) AS h_team,
+                 argMin(player_id, ins) AS h_player,
+                 argMin(feed_minute, ins) AS h_feed_minute,
+                 argMin(time_ms, ins) AS h_time_ms,
+                 argMin(metadata, ins) AS h_metadata
           FROM (
-            SELECT event_id,
-                   argMin(event_type, ins) AS h_type,
-                   argMin(team_id, ins) AS h_team,
-                   argMin(player_id, ins) AS h_player,
-                   argMin(feed_minute, ins) AS h_feed_minute,
-                   argMin(time_ms, ins) AS h_time_ms,
-                   argMin(metadata, ins) AS h_metadata
-            FROM (
-              SELECT event_id, event_type, team_id, player_id, feed_minute, metadata,
-                     toUInt64(toUnixTimestamp(event_time)) * 1000 + event_time_ms AS time_ms,
-                     toUInt64(toUnixTimestamp(inserted_at)) * 1000 + inserted_at_ms AS ins
-              FROM ${table(caps, 'events')}
-              WHERE match_id = ${matchId} AND event_type IN ${types}
-            )
-            GROUP BY event_id
+            SELECT event_id, event_type, team_id, player_id, feed_minute, metadata,
+                   toUInt64(toUnixTimestamp(event_time)) * 1000 + event_time_ms AS time_ms,
+                   toUInt64(toUnixTimestamp(inserted_at)) * 1000 + inserted_at_ms AS ins
+            FROM ${table(caps, 'events')}
+            WHERE match_id = ${matchId} AND event_type IN ${types}
           )
-          ORDER BY h_time_ms DESC, event_id ASC
-          LIMIT ${offset}, ${limit}`,
-    ),
-    // Existence reads key columns only; the total merges the id sets of the two highlight types only.
-    selectRows<{ total: number; state_rows: number }>(
-      client,
-      caps,
-      sql`SELECT
-            (SELECT uniqExactMerge(event_ids) FROM ${table(caps, 'match_event_counts')}
-             WHERE match_id = ${matchId} AND event_type IN ${types}) AS total,
-            (SELECT count() FROM ${table(caps, 'match_event_counts')} WHERE match_id = ${matchId}) AS state_rows`,
-    ),
-  ]);
-  if (num(totals[0]?.state_rows ?? 0) === 0) return null;
-  return {
+          GROUP BY event_id
+        )
+        ORDER BY h_time_ms DESC, event_id ASC
+        LIMIT ${offset}, ${limit}`,
+  );
+  const page: HighlightPage = {
     total: num(totals[0]!.total),
     items: rows.map((r) => ({
       eventId: r.event_id,
@@ -125,4 +136,5 @@ export async function getHighlights(
       metadata: parseMetadata(r.h_metadata),
     })),
   };
+  return { value: page, storedRows };
 }

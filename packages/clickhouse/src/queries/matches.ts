@@ -53,6 +53,8 @@ export interface MatchPage {
 export interface MatchTotals {
   totalEvents: number;
   score: { '1': number; '2': number };
+  /** stored rows these totals are complete up to (see Versioned) */
+  storedRows: number;
 }
 
 interface PageRow {
@@ -117,13 +119,20 @@ export async function getMatchTotals(
   const ids = [...new Set(params.matchIds.map(checkMatchId))];
   if (ids.length > MAX_PAGE_SIZE) throw new RangeError(`matchIds must list at most ${MAX_PAGE_SIZE} matches`);
   if (ids.length === 0) return new Map();
-  const rows = await selectRows<{ match_id: string; total_events: number; goals_1: number; goals_2: number }>(
+  const rows = await selectRows<{
+    match_id: string;
+    total_events: number;
+    goals_1: number;
+    goals_2: number;
+    stored_rows: number;
+  }>(
     client,
     caps,
     sql`SELECT match_id,
                uniqExactMerge(event_ids) AS total_events,
                uniqExactMergeIf(event_ids, event_type = 'goal' AND team_id = 1) AS goals_1,
-               uniqExactMergeIf(event_ids, event_type = 'goal' AND team_id = 2) AS goals_2
+               uniqExactMergeIf(event_ids, event_type = 'goal' AND team_id = 2) AS goals_2,
+               countMerge(stored_rows) AS stored_rows
         FROM ${table(caps, 'match_event_counts')}
         WHERE match_id IN ${inList(ids)}
         GROUP BY match_id`,
@@ -131,7 +140,11 @@ export async function getMatchTotals(
   return new Map(
     rows.map((r) => [
       r.match_id,
-      { totalEvents: num(r.total_events), score: { '1': num(r.goals_1), '2': num(r.goals_2) } },
+      {
+        totalEvents: num(r.total_events),
+        score: { '1': num(r.goals_1), '2': num(r.goals_2) },
+        storedRows: num(r.stored_rows),
+      },
     ]),
   );
 }

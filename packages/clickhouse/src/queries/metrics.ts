@@ -3,7 +3,7 @@ import { EVENT_TYPES } from '@pitchpulse/events';
 import type { ClickHouseCapabilities } from '../capabilities';
 import { selectRows } from '../query';
 import { sql, type Sql } from '../sql';
-import { checkMatchId, isoFromMs, num, table } from './common';
+import { checkMatchId, isoFromMs, minuteOf, num, table, type Versioned } from './common';
 
 export interface MinuteCount {
   minute: number;
@@ -57,13 +57,20 @@ interface SummaryRow {
   events: number;
   first_ms: number;
   last_ms: number;
+  /** rows (deliveries) the group's states were fed */
+  stored_rows: number;
+}
+
+interface LatencyRow {
+  q: number[];
+  stored_rows: number;
 }
 
 /**
  * Folds the per-(minute, type, team) distinct counts of `groups` (columns feed_minute, minute_start DateTime,
- * event_type, team_id, n, f, l) into the two small summaries the metrics need, in the server: only ~120 rows
- * travel instead of one per group (~2,000 for a 25,000-event match). An event has one minute, one type and one
- * team, so the groups partition the match's distinct events and these sums are exact.
+ * event_type, team_id, n, f, l, c = stored rows) into the two small summaries the metrics need, in the server:
+ * ~120 rows travel instead of one per group (~2,000 for a 25,000-event match). An event has one minute, one type
+ * and one team, so the groups partition the match's distinct events and these sums are exact.
  */
 function summarySql(groups: Sql): Sql {
   return sql`SELECT kind,
@@ -71,13 +78,13 @@ function summarySql(groups: Sql): Sql {
                 if(kind = 1, team_id, 0) AS team_id_k,
                 if(kind = 2, feed_minute, 0) AS feed_minute_k,
                 if(kind = 2, toUnixTimestamp(minute_start), 0) AS minute_start_k,
-                sum(n) AS events, min(f) AS first_ms, max(l) AS last_ms
+                sum(n) AS events, min(f) AS first_ms, max(l) AS last_ms, sum(c) AS stored
          FROM (${groups}) ARRAY JOIN [1, 2] AS kind
          GROUP BY kind, event_type_k, team_id_k, feed_minute_k, minute_start_k`;
 }
 
 const rename = sql`kind, event_type_k AS event_type, team_id_k AS team_id, feed_minute_k AS feed_minute,
-                   minute_start_k AS minute_start, events, first_ms, last_ms`;
+                   minute_start_k AS minute_start, events, first_ms, last_ms, stored AS stored_rows`;
 
 /** Epoch ms of an event time from the raw table's columns. */
 const EVENT_MS = sql`toUInt64(toUnixTimestamp(event_time)) * 1000 + event_time_ms`;
@@ -88,8 +95,17 @@ const LATENCY_MS = sql`toUInt32(least(greatest(
 function fromSummary(
   matchId: string,
   rows: SummaryRow[],
-  latency: number[] | undefined,
-): MatchMetrics | null {
+  latency: LatencyRow | undefined,
+): Versioned<MatchMetrics | null> {
+  // Complete up to the table that had been fed the fewest rows.
+  const storedRows = Math.min(
+    rows.filter((r) => num(r.kind) === 1).reduce((a, r) => a + num(r.stored_rows), 0),
+    num(latency?.stored_rows ?? 0),
+  );
+  return { value: metricsOf(matchId, rows, latency?.q), storedRows };
+}
+
+function metricsOf(matchId: string, rows: SummaryRow[], latency: number[] | undefined): MatchMetrics | null {
   const byTypeTeam = rows.filter((r) => num(r.kind) === 1);
   const byMinute = rows.filter((r) => num(r.kind) === 2);
   if (byTypeTeam.length === 0) return null;
@@ -119,8 +135,7 @@ function fromSummary(
   const matchStart = Math.min(...byMinute.map((r) => num(r.minute_start)));
   const perMinute = new Map<number, number>();
   for (const r of byMinute) {
-    const feed = num(r.feed_minute);
-    const minute = feed >= 0 ? feed : Math.max(0, Math.floor((num(r.minute_start) - matchStart) / 60));
+    const minute = minuteOf(num(r.feed_minute), num(r.minute_start), matchStart);
     perMinute.set(minute, (perMinute.get(minute) ?? 0) + num(r.events));
   }
   const periods = [...perMinute.entries()]
@@ -155,27 +170,37 @@ export async function getMatchMetrics(
   caps: ClickHouseCapabilities,
   params: MatchMetricsParams,
 ): Promise<MatchMetrics | null> {
+  return (await getMatchMetricsVersioned(client, caps, params)).value;
+}
+
+/** getMatchMetrics with the stored rows the answer is complete up to (see Versioned). */
+export async function getMatchMetricsVersioned(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  params: MatchMetricsParams,
+): Promise<Versioned<MatchMetrics | null>> {
   const matchId = checkMatchId(params.matchId);
   const groups = sql`SELECT feed_minute, minute_start, event_type, team_id,
-                            uniqExactMerge(event_ids) AS n, minMerge(first_event_ms) AS f, maxMerge(last_event_ms) AS l
+                            uniqExactMerge(event_ids) AS n, minMerge(first_event_ms) AS f,
+                            maxMerge(last_event_ms) AS l, countMerge(stored_rows) AS c
                      FROM ${table(caps, 'match_minute_counts')} WHERE match_id = ${matchId}
                      GROUP BY feed_minute, minute_start, event_type, team_id`;
   const [rows, latency] = await Promise.all([
     selectRows<SummaryRow>(client, caps, sql`SELECT ${rename} FROM (${summarySql(groups)})`),
-    selectRows<{ q: number[] }>(
+    selectRows<LatencyRow>(
       client,
       caps,
-      sql`SELECT quantilesExactMerge(0.5, 0.95, 0.99)(latency_ms) AS q
+      sql`SELECT quantilesExactMerge(0.5, 0.95, 0.99)(latency_ms) AS q, countMerge(stored_rows) AS stored_rows
           FROM ${table(caps, 'match_pipeline_latency')} WHERE match_id = ${matchId}`,
     ),
   ]);
-  return fromSummary(matchId, rows, latency[0]?.q);
+  return fromSummary(matchId, rows, latency[0]);
 }
 
 /**
  * The same metrics computed by scanning the match's raw rows in `events` (distinct `event_id`s per group, latency
- * over every stored row), in one query. Not used by the API: it is the baseline the read benchmark compares the
- * views with, and a cross-check that views and raw rows agree.
+ * over every stored row), in the same query shape. Not used by the API: it is the baseline the read benchmark
+ * compares the views with, and a cross-check that views and raw rows agree.
  */
 export async function getMatchMetricsFromEvents(
   client: ClickHouseClient,
@@ -185,16 +210,17 @@ export async function getMatchMetricsFromEvents(
   const matchId = checkMatchId(params.matchId);
   const events = table(caps, 'events');
   const groups = sql`SELECT feed_minute, toStartOfMinute(event_time) AS minute_start, event_type, team_id,
-                            uniqExact(event_id) AS n, min(${EVENT_MS}) AS f, max(${EVENT_MS}) AS l
+                            uniqExact(event_id) AS n, min(${EVENT_MS}) AS f, max(${EVENT_MS}) AS l, count() AS c
                      FROM ${events} WHERE match_id = ${matchId}
                      GROUP BY feed_minute, minute_start, event_type, team_id`;
   const [rows, latency] = await Promise.all([
     selectRows<SummaryRow>(client, caps, sql`SELECT ${rename} FROM (${summarySql(groups)})`),
-    selectRows<{ q: number[] }>(
+    selectRows<LatencyRow>(
       client,
       caps,
-      sql`SELECT quantilesExact(0.5, 0.95, 0.99)(${LATENCY_MS}) AS q FROM ${events} WHERE match_id = ${matchId}`,
+      sql`SELECT quantilesExact(0.5, 0.95, 0.99)(${LATENCY_MS}) AS q, count() AS stored_rows
+          FROM ${events} WHERE match_id = ${matchId}`,
     ),
   ]);
-  return fromSummary(matchId, rows, latency[0]?.q);
+  return fromSummary(matchId, rows, latency[0]).value;
 }

@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseCapabilities } from '../capabilities';
 import { selectRows } from '../query';
 import { sql, type Sql } from '../sql';
-import { checkCount, checkMatchId, num, table } from './common';
+import { checkCount, checkMatchId, num, table, type Versioned } from './common';
 
 export const PLAYER_SORTS = ['events', 'goals', 'shots'] as const;
 export type PlayerSort = (typeof PLAYER_SORTS)[number];
@@ -37,35 +37,61 @@ export async function getTopPlayers(
   caps: ClickHouseCapabilities,
   params: TopPlayersParams,
 ): Promise<TopPlayer[] | null> {
+  return (await getTopPlayersVersioned(client, caps, params)).value;
+}
+
+/**
+ * getTopPlayers with the stored rows the answer is complete up to (see Versioned). One read: each state row
+ * counts twice through ARRAY JOIN, once for its player (kind 1, ranked, `limit` kept) and once for the match's
+ * stored rows (kind 2, one row, no id set merged).
+ */
+export async function getTopPlayersVersioned(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  params: TopPlayersParams,
+): Promise<Versioned<TopPlayer[] | null>> {
   const matchId = checkMatchId(params.matchId);
   const limit = checkCount('limit', params.limit, 1, MAX_TOP_PLAYERS);
   const by = params.by ?? 'events';
   if (!PLAYER_SORTS.includes(by)) throw new RangeError(`by must be one of ${PLAYER_SORTS.join(', ')}`);
-  const [rows, exists] = await Promise.all([
-    selectRows<{ player_id: string; team_id: number; events: number; goals: number; shots: number }>(
-      client,
-      caps,
-      sql`SELECT player_id, team_id,
-                 uniqExactMerge(event_ids) AS events,
-                 uniqExactMergeIf(event_ids, event_type = 'goal') AS goals,
-                 uniqExactMergeIf(event_ids, event_type = 'shot') AS shots
-          FROM ${table(caps, 'match_player_counts')} WHERE match_id = ${matchId}
-          GROUP BY player_id, team_id
-          ORDER BY ${ORDER[by]}, events DESC, goals DESC, shots DESC, player_id ASC, team_id ASC
-          LIMIT ${limit}`,
-    ),
-    selectRows<{ n: number }>(
-      client,
-      caps,
-      sql`SELECT count() AS n FROM ${table(caps, 'match_event_counts')} WHERE match_id = ${matchId}`,
-    ),
-  ]);
-  if (num(exists[0]?.n ?? 0) === 0) return null;
-  return rows.map((r) => ({
-    playerId: r.player_id,
-    teamId: num(r.team_id),
-    events: num(r.events),
-    goals: num(r.goals),
-    shots: num(r.shots),
-  }));
+  const rows = await selectRows<{
+    kind: number;
+    player_id: string;
+    team_id: number;
+    events: number;
+    goals: number;
+    shots: number;
+    stored_rows: number;
+  }>(
+    client,
+    caps,
+    sql`SELECT kind, player_id_k AS player_id, team_id_k AS team_id, events, goals, shots, stored_rows
+        FROM (
+          SELECT kind,
+                 if(kind = 1, player_id, '') AS player_id_k,
+                 if(kind = 1, team_id, 0) AS team_id_k,
+                 uniqExactMergeIf(event_ids, kind = 1) AS events,
+                 uniqExactMergeIf(event_ids, kind = 1 AND event_type = 'goal') AS goals,
+                 uniqExactMergeIf(event_ids, kind = 1 AND event_type = 'shot') AS shots,
+                 countMergeIf(stored_rows, kind = 2) AS stored_rows
+          FROM ${table(caps, 'match_player_counts')} ARRAY JOIN [1, 2] AS kind
+          WHERE match_id = ${matchId} AND (kind = 2 OR player_id != '')
+          GROUP BY kind, player_id_k, team_id_k
+        )
+        ORDER BY kind ASC, ${ORDER[by]}, events DESC, goals DESC, shots DESC, player_id ASC, team_id ASC
+        LIMIT ${limit} BY kind`,
+  );
+  const total = rows.find((r) => num(r.kind) === 2);
+  const storedRows = num(total?.stored_rows ?? 0);
+  if (storedRows === 0) return { value: null, storedRows };
+  const players = rows
+    .filter((r) => num(r.kind) === 1)
+    .map((r) => ({
+      playerId: r.player_id,
+      teamId: num(r.team_id),
+      events: num(r.events),
+      goals: num(r.goals),
+      shots: num(r.shots),
+    }));
+  return { value: players, storedRows };
 }
