@@ -13,7 +13,10 @@ export interface EncodedMessage {
 
 /** Key = matchId so one match keeps its order within one partition. */
 export function encodeEventMessage(event: MatchEvent, receivedAt: number): EncodedMessage {
-  return { key: event.matchId, value: JSON.stringify({ ...event, receivedAt }) };
+  // Appending to the serialised event is about twice as fast as serialising a copy with receivedAt added;
+  // a validated event is a non-empty object, so its JSON always ends with `}`.
+  const json = JSON.stringify(event);
+  return { key: event.matchId, value: `${json.slice(0, -1)},"receivedAt":${Math.trunc(receivedAt)}}` };
 }
 
 export class UndecodableMessageError extends Error {

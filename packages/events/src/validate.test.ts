@@ -138,6 +138,19 @@ describe('validateBatch', () => {
     });
   });
 
+  it('lists a non-object item by its index instead of refusing the whole batch', () => {
+    expect(validateBatch({ events: [valid, 'goal', null] })).toEqual({
+      ok: true,
+      value: {
+        valid: [{ index: 0, event: valid }],
+        invalid: [
+          { index: 1, errors: [{ path: '/events/1', message: 'must be object' }] },
+          { index: 2, errors: [{ path: '/events/2', message: 'must be object' }] },
+        ],
+      },
+    });
+  });
+
   it('rejects a bad envelope: missing, empty, too long, extra fields', () => {
     expect(validateBatch({})).toEqual({ ok: false, errors: [{ path: '/events', message: 'is required' }] });
     expect(validateBatch({ events: [] })).toEqual({

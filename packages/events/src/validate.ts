@@ -128,7 +128,10 @@ export function validateBatch(input: unknown): ValidationResult<BatchValidation>
     else
       result.invalid.push({
         index,
-        errors: checked.errors.map((e) => ({ ...e, path: `/events/${index}${e.path}` })),
+        errors: checked.errors.map((e) => ({
+          ...e,
+          path: `/events/${index}${e.path === '/' ? '' : e.path}`,
+        })),
       });
   });
   return { ok: true, value: result };
