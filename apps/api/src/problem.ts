@@ -17,6 +17,8 @@ export const PROBLEM_TYPES = {
   overloaded: 'The API is at capacity; retry after Retry-After seconds',
   'kafka-unavailable':
     'Kafka did not acknowledge the write; nothing was accepted; retry after Retry-After seconds',
+  'invalid-parameter': 'A path or query parameter is invalid; `errors` names it',
+  'clickhouse-unavailable': 'ClickHouse did not answer the read; retry after Retry-After seconds',
   'not-found': 'No such resource',
   'method-not-allowed': 'The resource does not support this method',
   internal: 'An unexpected error; it has been logged with the request id',
