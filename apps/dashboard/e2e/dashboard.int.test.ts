@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { AxeResults } from 'axe-core';
 import type { Page } from 'playwright-core';
 import {
   ARTIFACTS,
@@ -120,6 +121,22 @@ async function pageMatchesApi(page: Page, recorder: MetricsRecorder, timeoutMs: 
   );
   expect(shown).toEqual(expectedCounters(recorder.seen.get(shown.totalEvents!)!));
   return shown;
+}
+
+/** WCAG 2.1 A/AA and best-practice violations axe-core finds on the page (details opened), as readable lines. */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(() => {
+    for (const d of document.querySelectorAll('details')) d.open = true;
+  });
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  const results = await page.evaluate(() =>
+    (window as unknown as { axe: { run(ctx: Document, o: object): Promise<AxeResults> } }).axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    }),
+  );
+  return results.violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
 }
 
 describe('live match dashboard (headless Chromium)', () => {
@@ -265,6 +282,8 @@ describe('live match dashboard (headless Chromium)', () => {
       );
       if (final.goals > 0) expect(await page.locator('#highlights li.goal').count()).toBeGreaterThan(0);
       await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-e2e-final.png'), fullPage: true });
+      // Accessible colours and labels: no axe-core violation (contrast, names, landmarks, table headers…).
+      expect(await axeViolations(page)).toEqual([]);
 
       // Phone width: one column, nothing wider than the screen.
       await page.setViewportSize({ width: 390, height: 844 });
@@ -272,6 +291,7 @@ describe('live match dashboard (headless Chromium)', () => {
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
       expect(await shownCounters(page)).toEqual(expectedCounters(final));
       await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-e2e-phone.png'), fullPage: true });
+      expect(await axeViolations(page)).toEqual([]);
       expect(errors).toEqual([]);
     } finally {
       await recorder.stop();

@@ -7,6 +7,8 @@ import { CounterRate, parsePrometheus, sumOf } from './prometheus';
 import type { Highlight, MatchMetrics, MatchSummary, Timeline, TopPlayer } from './types';
 
 const PAGE_SIZE = 20;
+/** the API's largest page of matches */
+const MAX_PAGE = 100;
 const MATCHES_EVERY_MS = 10_000;
 const HEALTH_EVERY_MS = 5_000;
 const DETAIL_MIN_INTERVAL_MS = 1_000;
@@ -93,15 +95,23 @@ function renderMatchList(): void {
 
 async function refreshMatches(): Promise<void> {
   try {
-    const page = await api.matches(state.shown, 0);
-    state.matches = page.items;
-    state.matchesTotal = page.total;
+    // Pages of at most MAX_PAGE (the API's cap) until as many as "show more" asked for.
+    const items: MatchSummary[] = [];
+    let total = 0;
+    do {
+      const page = await api.matches(Math.min(MAX_PAGE, state.shown - items.length), items.length);
+      items.push(...page.items);
+      total = page.total;
+      if (page.items.length === 0) break;
+    } while (items.length < Math.min(state.shown, total));
+    state.matches = items;
+    state.matchesTotal = total;
     // The open match's entry follows its live counters rather than the list's slower refresh.
     if (state.metrics) patchListEntry(state.metrics);
     renderMatchList();
-    if (state.selected === null && page.items.length > 0) {
-      history.replaceState(null, '', matchHref(page.items[0]!.matchId));
-      select(page.items[0]!.matchId);
+    if (state.selected === null && items.length > 0) {
+      history.replaceState(null, '', matchHref(items[0]!.matchId));
+      select(items[0]!.matchId);
     }
   } catch (err) {
     $('#matches-status').textContent = `Could not load matches: ${message(err)}`;
@@ -185,7 +195,6 @@ function renderHighlights(items: Highlight[]): void {
       const kind = h.eventType === 'goal' ? 'goal' : h.eventType === 'red_card' ? 'red' : 'other';
       return (
         `<li class="hl ${kind}${isNew ? ' new' : ''}" data-event-id="${escapeHtml(h.eventId)}">` +
-        `<span class="hl-min">${escapeHtml(minuteLabel(h.minute))}</span>` +
         `<span class="hl-title">${escapeHtml(highlightTitle(h))}</span></li>`
       );
     })
