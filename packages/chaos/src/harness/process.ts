@@ -1,0 +1,190 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from '@pitchpulse/devstack';
+
+const ROOT = repoRoot(__dirname);
+export const API_MAIN = path.join(ROOT, 'apps', 'api', 'dist', 'main.js');
+export const CONSUMER_MAIN = path.join(ROOT, 'apps', 'consumer', 'dist', 'main.js');
+
+/** Logs kept per process at most (the tail is what matters once a run went wrong). */
+const MAX_LOG_CHARS = 20_000_000;
+
+/** One app started as a real process (`node apps/<app>/dist/main.js`), its output captured. */
+export class AppProcess {
+  readonly child: ChildProcess;
+  private output = '';
+  private exitCode: number | null | undefined;
+  private exitSignal: NodeJS.Signals | null = null;
+  readonly exited: Promise<void>;
+
+  constructor(
+    readonly name: string,
+    main: string,
+    env: Record<string, string>,
+  ) {
+    if (!fs.existsSync(main)) throw new Error(`${main} is missing: run \`pnpm build\` first`);
+    this.child = spawn(process.execPath, [main], {
+      env: { ...process.env, LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const collect = (chunk: Buffer) => {
+      if (this.output.length < MAX_LOG_CHARS) this.output += chunk.toString();
+    };
+    this.child.stdout!.on('data', collect);
+    this.child.stderr!.on('data', collect);
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) => {
+        this.exitCode = code;
+        this.exitSignal = signal;
+        resolve();
+      }),
+    );
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Everything the process wrote to stdout and stderr so far. */
+  get logs(): string {
+    return this.output;
+  }
+
+  get running(): boolean {
+    return this.exitCode === undefined;
+  }
+
+  get exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined {
+    return this.exitCode === undefined ? undefined : { code: this.exitCode, signal: this.exitSignal };
+  }
+
+  /** Resolves with the first log line (parsed) that `match` accepts; rejects if the process exits first. */
+  async waitForLog<T>(
+    match: (line: Record<string, unknown>) => T | undefined,
+    timeoutMs = 30_000,
+  ): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let scanned = 0;
+    while (Date.now() < deadline) {
+      const lines = this.output.split('\n');
+      for (let i = scanned; i < lines.length - 1; i++) {
+        try {
+          const found = match(JSON.parse(lines[i]!) as Record<string, unknown>);
+          if (found !== undefined) return found;
+        } catch {
+          // not a JSON line
+        }
+      }
+      scanned = Math.max(scanned, lines.length - 1);
+      if (!this.running)
+        throw new Error(`${this.name} exited (${JSON.stringify(this.exit)}):\n${this.tail()}`);
+      await sleep(50);
+    }
+    throw new Error(`${this.name}: no matching log line within ${timeoutMs} ms:\n${this.tail()}`);
+  }
+
+  tail(lines = 15): string {
+    return this.output.trim().split('\n').slice(-lines).join('\n');
+  }
+
+  /** Peak resident set size so far (Linux VmHWM), in MiB; undefined once the process is gone. */
+  peakRssMiB(): number | undefined {
+    const kb = procStatusKb(this.pid, 'VmHWM');
+    return kb === undefined ? undefined : kb / 1024;
+  }
+
+  rssMiB(): number | undefined {
+    const kb = procStatusKb(this.pid, 'VmRSS');
+    return kb === undefined ? undefined : kb / 1024;
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (this.running) this.child.kill(signal);
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+  async stop(graceMs = 15_000): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+function procStatusKb(pid: number, field: string): number | undefined {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The ingest API as a process; resolves once it listens. */
+export async function startApiProcess(env: Record<string, string>): Promise<AppProcess & { url: string }> {
+  const api = new AppProcess('api', API_MAIN, { PORT: '0', HOST: '127.0.0.1', ...env });
+  const url = await api.waitForLog((line) => (typeof line.url === 'string' ? line.url : undefined));
+  return Object.assign(api, { url });
+}
+
+/** Waits until the API's producer has connected (ingest answers 202 from then on). */
+export async function waitForKafka(api: AppProcess, timeoutMs = 30_000): Promise<void> {
+  await api.waitForLog((line) => (line.msg === 'connected to Kafka' ? true : undefined), timeoutMs);
+}
+
+/**
+ * Keeps one consumer process running like an orchestrator would (restart on exit, after `restartDelayMs`):
+ * `kill()` SIGKILLs the current one and the supervisor starts the next.
+ */
+export class ConsumerSupervisor {
+  private current: AppProcess | undefined;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  readonly exits: Array<{ code: number | null; signal: string | null; afterMs: number; lastLog: string }> =
+    [];
+  starts = 0;
+
+  constructor(
+    private readonly env: Record<string, string>,
+    private readonly restartDelayMs = 500,
+  ) {}
+
+  start(): void {
+    this.loop = (async () => {
+      while (!this.stopped) {
+        const started = Date.now();
+        const proc = new AppProcess('consumer', CONSUMER_MAIN, { METRICS_PORT: '0', ...this.env });
+        this.current = proc;
+        this.starts++;
+        await proc.exited;
+        this.exits.push({
+          code: proc.exit!.code,
+          signal: proc.exit!.signal,
+          afterMs: Date.now() - started,
+          lastLog: proc.tail(1).slice(0, 500),
+        });
+        if (!this.stopped) await sleep(this.restartDelayMs);
+      }
+    })();
+  }
+
+  get process(): AppProcess | undefined {
+    return this.current;
+  }
+
+  /** SIGKILL the running consumer (the supervisor restarts it). */
+  kill(): void {
+    this.current?.kill('SIGKILL');
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.current?.stop();
+    await this.loop;
+  }
+}
