@@ -9,6 +9,7 @@ import { Lifecycle } from './lifecycle';
 import { buildOpenApi } from './openapi';
 import { notFoundHandler, problemHandler } from './problem';
 import { observeRequests } from './observe';
+import { ResponseTimeWindow, recordIngestResponseTimes } from './read/response-times';
 import { TokenBucketLimiter, rateLimit } from './rate-limit';
 import { createRequestLog } from './request-log';
 import { createDashboardRouter } from './routes/dashboard';
@@ -39,7 +40,8 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Express {
   const { config, logger, registry } = deps;
   const lifecycle = deps.lifecycle ?? new Lifecycle(config.maxInFlight);
-  const metrics = createHttpMetrics(registry, lifecycle);
+  const responseTimes = new ResponseTimeWindow();
+  const metrics = recordIngestResponseTimes(createHttpMetrics(registry, lifecycle), responseTimes);
   const auth = apiKeyAuth(config.apiKeys);
   const limiter = config.rateLimit ? new TokenBucketLimiter(config.rateLimit) : undefined;
   const guard = compose([lifecycle.shed, ...(auth ? [auth] : []), ...(limiter ? [rateLimit(limiter)] : [])]);
@@ -52,6 +54,7 @@ export function createApp(deps: AppDeps): Express {
     lifecycle,
     metrics,
     guard,
+    responseTimes,
     now: deps.now ?? Date.now,
   };
   const extensions = deps.extensions ?? [];

@@ -4,6 +4,7 @@ import type { Logger, Registry } from '@pitchpulse/observability';
 import type { ApiConfig } from './config';
 import type { HttpMetrics } from './http-metrics';
 import type { Lifecycle } from './lifecycle';
+import type { ResponseTimeWindow } from './read/response-times';
 
 /** Where accepted events are written: `GroupCommitProducer` in production. */
 export interface EventSink {
@@ -35,6 +36,8 @@ export interface AppContext {
   metrics: HttpMetrics;
   /** For /api routes: load shedding, API key check, rate limit, composed into one middleware to put first. */
   guard: RequestHandler;
+  /** The ingest routes' response times over a sliding window (the read API's responseTimePercentiles). */
+  responseTimes: ResponseTimeWindow;
   now: () => number;
 }
 

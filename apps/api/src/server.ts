@@ -7,6 +7,7 @@ import { createApp } from './app';
 import type { ApiConfig } from './config';
 import type { ApiExtension } from './context';
 import { Lifecycle } from './lifecycle';
+import { createReadApi } from './read';
 
 export interface StartApiOptions {
   logger?: Logger;
@@ -28,6 +29,9 @@ export interface RunningApi {
    */
   shutdown(reason?: string): Promise<void>;
 }
+
+/** Longest a read query may take before the request answers 503. */
+const READ_TIMEOUT_MS = 10_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
@@ -55,6 +59,15 @@ export async function startApi(config: ApiConfig, options: StartApiOptions = {})
     password: config.clickhouse.password,
     requestTimeoutMs: config.readyTimeoutMs,
   });
+  // The read API's own client: its queries may take longer than a readiness ping may.
+  const readClickhouse = createClickHouseClient({
+    url: config.clickhouse.url,
+    database: config.clickhouse.database,
+    username: config.clickhouse.username,
+    password: config.clickhouse.password,
+    requestTimeoutMs: READ_TIMEOUT_MS,
+  });
+  const readApi = createReadApi({ clickhouse: readClickhouse });
   const lifecycle = new Lifecycle(config.maxInFlight);
   const app = createApp({
     config,
@@ -62,7 +75,7 @@ export async function startApi(config: ApiConfig, options: StartApiOptions = {})
     registry,
     producer,
     lifecycle,
-    extensions: options.extensions,
+    extensions: [readApi.extension, ...(options.extensions ?? [])],
     readiness: [
       {
         name: 'kafka',
@@ -116,6 +129,7 @@ export async function startApi(config: ApiConfig, options: StartApiOptions = {})
     lifecycle.startDraining();
     if (config.shutdown.delayMs > 0) await sleep(config.shutdown.delayMs);
     stopping = true;
+    readApi.close(); // ends the live streams: their clients reconnect elsewhere
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const idle = await lifecycle.waitForIdle(config.shutdown.timeoutMs);
@@ -141,6 +155,7 @@ export async function startApi(config: ApiConfig, options: StartApiOptions = {})
     if (!flushed) logger.warn('Kafka producer did not disconnect in time; exiting anyway');
     await probe.close().catch(() => undefined);
     await clickhouse.close().catch(() => undefined);
+    await readClickhouse.close().catch(() => undefined);
     logger.info({ reason, tookMs: Date.now() - started, drained: idle }, 'shutdown complete');
   };
 
