@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { localDir } from '@pitchpulse/devstack';
 
@@ -9,7 +10,13 @@ export function summaryDir(): string {
 
 /** Records what a scenario measured: printed for the log and written for docs/reliability.md. */
 export function recordSummary(scenario: string, summary: Record<string, unknown>): void {
-  const body = { scenario, recordedAt: new Date().toISOString(), ...summary };
+  const body = {
+    scenario,
+    recordedAt: new Date().toISOString(),
+    // measurements depend on what else the machine was doing
+    machine: { cpus: os.cpus().length, loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100 },
+    ...summary,
+  };
   const text = JSON.stringify(body, null, 2);
   fs.mkdirSync(summaryDir(), { recursive: true });
   fs.writeFileSync(path.join(summaryDir(), `${scenario}.json`), `${text}\n`);
