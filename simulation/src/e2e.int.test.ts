@@ -1,0 +1,160 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { StackControl, freePort, repoRoot, waitFor } from '@pitchpulse/devstack';
+import { IngestClient } from './http/ingest-client';
+import { simulateMatch } from './model/match';
+import { runSimulation } from './run/simulator';
+import type { ApiMetrics } from './verify/compare';
+import { verifyAgainstApi } from './verify/verify';
+
+/**
+ * The whole pipeline, black-box: the built api and consumer as child processes on the test stack (own topics,
+ * consumer groups and ClickHouse database, so parallel test files cannot interfere), the simulator sending real
+ * HTTP, and --verify reading the metrics back through the read API.
+ */
+describe('simulate --verify against the real pipeline', () => {
+  const root = repoRoot(__dirname);
+  const id = randomUUID().slice(0, 8);
+  const children: ChildProcess[] = [];
+  let url = '';
+
+  const start = (name: string, env: NodeJS.ProcessEnv): ChildProcess => {
+    const script = join(root, `apps/${name}/dist/main.js`);
+    if (!existsSync(script)) throw new Error(`${script} is missing: run pnpm build first`);
+    const child = spawn(process.execPath, [script], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    child.on('exit', (code) => {
+      if (code !== 0 && code !== null) console.error(`${name} exited with ${code}: ${stderr}`);
+    });
+    children.push(child);
+    return child;
+  };
+
+  const ready = async (probe: string): Promise<boolean> => {
+    try {
+      return (await fetch(probe)).status === 200;
+    } catch {
+      return false;
+    }
+  };
+
+  beforeAll(async () => {
+    const topics = { events: `sim-e2e-${id}`, retry: `sim-e2e-${id}.retry`, dlq: `sim-e2e-${id}.dlq` };
+    const control = StackControl.fromEnv();
+    await control.createTopic(topics.events, 3);
+    await control.createTopic(topics.retry, 1);
+    await control.createTopic(topics.dlq, 1);
+    const [apiPort, consumerPort] = [await freePort(), await freePort()];
+    const env = {
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+      CLICKHOUSE_URL: process.env.CLICKHOUSE_URL,
+      CLICKHOUSE_DATABASE: `sim_e2e_${id}`,
+      KAFKA_TOPIC_EVENTS: topics.events,
+      KAFKA_TOPIC_RETRY: topics.retry,
+      KAFKA_TOPIC_DLQ: topics.dlq,
+      CONSUMER_GROUP: `sim-e2e-${id}`,
+      RETRY_CONSUMER_GROUP: `sim-e2e-${id}-retry`,
+      FLUSH_INTERVAL_MS: '500',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      PORT: String(apiPort),
+      METRICS_PORT: String(consumerPort),
+    };
+    start('consumer', env);
+    await waitFor(
+      'the consumer to be ready',
+      () => ready(`http://127.0.0.1:${consumerPort}/ready`),
+      60_000,
+      250,
+    );
+    start('api', env);
+    url = `http://127.0.0.1:${apiPort}`;
+    await waitFor('the api to be ready', () => ready(`${url}/ready`), 60_000, 250);
+  }, 150_000);
+
+  afterAll(async () => {
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+  });
+
+  it('counts every accepted event exactly once, and notices an event the simulator did not send', async () => {
+    const result = await runSimulation({
+      url,
+      matches: 3,
+      batch: 100,
+      concurrency: 4,
+      seed: 424242,
+      kickoff: new Date('2024-05-18T14:00:00.000Z'),
+      invalidShare: 0.01,
+      duplicateShare: 0.02,
+    });
+    const e = result.report.events;
+    expect(e.accepted).toBe(e.generated);
+    expect(e.invalidRejected).toBe(e.invalidSent);
+    expect(e.duplicatesAccepted).toBe(e.duplicatesSent);
+    expect(e.duplicatesSent).toBeGreaterThan(0);
+
+    const client = new IngestClient({ url, connections: 4 });
+    try {
+      const verdict = await verifyAgainstApi(client, result.truth, {
+        timeoutMs: 45_000,
+        stableMs: 8_000,
+        pollMs: 500,
+      });
+      expect(verdict.matches.filter((m) => !m.pass).map((m) => m.problems)).toEqual([]);
+      expect(verdict.matches).toHaveLength(3);
+
+      // One event the ground truth does not know about (a goal, in the ninety-ninth minute): verification fails.
+      const stray = {
+        ...simulateMatch({ seed: 1, index: 1, kickoff: new Date('2024-05-18T14:00:00.000Z') }).events[0]!
+          .event,
+      };
+      Object.assign(stray, {
+        matchId: 'sim-424242-m2',
+        eventId: randomUUID(),
+        eventType: 'goal',
+        metadata: { minute: 99 },
+      });
+      expect(await client.sendEvent(stray)).toEqual({ kind: 'accepted' });
+      const expectedM2 = result.truth.expectation('sim-424242-m2').exact.totalEvents;
+      await waitFor(
+        'the stray event to reach the metrics',
+        async () =>
+          (await client.getJson<ApiMetrics>('/api/matches/sim-424242-m2/metrics'))?.totalEvents ===
+          expectedM2 + 1,
+        20_000,
+        250,
+      );
+      const after = await verifyAgainstApi(client, result.truth, {
+        timeoutMs: 5_000,
+        stableMs: 2_000,
+        pollMs: 500,
+      });
+      expect(after.pass).toBe(false);
+      const m2 = after.matches.find((m) => m.matchId === 'sim-424242-m2')!;
+      expect(m2.problems).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^totalEvents: expected \d+, got \d+$/),
+          expect.stringMatching(/^goals: /),
+        ]),
+      );
+      expect(after.matches.filter((m) => m.pass)).toHaveLength(2);
+    } finally {
+      await client.close();
+    }
+  }, 120_000);
+});
