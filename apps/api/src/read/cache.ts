@@ -1,18 +1,19 @@
 import type { Versioned } from '@pitchpulse/clickhouse';
 import type { MarkerPoller } from './markers';
 
-export interface CacheStats {
-  /** answered from memory: the stored answer holds every row the match's marker counts */
-  hit(resource: string): void;
-  /** computed (first read, or the match changed) */
-  miss(resource: string): void;
-}
+/** How an answer was served: `hit` current, `stale` the previous one (within the bound) while recomputing, `miss`
+ *  computed for this request. */
+export type CacheResult = 'hit' | 'stale' | 'miss';
 
 export interface ReadCacheOptions {
   markers: MarkerPoller;
   /** Answers kept at most (least recently used dropped first). Default 5,000. */
   maxEntries?: number;
-  stats?: CacheStats;
+  onResult?: (resource: string, result: CacheResult) => void;
+  /** A computation started (one per match change however many requests wait for it). */
+  onCompute?: (resource: string) => void;
+  /** A background recomputation failed (the next request tries again). */
+  onError?: (err: unknown) => void;
   now?: () => number;
 }
 
@@ -31,12 +32,16 @@ interface Flight {
 
 /**
  * Answers of read queries kept in memory per (match, resource), each with the number of the match's rows it
- * holds. An answer is served while that number equals the match's marker (confirmed by the shared poll at most
- * `markers.maxAgeMs` ago), so it is never older than that bound: a match that changes is recomputed once,
- * however many requests are waiting (they share one computation), and a finished match is computed once.
- * The one exception keeps an answer whose tables were fed differently from the marker's table (e.g. a view that
- * failed an insert) from being recomputed for every request: an answer computed after the marker was confirmed
- * and less than `maxAgeMs` ago is served as it is.
+ * holds. The shared marker poll tells how many rows the match has (confirmed at most `markers.maxAgeMs` ago):
+ *  - an answer holding exactly that many rows is current: served (`hit`);
+ *  - an answer holding the count before the last change was current until that count was last confirmed; while
+ *    that is less than `maxAgeMs` ago it is served (`stale`) and the new answer is computed in the background,
+ *    so readers of a live match do not wait for ClickHouse;
+ *  - otherwise the answer is computed (`miss`), once however many requests wait for it.
+ * So no answer lags ClickHouse by more than `maxAgeMs`, a finished match is computed once, and a live one once
+ * per change. One more rule keeps an answer whose tables were fed differently from the marker's (e.g. a view
+ * that failed an insert) from being recomputed for every request: one computed after the marker was confirmed,
+ * less than `maxAgeMs` ago, is served as it is.
  */
 export class ReadCache {
   private readonly entries = new Map<string, Entry>();
@@ -53,79 +58,102 @@ export class ReadCache {
     return this.entries.size;
   }
 
+  /** Whether an answer for the match's resource is kept (current or not). */
+  has(matchId: string, resource: string): boolean {
+    return this.entries.has(keyOf(matchId, resource));
+  }
+
   /**
-   * The answer of `compute` for the match, from memory when still current. `resource` names what is computed,
-   * parameters included (e.g. `timeline:5m`). When the marker says the match has no rows, `empty` is returned
-   * without computing.
+   * The answer of `compute` for the match, from memory when allowed (see the class). `resource` names what is
+   * computed, parameters included (e.g. `timeline:5m`). When the marker says the match has no rows, `empty` is
+   * returned without computing. `fresh`: never the previous answer (live streams want the new one).
    */
   async get<T>(
     matchId: string,
     resource: string,
     compute: () => Promise<Versioned<T>>,
     empty: T,
+    options: { fresh?: boolean } = {},
   ): Promise<Versioned<T>> {
     const marker = await this.options.markers.marker(matchId);
     if (marker.storedRows === 0) return { value: empty, storedRows: 0 };
-    const key = `${resource}\u0000${matchId}`;
+    const key = keyOf(matchId, resource);
     const now = this.now();
+    const maxAge = this.options.markers.maxAgeMs;
     const entry = this.entries.get(key);
     if (entry) {
       const current = entry.storedRows === marker.storedRows;
-      const recent =
-        entry.startedAt >= marker.confirmedAt && now - entry.startedAt <= this.options.markers.maxAgeMs;
-      if (current || recent) {
-        this.entries.delete(key);
-        this.entries.set(key, entry);
-        this.options.stats?.hit(resource);
-        return { value: entry.value as T, storedRows: entry.storedRows };
+      const recent = entry.startedAt > marker.confirmedAt && now - entry.startedAt <= maxAge;
+      if (current || recent) return this.served(key, entry, resource, 'hit');
+      const previous = marker.previous;
+      if (
+        !options.fresh &&
+        previous &&
+        entry.storedRows === previous.storedRows &&
+        now - previous.confirmedAt <= maxAge
+      ) {
+        this.flight(key, resource, marker.confirmedAt, compute).promise.catch((err: unknown) =>
+          this.options.onError?.(err),
+        );
+        return this.served(key, entry, resource, 'stale');
       }
     }
-    let flight = this.flights.get(key);
-    // A computation that started after the marker was confirmed sees at least what the marker counts.
-    if (!flight || flight.startedAt < marker.confirmedAt) {
-      this.options.stats?.miss(resource);
-      const startedAt = now;
-      const promise = compute().then((result): Entry => {
-        const fresh: Entry = { value: result.value, storedRows: result.storedRows, startedAt };
-        const stored = this.entries.get(key);
-        if (!stored || stored.startedAt <= startedAt) this.store(key, fresh);
-        return fresh;
-      });
-      flight = { startedAt, promise };
-      this.flights.set(key, flight);
-      const mine = flight;
-      void promise
-        .finally(() => {
-          if (this.flights.get(key) === mine) this.flights.delete(key);
-        })
-        .catch(() => undefined);
-    } else {
-      this.options.stats?.hit(resource);
-    }
+    const joined = this.flights.get(key);
+    const flight = this.flight(key, resource, marker.confirmedAt, compute);
+    this.options.onResult?.(resource, flight === joined ? 'hit' : 'miss');
     const result = await flight.promise;
     return { value: result.value as T, storedRows: result.storedRows };
   }
 
   /** The stored answer if it holds exactly `storedRows` rows of the match (a marker the caller just read). */
   peek<T>(matchId: string, resource: string, storedRows: number): T | undefined {
-    const key = `${resource}\u0000${matchId}`;
+    const key = keyOf(matchId, resource);
     const entry = this.entries.get(key);
     if (!entry || entry.storedRows !== storedRows) {
-      this.options.stats?.miss(resource);
+      this.options.onResult?.(resource, 'miss');
       return undefined;
     }
-    this.store(key, entry);
-    this.options.stats?.hit(resource);
-    return entry.value as T;
+    return this.served<T>(key, entry, resource, 'hit').value;
   }
 
   /** Stores an answer computed elsewhere (e.g. many matches' totals in one query), started at `startedAt`. */
   put<T>(matchId: string, resource: string, answer: Versioned<T>, startedAt: number): void {
-    this.store(`${resource}\u0000${matchId}`, {
-      value: answer.value,
-      storedRows: answer.storedRows,
-      startedAt,
+    this.store(keyOf(matchId, resource), { value: answer.value, storedRows: answer.storedRows, startedAt });
+  }
+
+  private served<T>(key: string, entry: Entry, resource: string, result: CacheResult): Versioned<T> {
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    this.options.onResult?.(resource, result);
+    return { value: entry.value as T, storedRows: entry.storedRows };
+  }
+
+  /** The computation in flight for `key` if it started at or after `notBefore` (it sees at least what the marker
+   *  counted then), else a new one. */
+  private flight<T>(
+    key: string,
+    resource: string,
+    notBefore: number,
+    compute: () => Promise<Versioned<T>>,
+  ): Flight {
+    const existing = this.flights.get(key);
+    if (existing && existing.startedAt >= notBefore) return existing;
+    this.options.onCompute?.(resource);
+    const startedAt = this.now();
+    const promise = compute().then((result): Entry => {
+      const fresh: Entry = { value: result.value, storedRows: result.storedRows, startedAt };
+      const stored = this.entries.get(key);
+      if (!stored || stored.startedAt <= startedAt) this.store(key, fresh);
+      return fresh;
     });
+    const flight = { startedAt, promise };
+    this.flights.set(key, flight);
+    void promise
+      .finally(() => {
+        if (this.flights.get(key) === flight) this.flights.delete(key);
+      })
+      .catch(() => undefined);
+    return flight;
   }
 
   private store(key: string, entry: Entry): void {
@@ -137,3 +165,5 @@ export class ReadCache {
     }
   }
 }
+
+const keyOf = (matchId: string, resource: string) => `${resource}\u0000${matchId}`;

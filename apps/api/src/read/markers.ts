@@ -27,14 +27,20 @@ export interface Marker {
   storedRows: number;
   /** when the query that saw this value was sent (epoch ms): the value held at least until then */
   confirmedAt: number;
+  /** the value before the last change, and when it was last seen: data that held it was current until then */
+  previous?: { storedRows: number; confirmedAt: number };
 }
 
-interface Entry {
-  storedRows: number;
-  confirmedAt: number;
+interface Entry extends Marker {
   lastUsed: number;
   watchers: number;
 }
+
+const markerOf = (e: Entry): Marker => ({
+  storedRows: e.storedRows,
+  confirmedAt: e.confirmedAt,
+  ...(e.previous ? { previous: e.previous } : {}),
+});
 
 interface Batch {
   sentAt: number;
@@ -84,12 +90,11 @@ export class MarkerPoller {
   async marker(matchId: string): Promise<Marker> {
     const now = this.o.now();
     const entry = this.touch(matchId, now);
-    if (now - entry.confirmedAt <= this.o.maxAgeMs) return { ...entry };
+    if (now - entry.confirmedAt <= this.o.maxAgeMs) return markerOf(entry);
     const batch = this.inFlight.get(matchId);
     if (batch && now - batch.sentAt <= this.o.maxAgeMs) await batch.done;
     else await this.fetchSoon(matchId);
-    const fresh = this.entries.get(matchId)!;
-    return { storedRows: fresh.storedRows, confirmedAt: fresh.confirmedAt };
+    return markerOf(this.entries.get(matchId)!);
   }
 
   /** Keeps the match polled (and reported through onChange) until the returned function is called. */
@@ -202,6 +207,7 @@ export class MarkerPoller {
         if (sentAt < entry.confirmedAt) continue; // a later poll already answered
         const storedRows = markers.get(id)?.storedRows ?? 0;
         const changed = entry.confirmedAt !== -Infinity && storedRows !== entry.storedRows;
+        if (changed) entry.previous = { storedRows: entry.storedRows, confirmedAt: entry.confirmedAt };
         entry.storedRows = storedRows;
         entry.confirmedAt = sentAt;
         if (changed) this.o.onChange?.(id, storedRows);

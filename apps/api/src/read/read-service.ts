@@ -110,15 +110,23 @@ export class ReadService {
     const registers = o.registry ? [o.registry] : [];
     const cacheRequests = new Counter({
       name: 'read_cache_requests_total',
-      help: 'Read API answers by resource: hit = served from memory (current per the change marker), miss = computed in ClickHouse',
+      help:
+        'Read API answers by resource: hit = current answer from memory (per the change marker), stale = the ' +
+        'previous answer (changed < 1 s ago) while the new one is computed, miss = computed for the request',
       labelNames: ['resource', 'result'] as const,
+      registers,
+    });
+    const computations = new Counter({
+      name: 'read_computations_total',
+      help: 'Read answers computed in ClickHouse, by resource (once per match change however many readers wait)',
+      labelNames: ['resource'] as const,
       registers,
     });
     this.markers = new MarkerPoller({
       fetch: async (ids) => getMatchesLastInsert(this.o.clickhouse, await this.caps(), { matchIds: ids }),
       intervalMs: o.pollIntervalMs ?? 250,
       maxAgeMs: this.maxStalenessMs,
-      onChange: (matchId) => this.hub.changed(matchId),
+      onChange: (matchId) => this.changed(matchId),
       onError: (err) => o.logger.warn({ err }, 'change-marker poll failed'),
       now: this.now,
     });
@@ -126,10 +134,9 @@ export class ReadService {
       markers: this.markers,
       maxEntries: o.cacheEntries,
       now: this.now,
-      stats: {
-        hit: (resource) => cacheRequests.inc({ resource: resource.split(':')[0], result: 'hit' }),
-        miss: (resource) => cacheRequests.inc({ resource: resource.split(':')[0], result: 'miss' }),
-      },
+      onResult: (resource, result) => cacheRequests.inc({ resource: resource.split(':')[0], result }),
+      onCompute: (resource) => computations.inc({ resource: resource.split(':')[0] }),
+      onError: (err) => o.logger.warn({ err }, 'background recomputation failed'),
     });
     this.hub = new StreamHub({
       markers: this.markers,
@@ -166,6 +173,19 @@ export class ReadService {
   close(): void {
     this.markers.stop();
     this.hub.close();
+  }
+
+  /**
+   * The shared poll saw the match change: its metrics, if anyone read them, are recomputed now (requests keep
+   * getting the previous answer meanwhile, within the staleness bound), and live streams get the new ones.
+   */
+  private changed(matchId: string): void {
+    if (this.cache.has(matchId, 'metrics')) {
+      this.metrics(matchId).catch((err: unknown) =>
+        this.o.logger.warn({ err, matchId }, 'metrics refresh failed'),
+      );
+    }
+    this.hub.changed(matchId);
   }
 
   /** The server's capabilities, asked once (again after a failure). */
@@ -272,7 +292,7 @@ export class ReadService {
     return true;
   }
 
-  private async metrics(matchId: string): Promise<Versioned<RenderedMetrics> | null> {
+  private async metrics(matchId: string, fresh = false): Promise<Versioned<RenderedMetrics> | null> {
     const caps = await this.caps();
     const result = await this.cache.get(
       matchId,
@@ -282,12 +302,13 @@ export class ReadService {
         return { value: v.value && render(v.value), storedRows: v.storedRows };
       },
       null,
+      { fresh },
     );
     return result.value ? { value: result.value, storedRows: result.storedRows } : null;
   }
 
   private async snapshot(matchId: string): Promise<StreamSnapshot | null> {
-    const m = await this.metrics(matchId);
+    const m = await this.metrics(matchId, true);
     if (!m) return null;
     return {
       key: m.value.head + m.value.tail,

@@ -1,0 +1,123 @@
+import type { Versioned } from '@pitchpulse/clickhouse';
+import { ReadCache, type CacheResult } from './cache';
+import type { Marker, MarkerPoller } from './markers';
+
+/** A marker source under the test's control (the poller itself is tested in markers.test.ts). */
+function setup() {
+  let now = 100_000;
+  let marker: Marker = { storedRows: 10, confirmedAt: now };
+  const markers = { maxAgeMs: 1000, marker: async () => marker } as unknown as MarkerPoller;
+  const results: CacheResult[] = [];
+  let computations = 0;
+  const cache = new ReadCache({
+    markers,
+    now: () => now,
+    onResult: (_r, result) => results.push(result),
+    onCompute: () => computations++,
+  });
+  let rows = 10;
+  let release: (() => void) | undefined;
+  let hold = false;
+  const compute = async (): Promise<Versioned<string>> => {
+    const seen = rows;
+    if (hold) await new Promise<void>((r) => (release = r));
+    return { value: `answer@${seen}`, storedRows: seen };
+  };
+  return {
+    cache,
+    results,
+    get computations() {
+      return computations;
+    },
+    read: (fresh = false) => cache.get('m', 'metrics', compute, 'none', { fresh }).then((v) => v.value),
+    advance: (ms: number) => (now += ms),
+    /** The match got rows; the poll saw it now (the previous count was last seen at `previousSeen`). */
+    change: (to: number, previousSeen = now - 250) => {
+      marker = {
+        storedRows: to,
+        confirmedAt: now,
+        previous: { storedRows: rows, confirmedAt: previousSeen },
+      };
+      rows = to;
+    },
+    confirm: () => (marker = { ...marker, confirmedAt: now }),
+    noRows: () => (marker = { storedRows: 0, confirmedAt: now }),
+    holdComputations: () => (hold = true),
+    finish: () => {
+      hold = false;
+      release?.();
+    },
+  };
+}
+
+describe('ReadCache', () => {
+  it('computes once for concurrent readers, then serves from memory while the marker stays', async () => {
+    const t = setup();
+    expect(await Promise.all([t.read(), t.read(), t.read()])).toEqual([
+      'answer@10',
+      'answer@10',
+      'answer@10',
+    ]);
+    expect(t.computations).toBe(1);
+    t.advance(5000);
+    t.confirm();
+    expect(await t.read()).toBe('answer@10');
+    expect(t.computations).toBe(1);
+    expect(t.results).toEqual(['miss', 'hit', 'hit', 'hit']);
+  });
+
+  it('after a change: the previous answer while it is under a second old, recomputed in the background', async () => {
+    const t = setup();
+    await t.read();
+    t.advance(300);
+    t.change(12); // the old count was last seen 250 ms ago
+    t.holdComputations();
+    expect(await t.read()).toBe('answer@10'); // not waiting for ClickHouse
+    expect(t.results.at(-1)).toBe('stale');
+    expect(t.computations).toBe(2);
+    t.finish();
+    await new Promise((r) => setImmediate(r));
+    expect(await t.read()).toBe('answer@12');
+    expect(t.computations).toBe(2);
+  });
+
+  it('never serves an answer past the bound: a reader waits for the new one then', async () => {
+    const t = setup();
+    await t.read();
+    t.advance(2000);
+    t.change(15, t.advance(0) - 1001); // the old count was last seen 1,001 ms ago
+    expect(await t.read()).toBe('answer@15');
+    expect(t.results.at(-1)).toBe('miss');
+  });
+
+  it('live streams ask for the new answer (fresh), joining a computation already running', async () => {
+    const t = setup();
+    await t.read();
+    t.advance(300);
+    t.change(11);
+    t.holdComputations();
+    expect(await t.read()).toBe('answer@10'); // starts the background computation
+    const fresh = t.read(true);
+    t.finish();
+    expect(await fresh).toBe('answer@11');
+    expect(t.computations).toBe(2);
+  });
+
+  it('a match without rows is answered empty without computing', async () => {
+    const t = setup();
+    t.noRows();
+    expect(await t.read()).toBe('none');
+    expect(t.computations).toBe(0);
+  });
+
+  it('keeps at most maxEntries answers', async () => {
+    const markers = { maxAgeMs: 1000, marker: async () => ({ storedRows: 1, confirmedAt: Date.now() }) };
+    const cache = new ReadCache({ markers: markers as unknown as MarkerPoller, maxEntries: 2 });
+    for (const id of ['a', 'b', 'c']) {
+      await cache.get(id, 'metrics', async () => ({ value: id, storedRows: 1 }), null);
+    }
+    expect(cache.size).toBe(2);
+    expect(cache.has('a', 'metrics')).toBe(false);
+    expect(cache.has('c', 'metrics')).toBe(true);
+  });
+});
