@@ -173,9 +173,17 @@ export async function importMain(
   // Printed after the bar is gone (writing under a live bar garbles both); bounded by --show-errors.
   const shown: string[] = [];
   let hidden = 0;
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\ninterrupted: finishing batches in flight (Ctrl-C again to quit now)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
   let result: ImportResult;
   try {
     result = await importFile({
+      signal: controller.signal,
       file,
       format: flags.format,
       batch: flags.batch,
@@ -204,6 +212,7 @@ export async function importMain(
     }
     throw err;
   } finally {
+    process.off('SIGINT', onSigint);
     bar.stop();
     await sink?.close();
   }

@@ -158,6 +158,32 @@ describe('importFile through the batch API', () => {
     expect(api.acknowledged).toEqual(validIds.slice(15));
   });
 
+  it('stops when aborted, keeping what was acknowledged, and resumes after it', async () => {
+    const { file, validIds } = writeCsv(dir);
+    const controller = new AbortController();
+    let batches = 0;
+    const sink = new HttpSink({ url: api.url, connections: 1 });
+    const counting = {
+      send: async (events: Parameters<typeof sink.send>[0]) => {
+        if (++batches === 2) controller.abort(); // Ctrl-C while the second batch is in flight
+        return sink.send(events);
+      },
+      close: () => sink.close(),
+    };
+    const first = await importFile({
+      file,
+      batch: 5,
+      concurrency: 1,
+      sink: counting,
+      signal: controller.signal,
+    });
+    expect(first).toMatchObject({ completed: false, stopped: 'interrupted', imported: 10 });
+    expect(api.acknowledged).toEqual(validIds.slice(0, 10));
+    const second = await run(file);
+    expect(second.result).toMatchObject({ completed: true, imported: 30 });
+    expect(api.acknowledged).toEqual(validIds);
+  });
+
   it('refuses to resume when the file became shorter than at the checkpoint', async () => {
     const { file } = writeCsv(dir);
     await run(file);

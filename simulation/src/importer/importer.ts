@@ -32,6 +32,8 @@ export interface ImportOptions {
   sink?: EventSink;
   onRejected?: (row: RejectedRow) => void;
   onProgress?: (progress: ImportProgress) => void;
+  /** Stop early (Ctrl-C): no new batches; those in flight finish and the checkpoint is written. */
+  signal?: AbortSignal;
 }
 
 export interface RejectedRow {
@@ -234,6 +236,7 @@ export async function importFile(options: ImportOptions): Promise<ImportResult> 
   const flush = async (): Promise<void> => {
     if (current.length === 0) return;
     while (inFlight >= options.concurrency && !result.stopped) await changed();
+    if (options.signal?.aborted) result.stopped ??= 'interrupted';
     if (result.stopped) return;
     const batch: PendingBatch = {
       rows: current,
@@ -250,6 +253,7 @@ export async function importFile(options: ImportOptions): Promise<ImportResult> 
 
   try {
     for await (const row of readRows(input, format, startLine)) {
+      if (options.signal?.aborted) result.stopped ??= 'interrupted';
       if (result.stopped) break;
       result.rows++;
       lastLine = row.endLine;
