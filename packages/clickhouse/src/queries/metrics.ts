@@ -92,6 +92,21 @@ const LATENCY_MS = sql`toUInt32(least(greatest(
     toInt64(toUnixTimestamp(inserted_at)) * 1000 + inserted_at_ms
       - (toInt64(toUnixTimestamp(received_at)) * 1000 + received_at_ms), 0), 4294967295))`;
 
+/** Runs the folded per-group counts and the latency query (columns q, stored_rows) in parallel. */
+async function read(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  matchId: string,
+  groups: Sql,
+  latency: Sql,
+): Promise<Versioned<MatchMetrics | null>> {
+  const [rows, latencyRows] = await Promise.all([
+    selectRows<SummaryRow>(client, caps, sql`SELECT ${rename} FROM (${summarySql(groups)})`),
+    selectRows<LatencyRow>(client, caps, latency),
+  ]);
+  return fromSummary(matchId, rows, latencyRows[0]);
+}
+
 function fromSummary(
   matchId: string,
   rows: SummaryRow[],
@@ -185,16 +200,9 @@ export async function getMatchMetricsVersioned(
                             maxMerge(last_event_ms) AS l, countMerge(stored_rows) AS c
                      FROM ${table(caps, 'match_minute_counts')} WHERE match_id = ${matchId}
                      GROUP BY feed_minute, minute_start, event_type, team_id`;
-  const [rows, latency] = await Promise.all([
-    selectRows<SummaryRow>(client, caps, sql`SELECT ${rename} FROM (${summarySql(groups)})`),
-    selectRows<LatencyRow>(
-      client,
-      caps,
-      sql`SELECT quantilesExactMerge(0.5, 0.95, 0.99)(latency_ms) AS q, countMerge(stored_rows) AS stored_rows
-          FROM ${table(caps, 'match_pipeline_latency')} WHERE match_id = ${matchId}`,
-    ),
-  ]);
-  return fromSummary(matchId, rows, latency[0]);
+  const latency = sql`SELECT quantilesExactMerge(0.5, 0.95, 0.99)(latency_ms) AS q, countMerge(stored_rows) AS stored_rows
+                      FROM ${table(caps, 'match_pipeline_latency')} WHERE match_id = ${matchId}`;
+  return read(client, caps, matchId, groups, latency);
 }
 
 /**
@@ -213,14 +221,7 @@ export async function getMatchMetricsFromEvents(
                             uniqExact(event_id) AS n, min(${EVENT_MS}) AS f, max(${EVENT_MS}) AS l, count() AS c
                      FROM ${events} WHERE match_id = ${matchId}
                      GROUP BY feed_minute, minute_start, event_type, team_id`;
-  const [rows, latency] = await Promise.all([
-    selectRows<SummaryRow>(client, caps, sql`SELECT ${rename} FROM (${summarySql(groups)})`),
-    selectRows<LatencyRow>(
-      client,
-      caps,
-      sql`SELECT quantilesExact(0.5, 0.95, 0.99)(${LATENCY_MS}) AS q, count() AS stored_rows
-          FROM ${events} WHERE match_id = ${matchId}`,
-    ),
-  ]);
-  return fromSummary(matchId, rows, latency[0]).value;
+  const latency = sql`SELECT quantilesExact(0.5, 0.95, 0.99)(${LATENCY_MS}) AS q, count() AS stored_rows
+                      FROM ${events} WHERE match_id = ${matchId}`;
+  return (await read(client, caps, matchId, groups, latency)).value;
 }
