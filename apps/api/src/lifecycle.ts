@@ -11,6 +11,8 @@ export class Lifecycle {
   /** Responses not yet sent, so a drain can ask their clients to reconnect elsewhere. */
   private readonly pending = new Set<Response>();
   private idleWaiters: Array<() => void> = [];
+  /** Long-lived responses (live streams) that no longer count as in flight. */
+  private readonly detached = new WeakSet<Response>();
 
   constructor(readonly maxInFlight: number) {}
 
@@ -31,6 +33,7 @@ export class Lifecycle {
 
   /** Its response is finished or its connection closed (call once per `begin`). */
   end(res: Response): void {
+    if (this.detached.has(res)) return;
     this.active--;
     this.pending.delete(res);
     if (this.active === 0 && this.idleWaiters.length > 0) {
@@ -38,6 +41,16 @@ export class Lifecycle {
       this.idleWaiters = [];
       for (const wake of waiters) wake();
     }
+  }
+
+  /**
+   * A response that stays open (a Server-Sent Events stream) stops counting as in flight: open streams must
+   * neither hold the load-shedding limit nor the drain (their owner ends them when the API drains).
+   */
+  detach(res: Response): void {
+    if (this.detached.has(res)) return;
+    this.end(res);
+    this.detached.add(res);
   }
 
   /** Load shedding for work routes: 503 + Retry-After once `maxInFlight` requests are being handled. */

@@ -516,12 +516,14 @@ describe('GET /api/matches/{matchId}/stream', () => {
     for (const c of clients) c.abort();
   });
 
-  it('sends heartbeats, and ends every stream cleanly when the API closes', async () => {
+  it('sends heartbeats, is not a request in flight, and ends cleanly when the API closes', async () => {
     const { read, app } = startReadApp({ heartbeatMs: 100 });
     const own = await listen(app);
     try {
       const s = await open(`${own.url}/api/matches/${matchId}/stream`);
       await s.next((m) => m.event === 'metrics', 2000);
+      // Open streams must not hold the load-shedding limit or the drain.
+      expect((app.locals.lifecycle as { inFlight: number }).inFlight).toBe(0);
       await waitFor(async () => s.comments.filter((c) => c.trim() === 'heartbeat').length >= 2);
       read.close();
       await expect(

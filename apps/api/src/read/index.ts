@@ -15,7 +15,10 @@ export interface ReadApi {
   close(): void;
 }
 
-export type ReadApiOptions = Omit<ReadServiceOptions, 'logger' | 'registry' | 'responseTimes'> & {
+export type ReadApiOptions = Omit<
+  ReadServiceOptions,
+  'logger' | 'registry' | 'responseTimes' | 'streamOpened'
+> & {
   clickhouse: ReadServiceOptions['clickhouse'];
 };
 
@@ -36,6 +39,7 @@ export function createReadApi(options: ReadApiOptions): ReadApi {
           logger: ctx.logger,
           registry: ctx.registry,
           responseTimes: ctx.responseTimes,
+          streamOpened: (res) => ctx.lifecycle.detach(res),
         });
         if (!closed) service.start();
         return createMatchesRouter(ctx, service);

@@ -21,6 +21,7 @@ import {
   type TopPlayer,
   type Versioned,
 } from '@pitchpulse/clickhouse';
+import type { Response } from 'express';
 import type { Logger, Registry } from '@pitchpulse/observability';
 import { Counter, Gauge } from 'prom-client';
 import { ReadCache } from './cache';
@@ -56,6 +57,8 @@ export interface ReadServiceOptions {
   heartbeatMs?: number;
   /** SSE `retry:` hint (ms). Default 3,000. */
   retryMs?: number;
+  /** Called with each live stream's response once it is open (the app stops counting it as in flight). */
+  streamOpened?: (res: Response) => void;
   /** Answers kept in memory at most. Default 5,000. */
   cacheEntries?: number;
   now?: () => number;
@@ -144,6 +147,7 @@ export class ReadService {
       logger: o.logger,
       heartbeatMs: o.heartbeatMs,
       retryMs: o.retryMs,
+      opened: o.streamOpened,
     });
     const hub = this.hub;
     const markers = this.markers;

@@ -13,6 +13,8 @@ export interface StreamSnapshot {
 
 export interface StreamHubOptions {
   markers: MarkerPoller;
+  /** Called with each stream's response once it is open (the API stops counting it as a request in flight). */
+  opened?: (res: Response) => void;
   /** The match's current snapshot (null: the match has no events). */
   load: (matchId: string) => Promise<StreamSnapshot | null>;
   logger: Logger;
@@ -83,6 +85,7 @@ export class StreamHub {
       'X-Accel-Buffering': 'no',
     });
     res.flushHeaders();
+    this.o.opened?.(res);
     req.socket.setNoDelay(true);
     req.socket.setKeepAlive(true);
     let channel = this.channels.get(matchId);
