@@ -14,4 +14,5 @@ export {
   type ProblemType,
 } from './problem';
 export { routeLabel } from './http-metrics';
+export { createReadApi, type ReadApi, type ReadApiOptions } from './read';
 export { startApi, type RunningApi, type StartApiOptions } from './server';

@@ -535,6 +535,27 @@ describe('GET /api/matches/{matchId}/stream', () => {
     }
   });
 
+  it('refuses streams beyond the limit with 503 and Retry-After', async () => {
+    const { read, app } = startReadApp({ maxStreams: 1 });
+    const own = await listen(app);
+    try {
+      const first = await open(`${own.url}/api/matches/${matchId}/stream`);
+      await first.next((m) => m.event === 'metrics', 2000);
+      const second = await fetch(`${own.url}/api/matches/${matchId}/stream`);
+      expect(second.status).toBe(503);
+      expect(second.headers.get('retry-after')).toBe('5');
+      expect(await second.json()).toMatchObject({ type: 'urn:pitchpulse:problem:overloaded' });
+      first.abort();
+      await waitFor(async () => read.service!.hub.clients === 0);
+      const third = await open(`${own.url}/api/matches/${matchId}/stream`);
+      expect(third.status).toBe(200);
+      third.abort();
+    } finally {
+      read.close();
+      await own.close();
+    }
+  });
+
   it('answers 404 for a match without events', async () => {
     const res = await get(`/api/matches/rd-nothing-${randomUUID().slice(0, 8)}/stream`);
     expect(res.status).toBe(404);

@@ -53,6 +53,8 @@ export interface ReadServiceOptions {
   maxStalenessMs?: number;
   /** Background poll of the change markers of recently read matches (ms). Default 250. */
   pollIntervalMs?: number;
+  /** Live streams open at once at most (503 beyond). Default 10,000. */
+  maxStreams?: number;
   /** SSE heartbeat (ms). Default 15,000. */
   heartbeatMs?: number;
   /** SSE `retry:` hint (ms). Default 3,000. */
@@ -148,6 +150,7 @@ export class ReadService {
       heartbeatMs: o.heartbeatMs,
       retryMs: o.retryMs,
       opened: o.streamOpened,
+      maxClients: o.maxStreams,
     });
     const hub = this.hub;
     const markers = this.markers;
@@ -284,16 +287,18 @@ export class ReadService {
     return { total: page.total, items: page.items.map((m) => summaryOf(m, totals.get(m.matchId))) };
   }
 
-  /** Opens a live stream of the match's metrics; false when the match has no events. */
+  /** Opens a live stream of the match's metrics: `no-match` when it has no events, `full` at the stream limit. */
   async stream(
     matchId: string,
     req: Parameters<StreamHub['subscribe']>[2],
     res: Parameters<StreamHub['subscribe']>[3],
-  ): Promise<boolean> {
+  ): Promise<'open' | 'no-match' | 'full'> {
+    if (!this.hub.accepting) return 'full';
     const first = await this.snapshot(matchId);
-    if (!first) return false;
+    if (!first) return 'no-match';
+    if (!this.hub.accepting) return 'full';
     this.hub.subscribe(matchId, first, req, res);
-    return true;
+    return 'open';
   }
 
   private async metrics(matchId: string, fresh = false): Promise<Versioned<RenderedMetrics> | null> {

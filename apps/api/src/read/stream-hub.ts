@@ -28,6 +28,8 @@ export interface StreamHubOptions {
   recheckMs?: number;
   /** A client with more than this many bytes unsent is dropped (it reconnects). Default 1 MiB. */
   maxBufferedBytes?: number;
+  /** Streams open at once at most; `subscribe` refuses more. Default 10,000. */
+  maxClients?: number;
 }
 
 interface Channel {
@@ -71,12 +73,13 @@ export class StreamHub {
     return n;
   }
 
+  /** Whether another stream may open now (not closed, under `maxClients`). */
+  get accepting(): boolean {
+    return !this.closed && this.clients < (this.o.maxClients ?? 10_000);
+  }
+
   /** Starts an event stream on `res` with the match's current snapshot; it lasts until the client leaves. */
   subscribe(matchId: string, first: StreamSnapshot, req: Request, res: Response): void {
-    if (this.closed) {
-      res.status(503).end();
-      return;
-    }
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',

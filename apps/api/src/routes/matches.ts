@@ -13,7 +13,7 @@ import {
 } from '@pitchpulse/clickhouse';
 import { MATCH_ID_PATTERN } from '@pitchpulse/events';
 import type { AppContext } from '../context';
-import { Problem, methodNotAllowed } from '../problem';
+import { Problem, methodNotAllowed, serviceUnavailable } from '../problem';
 import type { ReadService } from '../read/read-service';
 
 /** Page sizes of the list routes. */
@@ -216,7 +216,11 @@ export function createMatchesRouter(ctx: AppContext, service: ReadService): Rout
     read(async (req, res) => {
       const matchId = matchIdOf(req);
       queryOf(req, {});
-      if (!(await service.stream(matchId, req, res))) throw noMatch(matchId);
+      const outcome = await service.stream(matchId, req, res);
+      if (outcome === 'no-match') throw noMatch(matchId);
+      if (outcome === 'full') {
+        throw serviceUnavailable('overloaded', 'Too many live streams are open on this instance', 5);
+      }
     }),
   );
 
