@@ -29,7 +29,8 @@ function setup() {
     get computations() {
       return computations;
     },
-    read: (fresh = false) => cache.get('m', 'metrics', compute, 'none', { fresh }).then((v) => v.value),
+    read: (allowPrevious = true) =>
+      cache.get('m', 'metrics', compute, 'none', { allowPrevious }).then((v) => v.value),
     advance: (ms: number) => (now += ms),
     /** The match got rows; the poll saw it now (the previous count was last seen at `previousSeen`). */
     change: (to: number, previousSeen = now - 250) => {
@@ -90,17 +91,34 @@ describe('ReadCache', () => {
     expect(t.results.at(-1)).toBe('miss');
   });
 
-  it('live streams ask for the new answer (fresh), joining a computation already running', async () => {
+  it('other readers (streams, timeline, players…) wait for the new answer, joining a computation already running', async () => {
     const t = setup();
     await t.read();
     t.advance(300);
     t.change(11);
     t.holdComputations();
     expect(await t.read()).toBe('answer@10'); // starts the background computation
-    const fresh = t.read(true);
+    const fresh = t.read(false);
     t.finish();
     expect(await fresh).toBe('answer@11');
     expect(t.computations).toBe(2);
+  });
+
+  it('an answer read while a view was still being filled is not current: the next reader computes again', async () => {
+    let now = 0;
+    const markers = { maxAgeMs: 1000, marker: async () => ({ storedRows: 20, confirmedAt: now }) };
+    const cache = new ReadCache({ markers: markers as unknown as MarkerPoller, now: () => now });
+    const seen = [18, 20];
+    let computations = 0;
+    const compute = async () => {
+      const storedRows = seen[Math.min(computations++, seen.length - 1)]!;
+      return { value: `answer@${storedRows}`, storedRows };
+    };
+    expect((await cache.get('m', 'players', compute, null)).value).toBe('answer@18');
+    now += 10;
+    expect((await cache.get('m', 'players', compute, null)).value).toBe('answer@20');
+    expect((await cache.get('m', 'players', compute, null)).value).toBe('answer@20');
+    expect(computations).toBe(2);
   });
 
   it('a match without rows is answered empty without computing', async () => {

@@ -34,14 +34,14 @@ interface Flight {
  * Answers of read queries kept in memory per (match, resource), each with the number of the match's rows it
  * holds. The shared marker poll tells how many rows the match has (confirmed at most `markers.maxAgeMs` ago):
  *  - an answer holding exactly that many rows is current: served (`hit`);
- *  - an answer holding the count before the last change was current until that count was last confirmed; while
- *    that is less than `maxAgeMs` ago it is served (`stale`) and the new answer is computed in the background,
- *    so readers of a live match do not wait for ClickHouse;
+ *  - with `allowPrevious` (the metrics, which the poll recomputes as soon as it sees a change), an answer holding
+ *    the count before the last change was current until that count was last confirmed; while that is less than
+ *    `maxAgeMs` ago it is served (`stale`) and the new answer is computed in the background, so readers of a live
+ *    match do not wait for ClickHouse;
  *  - otherwise the answer is computed (`miss`), once however many requests wait for it.
- * So no answer lags ClickHouse by more than `maxAgeMs`, a finished match is computed once, and a live one once
- * per change. One more rule keeps an answer whose tables were fed differently from the marker's (e.g. a view
- * that failed an insert) from being recomputed for every request: one computed after the marker was confirmed,
- * less than `maxAgeMs` ago, is served as it is.
+ * So no answer lags ClickHouse by more than `maxAgeMs`, a finished match is computed once and a live one once per
+ * change. An answer read while a view was still being filled holds fewer rows than the marker: it is not current,
+ * and the next reader computes it again.
  */
 export class ReadCache {
   private readonly entries = new Map<string, Entry>();
@@ -66,14 +66,14 @@ export class ReadCache {
   /**
    * The answer of `compute` for the match, from memory when allowed (see the class). `resource` names what is
    * computed, parameters included (e.g. `timeline:5m`). When the marker says the match has no rows, `empty` is
-   * returned without computing. `fresh`: never the previous answer (live streams want the new one).
+   * returned without computing. `allowPrevious`: see the class.
    */
   async get<T>(
     matchId: string,
     resource: string,
     compute: () => Promise<Versioned<T>>,
     empty: T,
-    options: { fresh?: boolean } = {},
+    options: { allowPrevious?: boolean } = {},
   ): Promise<Versioned<T>> {
     const marker = await this.options.markers.marker(matchId);
     if (marker.storedRows === 0) return { value: empty, storedRows: 0 };
@@ -82,12 +82,10 @@ export class ReadCache {
     const maxAge = this.options.markers.maxAgeMs;
     const entry = this.entries.get(key);
     if (entry) {
-      const current = entry.storedRows === marker.storedRows;
-      const recent = entry.startedAt > marker.confirmedAt && now - entry.startedAt <= maxAge;
-      if (current || recent) return this.served(key, entry, resource, 'hit');
+      if (entry.storedRows === marker.storedRows) return this.served(key, entry, resource, 'hit');
       const previous = marker.previous;
       if (
-        !options.fresh &&
+        options.allowPrevious &&
         previous &&
         entry.storedRows === previous.storedRows &&
         now - previous.confirmedAt <= maxAge

@@ -188,7 +188,7 @@ export class ReadService {
    */
   private changed(matchId: string): void {
     if (this.cache.has(matchId, 'metrics')) {
-      this.metrics(matchId).catch((err: unknown) =>
+      this.metrics(matchId, true).catch((err: unknown) =>
         this.o.logger.warn({ err, matchId }, 'metrics refresh failed'),
       );
     }
@@ -206,7 +206,7 @@ export class ReadService {
 
   /** The metrics body as JSON text, or null for a match without events. */
   async metricsJson(matchId: string): Promise<string | null> {
-    const m = await this.metrics(matchId);
+    const m = await this.metrics(matchId, true);
     return m && `${m.value.head},"responseTimePercentiles":${this.percentiles()},${m.value.tail}`;
   }
 
@@ -301,7 +301,8 @@ export class ReadService {
     return 'open';
   }
 
-  private async metrics(matchId: string, fresh = false): Promise<Versioned<RenderedMetrics> | null> {
+  /** The metrics; `allowPrevious`: the answer before the last change may do while it is under a second old. */
+  private async metrics(matchId: string, allowPrevious: boolean): Promise<Versioned<RenderedMetrics> | null> {
     const caps = await this.caps();
     const result = await this.cache.get(
       matchId,
@@ -311,13 +312,13 @@ export class ReadService {
         return { value: v.value && render(v.value), storedRows: v.storedRows };
       },
       null,
-      { fresh },
+      { allowPrevious },
     );
     return result.value ? { value: result.value, storedRows: result.storedRows } : null;
   }
 
   private async snapshot(matchId: string): Promise<StreamSnapshot | null> {
-    const m = await this.metrics(matchId, true);
+    const m = await this.metrics(matchId, false);
     if (!m) return null;
     return {
       key: m.value.head + m.value.tail,
