@@ -1,8 +1,15 @@
 import { defineConfig } from 'vite';
 
-// The api serves dist/ at `/`: index.html with `no-cache`, dist/assets/* (content-hashed names) as immutable.
+// `vite` (dev): the page with hot reload; API calls go to a running api (`npm start`, or PITCHPULSE_API_URL).
+const api = process.env.PITCHPULSE_API_URL ?? 'http://127.0.0.1:8080';
+
+// `vite build`: the api serves dist/ at `/`: index.html with `no-cache`, dist/assets/* (content-hashed names)
+// as immutable.
 export default defineConfig({
   base: './',
+  server: {
+    proxy: { '/api': api, '/metrics': api, '/docs': api },
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

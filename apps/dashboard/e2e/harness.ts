@@ -114,6 +114,8 @@ export interface Pipeline {
   apiUrl: string;
   api: Proc;
   consumer: Proc;
+  /** Stops the api (SIGTERM, graceful drain) and starts it again on the same port; resolves once it is ready. */
+  restartApi(downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -156,7 +158,13 @@ export async function startPipeline(): Promise<Pipeline> {
     apiUrl: `http://127.0.0.1:${apiPort}`,
     api,
     consumer,
-    stop: () => Promise.all([stop(api), stop(consumer)]).then(() => undefined),
+    restartApi: async (downMs) => {
+      await stop(pipeline.api);
+      await new Promise((r) => setTimeout(r, downMs));
+      pipeline.api = startNode('api-restarted', apiMain, [], env);
+      await waitReady(`${pipeline.apiUrl}/ready`, pipeline.api);
+    },
+    stop: () => Promise.all([stop(pipeline.api), stop(consumer)]).then(() => undefined),
   };
   try {
     await Promise.all([

@@ -87,7 +87,8 @@ export function renderChart(
   peaks: MinuteCount[],
   { width, height }: ChartOptions,
 ): string {
-  const bars = minuteBars(buckets);
+  // The axis reaches every peak minute too, so a marker has its place even if the timeline is a moment behind.
+  const bars = minuteBars(buckets, Math.max(90, ...peaks.map((p) => p.minute + 1)));
   const plotW = Math.max(10, width - M.left - M.right);
   const plotH = Math.max(10, height - M.top - M.bottom);
   const max = Math.max(1, ...bars.map((b) => b.total));

@@ -4,7 +4,7 @@ import { GROUPS, renderChart, renderChartTable } from './chart';
 import { ago, escapeHtml, formatInt, formatMs, formatRate, highlightTitle, minuteLabel } from './format';
 import { LiveStream, type LiveState } from './live';
 import { CounterRate, parsePrometheus, sumOf } from './prometheus';
-import type { Highlight, MatchMetrics, MatchSummary, Timeline, TopPlayer } from './types';
+import type { Highlight, MatchMetrics, MatchSummary, MinuteCount, Timeline, TopPlayer } from './types';
 
 const PAGE_SIZE = 20;
 /** the API's largest page of matches */
@@ -12,6 +12,7 @@ const MAX_PAGE = 100;
 const MATCHES_EVERY_MS = 10_000;
 const HEALTH_EVERY_MS = 5_000;
 const DETAIL_MIN_INTERVAL_MS = 1_000;
+const DETAIL_MAX_RETRIES = 10;
 const HIGHLIGHTS_SHOWN = 20;
 const PLAYERS_SHOWN = 8;
 
@@ -28,6 +29,8 @@ interface State {
   selected: string | null;
   metrics: MatchMetrics | null;
   timeline: Timeline | null;
+  /** peak minutes of the metrics the timeline was read after (so every marked minute has its bar) */
+  chartPeaks: MinuteCount[];
   stream: LiveStream<MatchMetrics> | null;
   /** totalEvents the timeline/players were last fetched for */
   detailFor: number;
@@ -35,6 +38,8 @@ interface State {
   highlightsFor: number;
   detailTimer: ReturnType<typeof setTimeout> | undefined;
   detailAt: number;
+  /** consecutive detail reads that were behind the metrics */
+  detailRetries: number;
   seenHighlights: Set<string>;
 }
 
@@ -45,11 +50,13 @@ const state: State = {
   selected: null,
   metrics: null,
   timeline: null,
+  chartPeaks: [],
   stream: null,
   detailFor: -1,
   highlightsFor: -1,
   detailTimer: undefined,
   detailAt: 0,
+  detailRetries: 0,
   seenHighlights: new Set(),
 };
 
@@ -170,7 +177,7 @@ function renderChartNow(): void {
   if (!state.timeline || !state.metrics) return;
   const width = Math.max(280, Math.floor(box.clientWidth));
   const height = width < 500 ? 200 : 260;
-  box.innerHTML = renderChart(state.timeline.buckets, state.metrics.peakEngagementPeriods, { width, height });
+  box.innerHTML = renderChart(state.timeline.buckets, state.chartPeaks, { width, height });
   $('#chart-table').innerHTML = renderChartTable(state.timeline.buckets);
 }
 
@@ -227,10 +234,9 @@ async function refreshDetail(): Promise<void> {
   const id = state.selected;
   const m = state.metrics;
   if (!id || !m) return;
-  const total = m.totalEvents;
   const highlightKey = m.goals + m.redCards;
   const wantHighlights = highlightKey !== state.highlightsFor;
-  state.detailFor = total;
+  state.detailFor = m.totalEvents;
   try {
     const [timeline, players, highlights] = await Promise.all([
       api.timeline(id),
@@ -239,12 +245,21 @@ async function refreshDetail(): Promise<void> {
     ]);
     if (state.selected !== id) return;
     state.timeline = timeline;
+    state.chartPeaks = m.peakEngagementPeriods;
     renderChartNow();
     renderPlayers(players);
     if (highlights) {
-      state.highlightsFor = highlightKey;
+      state.highlightsFor = highlights.total;
       renderHighlights(highlights.items);
     }
+    // Each read is answered on its own: one may be a moment behind the metrics the page shows. Until the
+    // timeline and the highlights add up to those metrics, read them again (a bounded number of times).
+    state.detailFor = timeline.buckets.reduce((sum, b) => sum + b.total, 0);
+    const latest = state.metrics!;
+    const behind =
+      state.detailFor !== latest.totalEvents || state.highlightsFor !== latest.goals + latest.redCards;
+    state.detailRetries = behind ? state.detailRetries + 1 : 0;
+    if (behind && state.detailRetries <= DETAIL_MAX_RETRIES) scheduleDetail();
   } catch (err) {
     state.detailFor = -1; // try again on the next update
     $('#chart').innerHTML = `<p class="error">Could not load the timeline: ${escapeHtml(message(err))}</p>`;
@@ -257,7 +272,10 @@ function onMetrics(m: MatchMetrics): void {
   renderMetrics(m);
   patchListEntry(m);
   renderMatchList();
-  if (m.totalEvents !== state.detailFor || m.goals + m.redCards !== state.highlightsFor) scheduleDetail();
+  if (m.totalEvents !== state.detailFor || m.goals + m.redCards !== state.highlightsFor) {
+    state.detailRetries = 0;
+    scheduleDetail();
+  }
 }
 
 function setConnection(s: LiveState | 'idle', retryInMs?: number): void {
@@ -283,9 +301,11 @@ function select(id: string): void {
     selected: id,
     metrics: null,
     timeline: null,
+    chartPeaks: [],
     detailFor: -1,
     highlightsFor: -1,
     detailTimer: undefined,
+    detailRetries: 0,
     seenHighlights: new Set<string>(),
   });
   $('#match-h').textContent = `Match ${id}`;
@@ -335,10 +355,7 @@ async function refreshHealth(): Promise<void> {
     const samples = parsePrometheus(await api.prometheus());
     const ingested = sumOf(samples, 'events_ingested_total');
     const rate = ingested === null ? null : ingestRate.update(ingested, Date.now());
-    setHealth(
-      'rate',
-      rate === null ? (ingested === null ? 'n/a' : 'measuring…') : `${formatRate(rate)} ev/s`,
-    );
+    setHealth('rate', rate === null ? (ingested === null ? 'n/a' : '—') : `${formatRate(rate)} ev/s`);
     const lag = sumOf(samples, 'consumer_lag');
     setHealth('lag', lag === null ? 'n/a' : `${formatInt(lag)} msgs`);
     $('#health-note').textContent =
