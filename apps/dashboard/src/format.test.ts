@@ -21,7 +21,7 @@ describe('format', () => {
   it("uses the API's highlight title, or makes one in the same form", () => {
     const h = {
       eventId: 'e',
-      eventType: 'goal',
+      eventType: 'goal' as const,
       teamId: 1,
       playerId: 'player-456',
       minute: 45,
@@ -29,7 +29,7 @@ describe('format', () => {
       metadata: {},
     };
     expect(highlightTitle(h)).toBe("GOAL — Team 1, player-456 (45')");
-    expect(highlightTitle({ ...h, eventType: 'red_card', playerId: null, teamId: 2 })).toBe(
+    expect(highlightTitle({ ...h, eventType: 'red_card' as const, playerId: null, teamId: 2 })).toBe(
       "RED CARD — Team 2 (45')",
     );
     expect(highlightTitle({ ...h, title: 'From the API' })).toBe('From the API');

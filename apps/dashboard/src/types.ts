@@ -1,17 +1,20 @@
-/** Shapes of the read API's answers (DESIGN.md "Read API"; /openapi.json has the full schemas). */
+/**
+ * Shapes of the read API's answers (README "Read API", /openapi.json): the query results of
+ * @pitchpulse/clickhouse (type-only imports, erased from the bundle) plus what the api adds to them, so a change
+ * of a field there fails this page's build instead of its users.
+ */
+import type {
+  Highlight as StoredHighlight,
+  MatchMetrics as StoredMetrics,
+  MatchSummary,
+  MinuteCount,
+  TeamMetrics,
+  Timeline,
+  TimelineEntry,
+  TopPlayer,
+} from '@pitchpulse/clickhouse';
 
-export interface MinuteCount {
-  minute: number;
-  eventCount: number;
-}
-
-export interface TeamMetrics {
-  events: number;
-  goals: number;
-  shots: number;
-  /** yellow + red cards */
-  cards: number;
-}
+export type { MatchSummary, MinuteCount, TeamMetrics, Timeline, TimelineEntry, TopPlayer };
 
 export interface Percentiles {
   p50: number;
@@ -19,70 +22,24 @@ export interface Percentiles {
   p99: number;
 }
 
-export interface MatchMetrics {
-  matchId: string;
-  totalEvents: number;
-  eventsByType: Record<string, number>;
-  goals: number;
-  yellowCards: number;
-  redCards: number;
-  firstEventAt: string;
-  lastEventAt: string;
-  peakMinute: MinuteCount;
-  peakEngagementPeriods: MinuteCount[];
-  byTeam: Record<'1' | '2', TeamMetrics>;
-  /** the ingest API's response times (ms) over a sliding window */
-  responseTimePercentiles?: Percentiles | null;
-  /** API receipt → row in ClickHouse, for this match (ms) */
-  pipelineLatencyMs?: Percentiles | null;
+/** GET /api/matches/{id}/metrics (and each SSE `metrics` push). */
+export interface MatchMetrics extends StoredMetrics {
+  /** the ingest API's response times (ms) over a sliding window; null without ingest traffic */
+  responseTimePercentiles: Percentiles | null;
 }
 
-export interface MatchSummary {
-  matchId: string;
-  totalEvents: number;
-  score: { '1': number; '2': number };
-  firstEventAt: string;
-  lastEventAt: string;
-  live: boolean;
-}
-
+/** GET /api/matches */
 export interface MatchList {
   total: number;
   items: MatchSummary[];
 }
 
-export interface TimelineEntry {
-  minute: number;
-  total: number;
-  counts: Record<string, number>;
-}
-
-export interface Timeline {
-  matchId: string;
-  bucket: '1m' | '5m';
-  buckets: TimelineEntry[];
-}
-
-export interface Highlight {
-  eventId: string;
-  eventType: string;
-  teamId: number;
-  playerId: string | null;
-  minute: number;
-  timestamp: string;
-  metadata: Record<string, unknown>;
+/** An item of GET /api/matches/{id}/highlights, with the API's generated title. */
+export interface Highlight extends StoredHighlight {
   title?: string;
 }
 
 export interface HighlightPage {
   total: number;
   items: Highlight[];
-}
-
-export interface TopPlayer {
-  playerId: string;
-  teamId: number;
-  events: number;
-  goals: number;
-  shots: number;
 }
