@@ -5,7 +5,7 @@
  */
 import { insertEvents } from './events';
 import { runMigrations } from './migrations';
-import { selectRows } from './query';
+import { execute, selectRows } from './query';
 import { identifier, sql } from './sql';
 import { closeEngines, openEngines, uniqueDatabase, type Engine } from './test-support/engines';
 import { buildDeliveries, buildEvents, MATCHES, type Delivery } from './test-support/fixture';
@@ -429,6 +429,33 @@ describe('two-engine compatibility: schema and aggregate views', () => {
       expect(await countsSnapshot()).toEqual(beforeRedelivery);
     });
     viewChecks();
+    readQueryChecks();
+  });
+
+  describe('after the background merges (OPTIMIZE FINAL): every key has one row', () => {
+    const spreadKeys = (e: Engine) =>
+      selectRows<{ n: number }>(
+        e.client,
+        e.caps,
+        sql`SELECT count() AS n FROM (
+              SELECT count() AS r FROM ${identifier(database, 'match_minute_counts')}
+              GROUP BY match_id, feed_minute, minute_start, event_type, team_id
+            ) WHERE r > 1`,
+      ).then((rows) => Number(rows[0]?.n ?? 0));
+
+    beforeAll(async () => {
+      for (const e of engines) {
+        await execute(
+          e.client,
+          e.caps,
+          sql`OPTIMIZE TABLE ${identifier(database, 'match_minute_counts')} FINAL`,
+        );
+      }
+    });
+
+    it('no key is spread over several rows any more', async () => {
+      expect(await onBoth(engines, spreadKeys)).toBe(0);
+    });
     readQueryChecks();
   });
 });
