@@ -8,7 +8,7 @@
 #   1. stage   copy the build context (the repo minus what .dockerignore excludes) to a scratch folder;
 #              skipped with BUILD_APP_IN_PLACE=1, as in the Dockerfile, whose context already is such a copy
 #   2. install pnpm install --frozen-lockfile (offline first: the store usually has every package)
-#   3. build   tsc -b apps/<app>: the app and the workspace packages it references
+#   3. build   tsc -b apps/<app>: the app and the workspace packages it references (api: + the dashboard page)
 #   4. deploy  pnpm deploy --prod: the app, its workspace packages and production dependencies only
 #   5. prune   sources, tests, source maps and build info are not needed at run time
 set -euo pipefail
@@ -48,6 +48,11 @@ CI=true pnpm install --frozen-lockfile --prefer-offline --reporter=append-only
 
 say "build: tsc -b apps/$app"
 pnpm exec tsc -b "apps/$app"
+if [ "$app" = api ]; then
+  # The api serves the dashboard's static build at /; pnpm deploy ships the dashboard package's dist/ only.
+  say "build: the dashboard page"
+  pnpm --filter @pitchpulse/dashboard run build
+fi
 
 say "deploy: pnpm deploy --prod $out"
 pnpm --filter "@pitchpulse/$app" deploy --prod "$out" --reporter=append-only

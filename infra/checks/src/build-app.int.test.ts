@@ -93,6 +93,11 @@ describe.each([
     await waitForOk(`http://127.0.0.1:${port}/health`, running, 60_000);
     expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
     expect(healthcheck({ ...env, PITCHPULSE_APP: app })).toBe(0);
+    if (app === 'api') {
+      // The image serves the dashboard page too (its static build ships inside the deployed folder).
+      const page = await fetch(`http://127.0.0.1:${port}/`);
+      expect([page.status, (await page.text()).includes('<html')]).toEqual([200, true]);
+    }
 
     const stopped = await stopProcess(running, 45_000);
     running = undefined;
