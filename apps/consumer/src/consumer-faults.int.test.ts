@@ -43,7 +43,7 @@ describe('consumer under failure', () => {
     const t = await isolatedEnv({ CLICKHOUSE_URL: server.url, CLICKHOUSE_POLL_MS: '500' });
     const clickhouse = createClickHouseClient({ url: server.url, database: t.database });
     const local = { ...t, clickhouse };
-    const app = await startConsumerApp(loadConfig(t.env), createLogger('consumer-test'));
+    const app = await startConsumerApp(loadConfig(t.env), createLogger('consumer-test', { level: 'warn' }));
     try {
       const events = makeEvents(6000, 'm-outage');
       await produce(t.kafka, t.topics.events, events.slice(0, 2000));
@@ -138,7 +138,7 @@ describe('consumer under failure', () => {
     await produceRaw(t.kafka, t.topics.events, [
       { key: 'm-replay', value: JSON.stringify({ ...event, teamId: 7, receivedAt: Date.now() }) },
     ]);
-    const app = await startConsumerApp(loadConfig(t.env), createLogger('consumer-test'));
+    const app = await startConsumerApp(loadConfig(t.env), createLogger('consumer-test', { level: 'warn' }));
     try {
       const [dead] = await readTopic(t.kafka, t.topics.dlq, { count: 1, timeoutMs: 20_000 });
       expect(dead).toBeDefined();

@@ -13,7 +13,7 @@ import {
 } from './testing';
 
 async function startApp(t: TestEnv): Promise<ConsumerApp> {
-  return startConsumerApp(loadConfig(t.env), createLogger('consumer-test'));
+  return startConsumerApp(loadConfig(t.env), createLogger('consumer-test', { level: 'warn' }));
 }
 
 async function metricValue(app: ConsumerApp, name: string): Promise<string> {
