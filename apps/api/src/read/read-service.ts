@@ -132,7 +132,7 @@ export class ReadService {
       intervalMs: o.pollIntervalMs ?? 250,
       maxAgeMs: this.maxStalenessMs,
       onChange: (matchId) => this.changed(matchId),
-      onError: (err) => o.logger.warn({ err }, 'change-marker poll failed'),
+      onError: (err) => this.pollFailed(err),
       now: this.now,
     });
     this.cache = new ReadCache({
@@ -193,6 +193,22 @@ export class ReadService {
       );
     }
     this.hub.changed(matchId);
+  }
+
+  private pollFailures = 0;
+  private pollFailureLoggedAt = -Infinity;
+
+  /** A failed background poll, logged at most every 30 s (ClickHouse down would otherwise log 4 lines a second). */
+  private pollFailed(err: unknown): void {
+    this.pollFailures++;
+    const now = this.now();
+    if (now - this.pollFailureLoggedAt < 30_000) return;
+    this.o.logger.warn(
+      { err, failures: this.pollFailures },
+      'change-marker poll failed; reads wait for ClickHouse meanwhile (logged every 30 s at most)',
+    );
+    this.pollFailureLoggedAt = now;
+    this.pollFailures = 0;
   }
 
   /** The server's capabilities, asked once (again after a failure). */

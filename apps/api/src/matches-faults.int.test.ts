@@ -1,0 +1,82 @@
+/**
+ * The read API when ClickHouse goes away: a private ClickHouse server (never the shared one), stopped and started
+ * again. Reads answer 503 + Retry-After (never 500, never an answer older than a second) and recover by themselves.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createClickHouseClient, insertEvents, runMigrations } from '@pitchpulse/clickhouse';
+import { ClickHouseServer } from '@pitchpulse/devstack';
+import { createLogger, createRegistry } from '@pitchpulse/observability';
+import { createApp } from './app';
+import { createReadApi } from './read';
+import { listen, testConfig } from './testing';
+
+jest.setTimeout(120_000);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+it('answers 503 with Retry-After while ClickHouse is down, and recovers when it is back', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pitchpulse-read-faults-'));
+  const server = await ClickHouseServer.create({ dataDir: dir });
+  await server.start();
+  const database = `read_faults_${randomUUID().replace(/-/g, '').slice(0, 8)}`;
+  const clickhouse = createClickHouseClient({ url: server.url, database, requestTimeoutMs: 2000 });
+  const read = createReadApi({ clickhouse, pollIntervalMs: 100 });
+  const app = createApp({
+    config: testConfig(),
+    logger: createLogger('api', { level: 'silent' }),
+    registry: createRegistry(),
+    producer: { send: async () => undefined },
+    extensions: [read.extension],
+  });
+  const api = await listen(app);
+  try {
+    await runMigrations(clickhouse);
+    const matchId = `faults-${randomUUID().slice(0, 8)}`;
+    const at = Date.parse('2024-06-01T18:00:00Z');
+    await insertEvents(
+      clickhouse,
+      [1, 2, 3].map((i) => ({
+        eventId: randomUUID(),
+        matchId,
+        eventType: 'pass' as const,
+        timestamp: new Date(at + i * 1000).toISOString(),
+        teamId: 1 as const,
+        receivedAt: at + i * 1000,
+      })),
+    );
+    const metrics = () => fetch(`${api.url}/api/matches/${matchId}/metrics`);
+    expect((await metrics()).status).toBe(200);
+
+    await server.stop();
+    await sleep(1200); // the answer in memory is now older than the bound: it must not be served
+    for (const path of [
+      `/api/matches/${matchId}/metrics`,
+      `/api/matches/${matchId}/timeline`,
+      '/api/matches',
+    ]) {
+      const res = await fetch(`${api.url}${path}`);
+      expect({ path, status: res.status }).toEqual({ path, status: 503 });
+      expect(res.headers.get('retry-after')).toBe('2');
+      expect(await res.json()).toMatchObject({ type: 'urn:pitchpulse:problem:clickhouse-unavailable' });
+    }
+
+    await server.start();
+    const deadline = Date.now() + 30_000;
+    let status = 0;
+    while (Date.now() < deadline && status !== 200) {
+      status = (await metrics()).status;
+      if (status !== 200) await sleep(200);
+    }
+    expect(status).toBe(200);
+    expect(await (await metrics()).json()).toMatchObject({ matchId, totalEvents: 3 });
+  } finally {
+    read.close();
+    await api.close();
+    await clickhouse.close();
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
