@@ -17,11 +17,13 @@ as_root() {
 }
 
 have_clickhouse() { [ -x /usr/sbin/clickhouse-server ] || [ -x /usr/bin/clickhouse-server ] || command -v clickhouse-server >/dev/null; }
+have_clickhouse_client() { command -v clickhouse-client >/dev/null; }
 have_chromium() { [ -x /usr/bin/chromium ]; }
 have_rdkafka() { ldconfig -p 2>/dev/null | grep -q 'librdkafka\.so\.1 ' || [ -e /usr/lib/x86_64-linux-gnu/librdkafka.so.1 ] || [ -e /usr/lib/aarch64-linux-gnu/librdkafka.so.1 ]; }
 
 missing=()
 have_clickhouse || missing+=(clickhouse-server)
+have_clickhouse_client || missing+=(clickhouse-client)
 have_rdkafka || missing+=(librdkafka1)
 have_chromium || missing+=(chromium)
 
