@@ -34,7 +34,14 @@ export async function readTopic(
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, options.timeoutMs ?? 15_000);
+      // The wait starts once the group is joined (joining takes seconds): stopping a consumer that is still
+      // joining leaves kafkajs running it in the background.
+      const waitMs = options.timeoutMs ?? 15_000;
+      let timer = setTimeout(resolve, waitMs + 30_000);
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        clearTimeout(timer);
+        timer = setTimeout(resolve, waitMs);
+      });
       if (options.count <= 0) resolve();
       consumer
         .run({
