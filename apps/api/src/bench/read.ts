@@ -268,6 +268,9 @@ async function main(): Promise<void> {
         batch.push(...matchEvents(m, from, Math.min(PER_MATCH, from + BATCH), rand));
         if (batch.length >= BATCH) await flush();
       }
+      // Let timers run between matches: a loop blocked for seconds keeps the client from retiring sockets that
+      // ClickHouse 18.x closes after 3 s idle, and the next insert would write into a closed one (EPIPE).
+      await new Promise((resolve) => setImmediate(resolve));
     }
     if (batch.length > 0) await flush();
     await inFlight;
