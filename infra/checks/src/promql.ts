@@ -1,5 +1,5 @@
 import { EditorState } from '@codemirror/state';
-import { LRLanguage, ensureSyntaxTree } from '@codemirror/language';
+import { LRLanguage, ensureSyntaxTree, syntaxTree } from '@codemirror/language';
 import type { LRParser } from '@lezer/lr';
 // The Prometheus UI's own PromQL checker (a port of promql/parser's checkAST: argument types, operand types,
 // range vs instant vectors). Not exported from the package root, which pulls in the browser editor.
@@ -76,7 +76,11 @@ export function checkPromQL(expr: string): PromQLCheck {
     }
   } while (cursor.next());
 
-  const semantic = new Parser(state);
+  // A new state's tree is whatever its first, time-boxed parse reached (partial on a busy machine);
+  // ensureSyntaxTree finished the parse, and a transaction hands the finished tree to the state the checker reads.
+  const parsed = state.update({}).state;
+  if (syntaxTree(parsed).length < expr.length) errors.push('parse did not finish');
+  const semantic = new Parser(parsed);
   semantic.analyze();
   for (const d of semantic.getDiagnostics()) {
     if (d.severity === 'error') errors.push(`${d.message} at "${expr.slice(d.from, d.to)}"`);
