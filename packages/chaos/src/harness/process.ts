@@ -22,14 +22,22 @@ export class AppProcess {
     readonly name: string,
     main: string,
     env: Record<string, string>,
+    /** Also write the output here (kept for a look after a failed run). */
+    logFile?: string,
   ) {
     if (!fs.existsSync(main)) throw new Error(`${main} is missing: run \`pnpm build\` first`);
     this.child = spawn(process.execPath, [main], {
       env: { ...process.env, LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let file: fs.WriteStream | undefined;
+    if (logFile) {
+      fs.mkdirSync(path.dirname(logFile), { recursive: true });
+      file = fs.createWriteStream(logFile);
+    }
     const collect = (chunk: Buffer) => {
       if (this.output.length < MAX_LOG_CHARS) this.output += chunk.toString();
+      file?.write(chunk);
     };
     this.child.stdout!.on('data', collect);
     this.child.stderr!.on('data', collect);
@@ -37,6 +45,7 @@ export class AppProcess {
       this.child.once('exit', (code, signal) => {
         this.exitCode = code;
         this.exitSignal = signal;
+        file?.end();
         resolve();
       }),
     );
@@ -126,8 +135,11 @@ function procStatusKb(pid: number, field: string): number | undefined {
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The ingest API as a process; resolves once it listens. */
-export async function startApiProcess(env: Record<string, string>): Promise<AppProcess & { url: string }> {
-  const api = new AppProcess('api', API_MAIN, { PORT: '0', HOST: '127.0.0.1', ...env });
+export async function startApiProcess(
+  env: Record<string, string>,
+  logFile?: string,
+): Promise<AppProcess & { url: string }> {
+  const api = new AppProcess('api', API_MAIN, { PORT: '0', HOST: '127.0.0.1', ...env }, logFile);
   const url = await api.waitForLog((line) => (typeof line.url === 'string' ? line.url : undefined));
   return Object.assign(api, { url });
 }
@@ -138,37 +150,62 @@ export async function waitForKafka(api: AppProcess, timeoutMs = 30_000): Promise
 }
 
 /**
- * Keeps one consumer process running like an orchestrator would (restart on exit, after `restartDelayMs`):
- * `kill()` SIGKILLs the current one and the supervisor starts the next.
+ * Keeps one consumer process running like an orchestrator would: restarted at once after `kill()` (our SIGKILL),
+ * and with a doubling back-off (1 s … 8 s, like Kubernetes' CrashLoopBackOff) when it exits by itself.
  */
 export class ConsumerSupervisor {
   private current: AppProcess | undefined;
   private stopped = false;
+  private killedByUs = false;
   private loop: Promise<void> | undefined;
-  readonly exits: Array<{ code: number | null; signal: string | null; afterMs: number; lastLog: string }> =
-    [];
+  readonly exits: Array<{
+    at: number;
+    code: number | null;
+    signal: string | null;
+    ranMs: number;
+    lastLog: string;
+  }> = [];
   starts = 0;
 
   constructor(
     private readonly env: Record<string, string>,
-    private readonly restartDelayMs = 500,
+    private readonly clock: () => number = Date.now,
+    /** `consumer-N.log` for the N-th process goes here when given. */
+    private readonly logDir?: string,
   ) {}
 
   start(): void {
+    let backoff = 1000;
     this.loop = (async () => {
       while (!this.stopped) {
         const started = Date.now();
-        const proc = new AppProcess('consumer', CONSUMER_MAIN, { METRICS_PORT: '0', ...this.env });
+        const proc = new AppProcess(
+          'consumer',
+          CONSUMER_MAIN,
+          { METRICS_PORT: '0', ...this.env },
+          this.logDir && path.join(this.logDir, `consumer-${this.starts + 1}.log`),
+        );
         this.current = proc;
         this.starts++;
+        const probing = this.probeLiveness(proc);
         await proc.exited;
+        await probing;
         this.exits.push({
+          at: this.clock(),
           code: proc.exit!.code,
           signal: proc.exit!.signal,
-          afterMs: Date.now() - started,
-          lastLog: proc.tail(1).slice(0, 500),
+          ranMs: Date.now() - started,
+          lastLog: proc.tail(1).slice(0, 300),
         });
-        if (!this.stopped) await sleep(this.restartDelayMs);
+        if (this.stopped) break;
+        if (this.killedByUs) {
+          this.killedByUs = false;
+          backoff = 1000;
+          await sleep(200);
+        } else {
+          await sleep(backoff);
+          backoff = Date.now() - started > 30_000 ? 1000 : Math.min(8000, backoff * 2);
+        }
       }
     })();
   }
@@ -177,9 +214,43 @@ export class ConsumerSupervisor {
     return this.current;
   }
 
-  /** SIGKILL the running consumer (the supervisor restarts it). */
-  kill(): void {
-    this.current?.kill('SIGKILL');
+  /** Restarts forced by the liveness probe (infra/k8s: GET /health every 10 s, 3 failures, 2 s timeout). */
+  livenessKills = 0;
+
+  private async probeLiveness(proc: AppProcess): Promise<void> {
+    let url: string;
+    try {
+      url = await proc.waitForLog(
+        (line) =>
+          typeof line.metrics === 'string' ? line.metrics.replace(/\/metrics$/, '/health') : undefined,
+        600_000,
+      );
+    } catch {
+      return; // exited before it started
+    }
+    let failures = 0;
+    while (proc.running && !this.stopped) {
+      await Promise.race([sleep(10_000), proc.exited]);
+      if (!proc.running) return;
+      const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+        (r) => r.ok,
+        () => false,
+      );
+      failures = ok ? 0 : failures + 1;
+      if (failures >= 3) {
+        this.livenessKills++;
+        proc.kill('SIGKILL');
+        return;
+      }
+    }
+  }
+
+  /** SIGKILL the running consumer (the supervisor starts the next one at once); false if none was running. */
+  kill(): boolean {
+    if (!this.current?.running) return false;
+    this.killedByUs = true;
+    this.current.kill('SIGKILL');
+    return true;
   }
 
   async stop(): Promise<void> {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { StackControl, startStack, stopStack, type StackState } from '@pitchpulse/devstack';
+import { StackControl, startStack, stopStack, type StackState, type TopicSpec } from '@pitchpulse/devstack';
 
 /** A stack of this test file's own: its faults never reach the shared jest stack or another file's. */
 export interface PrivateStack {
@@ -14,10 +14,15 @@ export interface PrivateStack {
   stop(): Promise<void>;
 }
 
-export async function startPrivateStack(name: string): Promise<PrivateStack> {
+export async function startPrivateStack(name: string, topics?: TopicSpec[]): Promise<PrivateStack> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `pitchpulse-chaos-${name}-`));
   const stateFile = path.join(dir, 'stack.json');
-  const state = await startStack({ stateFile, dataDir: path.join(dir, 'clickhouse'), tiedToParent: true });
+  const state = await startStack({
+    stateFile,
+    dataDir: path.join(dir, 'clickhouse'),
+    tiedToParent: true,
+    ...(topics ? { topics } : {}),
+  });
   return {
     state,
     control: new StackControl(state.controlUrl),
