@@ -86,7 +86,7 @@ async function runScenario(scenario: Scenario) {
       60_000,
     );
 
-    // The broker outage early, the ClickHouse outage late, so that most SIGKILLs find a consumer running (it
+    // The broker outage early, the ClickHouse outage mid-run, so that most SIGKILLs find a consumer running (it
     // cannot start while ClickHouse or Kafka is down: it exits and is restarted with back-off).
     const faults = [
       ...[10, 20, 30, 40, 50, 60, 70].map((s) => ({
