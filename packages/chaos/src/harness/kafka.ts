@@ -1,48 +1,60 @@
 import { randomUUID } from 'node:crypto';
 import { createKafka } from '@pitchpulse/kafka';
 
-/** Messages ever written to `topic` (sum of every partition's high watermark). */
-export async function topicMessageCount(brokers: string[], topic: string): Promise<number> {
-  const admin = createKafka({ brokers, clientId: 'chaos-offsets' }).admin();
+type Admin = ReturnType<ReturnType<typeof createKafka>['admin']>;
+
+/** Runs `use` with a connected kafkajs admin client, disconnected afterwards. */
+async function withAdmin<T>(brokers: string[], use: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = createKafka({ brokers, clientId: 'chaos-admin' }).admin();
   await admin.connect();
   try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((sum, p) => sum + Number(p.high), 0);
+    return await use(admin);
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Messages ever written to `topic` (sum of every partition's high watermark). */
+export function topicMessageCount(brokers: string[], topic: string): Promise<number> {
+  return withAdmin(brokers, async (admin) =>
+    (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0),
+  );
 }
 
 /** Messages the broker deleted from the start of `topic` (retention): sum of every partition's low watermark. */
-export async function topicDeletedCount(brokers: string[], topic: string): Promise<number> {
-  const admin = createKafka({ brokers, clientId: 'chaos-offsets' }).admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((sum, p) => sum + Number(p.low), 0);
-  } finally {
-    await admin.disconnect();
-  }
+export function topicDeletedCount(brokers: string[], topic: string): Promise<number> {
+  return withAdmin(brokers, async (admin) =>
+    (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.low), 0),
+  );
 }
 
 /** Messages of `topic` the consumer group has not committed yet (all partitions). */
-export async function groupLag(brokers: string[], groupId: string, topic: string): Promise<number> {
-  const admin = createKafka({ brokers, clientId: 'chaos-lag' }).admin();
-  await admin.connect();
-  try {
-    const [high, [committed]] = await Promise.all([
+export function groupLag(brokers: string[], groupId: string, topic: string): Promise<number> {
+  return withAdmin(brokers, async (admin) => {
+    const [high, committed] = await Promise.all([
       admin.fetchTopicOffsets(topic),
-      admin.fetchOffsets({ groupId, topics: [topic] }),
+      committedOffsetsOf(admin, groupId, topic),
     ]);
-    let lag = 0;
-    for (const p of high) {
-      const done = Number(committed?.partitions.find((c) => c.partition === p.partition)?.offset ?? -1);
-      lag += Number(p.high) - Math.max(0, done);
-    }
-    return lag;
-  } finally {
-    await admin.disconnect();
-  }
+    return high.reduce((lag, p) => lag + Number(p.high) - Math.max(0, committed.get(p.partition) ?? -1), 0);
+  });
+}
+
+/** The consumer group's committed offset per partition (-1: none). */
+export function committedOffsets(
+  brokers: string[],
+  groupId: string,
+  topic: string,
+): Promise<Map<number, number>> {
+  return withAdmin(brokers, (admin) => committedOffsetsOf(admin, groupId, topic));
+}
+
+async function committedOffsetsOf(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+): Promise<Map<number, number>> {
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
 }
 
 /**
@@ -90,20 +102,4 @@ export async function eventOffsets(
     await consumer.disconnect();
   }
   return { offsets: out, read, complete: read >= total };
-}
-
-/** The consumer group's committed offset per partition (-1: none). */
-export async function committedOffsets(
-  brokers: string[],
-  groupId: string,
-  topic: string,
-): Promise<Map<number, number>> {
-  const admin = createKafka({ brokers, clientId: 'chaos-committed' }).admin();
-  await admin.connect();
-  try {
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-  } finally {
-    await admin.disconnect();
-  }
 }

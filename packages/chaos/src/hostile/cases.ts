@@ -345,31 +345,22 @@ const contentType: fc.Arbitrary<HostileCase> = fc
     };
   });
 
-export const oversizedSingle: fc.Arbitrary<HostileCase> = fc
-  .tuple(validEvent, fc.integer({ min: SINGLE_LIMIT + 1, max: 8 * SINGLE_LIMIT }))
-  .map(([event, size]) => {
-    const base = JSON.stringify({ ...event, metadata: { pad: '' } });
+/** Bodies over the route's limit by 1 byte … `maxExtra` bytes: a valid event padded out in its metadata. */
+function oversized(path: string, limit: number, maxExtra: number): fc.Arbitrary<HostileCase> {
+  return fc.tuple(validEvent, fc.integer({ min: limit + 1, max: limit + maxExtra })).map(([event, size]) => {
+    const base = JSON.stringify(wrap(path, { ...event, metadata: { pad: '' } }));
     const body = base.replace('"pad":""', `"pad":"${'p'.repeat(Math.max(0, size - base.length))}"`);
     return {
       category: 'oversized-body' as const,
-      request: withJson(SINGLE, body),
+      request: withJson(path, body),
       expected: [413],
-      note: `single body of ${body.length} bytes`,
+      note: `${path} body of ${body.length} bytes`,
     };
   });
+}
 
-export const oversizedBatch: fc.Arbitrary<HostileCase> = fc
-  .tuple(validEvent, fc.integer({ min: BATCH_LIMIT + 1, max: BATCH_LIMIT + 1024 * 1024 }))
-  .map(([event, size]) => {
-    const base = JSON.stringify({ events: [{ ...event, metadata: { pad: '' } }] });
-    const body = base.replace('"pad":""', `"pad":"${'p'.repeat(Math.max(0, size - base.length))}"`);
-    return {
-      category: 'oversized-body' as const,
-      request: withJson(BATCH, body),
-      expected: [413],
-      note: `batch body of ${body.length} bytes`,
-    };
-  });
+export const oversizedSingle = oversized(SINGLE, SINGLE_LIMIT, 7 * SINGLE_LIMIT);
+export const oversizedBatch = oversized(BATCH, BATCH_LIMIT, 1024 * 1024);
 
 const wrongMethod: fc.Arbitrary<HostileCase> = fc
   .tuple(validEvent, route, fc.constantFrom('GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'))
