@@ -3,7 +3,7 @@
  * under test. Definitions follow docs/clickhouse.md: distinct eventIds count once; an event's minute is its
  * feed minute (metadata.minute, whole 0–1000) or else whole minutes from the minute of the match's first event.
  */
-import type { StoredEvent } from '@pitchpulse/events';
+import { EVENT_TYPES, type StoredEvent } from '@pitchpulse/events';
 import { parseTimestampMs } from '../events';
 import type { Delivery } from './fixture';
 
@@ -86,20 +86,6 @@ export function minuteOf(e: RefEvent, matchFirstMs: number): number {
 // ---------------------------------------------------------------------------------------------------------
 // Expected answers of the read queries
 
-const EVENT_TYPE_LIST = [
-  'goal',
-  'shot',
-  'pass',
-  'foul',
-  'yellow_card',
-  'red_card',
-  'substitution',
-  'offside',
-  'corner',
-  'free_kick',
-  'interception',
-];
-
 const byteCompare = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 function ofMatch(events: RefEvent[], matchId: string): RefEvent[] {
@@ -118,9 +104,7 @@ function minuteCounts(events: RefEvent[], matchId: string): { minute: number; ev
 export function refMetrics(events: RefEvent[], deliveries: Delivery[], matchId: string) {
   const evs = ofMatch(events, matchId);
   if (evs.length === 0) return null;
-  const byType = Object.fromEntries(
-    EVENT_TYPE_LIST.map((t) => [t, evs.filter((e) => e.eventType === t).length]),
-  );
+  const byType = Object.fromEntries(EVENT_TYPES.map((t) => [t, evs.filter((e) => e.eventType === t).length]));
   const team = (id: number) => {
     const t = evs.filter((e) => e.teamId === id);
     const n = (type: string) => t.filter((e) => e.eventType === type).length;
