@@ -1,5 +1,6 @@
 import type http from 'node:http';
-import { Partitioners } from 'kafkajs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
   classifyClickHouseError,
@@ -9,11 +10,12 @@ import {
 } from '@pitchpulse/clickhouse';
 import { createKafka } from '@pitchpulse/kafka';
 import { createRegistry, type Logger, type Registry } from '@pitchpulse/observability';
-import { BatchConsumer, type EventSink } from './batch-consumer';
+import { backoffDelay } from './backoff';
+import { BatchConsumer, type BatchConsumerOptions, type EventSink } from './batch-consumer';
 import type { ConsumerConfig } from './config';
 import { FailureRouter } from './failure-router';
 import { watchLag } from './lag';
-import { createConsumerMetrics } from './metrics';
+import { createConsumerMetrics, type ConsumerMetrics } from './metrics';
 import { startProbeServer } from './server';
 
 export interface ConsumerApp {
@@ -22,6 +24,16 @@ export interface ConsumerApp {
   /** SIGTERM: stop fetching, flush, commit, disconnect. */
   stop(): Promise<void>;
 }
+
+export interface StartOptions {
+  /** Aborting gives up waiting for ClickHouse/Kafka at start-up: the start rejects with `StartAborted`. */
+  signal?: AbortSignal;
+}
+
+export class StartAborted extends Error {}
+
+/** Extra time a Kafka request may take beyond the group's own waits (network, a slow broker). */
+const REQUEST_MARGIN_MS = 5000;
 
 function clickHouseSink(client: ClickHouseClient): EventSink {
   return {
@@ -33,79 +45,175 @@ function clickHouseSink(client: ClickHouseClient): EventSink {
   };
 }
 
-/** Composes the consumer: migrations, the main and retry consumers, the failure router, probes and metrics. */
-export async function startConsumerApp(config: ConsumerConfig, logger: Logger): Promise<ConsumerApp> {
+/**
+ * Repeats `attempt` with back-off until it succeeds: a consumer started during a ClickHouse or Kafka outage
+ * waits for it in-process (reporting not-ready) instead of exiting into an orchestrator's crash-loop back-off.
+ */
+async function untilItWorks<T>(
+  what: string,
+  attempt: () => Promise<T>,
+  waiting: { maxMs: number; logger: Logger; signal?: AbortSignal; onFailure: (reason: string) => void },
+): Promise<T> {
+  for (let n = 1; ; n++) {
+    if (waiting.signal?.aborted) throw new StartAborted(`stopped while waiting for ${what}`);
+    try {
+      return await attempt();
+    } catch (err) {
+      const reason = `${what}: ${(err as Error).message}`;
+      waiting.onFailure(reason);
+      const retryInMs = Math.max(250, backoffDelay(n, { baseMs: 500, maxMs: waiting.maxMs }));
+      waiting.logger.warn({ attempt: n, retryInMs }, `waiting for ${reason}`);
+      await delay(retryInMs, undefined, { signal: waiting.signal }).catch(() => undefined);
+    }
+  }
+}
+
+type GroupMember = Pick<BatchConsumerOptions, 'role' | 'topic' | 'groupId'>;
+
+interface Running {
+  consumers: BatchConsumer[];
+  producer: Producer;
+  admin: Admin;
+  stopLag: () => void;
+}
+
+/**
+ * Composes the consumer: probes first (so an orchestrator sees a live, not-ready process while dependencies are
+ * down), then migrations, the main and retry consumers, the failure router, lag and metrics.
+ */
+export async function startConsumerApp(
+  config: ConsumerConfig,
+  logger: Logger,
+  options: StartOptions = {},
+): Promise<ConsumerApp> {
   const registry = createRegistry({ service: 'consumer' });
   const metrics = createConsumerMetrics(registry);
   const clickhouse = createClickHouseClient(config.clickhouse);
-  await runMigrations(clickhouse, { database: config.clickhouse.database });
-
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'pitchpulse-consumer', logger });
-  const producer = kafka.producer({
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-  await producer.connect();
-  const router = new FailureRouter(producer, config.topics, config.retry, metrics);
   const sink = clickHouseSink(clickhouse);
-  const common = { flush: config.flush, store: config.store, stallTimeoutMs: config.stallTimeoutMs };
-
-  const consumers = [
-    new BatchConsumer(
-      kafka,
-      { ...common, role: 'main', topic: config.topics.events, groupId: config.groupId },
-      sink,
-      router,
-      metrics,
-      logger.child({ consumer: 'main' }),
-    ),
-  ];
-  if (config.retry.enabled) {
-    consumers.push(
-      new BatchConsumer(
-        kafka,
-        { ...common, role: 'retry', topic: config.topics.retry, groupId: config.retryGroupId },
-        sink,
-        router,
-        metrics,
-        logger.child({ consumer: 'retry' }),
-      ),
-    );
-  }
-  await Promise.all(consumers.map((c) => c.start()));
-
-  const admin = kafka.admin();
-  await admin.connect();
-  const stopLag = watchLag(
-    admin,
-    [
-      { groupId: config.groupId, topic: config.topics.events },
-      ...(config.retry.enabled ? [{ groupId: config.retryGroupId, topic: config.topics.retry }] : []),
-    ],
-    metrics,
-    logger,
-  );
+  let running: Running | undefined;
+  let waitingFor = 'starting';
 
   const probeServer = await startProbeServer(config.metricsPort, registry, {
-    health: () => consumers.map((c) => c.health()).find((h) => !h.alive) ?? { alive: true },
-    ready: async () => {
+    health: () => running?.consumers.map((c) => c.health()).find((h) => !h.alive) ?? { alive: true },
+    ready: async (): Promise<{ ready: boolean; checks: Record<string, string> }> => {
+      if (!running) return { ready: false, checks: { startup: waitingFor } };
       const clickhouseUp = await sink.isAvailable().catch(() => false);
-      const joined = consumers.every((c) => c.ready);
+      const joined = running.consumers.every((c) => c.ready);
       return {
         ready: clickhouseUp && joined,
         checks: { clickhouse: clickhouseUp ? 'ok' : 'unreachable', kafka: joined ? 'ok' : 'not in group' },
       };
     },
   });
+  const waiting = {
+    maxMs: config.startupRetryMaxMs,
+    logger,
+    signal: options.signal,
+    onFailure: (reason: string) => (waitingFor = reason),
+  };
+
+  try {
+    await untilItWorks(
+      'ClickHouse migrations',
+      () => runMigrations(clickhouse, { database: config.clickhouse.database }),
+      waiting,
+    );
+    running = await untilItWorks('Kafka', () => startPipeline(config, sink, metrics, logger), waiting);
+  } catch (err) {
+    await new Promise<void>((resolve) => probeServer.close(() => resolve()));
+    await clickhouse.close();
+    throw err;
+  }
+  const started = running;
 
   return {
     registry,
     probeServer,
     async stop() {
-      stopLag();
+      started.stopLag();
       await new Promise<void>((resolve) => probeServer.close(() => resolve()));
-      await Promise.all(consumers.map((c) => c.stop()));
-      await Promise.allSettled([producer.disconnect(), admin.disconnect(), clickhouse.close()]);
+      await Promise.all(started.consumers.map((c) => c.stop()));
+      await Promise.allSettled([
+        started.producer.disconnect(),
+        started.admin.disconnect(),
+        clickhouse.close(),
+      ]);
     },
   };
+}
+
+/**
+ * The Kafka side. Group members get their own client whose request timeout outlasts the group's waits: a
+ * follower's SyncGroup waits for the leader, and cutting it short makes kafkajs rejoin under a new member id,
+ * which (with members being killed) can keep a group from ever settling.
+ */
+async function startPipeline(
+  config: ConsumerConfig,
+  sink: EventSink,
+  metrics: ConsumerMetrics,
+  logger: Logger,
+): Promise<Running> {
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'pitchpulse-consumer', logger });
+  const groupKafka = createKafka({
+    brokers: config.kafkaBrokers,
+    clientId: 'pitchpulse-consumer',
+    logger,
+    requestTimeout:
+      Math.max(config.group.sessionTimeoutMs, config.group.rebalanceTimeoutMs) + REQUEST_MARGIN_MS,
+  });
+  const producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  const admin = kafka.admin();
+  const consumers: BatchConsumer[] = [];
+  try {
+    await producer.connect();
+    await admin.connect();
+    const router = new FailureRouter(producer, config.topics, config.retry, metrics);
+    const members: GroupMember[] = [{ role: 'main', topic: config.topics.events, groupId: config.groupId }];
+    if (config.retry.enabled) {
+      members.push({ role: 'retry', topic: config.topics.retry, groupId: config.retryGroupId });
+    }
+    for (const member of members) {
+      const consumer = newBatchConsumer(groupKafka, member, config, sink, router, metrics, logger);
+      consumers.push(consumer);
+      await consumer.start();
+    }
+    const stopLag = watchLag(
+      admin,
+      members.map(({ groupId, topic }) => ({ groupId, topic })),
+      metrics,
+      logger,
+    );
+    return { consumers, producer, admin, stopLag };
+  } catch (err) {
+    await Promise.allSettled([...consumers.map((c) => c.stop()), producer.disconnect(), admin.disconnect()]);
+    throw err;
+  }
+}
+
+function newBatchConsumer(
+  kafka: Kafka,
+  member: GroupMember,
+  config: ConsumerConfig,
+  sink: EventSink,
+  router: FailureRouter,
+  metrics: ConsumerMetrics,
+  logger: Logger,
+): BatchConsumer {
+  return new BatchConsumer(
+    kafka,
+    {
+      ...member,
+      flush: config.flush,
+      store: config.store,
+      stallTimeoutMs: config.stallTimeoutMs,
+      group: config.group,
+    },
+    sink,
+    router,
+    metrics,
+    logger.child({ consumer: member.role }),
+  );
 }

@@ -19,7 +19,21 @@ export interface BatchConsumerOptions {
   flush: { maxEvents: number; intervalMs: number };
   store: StorePolicy;
   stallTimeoutMs: number;
+  /** Consumer-group timing; the Kafka client's request timeout must exceed the session timeout (see app.ts). */
+  group?: GroupTiming;
 }
+
+export interface GroupTiming {
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  rebalanceTimeoutMs: number;
+}
+
+export const DEFAULT_GROUP_TIMING: GroupTiming = {
+  sessionTimeoutMs: 10_000,
+  heartbeatIntervalMs: 1000,
+  rebalanceTimeoutMs: 30_000,
+};
 
 type Heartbeat = () => Promise<void>;
 const noHeartbeat: Heartbeat = async () => undefined;
@@ -49,10 +63,12 @@ export class BatchConsumer {
     private readonly metrics: ConsumerMetrics,
     private readonly logger: Logger,
   ) {
+    const group = options.group ?? DEFAULT_GROUP_TIMING;
     this.consumer = kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3000,
+      sessionTimeout: group.sessionTimeoutMs,
+      heartbeatInterval: group.heartbeatIntervalMs,
+      rebalanceTimeout: group.rebalanceTimeoutMs,
       maxBytesPerPartition: 4 * 1024 * 1024,
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
     });
@@ -91,7 +107,11 @@ export class BatchConsumer {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.timer);
-    this.consumer.pause([{ topic: this.options.topic }]);
+    try {
+      this.consumer.pause([{ topic: this.options.topic }]);
+    } catch {
+      // Never ran (start failed): nothing fetched, nothing to pause.
+    }
     await this.flushChain;
     await this.flush(noHeartbeat).catch(() => undefined);
     await this.consumer.disconnect();

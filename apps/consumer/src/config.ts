@@ -42,6 +42,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
         desc: 'serves /health, /ready, /metrics (0: any free port)',
       }),
       STALL_TIMEOUT_MS: num({ default: 120_000, desc: 'liveness fails when a flush runs longer than this' }),
+      KAFKA_SESSION_TIMEOUT_MS: num({
+        default: 10_000,
+        desc: 'a consumer that stops heartbeating leaves the group after this long',
+      }),
+      KAFKA_HEARTBEAT_INTERVAL_MS: num({ default: 1000, desc: 'at most a third of the session timeout' }),
+      KAFKA_REBALANCE_TIMEOUT_MS: num({
+        default: 30_000,
+        desc: 'how long members get to rejoin a rebalance',
+      }),
+      STARTUP_RETRY_MAX_MS: num({
+        default: 5000,
+        desc: 'longest back-off between start-up attempts while ClickHouse or Kafka is unreachable',
+      }),
     },
     {
       reporter: ({ errors }) => {
@@ -56,8 +69,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     'INSERT_MAX_ATTEMPTS',
     'RETRY_MAX_ATTEMPTS',
     'RETRY_BASE_DELAY_MS',
+    'KAFKA_SESSION_TIMEOUT_MS',
+    'KAFKA_HEARTBEAT_INTERVAL_MS',
+    'KAFKA_REBALANCE_TIMEOUT_MS',
+    'STARTUP_RETRY_MAX_MS',
   ] as const) {
     positive(name, e[name]);
+  }
+  if (e.KAFKA_HEARTBEAT_INTERVAL_MS * 3 > e.KAFKA_SESSION_TIMEOUT_MS) {
+    throw new Error(
+      `invalid consumer configuration:\n  KAFKA_HEARTBEAT_INTERVAL_MS (${e.KAFKA_HEARTBEAT_INTERVAL_MS}) must be at most a third of KAFKA_SESSION_TIMEOUT_MS (${e.KAFKA_SESSION_TIMEOUT_MS})`,
+    );
   }
   return {
     kafkaBrokers: e.KAFKA_BROKERS.split(',')
@@ -84,6 +106,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       baseDelayMs: e.RETRY_BASE_DELAY_MS,
       maxDelayMs: e.RETRY_MAX_DELAY_MS,
     },
+    group: {
+      sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
+      heartbeatIntervalMs: e.KAFKA_HEARTBEAT_INTERVAL_MS,
+      rebalanceTimeoutMs: e.KAFKA_REBALANCE_TIMEOUT_MS,
+    },
+    startupRetryMaxMs: e.STARTUP_RETRY_MAX_MS,
     metricsPort: e.METRICS_PORT,
     stallTimeoutMs: e.STALL_TIMEOUT_MS,
   };

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ClickHouseServer } from '@pitchpulse/devstack';
+import { ClickHouseServer, freePort } from '@pitchpulse/devstack';
 import { createClickHouseClient, detectCapabilities, getMatchMetrics } from '@pitchpulse/clickhouse';
 import { readTopic } from '@pitchpulse/kafka';
 import { createLogger } from '@pitchpulse/observability';
@@ -72,6 +72,60 @@ describe('consumer under failure', () => {
       expect(await t.topicSize(t.topics.dlq)).toBe(0);
     } finally {
       await app.stop();
+      await Promise.all([clickhouse.close(), t.close()]);
+      await server.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('starts during a ClickHouse outage: stays alive and not ready, then migrates and stores everything', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pitchpulse-ch-late-'));
+    const server = await ClickHouseServer.create({ dataDir: dir });
+    const port = await freePort();
+    const t = await isolatedEnv({
+      CLICKHOUSE_URL: server.url,
+      METRICS_PORT: String(port),
+      STARTUP_RETRY_MAX_MS: '1000',
+    });
+    const clickhouse = createClickHouseClient({ url: server.url, database: t.database });
+    const local = { ...t, clickhouse };
+    const events = makeEvents(3000, 'm-late');
+    await produce(t.kafka, t.topics.events, events);
+    const child = startConsumerProcess(t.env);
+    try {
+      const probe = async (name: string) => {
+        const res = await fetch(`http://127.0.0.1:${port}/${name}`);
+        return { status: res.status, body: (await res.json()) as { checks?: Record<string, string> } };
+      };
+      const notReady = await waitUntil(
+        'the probe server',
+        () => probe('ready').catch(() => undefined),
+        (r) => r !== undefined,
+        20_000,
+      );
+      expect(notReady!.status).toBe(503);
+      expect(notReady!.body.checks?.startup).toMatch(/^ClickHouse migrations: /);
+      expect((await probe('health')).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 5000));
+      expect(child.exitCode).toBeNull(); // waited, did not crash
+
+      await server.start();
+      await waitUntil(
+        'all events',
+        () => eventCounts(local, 'm-late').catch(() => ({ ids: 0, rows: 0 })),
+        (c) => c.ids === 3000,
+        60_000,
+      );
+      expect(await viewTotal(local, 'm-late')).toBe(3000);
+      await waitUntil(
+        'ready',
+        () => probe('ready'),
+        (r) => r.status === 200,
+        30_000,
+      );
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(undefined)));
       await Promise.all([clickhouse.close(), t.close()]);
       await server.stop();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '@pitchpulse/observability';
-import { startConsumerApp } from './app';
+import { startConsumerApp, StartAborted, type ConsumerApp } from './app';
 import { loadConfig } from './config';
 
 const HELP = `Usage: node apps/consumer/dist/main.js   (pitchpulse-consumer)
@@ -18,7 +18,8 @@ Environment (defaults in brackets):
   FLUSH_MAX_EVENTS [1000], FLUSH_INTERVAL_MS [5000], INSERT_MAX_ATTEMPTS [4], INSERT_BACKOFF_BASE_MS [250],
   INSERT_BACKOFF_MAX_MS [5000], CLICKHOUSE_POLL_MS [1000], RETRY_MAX_ATTEMPTS [3], RETRY_BASE_DELAY_MS [5000],
   RETRY_MAX_DELAY_MS [300000], METRICS_PORT [9091] (/health, /ready, /metrics), STALL_TIMEOUT_MS [120000],
-  LOG_LEVEL [info]`;
+  KAFKA_SESSION_TIMEOUT_MS [10000], KAFKA_HEARTBEAT_INTERVAL_MS [1000], KAFKA_REBALANCE_TIMEOUT_MS [30000],
+  STARTUP_RETRY_MAX_MS [5000] (ClickHouse or Kafka down at start: wait, not ready, and retry), LOG_LEVEL [info]`;
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -33,18 +34,11 @@ async function main(): Promise<void> {
     console.error((err as Error).message);
     process.exit(2);
   }
-  const app = await startConsumerApp(config, logger);
-  const { port } = app.probeServer.address() as AddressInfo;
-  logger.info(
-    { topics: config.topics, flush: config.flush, metrics: `http://127.0.0.1:${port}/metrics` },
-    'consumer started',
-  );
   let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'draining: flushing buffered events and committing');
-    app.stop().then(
+  const abortStart = new AbortController();
+  let app: ConsumerApp | undefined;
+  const drain = (running: ConsumerApp) =>
+    running.stop().then(
       () => {
         logger.info('consumer stopped cleanly');
         process.exit(0);
@@ -54,9 +48,33 @@ async function main(): Promise<void> {
         process.exit(1);
       },
     );
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    if (!app) {
+      logger.info({ signal }, 'stopping before start-up finished');
+      abortStart.abort();
+      return;
+    }
+    logger.info({ signal }, 'draining: flushing buffered events and committing');
+    void drain(app);
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+
+  try {
+    app = await startConsumerApp(config, logger, { signal: abortStart.signal });
+  } catch (err) {
+    if (err instanceof StartAborted) process.exit(0);
+    throw err;
+  }
+  // A signal came while the last start-up step was finishing: drain now.
+  if (stopping) return drain(app);
+  const { port } = app.probeServer.address() as AddressInfo;
+  logger.info(
+    { topics: config.topics, flush: config.flush, metrics: `http://127.0.0.1:${port}/metrics` },
+    'consumer started',
+  );
 }
 
 main().catch((err: Error) => {
