@@ -39,10 +39,17 @@ export interface AppDeps {
 /** Builds the express app from injected dependencies: no sockets opened, nothing read from the environment. */
 export function createApp(deps: AppDeps): Express {
   const { config, logger, registry } = deps;
-  const lifecycle = deps.lifecycle ?? new Lifecycle(config.maxInFlight);
+  const lifecycle =
+    deps.lifecycle ??
+    new Lifecycle({
+      maxInFlight: config.maxInFlight,
+      maxBodyBytes: config.maxInFlightBodyBytes,
+      chunkedBodyBytes: config.maxBatchBodyBytes,
+    });
   const responseTimes = new ResponseTimeWindow();
   const metrics = recordIngestResponseTimes(createHttpMetrics(registry, lifecycle), responseTimes);
-  const auth = apiKeyAuth(config.apiKeys);
+  const authFailures = config.authFailureLimit ? new TokenBucketLimiter(config.authFailureLimit) : undefined;
+  const auth = apiKeyAuth(config.apiKeys, authFailures);
   const limiter = config.rateLimit ? new TokenBucketLimiter(config.rateLimit) : undefined;
   const guard = compose([lifecycle.shed, ...(auth ? [auth] : []), ...(limiter ? [rateLimit(limiter)] : [])]);
   const context: AppContext = {

@@ -1,28 +1,53 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { Problem } from './problem';
+import type { TokenBucketLimiter } from './rate-limit';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+
+const addressOf = (req: Request): string => `ip:${req.ip ?? 'unknown'}`;
 
 /**
  * `x-api-key` check when keys are configured (undefined = open API): 401 without a key, 403 with a wrong one.
  * Keys are compared as SHA-256 digests with timingSafeEqual, against every configured key (no early exit), so
  * the time taken says nothing about the key. The caller is named `key-N` (its position), never by the key.
+ * With `failures`, every 401/403 takes a token from the client address's bucket; an address with none left is
+ * answered 429 before its key is looked at, so keys cannot be guessed at speed.
  */
-export function apiKeyAuth(keys: string[]): RequestHandler | undefined {
+export function apiKeyAuth(keys: string[], failures?: TokenBucketLimiter): RequestHandler | undefined {
   if (keys.length === 0) return undefined;
   const digests = keys.map(digest);
+  const refuse = (req: Request, problem: Problem): Problem => {
+    failures?.take(addressOf(req));
+    return problem;
+  };
   return (req, res, next) => {
+    const blocked = failures?.peek(addressOf(req));
+    if (blocked && !blocked.allowed) {
+      next(
+        new Problem({
+          type: 'rate-limited',
+          status: 429,
+          title: 'Too many failed API-key attempts',
+          detail: `Too many requests with a missing or wrong API key from this address; retry in ${blocked.retryAfterSeconds} s`,
+          headers: { 'Retry-After': String(blocked.retryAfterSeconds) },
+        }),
+      );
+      return;
+    }
     const given = req.headers['x-api-key'];
     if (typeof given !== 'string' || given.length === 0) {
       next(
-        new Problem({
-          type: 'missing-api-key',
-          status: 401,
-          title: 'API key required',
-          detail: 'Send your API key in the x-api-key header',
-          headers: { 'WWW-Authenticate': 'ApiKey header="x-api-key"' },
-        }),
+        refuse(
+          req,
+          new Problem({
+            type: 'missing-api-key',
+            status: 401,
+            title: 'API key required',
+            detail: 'Send your API key in the x-api-key header',
+            headers: { 'WWW-Authenticate': 'ApiKey header="x-api-key"' },
+          }),
+        ),
       );
       return;
     }
@@ -33,12 +58,15 @@ export function apiKeyAuth(keys: string[]): RequestHandler | undefined {
     }
     if (match === -1) {
       next(
-        new Problem({
-          type: 'invalid-api-key',
-          status: 403,
-          title: 'API key not accepted',
-          detail: 'The x-api-key header does not hold an accepted key',
-        }),
+        refuse(
+          req,
+          new Problem({
+            type: 'invalid-api-key',
+            status: 403,
+            title: 'API key not accepted',
+            detail: 'The x-api-key header does not hold an accepted key',
+          }),
+        ),
       );
       return;
     }

@@ -26,6 +26,12 @@ export interface ApiConfig {
   maxInFlight: number;
   maxBodyBytes: number;
   maxBatchBodyBytes: number;
+  /** Declared body bytes of all requests in flight at most; beyond it /api routes answer 503 (memory bound). */
+  maxInFlightBodyBytes: number;
+  /** Node's server timeouts: a slow (or never-finishing) client is dropped after these. */
+  timeouts: { headersMs: number; requestMs: number };
+  /** Token bucket per client address for failed API-key checks (401/403); null = unlimited. */
+  authFailureLimit: { perSecond: number; burst: number } | null;
   readyTimeoutMs: number;
   shutdown: { delayMs: number; timeoutMs: number };
   /** Fraction of successful requests logged at info (errors are always logged, throttled). */
@@ -63,6 +69,17 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       MAX_IN_FLIGHT: num({ default: 2000, desc: 'concurrent requests before 503' }),
       MAX_BODY_BYTES: num({ default: 32 * 1024 }),
       MAX_BATCH_BODY_BYTES: num({ default: 5 * 1024 * 1024 }),
+      MAX_IN_FLIGHT_BODY_BYTES: num({
+        default: 128 * 1024 * 1024,
+        desc: 'declared body bytes of all requests in flight before 503 (bounds memory; chunked bodies count at their route limit)',
+      }),
+      HEADERS_TIMEOUT_MS: num({ default: 10_000, desc: 'a client must send its request head within this' }),
+      REQUEST_TIMEOUT_MS: num({ default: 30_000, desc: 'a client must send its whole request within this' }),
+      AUTH_FAILURES_PER_MINUTE: num({
+        default: 30,
+        desc: 'wrong or missing API keys per address per minute before 429 (0 = off)',
+      }),
+      AUTH_FAILURES_BURST: num({ default: 20 }),
       READY_TIMEOUT_MS: num({ default: 1000, desc: 'each /ready dependency check, at most' }),
       SHUTDOWN_DELAY_MS: num({ default: 0, desc: 'after SIGTERM, keep serving (ready=503) this long' }),
       SHUTDOWN_TIMEOUT_MS: num({ default: 10_000, desc: 'longest wait for in-flight requests' }),
@@ -88,10 +105,18 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     'MAX_BODY_BYTES',
     'MAX_BATCH_BODY_BYTES',
     'READY_TIMEOUT_MS',
+    'MAX_IN_FLIGHT_BODY_BYTES',
+    'HEADERS_TIMEOUT_MS',
+    'REQUEST_TIMEOUT_MS',
   ] as const) {
     atLeast(name, e[name], 1);
   }
-  for (const name of ['RATE_LIMIT_PER_SECOND', 'SHUTDOWN_DELAY_MS', 'SHUTDOWN_TIMEOUT_MS'] as const) {
+  for (const name of [
+    'RATE_LIMIT_PER_SECOND',
+    'AUTH_FAILURES_PER_MINUTE',
+    'SHUTDOWN_DELAY_MS',
+    'SHUTDOWN_TIMEOUT_MS',
+  ] as const) {
     atLeast(name, e[name], 0);
   }
   if (!(e.LOG_SAMPLE_RATE >= 0 && e.LOG_SAMPLE_RATE <= 1)) {
@@ -101,6 +126,18 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     .map((b) => b.trim())
     .filter(Boolean);
   if (brokers.length === 0) throw new Error('KAFKA_BROKERS must name at least one host:port');
+  if (e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
+    throw new Error(
+      `HEADERS_TIMEOUT_MS (${e.HEADERS_TIMEOUT_MS}) must not exceed REQUEST_TIMEOUT_MS (${e.REQUEST_TIMEOUT_MS})`,
+    );
+  }
+  if (e.MAX_IN_FLIGHT_BODY_BYTES < e.MAX_BATCH_BODY_BYTES) {
+    throw new Error(
+      `MAX_IN_FLIGHT_BODY_BYTES (${e.MAX_IN_FLIGHT_BODY_BYTES}) must be at least MAX_BATCH_BODY_BYTES (${e.MAX_BATCH_BODY_BYTES})`,
+    );
+  }
+  const authLimited = e.AUTH_FAILURES_PER_MINUTE > 0;
+  if (authLimited) atLeast('AUTH_FAILURES_BURST', e.AUTH_FAILURES_BURST, 1);
   const rateLimited = e.RATE_LIMIT_PER_SECOND > 0;
   if (rateLimited) atLeast('RATE_LIMIT_BURST', e.RATE_LIMIT_BURST, 1);
   return {
@@ -129,6 +166,11 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     maxInFlight: e.MAX_IN_FLIGHT,
     maxBodyBytes: e.MAX_BODY_BYTES,
     maxBatchBodyBytes: e.MAX_BATCH_BODY_BYTES,
+    maxInFlightBodyBytes: e.MAX_IN_FLIGHT_BODY_BYTES,
+    timeouts: { headersMs: e.HEADERS_TIMEOUT_MS, requestMs: e.REQUEST_TIMEOUT_MS },
+    authFailureLimit: authLimited
+      ? { perSecond: e.AUTH_FAILURES_PER_MINUTE / 60, burst: e.AUTH_FAILURES_BURST }
+      : null,
     readyTimeoutMs: e.READY_TIMEOUT_MS,
     shutdown: { delayMs: e.SHUTDOWN_DELAY_MS, timeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     logSampleRate: e.LOG_SAMPLE_RATE,

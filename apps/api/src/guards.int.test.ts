@@ -101,6 +101,29 @@ describe('API keys and rate limits (embedded Kafka)', () => {
     expect((await post(url, sampleEvent(), { 'x-api-key': keys[1]! })).status).toBe(202);
   });
 
+  it('limits failed API-key attempts per address: 429 past the burst, then even a good key waits (no oracle)', async () => {
+    const url = await start({
+      apiKeys: keys,
+      rateLimit: null,
+      authFailureLimit: { perSecond: 1, burst: 3 },
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      statuses.push((await post(url, sampleEvent(), { 'x-api-key': `guess-${i}` })).status);
+    }
+    expect(statuses).toEqual([403, 403, 403, 429, 429]);
+    const blocked = await post(url, sampleEvent(), { 'x-api-key': keys[0]! });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(blocked.body).toMatchObject({
+      type: 'urn:pitchpulse:problem:rate-limited',
+      title: 'Too many failed API-key attempts',
+    });
+    expect(blocked.text).not.toContain(keys[0]);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await post(url, sampleEvent(), { 'x-api-key': keys[0]! })).status).toBe(202);
+  });
+
   it('limits by client address when the API is open', async () => {
     const url = await start({ apiKeys: [], rateLimit: { perSecond: 1, burst: 2 } });
     const statuses = [];
@@ -161,6 +184,25 @@ describe('load shedding (private mock cluster with a slow broker)', () => {
     // probes are not shed
     expect((await fetch(url.replace('/api/events', '/health'))).status).toBe(200);
     expect((await Promise.all(slow)).map((r) => r.status)).toEqual([202, 202]);
+  });
+
+  it('503 + Retry-After once the bodies in flight would pass MAX_IN_FLIGHT_BODY_BYTES (memory bound)', async () => {
+    const batch = { events: [sampleEvent(), sampleEvent()] };
+    const single = sampleEvent();
+    const size = Buffer.byteLength(JSON.stringify(batch));
+    const budget = size + Buffer.byteLength(JSON.stringify(single));
+    const url = await start({ maxInFlight: 100, maxInFlightBodyBytes: budget });
+    cluster.setBrokerRtt(1, 800);
+    const first = post(`${url}/batch`, batch);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const second = await post(`${url}/batch`, { events: [sampleEvent(), sampleEvent()] });
+    expect(second.status).toBe(503);
+    expect(second.headers.get('retry-after')).toBe('1');
+    expect(second.body).toMatchObject({ type: 'urn:pitchpulse:problem:overloaded' });
+    expect(second.body.detail).toMatch(/^Request bodies in flight would exceed \d+ bytes/);
+    // a small single event still fits beside the batch in flight
+    expect((await post(url, single)).status).toBe(202);
+    expect((await first).status).toBe(202);
   });
 
   it('503 when the producer queue is full (events waiting for Kafka), never a 202', async () => {

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { StackControl } from '@pitchpulse/devstack';
 import { EVENT_TYPES, decodeEventMessage } from '@pitchpulse/events';
 import { GroupCommitProducer, createKafka, readTopic } from '@pitchpulse/kafka';
@@ -235,6 +236,47 @@ describe('ingest API against the embedded Kafka', () => {
         'content-type': 'application/json; charset=latin-9',
       });
       expect(res.status).toBe(415);
+    });
+
+    it('400 for bytes that are not UTF-8 inside a string (not silently turned into U+FFFD); real UTF-8 passes', async () => {
+      const text = JSON.stringify(sampleEvent({ playerId: 'QQ' }));
+      const at = text.indexOf('QQ');
+      for (const bytes of [[0xff], [0xc3, 0x28], [0xed, 0xa0, 0x80]]) {
+        const body = Buffer.concat([
+          Buffer.from(text.slice(0, at)),
+          Buffer.from(bytes),
+          Buffer.from(text.slice(at + 2)),
+        ]);
+        for (const url of [events(), `${events()}/batch`]) {
+          const payload = url.endsWith('/batch')
+            ? Buffer.concat([Buffer.from('{"events":['), body, Buffer.from(']}')])
+            : body;
+          const res = await post(url, new Uint8Array(payload));
+          expect(res.status).toBe(400);
+          expect(res.body).toMatchObject({
+            type: 'urn:pitchpulse:problem:malformed-json',
+            title: 'Invalid UTF-8',
+          });
+        }
+      }
+      const res = await post(events(), sampleEvent({ playerId: 'Müller ⚽ 秀' }));
+      expect(res.status).toBe(202);
+    });
+
+    it('413 at once for a declared body over the limit, closing the connection instead of reading the rest', async () => {
+      const { port } = new URL(api.url);
+      const socket = net.connect(Number(port), '127.0.0.1');
+      const started = Date.now();
+      socket.write(
+        'POST /api/events HTTP/1.1\r\nHost: test\r\ncontent-type: application/json\r\n' +
+          'content-length: 10000000000\r\n\r\n{',
+      );
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+      expect(answer.toLowerCase()).toContain('connection: close');
     });
 
     it('405 with Allow for the wrong method, 404 for an unknown path', async () => {

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestHandler, Response } from 'express';
 import { sendProblem, serviceUnavailable } from './problem';
 
@@ -13,8 +14,27 @@ export class Lifecycle {
   private idleWaiters: Array<() => void> = [];
   /** Long-lived responses (live streams) that no longer count as in flight. */
   private readonly detached = new WeakSet<Response>();
+  /** Body bytes admitted by `shed` and not yet released, per response. */
+  private readonly reserved = new WeakMap<Response, number>();
+  private reservedBytes = 0;
+  readonly maxInFlight: number;
+  private readonly maxBodyBytes: number;
+  private readonly chunkedBodyBytes: number;
 
-  constructor(readonly maxInFlight: number) {}
+  /**
+   * `maxInFlight`: requests being handled at most. `maxBodyBytes`: body bytes of admitted requests at most (as
+   * declared by Content-Length; a chunked body counts as `chunkedBodyBytes`, the largest body a route takes).
+   */
+  constructor(limits: { maxInFlight: number; maxBodyBytes?: number; chunkedBodyBytes?: number }) {
+    this.maxInFlight = limits.maxInFlight;
+    this.maxBodyBytes = limits.maxBodyBytes ?? Infinity;
+    this.chunkedBodyBytes = limits.chunkedBodyBytes ?? 0;
+  }
+
+  /** Body bytes of the requests admitted and not yet answered. */
+  get bodyBytesInFlight(): number {
+    return this.reservedBytes;
+  }
 
   get inFlight(): number {
     return this.active;
@@ -36,6 +56,11 @@ export class Lifecycle {
     if (this.detached.has(res)) return;
     this.active--;
     this.pending.delete(res);
+    const bytes = this.reserved.get(res);
+    if (bytes !== undefined) {
+      this.reservedBytes -= bytes;
+      this.reserved.delete(res);
+    }
     if (this.active === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
@@ -53,8 +78,11 @@ export class Lifecycle {
     this.detached.add(res);
   }
 
-  /** Load shedding for work routes: 503 + Retry-After once `maxInFlight` requests are being handled. */
-  readonly shed: RequestHandler = (_req, res, next) => {
+  /**
+   * Load shedding for work routes: 503 + Retry-After once `maxInFlight` requests are being handled, or when this
+   * request's body would take the bodies in flight over `maxBodyBytes` (memory stays bounded for fat batches).
+   */
+  readonly shed: RequestHandler = (req, res, next) => {
     if (this.active > this.maxInFlight) {
       sendProblem(
         res,
@@ -62,8 +90,30 @@ export class Lifecycle {
       );
       return;
     }
+    const bytes = this.declaredBodyBytes(req.headers);
+    if (bytes > 0 && this.reservedBytes + bytes > this.maxBodyBytes && this.reservedBytes > 0) {
+      sendProblem(
+        res,
+        serviceUnavailable(
+          'overloaded',
+          `Request bodies in flight would exceed ${this.maxBodyBytes} bytes; send again after Retry-After`,
+          1,
+        ),
+      );
+      return;
+    }
+    if (bytes > 0 && !this.detached.has(res) && !this.reserved.has(res)) {
+      this.reserved.set(res, bytes);
+      this.reservedBytes += bytes;
+    }
     next();
   };
+
+  private declaredBodyBytes(headers: IncomingHttpHeaders): number {
+    const length = Number(headers['content-length']);
+    if (Number.isFinite(length) && length > 0) return Math.min(length, this.chunkedBodyBytes || length);
+    return headers['transfer-encoding'] !== undefined ? this.chunkedBodyBytes : 0;
+  }
 
   /** From now on /ready answers 503 and responses (also those in flight) close their connections. */
   startDraining(): void {

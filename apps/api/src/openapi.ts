@@ -53,7 +53,10 @@ export function buildOpenApi(options: OpenApiOptions): Record<string, unknown> {
     '413': problem('Body too large'),
     '415': problem('Not application/json'),
     '429': problem('Rate limited (per API key, or per client address when the API is open)', retryAfter),
-    '503': problem('Kafka unavailable or slow, or the API is overloaded: nothing was accepted', retryAfter),
+    '503': problem(
+      'Kafka unavailable or slow, or the API is overloaded: not accepted; send again after Retry-After (eventIds make it safe)',
+      retryAfter,
+    ),
   };
   const extensions = options.extensions ?? [];
   return {

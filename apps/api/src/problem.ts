@@ -16,7 +16,7 @@ export const PROBLEM_TYPES = {
   'rate-limited': 'Too many requests for this key or address; retry after Retry-After seconds',
   overloaded: 'The API is at capacity; retry after Retry-After seconds',
   'kafka-unavailable':
-    'Kafka did not acknowledge the write; nothing was accepted; retry after Retry-After seconds',
+    'Kafka did not acknowledge the write in time; send the events again after Retry-After seconds (eventIds make it safe)',
   'invalid-parameter': 'A path or query parameter is invalid; `errors` names it',
   'clickhouse-unavailable': 'ClickHouse did not answer the read; retry after Retry-After seconds',
   'not-found': 'No such resource',
@@ -65,6 +65,8 @@ export class Problem extends Error {
 
 export function sendProblem(res: Response, problem: Problem): void {
   const requestId = res.locals.requestId as string | undefined;
+  // A body refused for its size is not read: close rather than wait for (and discard) the rest of it.
+  if (problem.status === 413 && !res.req.complete) res.setHeader('Connection', 'close');
   res.locals.problemDetail = problem.detail ?? problem.title;
   for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
   res
@@ -82,6 +84,14 @@ export function sendProblem(res: Response, problem: Problem): void {
       }),
     );
 }
+
+export const bodyTooLarge = (limit: number, path: string): Problem =>
+  new Problem({
+    type: 'body-too-large',
+    status: 413,
+    title: 'Body too large',
+    detail: `The body is larger than the ${limit}-byte limit of ${path}`,
+  });
 
 export const invalidEvent = (errors: FieldError[], detail?: string): Problem =>
   new Problem({
@@ -128,6 +138,13 @@ export const methodNotAllowed =
     );
   };
 
+/** The body holds bytes that are not UTF-8 (see the ingest routes' body parser). */
+export class InvalidUtf8Error extends Error {
+  constructor() {
+    super('The body is not valid UTF-8');
+  }
+}
+
 interface HttpError {
   type?: string;
   status?: number;
@@ -149,12 +166,7 @@ function fromHttpError(err: HttpError & Error, path: string): Problem | undefine
         detail: `The body is not valid JSON: ${err.message}`,
       });
     case 'entity.too.large':
-      return new Problem({
-        type: 'body-too-large',
-        status: 413,
-        title: 'Body too large',
-        detail: `The body is larger than the ${err.limit}-byte limit of ${path}`,
-      });
+      return bodyTooLarge(err.limit ?? 0, path);
     case 'charset.unsupported':
       return new Problem({
         type: 'unsupported-media-type',
@@ -168,6 +180,14 @@ function fromHttpError(err: HttpError & Error, path: string): Problem | undefine
         status: 415,
         title: 'Unsupported content encoding',
         detail: `Content-Encoding "${err.encoding}" is not supported; send identity, gzip or deflate`,
+      });
+    case 'entity.verify.failed':
+      if (!(err instanceof InvalidUtf8Error)) break;
+      return new Problem({
+        type: 'malformed-json',
+        status: 400,
+        title: 'Invalid UTF-8',
+        detail: 'The body holds bytes that are not UTF-8; send the JSON encoded as UTF-8',
       });
     case 'request.aborted':
     case 'request.size.invalid':

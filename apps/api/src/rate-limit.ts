@@ -39,6 +39,21 @@ export class TokenBucketLimiter {
   }
 
   take(key: string, cost = 1): TakeResult {
+    const bucket = this.refilled(key);
+    if (bucket.tokens >= cost) {
+      bucket.tokens -= cost;
+      return { allowed: true };
+    }
+    return this.refusal(bucket, cost);
+  }
+
+  /** Whether `take(key, cost)` would be allowed, without taking anything. */
+  peek(key: string, cost = 1): TakeResult {
+    const bucket = this.refilled(key);
+    return bucket.tokens >= cost ? { allowed: true } : this.refusal(bucket, cost);
+  }
+
+  private refilled(key: string): Bucket {
     const now = this.now();
     let bucket = this.buckets.get(key);
     if (!bucket) {
@@ -50,10 +65,10 @@ export class TokenBucketLimiter {
       bucket.tokens = Math.min(this.options.burst, bucket.tokens + elapsed * this.perMs);
       bucket.updatedAt = now;
     }
-    if (bucket.tokens >= cost) {
-      bucket.tokens -= cost;
-      return { allowed: true };
-    }
+    return bucket;
+  }
+
+  private refusal(bucket: Bucket, cost: number): TakeResult {
     return {
       allowed: false,
       retryAfterSeconds: Math.max(1, Math.ceil((cost - bucket.tokens) / this.options.perSecond)),

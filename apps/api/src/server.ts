@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import { createClickHouseClient } from '@pitchpulse/clickhouse';
 import { GroupCommitProducer, KafkaProbe, createKafka } from '@pitchpulse/kafka';
 import { createLogger, createRegistry, type Logger, type Registry } from '@pitchpulse/observability';
@@ -68,7 +68,11 @@ export async function startApi(config: ApiConfig, options: StartApiOptions = {})
     requestTimeoutMs: READ_TIMEOUT_MS,
   });
   const readApi = createReadApi({ clickhouse: readClickhouse });
-  const lifecycle = new Lifecycle(config.maxInFlight);
+  const lifecycle = new Lifecycle({
+    maxInFlight: config.maxInFlight,
+    maxBodyBytes: config.maxInFlightBodyBytes,
+    chunkedBodyBytes: config.maxBatchBodyBytes,
+  });
   const app = createApp({
     config,
     logger,
@@ -112,7 +116,16 @@ export async function startApi(config: ApiConfig, options: StartApiOptions = {})
     }
   })();
 
-  const server = app.listen(config.port, config.host);
+  const server = http.createServer(
+    {
+      headersTimeout: config.timeouts.headersMs,
+      requestTimeout: config.timeouts.requestMs,
+      // Node checks the two timeouts above on this interval (30 s by default, which would add up to 30 s).
+      connectionsCheckingInterval: Math.min(1000, config.timeouts.headersMs),
+    },
+    app,
+  );
+  server.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import express, { type RequestHandler, type Response, type Router } from 'express';
 import {
   encodeEventMessage,
@@ -15,7 +16,14 @@ import {
 } from '@pitchpulse/kafka';
 import { compose } from '../compose';
 import type { AppContext } from '../context';
-import { Problem, invalidEvent, methodNotAllowed, serviceUnavailable } from '../problem';
+import {
+  InvalidUtf8Error,
+  Problem,
+  bodyTooLarge,
+  invalidEvent,
+  methodNotAllowed,
+  serviceUnavailable,
+} from '../problem';
 
 /** What a produce failure means to the caller: always 503 + Retry-After, never a 202. */
 function unavailable(err: unknown): unknown {
@@ -25,14 +33,22 @@ function unavailable(err: unknown): unknown {
   }
   const detail =
     err instanceof ProduceTimeoutError
-      ? `${err.message}; nothing was accepted`
+      ? `${err.message}; the events may or may not have been written: send them again (the same eventIds are counted once)`
       : err instanceof ProducerClosedError
-        ? `Kafka producer unavailable (${err.message}); nothing was accepted`
-        : 'Kafka refused the write; nothing was accepted';
+        ? `Kafka producer unavailable (${err.message}); nothing was written`
+        : 'Kafka refused the write: send the events again (the same eventIds are counted once)';
   return serviceUnavailable('kafka-unavailable', detail, err instanceof ProducerClosedError ? 5 : 2);
 }
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/**
+ * body-parser decodes bytes that are not UTF-8 to U+FFFD, so the event stored would differ from the one sent.
+ * Thrown here, body-parser reports it as `entity.verify.failed`; the problem handler answers 400.
+ */
+function refuseInvalidUtf8(_req: unknown, _res: unknown, body: Buffer, encoding: string): void {
+  if (/^utf-?8$/i.test(encoding) && !isUtf8(body)) throw new InvalidUtf8Error();
+}
 
 /** 400 without a body, 415 unless it is JSON: checked before any byte is parsed. */
 const requireJson: RequestHandler = (req, _res, next) => {
@@ -64,6 +80,17 @@ const requireJson: RequestHandler = (req, _res, next) => {
   next();
 };
 
+/**
+ * 413 before any byte is read when Content-Length already says too much: body-parser would read (and discard)
+ * the whole declared body first, letting a client hold the connection for as long as it likes.
+ */
+const declaredWithin =
+  (limit: number, path: string): RequestHandler =>
+  (req, _res, next) => {
+    const declared = Number(req.headers['content-length']);
+    next(declared > limit ? bodyTooLarge(limit, path) : undefined);
+  };
+
 /** Writes a JSON answer directly (express's res.json does content negotiation work this hot path does not need). */
 function sendJson(res: Response, status: number, body: unknown): void {
   res.statusCode = status;
@@ -76,13 +103,17 @@ export function createIngestRouter(ctx: AppContext): Router {
   const { producer, topic, metrics, guard, now } = ctx;
   const admit = compose([guard, requireJson]);
   const router = express.Router();
-  const parse = (limit: number) => express.json({ limit, strict: false, type: () => true });
+  const parse = (limit: number, path: string) =>
+    compose([
+      declaredWithin(limit, path),
+      express.json({ limit, strict: false, type: () => true, verify: refuseInvalidUtf8 }),
+    ]);
   const toMessage = (event: MatchEvent, receivedAt: number): ProduceMessage => {
     const { key, value } = encodeEventMessage(event, receivedAt);
     return { topic, key, value };
   };
 
-  router.post('/api/events', admit, parse(ctx.config.maxBodyBytes), async (req, res) => {
+  router.post('/api/events', admit, parse(ctx.config.maxBodyBytes, '/api/events'), async (req, res) => {
     const checked = validateEvent(req.body);
     if (!checked.ok) throw invalidEvent(checked.errors);
     const event = checked.value;
@@ -100,38 +131,43 @@ export function createIngestRouter(ctx: AppContext): Router {
     });
   });
 
-  router.post('/api/events/batch', admit, parse(ctx.config.maxBatchBodyBytes), async (req, res) => {
-    const checked = validateBatch(req.body);
-    if (!checked.ok) throw invalidEvent(checked.errors);
-    const { valid, invalid } = checked.value;
-    const rejected = invalid.map(({ index, errors }) => ({ index, errors }));
-    if (valid.length === 0) {
-      const errors: FieldError[] = invalid.flatMap((i) => i.errors);
-      throw new Problem({
-        type: 'invalid-event',
-        status: 400,
-        title: 'Invalid events',
-        detail: `None of the ${invalid.length} events is valid`,
-        errors,
-        extra: { rejected },
+  router.post(
+    '/api/events/batch',
+    admit,
+    parse(ctx.config.maxBatchBodyBytes, '/api/events/batch'),
+    async (req, res) => {
+      const checked = validateBatch(req.body);
+      if (!checked.ok) throw invalidEvent(checked.errors);
+      const { valid, invalid } = checked.value;
+      const rejected = invalid.map(({ index, errors }) => ({ index, errors }));
+      if (valid.length === 0) {
+        const errors: FieldError[] = invalid.flatMap((i) => i.errors);
+        throw new Problem({
+          type: 'invalid-event',
+          status: 400,
+          title: 'Invalid events',
+          detail: `None of the ${invalid.length} events is valid`,
+          errors,
+          extra: { rejected },
+        });
+      }
+      const receivedAt = now();
+      try {
+        await producer.send(valid.map(({ event }) => toMessage(event, receivedAt)));
+      } catch (err) {
+        throw unavailable(err);
+      }
+      const byType = new Map<string, number>();
+      for (const { event } of valid) byType.set(event.eventType, (byType.get(event.eventType) ?? 0) + 1);
+      for (const [eventType, count] of byType) metrics.eventsIngested.inc({ event_type: eventType }, count);
+      sendJson(res, 202, {
+        status: rejected.length === 0 ? 'accepted' : 'partially_accepted',
+        timestamp: new Date(receivedAt).toISOString(),
+        accepted: valid.map(({ index, event }) => ({ index, eventId: event.eventId })),
+        rejected,
       });
-    }
-    const receivedAt = now();
-    try {
-      await producer.send(valid.map(({ event }) => toMessage(event, receivedAt)));
-    } catch (err) {
-      throw unavailable(err);
-    }
-    const byType = new Map<string, number>();
-    for (const { event } of valid) byType.set(event.eventType, (byType.get(event.eventType) ?? 0) + 1);
-    for (const [eventType, count] of byType) metrics.eventsIngested.inc({ event_type: eventType }, count);
-    sendJson(res, 202, {
-      status: rejected.length === 0 ? 'accepted' : 'partially_accepted',
-      timestamp: new Date(receivedAt).toISOString(),
-      accepted: valid.map(({ index, event }) => ({ index, eventId: event.eventId })),
-      rejected,
-    });
-  });
+    },
+  );
 
   router.all('/api/events', methodNotAllowed(['POST']));
   router.all('/api/events/batch', methodNotAllowed(['POST']));
