@@ -358,20 +358,15 @@ describe('scenario 1: steady load through faults', () => {
     );
   });
 
-  it.failing(
-    '1b KNOWN DEFECT (apps/consumer Kafka request timeout; reported): the same with the consumer SIGKILLed every ' +
-      '10 s — its group never settles on the embedded broker, so the pipeline never drains; when this test ' +
-      'fails, the defect is fixed: turn it.failing into it',
-    async () => {
-      const outcome = await runScenario({
-        name: 'steady-load-kills',
-        faults: new Set<FaultKind>(['kill', 'broker', 'clickhouse']),
-        seed: SEED + 1,
-      });
-      expectPromisesKept(outcome);
-      expect(outcome.timeline.filter((t) => t.event === 'SIGKILL consumer').length).toBeGreaterThanOrEqual(3);
-    },
-  );
+  it('1b: the same with the consumer SIGKILLed every 10 s and restarted: every 202 stored exactly once, counts exact', async () => {
+    const outcome = await runScenario({
+      name: 'steady-load-kills',
+      faults: new Set<FaultKind>(['kill', 'broker', 'clickhouse']),
+      seed: SEED + 1,
+    });
+    expectPromisesKept(outcome);
+    expect(outcome.timeline.filter((t) => t.event === 'SIGKILL consumer').length).toBeGreaterThanOrEqual(3);
+  });
 });
 
 /** Distinct events in the raw table. */
