@@ -74,11 +74,14 @@ async function main(): Promise<void> {
   const run = Date.now().toString(36);
   const topic = `bench-events-${run}`;
   const control = process.env.PITCHPULSE_STACK_CONTROL ? StackControl.fromEnv() : undefined;
-  await control?.createTopic(topic, 6);
+  // librdkafka's mock broker keeps at most 5 MiB per partition (older messages are dropped): spread the preload
+  // so each partition stays well under that (~330 bytes an event).
+  const partitions = Math.max(6, Math.ceil((total * 330) / (3 * 1024 * 1024)));
+  await control?.createTopic(topic, partitions);
   await control?.createTopic(`${topic}.retry`, 1);
   await control?.createTopic(`${topic}.dlq`, 1);
 
-  console.log(`preloading ${total.toLocaleString()} events into ${topic} (6 partitions)…`);
+  console.log(`preloading ${total.toLocaleString()} events into ${topic} (${partitions} partitions)…`);
   const events = makeEvents(total, 'bench');
   events.forEach((e, i) => (e.matchId = `bench-${i % 200}`));
   const receivedAt = Date.now();
@@ -97,6 +100,14 @@ async function main(): Promise<void> {
     });
   }
   await producer.disconnect();
+  const admin = kafka.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const kept = offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+  if (kept !== total) {
+    throw new Error(`the broker kept ${kept} of ${total} preloaded events (retention): use more partitions`);
+  }
 
   const consumerDb = `bench_consumer_${run}`;
   const consumerClient = createClickHouseClient({ url: process.env.CLICKHOUSE_URL!, database: consumerDb });
