@@ -56,17 +56,28 @@ export function parseTimestampMs(timestamp: string): number {
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
     throw new RangeError(`timestamp ${JSON.stringify(timestamp)} has a field out of range`);
   }
-  const utc = new Date(0);
-  utc.setUTCFullYear(year, month - 1, day);
-  utc.setUTCHours(hour, minute, second, Number((frac ?? '0').padEnd(3, '0').slice(0, 3)));
-  if (utc.getUTCDate() !== day)
+  if (day > daysInMonth(year, month)) {
     throw new RangeError(`timestamp ${JSON.stringify(timestamp)} is not a real date`);
+  }
+  const millis = frac === undefined ? 0 : Number(frac.padEnd(3, '0').slice(0, 3));
+  // Date.UTC is allocation-free (this runs once per stored event) but maps years 0–99 to 1900–1999.
+  const utcMs =
+    year >= 100
+      ? Date.UTC(year, month - 1, day, hour, minute, second, millis)
+      : new Date(0).setUTCFullYear(year, month - 1, day) +
+        (hour * 3600 + minute * 60 + second) * 1000 +
+        millis;
   let offsetMinutes = 0;
   if (zone !== 'Z' && zone !== 'z') {
     const sign = zone!.startsWith('-') ? -1 : 1;
     offsetMinutes = sign * (Number(zone!.slice(1, 3)) * 60 + Number(zone!.slice(4, 6)));
   }
-  return utc.getTime() - offsetMinutes * 60_000;
+  return utcMs - offsetMinutes * 60_000;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /** `YYYY-MM-DD hh:mm:ss` (UTC) and the milliseconds, for a DateTime column and its *_ms companion. */
@@ -85,12 +96,38 @@ const formattedSeconds = new Map<number, string>();
 function dateTimeOfSecond(second: number): string {
   let text = formattedSeconds.get(second);
   if (text === undefined) {
-    const iso = new Date(second * 1000).toISOString();
-    text = `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+    text = formatDateTime(second);
     if (formattedSeconds.size >= 4096) formattedSeconds.clear();
     formattedSeconds.set(second, text);
   }
   return text;
+}
+
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
+
+/** `YYYY-MM-DD hh:mm:ss` of an epoch second (1970 – 2106), by arithmetic: no Date, no ISO string to cut. */
+function formatDateTime(epochSecond: number): string {
+  const days = Math.floor(epochSecond / 86_400);
+  const secondOfDay = epochSecond - days * 86_400;
+  // civil-from-days (H. Hinnant), valid for every day after 1970-01-01
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor(
+    (dayOfEra -
+      Math.floor(dayOfEra / 1460) +
+      Math.floor(dayOfEra / 36_524) -
+      Math.floor(dayOfEra / 146_096)) /
+      365,
+  );
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const mp = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const hour = Math.floor(secondOfDay / 3600);
+  const minute = Math.floor((secondOfDay % 3600) / 60);
+  return `${year}-${pad2(month)}-${pad2(day)} ${pad2(hour)}:${pad2(minute)}:${pad2(secondOfDay % 60)}`;
 }
 
 function feedMinute(metadata: Record<string, unknown> | undefined): number {
