@@ -176,10 +176,9 @@ async function startPipeline(
       members.push({ role: 'retry', topic: config.topics.retry, groupId: config.retryGroupId });
     }
     for (const member of members) {
-      const consumer = newBatchConsumer(groupKafka, member, config, sink, router, metrics, logger);
-      consumers.push(consumer);
-      await consumer.start();
+      consumers.push(newBatchConsumer(groupKafka, member, config, sink, router, metrics, logger));
     }
+    await Promise.all(consumers.map((c) => c.start()));
     const stopLag = watchLag(
       admin,
       members.map(({ groupId, topic }) => ({ groupId, topic })),

@@ -70,6 +70,9 @@ export class BatchConsumer {
       heartbeatInterval: group.heartbeatIntervalMs,
       rebalanceTimeout: group.rebalanceTimeoutMs,
       maxBytesPerPartition: 4 * 1024 * 1024,
+      // An idle fetch returns after this at the latest: a broker that does not answer a waiting fetch as soon
+      // as data arrives (librdkafka's mock) would otherwise hold new events back for up to kafkajs' 5 s.
+      maxWaitTimeInMs: 1000,
       retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
     });
     this.buffer = new BatchBuffer(options.flush.maxEvents, options.flush.intervalMs);
