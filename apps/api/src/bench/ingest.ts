@@ -274,7 +274,7 @@ async function main(): Promise<void> {
       `bare express:          ${fmt(bareRps)} req/s   api: ${fmt(apiRps)} req/s (means of ${rounds} alternating runs)`,
     );
     console.log(
-      `ratio api/bare:        ${ratio.toFixed(2)}   (target ≥ 0.80) ${ratio >= 0.8 ? 'met' : 'MISSED'}`,
+      `ratio api/bare:        ${ratio.toFixed(3)}   (target ≥ 0.80) ${ratio >= 0.8 ? 'met' : 'MISSED'}`,
     );
     console.log(
       `api p99:               ${ms(apiP99)} median, ${ms(Math.max(...apiRuns.map((r) => r.p99)))} worst   (target ≤ 25 ms) ${apiP99 <= 25 ? 'met' : 'MISSED'}`,
