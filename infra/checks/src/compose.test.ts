@@ -149,7 +149,8 @@ describe('infra/docker/Dockerfile', () => {
   it('runs as a non-root user with a HEALTHCHECK that needs no curl', () => {
     expect(stages[1]).toMatch(/^USER node$/m);
     expect(stages[1]).toMatch(/^HEALTHCHECK .* CMD \["node", "healthcheck\.js"\]$/m);
-    expect(stages[1]).toMatch(/^CMD \["node", "dist\/main\.js"\]$/m);
+    // a 64 MiB young generation, as apps/runner starts the apps
+    expect(stages[1]).toMatch(/^CMD \["node", "--max-semi-space-size=64", "dist\/main\.js"\]$/m);
   });
   it('.dockerignore keeps node_modules, dist and .git out of the context', () => {
     const ignore = fs.readFileSync(repoPath('.dockerignore'), 'utf8').split('\n');
