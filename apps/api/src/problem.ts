@@ -65,8 +65,6 @@ export class Problem extends Error {
 
 export function sendProblem(res: Response, problem: Problem): void {
   const requestId = res.locals.requestId as string | undefined;
-  // A body refused for its size is not read: close rather than wait for (and discard) the rest of it.
-  if (problem.status === 413 && !res.req.complete) res.setHeader('Connection', 'close');
   res.locals.problemDetail = problem.detail ?? problem.title;
   for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
   res

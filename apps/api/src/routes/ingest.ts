@@ -81,8 +81,9 @@ const requireJson: RequestHandler = (req, _res, next) => {
 };
 
 /**
- * 413 before any byte is read when Content-Length already says too much: body-parser would read (and discard)
- * the whole declared body first, letting a client hold the connection for as long as it likes.
+ * 413 at once when Content-Length already says too much (body-parser would first read and discard the whole
+ * declared body). Node then discards the rest itself — the connection is not cut, which would reset it under a
+ * client still sending and lose the answer — for at most REQUEST_TIMEOUT_MS.
  */
 const declaredWithin =
   (limit: number, path: string): RequestHandler =>
