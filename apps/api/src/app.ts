@@ -39,13 +39,7 @@ export interface AppDeps {
 /** Builds the express app from injected dependencies: no sockets opened, nothing read from the environment. */
 export function createApp(deps: AppDeps): Express {
   const { config, logger, registry } = deps;
-  const lifecycle =
-    deps.lifecycle ??
-    new Lifecycle({
-      maxInFlight: config.maxInFlight,
-      maxBodyBytes: config.maxInFlightBodyBytes,
-      chunkedBodyBytes: config.maxBatchBodyBytes,
-    });
+  const lifecycle = deps.lifecycle ?? Lifecycle.forConfig(config);
   const responseTimes = new ResponseTimeWindow();
   const metrics = recordIngestResponseTimes(createHttpMetrics(registry, lifecycle), responseTimes);
   const authFailures = config.authFailureLimit ? new TokenBucketLimiter(config.authFailureLimit) : undefined;

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestHandler, Response } from 'express';
+import type { ApiConfig } from './config';
 import { sendProblem, serviceUnavailable } from './problem';
 
 /**
@@ -31,9 +32,15 @@ export class Lifecycle {
     this.chunkedBodyBytes = limits.chunkedBodyBytes ?? 0;
   }
 
-  /** Body bytes of the requests admitted and not yet answered. */
-  get bodyBytesInFlight(): number {
-    return this.reservedBytes;
+  /** The limits the API's configuration sets (MAX_IN_FLIGHT, MAX_IN_FLIGHT_BODY_BYTES, MAX_BATCH_BODY_BYTES). */
+  static forConfig(
+    config: Pick<ApiConfig, 'maxInFlight' | 'maxInFlightBodyBytes' | 'maxBatchBodyBytes'>,
+  ): Lifecycle {
+    return new Lifecycle({
+      maxInFlight: config.maxInFlight,
+      maxBodyBytes: config.maxInFlightBodyBytes,
+      chunkedBodyBytes: config.maxBatchBodyBytes,
+    });
   }
 
   get inFlight(): number {

@@ -68,11 +68,7 @@ export async function startApi(config: ApiConfig, options: StartApiOptions = {})
     requestTimeoutMs: READ_TIMEOUT_MS,
   });
   const readApi = createReadApi({ clickhouse: readClickhouse });
-  const lifecycle = new Lifecycle({
-    maxInFlight: config.maxInFlight,
-    maxBodyBytes: config.maxInFlightBodyBytes,
-    chunkedBodyBytes: config.maxBatchBodyBytes,
-  });
+  const lifecycle = Lifecycle.forConfig(config);
   const app = createApp({
     config,
     logger,
