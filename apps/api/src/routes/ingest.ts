@@ -86,10 +86,10 @@ const requireJson: RequestHandler = (req, _res, next) => {
  * client still sending and lose the answer — for at most REQUEST_TIMEOUT_MS.
  */
 const declaredWithin =
-  (limit: number, path: string): RequestHandler =>
+  (limit: number): RequestHandler =>
   (req, _res, next) => {
     const declared = Number(req.headers['content-length']);
-    next(declared > limit ? bodyTooLarge(limit, path) : undefined);
+    next(declared > limit ? bodyTooLarge(limit, req.path) : undefined);
   };
 
 /** Writes a JSON answer directly (express's res.json does content negotiation work this hot path does not need). */
@@ -104,9 +104,9 @@ export function createIngestRouter(ctx: AppContext): Router {
   const { producer, topic, metrics, guard, now } = ctx;
   const admit = compose([guard, requireJson]);
   const router = express.Router();
-  const parse = (limit: number, path: string) =>
+  const parse = (limit: number) =>
     compose([
-      declaredWithin(limit, path),
+      declaredWithin(limit),
       express.json({ limit, strict: false, type: () => true, verify: refuseInvalidUtf8 }),
     ]);
   const toMessage = (event: MatchEvent, receivedAt: number): ProduceMessage => {
@@ -114,7 +114,7 @@ export function createIngestRouter(ctx: AppContext): Router {
     return { topic, key, value };
   };
 
-  router.post('/api/events', admit, parse(ctx.config.maxBodyBytes, '/api/events'), async (req, res) => {
+  router.post('/api/events', admit, parse(ctx.config.maxBodyBytes), async (req, res) => {
     const checked = validateEvent(req.body);
     if (!checked.ok) throw invalidEvent(checked.errors);
     const event = checked.value;
@@ -132,43 +132,38 @@ export function createIngestRouter(ctx: AppContext): Router {
     });
   });
 
-  router.post(
-    '/api/events/batch',
-    admit,
-    parse(ctx.config.maxBatchBodyBytes, '/api/events/batch'),
-    async (req, res) => {
-      const checked = validateBatch(req.body);
-      if (!checked.ok) throw invalidEvent(checked.errors);
-      const { valid, invalid } = checked.value;
-      const rejected = invalid.map(({ index, errors }) => ({ index, errors }));
-      if (valid.length === 0) {
-        const errors: FieldError[] = invalid.flatMap((i) => i.errors);
-        throw new Problem({
-          type: 'invalid-event',
-          status: 400,
-          title: 'Invalid events',
-          detail: `None of the ${invalid.length} events is valid`,
-          errors,
-          extra: { rejected },
-        });
-      }
-      const receivedAt = now();
-      try {
-        await producer.send(valid.map(({ event }) => toMessage(event, receivedAt)));
-      } catch (err) {
-        throw unavailable(err);
-      }
-      const byType = new Map<string, number>();
-      for (const { event } of valid) byType.set(event.eventType, (byType.get(event.eventType) ?? 0) + 1);
-      for (const [eventType, count] of byType) metrics.eventsIngested.inc({ event_type: eventType }, count);
-      sendJson(res, 202, {
-        status: rejected.length === 0 ? 'accepted' : 'partially_accepted',
-        timestamp: new Date(receivedAt).toISOString(),
-        accepted: valid.map(({ index, event }) => ({ index, eventId: event.eventId })),
-        rejected,
+  router.post('/api/events/batch', admit, parse(ctx.config.maxBatchBodyBytes), async (req, res) => {
+    const checked = validateBatch(req.body);
+    if (!checked.ok) throw invalidEvent(checked.errors);
+    const { valid, invalid } = checked.value;
+    const rejected = invalid.map(({ index, errors }) => ({ index, errors }));
+    if (valid.length === 0) {
+      const errors: FieldError[] = invalid.flatMap((i) => i.errors);
+      throw new Problem({
+        type: 'invalid-event',
+        status: 400,
+        title: 'Invalid events',
+        detail: `None of the ${invalid.length} events is valid`,
+        errors,
+        extra: { rejected },
       });
-    },
-  );
+    }
+    const receivedAt = now();
+    try {
+      await producer.send(valid.map(({ event }) => toMessage(event, receivedAt)));
+    } catch (err) {
+      throw unavailable(err);
+    }
+    const byType = new Map<string, number>();
+    for (const { event } of valid) byType.set(event.eventType, (byType.get(event.eventType) ?? 0) + 1);
+    for (const [eventType, count] of byType) metrics.eventsIngested.inc({ event_type: eventType }, count);
+    sendJson(res, 202, {
+      status: rejected.length === 0 ? 'accepted' : 'partially_accepted',
+      timestamp: new Date(receivedAt).toISOString(),
+      accepted: valid.map(({ index, event }) => ({ index, eventId: event.eventId })),
+      rejected,
+    });
+  });
 
   router.all('/api/events', methodNotAllowed(['POST']));
   router.all('/api/events/batch', methodNotAllowed(['POST']));
