@@ -1,11 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { Problem } from './problem';
-import type { TokenBucketLimiter } from './rate-limit';
+import { addressKey, type TokenBucketLimiter } from './rate-limit';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
-
-const addressOf = (req: Request): string => `ip:${req.ip ?? 'unknown'}`;
 
 /**
  * `x-api-key` check when keys are configured (undefined = open API): 401 without a key, 403 with a wrong one.
@@ -18,11 +16,11 @@ export function apiKeyAuth(keys: string[], failures?: TokenBucketLimiter): Reque
   if (keys.length === 0) return undefined;
   const digests = keys.map(digest);
   const refuse = (req: Request, problem: Problem): Problem => {
-    failures?.take(addressOf(req));
+    failures?.take(addressKey(req));
     return problem;
   };
   return (req, res, next) => {
-    const blocked = failures?.peek(addressOf(req));
+    const blocked = failures?.peek(addressKey(req));
     if (blocked && !blocked.allowed) {
       next(
         new Problem({

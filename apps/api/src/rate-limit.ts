@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { Problem } from './problem';
 
 export interface TokenBucketOptions {
@@ -91,10 +91,13 @@ export class TokenBucketLimiter {
   }
 }
 
+/** The bucket key of a client's address (behind `trust proxy`, the forwarded one). */
+export const addressKey = (req: Request): string => `ip:${req.ip ?? 'unknown'}`;
+
 /** 429 with Retry-After once the caller's bucket is empty; the caller is its API key, or else its IP. */
 export function rateLimit(limiter: TokenBucketLimiter): RequestHandler {
   return (req, res, next) => {
-    const key = (res.locals.client as string | undefined) ?? `ip:${req.ip ?? 'unknown'}`;
+    const key = (res.locals.client as string | undefined) ?? addressKey(req);
     const result = limiter.take(key);
     if (result.allowed) {
       next();
