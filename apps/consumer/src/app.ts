@@ -179,12 +179,7 @@ async function startPipeline(
       consumers.push(newBatchConsumer(groupKafka, member, config, sink, router, metrics, logger));
     }
     await Promise.all(consumers.map((c) => c.start()));
-    const stopLag = watchLag(
-      admin,
-      members.map(({ groupId, topic }) => ({ groupId, topic })),
-      metrics,
-      logger,
-    );
+    const stopLag = watchLag(admin, members, metrics, logger);
     return { consumers, producer, admin, stopLag };
   } catch (err) {
     await Promise.allSettled([...consumers.map((c) => c.stop()), producer.disconnect(), admin.disconnect()]);

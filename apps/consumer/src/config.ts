@@ -1,4 +1,5 @@
 import { bool, cleanEnv, makeValidator, num, str, url } from 'envalid';
+import { DEFAULT_GROUP_TIMING } from './batch-consumer';
 
 const portOrZero = makeValidator<number>((input) => {
   const n = Number(input);
@@ -43,12 +44,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       }),
       STALL_TIMEOUT_MS: num({ default: 120_000, desc: 'liveness fails when a flush runs longer than this' }),
       KAFKA_SESSION_TIMEOUT_MS: num({
-        default: 10_000,
+        default: DEFAULT_GROUP_TIMING.sessionTimeoutMs,
         desc: 'a consumer that stops heartbeating leaves the group after this long',
       }),
-      KAFKA_HEARTBEAT_INTERVAL_MS: num({ default: 1000, desc: 'at most a third of the session timeout' }),
+      KAFKA_HEARTBEAT_INTERVAL_MS: num({
+        default: DEFAULT_GROUP_TIMING.heartbeatIntervalMs,
+        desc: 'at most a third of the session timeout',
+      }),
       KAFKA_REBALANCE_TIMEOUT_MS: num({
-        default: 30_000,
+        default: DEFAULT_GROUP_TIMING.rebalanceTimeoutMs,
         desc: 'how long members get to rejoin a rebalance',
       }),
       STARTUP_RETRY_MAX_MS: num({
