@@ -1,6 +1,6 @@
 import type { StoredEvent } from '@pitchpulse/events';
 import { EventRowError, classifyClickHouseError } from './errors';
-import { EVENT_COLUMNS, parseTimestampMs, toEventRow } from './events';
+import { EVENT_COLUMNS, parseTimestampMs, splitDateTime, toEventRow } from './events';
 
 const base: StoredEvent = {
   eventId: '550e8400-e29b-41d4-a716-446655440000',
@@ -75,5 +75,28 @@ describe('toEventRow', () => {
       expect(classifyClickHouseError(err)).toBe('data');
     }
     expect(() => toEventRow({ ...base, receivedAt: -1 }, insertedAt)).toThrow(/receivedAt/);
+  });
+});
+
+describe('splitDateTime', () => {
+  // The DateTime text is computed by calendar arithmetic (a hot path): it must equal what Date says.
+  const viaDate = (second: number) => {
+    const iso = new Date(second * 1000).toISOString();
+    return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+  };
+
+  it('formats every boundary and 100,000 spread seconds of 1970 – 2106 exactly as Date does', () => {
+    const boundaries = [
+      0, 59, 60, 3599, 3600, 86_399, 86_400, 951_782_399, 951_782_400, 951_868_800, 1_709_251_199,
+      1_709_251_200, 4_107_542_399, 4_107_542_400, 4_294_967_295,
+    ];
+    const spread = Array.from(
+      { length: 100_000 },
+      (_, i) => Math.floor((i * 4_294_967_295) / 99_999) - (i % 7),
+    );
+    for (const second of [...boundaries, ...spread.filter((s) => s >= 0)]) {
+      const [text, ms] = splitDateTime(second * 1000 + 123, 'test');
+      expect({ second, text, ms }).toEqual({ second, text: viaDate(second), ms: 123 });
+    }
   });
 });
