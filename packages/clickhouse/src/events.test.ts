@@ -94,9 +94,13 @@ describe('splitDateTime', () => {
       { length: 100_000 },
       (_, i) => Math.floor((i * 4_294_967_295) / 99_999) - (i % 7),
     );
-    for (const second of [...boundaries, ...spread.filter((s) => s >= 0)]) {
-      const [text, ms] = splitDateTime(second * 1000 + 123, 'test');
-      expect({ second, text, ms }).toEqual({ second, text: viaDate(second), ms: 123 });
-    }
+    const wrong = [...boundaries, ...spread.filter((s) => s >= 0)]
+      .map((second) => ({
+        second,
+        got: splitDateTime(second * 1000 + 123, 'test'),
+        want: [viaDate(second), 123],
+      }))
+      .filter(({ got, want }) => got[0] !== want[0] || got[1] !== want[1]);
+    expect(wrong.slice(0, 5)).toEqual([]);
   });
 });
