@@ -11,6 +11,7 @@ export {
 export {
   validateBatch,
   validateEvent,
+  validateStoredEvent,
   type BatchValidation,
   type FieldError,
   type ValidationResult,
@@ -22,3 +23,4 @@ export {
   type EncodedMessage,
   type StoredEvent,
 } from './kafka-message';
+export { isRfc3339DateTime, parseTimestampMs } from './timestamp';

@@ -1,5 +1,5 @@
 import type { MatchEvent } from './schema';
-import { validateEvent } from './validate';
+import { validateStoredEvent } from './validate';
 
 /** What travels on `match-events`: the validated event plus the server's receive time (epoch ms). */
 export interface StoredEvent extends MatchEvent {
@@ -35,15 +35,15 @@ export function decodeEventMessage(value: Buffer | string | null): StoredEvent {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new UndecodableMessageError('value is not a JSON object');
   }
-  const { receivedAt, ...event } = parsed as Record<string, unknown>;
+  const { receivedAt } = parsed as { receivedAt?: unknown };
   if (typeof receivedAt !== 'number' || !Number.isSafeInteger(receivedAt) || receivedAt < 0) {
     throw new UndecodableMessageError('receivedAt must be epoch milliseconds');
   }
-  const checked = validateEvent(event);
+  const checked = validateStoredEvent(parsed);
   if (!checked.ok) {
     throw new UndecodableMessageError(
       `event breaks the contract: ${checked.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
     );
   }
-  return { ...checked.value, receivedAt };
+  return checked.value;
 }

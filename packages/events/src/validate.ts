@@ -1,6 +1,8 @@
 import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import { MAX_METADATA_BYTES, eventBatchSchema, matchEventSchema, type MatchEvent } from './schema';
+import { isRfc3339DateTime, parseTimestampMs } from './timestamp';
+import type { StoredEvent } from './kafka-message';
 
 /** One problem with a request body, named by its JSON Pointer (`/teamId`). */
 export interface FieldError {
@@ -11,8 +13,18 @@ export interface FieldError {
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: false });
-addFormats(ajv, ['uuid', 'date-time']);
+addFormats(ajv, ['uuid']);
+ajv.addFormat('date-time', { type: 'string', validate: isRfc3339DateTime });
 const validateEventSchema = ajv.compile<MatchEvent>(matchEventSchema);
+const validateStoredEventSchema = ajv.compile<StoredEvent>({
+  ...matchEventSchema,
+  $id: 'StoredEvent',
+  required: [...matchEventSchema.required, 'receivedAt'],
+  properties: {
+    ...matchEventSchema.properties,
+    receivedAt: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+  },
+});
 const validateBatchSchema = ajv.compile<{ events: unknown[] }>(eventBatchSchema);
 
 const EARLIEST_TIMESTAMP_MS = 0;
@@ -65,35 +77,42 @@ function describeAll(errors: ErrorObject[] | null | undefined): FieldError[] {
 }
 
 /**
- * Nesting deeper than this cannot fit the byte limit: every level adds at least two bytes (`[]` or `{}`). Checked
- * without recursion first, because JSON.stringify overflows the stack on a few thousand levels (a 32 KiB body
- * holds 16,000), which would turn a client's mistake into a 500.
+ * Metadata must stay small: it is stored per event and read back in highlights. Nesting too deep to serialise
+ * (JSON.stringify throws RangeError past a few thousand levels, which a 32 KiB body can hold) is too large too,
+ * rather than a 500.
  */
-const MAX_FITTING_DEPTH = MAX_METADATA_BYTES / 2;
-
-function deeperThan(value: unknown, limit: number): boolean {
-  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    if (next.value === null || typeof next.value !== 'object') continue;
-    if (next.depth > limit) return true;
-    const children = Array.isArray(next.value) ? next.value : Object.values(next.value);
-    for (const child of children) pending.push({ value: child, depth: next.depth + 1 });
-  }
-  return false;
-}
-
-/** Metadata must stay small: it is stored per event and read back in highlights. */
 function metadataTooLarge(metadata: unknown): boolean {
   if (metadata === undefined) return false;
-  return (
-    deeperThan(metadata, MAX_FITTING_DEPTH) ||
-    Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES
-  );
+  let json: string;
+  try {
+    json = JSON.stringify(metadata);
+  } catch (err) {
+    if (err instanceof RangeError) return true;
+    throw err;
+  }
+  // A UTF-16 unit is at most 3 UTF-8 bytes: most metadata is decided without counting bytes.
+  return json.length * 3 > MAX_METADATA_BYTES && Buffer.byteLength(json) > MAX_METADATA_BYTES;
 }
 
 /** Validates one event against the v1 contract; every problem is listed, each naming its field. */
 export function validateEvent(input: unknown): ValidationResult<MatchEvent> {
   if (!validateEventSchema(input)) return { ok: false, errors: describeAll(validateEventSchema.errors) };
+  return checkBeyondSchema(input);
+}
+
+/**
+ * Validates an event read back from Kafka: the contract plus `receivedAt`, checked in place (no copy without
+ * `receivedAt`: the consumer runs this once per stored event).
+ */
+export function validateStoredEvent(input: unknown): ValidationResult<StoredEvent> {
+  if (!validateStoredEventSchema(input)) {
+    return { ok: false, errors: describeAll(validateStoredEventSchema.errors) };
+  }
+  return checkBeyondSchema(input);
+}
+
+/** What JSON Schema cannot say: the metadata's size and a timestamp ClickHouse's DateTime can hold. */
+function checkBeyondSchema<T extends MatchEvent>(input: T): ValidationResult<T> {
   if (metadataTooLarge(input.metadata)) {
     return {
       ok: false,
@@ -101,7 +120,7 @@ export function validateEvent(input: unknown): ValidationResult<MatchEvent> {
     };
   }
   // ClickHouse's DateTime silently stores anything outside 1970–2105 as 0000-00-00: refuse what we could not keep.
-  const at = Date.parse(input.timestamp);
+  const at = parseTimestampMs(input.timestamp)!; // the schema's date-time format checked that it parses
   if (!(at >= EARLIEST_TIMESTAMP_MS && at <= LATEST_TIMESTAMP_MS)) {
     return {
       ok: false,

@@ -4,7 +4,6 @@
  * feed minute (metadata.minute, whole 0–1000) or else whole minutes from the minute of the match's first event.
  */
 import { EVENT_TYPES, type StoredEvent } from '@pitchpulse/events';
-import { parseTimestampMs } from '../events';
 import type { Delivery } from './fixture';
 
 export interface RefEvent {
@@ -30,7 +29,7 @@ export function distinctEvents(deliveries: Delivery[]): RefEvent[] {
   for (const d of deliveries) {
     for (const e of d.events) {
       if (seen.has(e.eventId)) continue;
-      const timeMs = parseTimestampMs(e.timestamp);
+      const timeMs = Date.parse(e.timestamp); // independent of the row mapper's parser
       seen.set(e.eventId, {
         eventId: e.eventId,
         matchId: e.matchId,
