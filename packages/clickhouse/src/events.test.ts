@@ -1,6 +1,6 @@
 import type { StoredEvent } from '@pitchpulse/events';
 import { EventRowError, classifyClickHouseError } from './errors';
-import { EVENT_COLUMNS, parseTimestampMs, splitDateTime, toEventRow } from './events';
+import { EVENT_COLUMNS, splitDateTime, toEventRow, tsvLine } from './events';
 
 const base: StoredEvent = {
   eventId: '550e8400-e29b-41d4-a716-446655440000',
@@ -44,7 +44,6 @@ describe('toEventRow', () => {
       event_time: '2024-01-01 01:59:59',
       event_time_ms: 999,
     });
-    expect(parseTimestampMs('2024-02-29T00:00:00.5Z')).toBe(Date.parse('2024-02-29T00:00:00.500Z'));
   });
 
   it('fills optional fields: no player → "", no metadata → "{}", no usable minute → -1', () => {
@@ -75,6 +74,18 @@ describe('toEventRow', () => {
       expect(classifyClickHouseError(err)).toBe('data');
     }
     expect(() => toEventRow({ ...base, receivedAt: -1 }, insertedAt)).toThrow(/receivedAt/);
+  });
+});
+
+describe('tsvLine', () => {
+  it('writes the columns in order, escaping what TabSeparated reads as syntax', () => {
+    const row = toEventRow({ ...base, playerId: 'a\tb\nc\rd\\e\0f\\N' }, insertedAt);
+    const fields = tsvLine(row).slice(0, -1).split('\t');
+    expect(fields).toHaveLength(EVENT_COLUMNS.length);
+    expect(fields[EVENT_COLUMNS.indexOf('player_id')]).toBe('a\\tb\\nc\\rd\\\\e\\0f\\\\N');
+    expect(fields[EVENT_COLUMNS.indexOf('metadata')]).toBe(row.metadata);
+    expect(fields[EVENT_COLUMNS.indexOf('inserted_at_ms')]).toBe('5');
+    expect(tsvLine(row).endsWith('\n')).toBe(true);
   });
 });
 

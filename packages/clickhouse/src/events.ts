@@ -1,5 +1,6 @@
+import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { StoredEvent } from '@pitchpulse/events';
+import { parseTimestampMs, type StoredEvent } from '@pitchpulse/events';
 import { databaseOf } from './client';
 import { EventRowError } from './errors';
 import { identifier, render, sql } from './sql';
@@ -43,42 +44,6 @@ export const EVENT_COLUMNS = [
 
 export const MAX_FEED_MINUTE = 1000;
 const MAX_DATETIME_MS = 4_294_967_295_999;
-
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/;
-
-/** Epoch milliseconds of an RFC 3339 timestamp (offsets applied; digits past milliseconds truncated). */
-export function parseTimestampMs(timestamp: string): number {
-  const m = RFC3339.exec(timestamp);
-  if (!m) throw new RangeError(`timestamp ${JSON.stringify(timestamp)} is not RFC 3339`);
-  const [, y, mo, d, h, mi, s, frac, zone] = m;
-  const fields = [y, mo, d, h, mi, s].map(Number) as [number, number, number, number, number, number];
-  const [year, month, day, hour, minute, second] = fields;
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
-    throw new RangeError(`timestamp ${JSON.stringify(timestamp)} has a field out of range`);
-  }
-  if (day > daysInMonth(year, month)) {
-    throw new RangeError(`timestamp ${JSON.stringify(timestamp)} is not a real date`);
-  }
-  const millis = frac === undefined ? 0 : Number(frac.padEnd(3, '0').slice(0, 3));
-  // Date.UTC is allocation-free (this runs once per stored event) but maps years 0–99 to 1900–1999.
-  const utcMs =
-    year >= 100
-      ? Date.UTC(year, month - 1, day, hour, minute, second, millis)
-      : new Date(0).setUTCFullYear(year, month - 1, day) +
-        (hour * 3600 + minute * 60 + second) * 1000 +
-        millis;
-  let offsetMinutes = 0;
-  if (zone !== 'Z' && zone !== 'z') {
-    const sign = zone!.startsWith('-') ? -1 : 1;
-    offsetMinutes = sign * (Number(zone!.slice(1, 3)) * 60 + Number(zone!.slice(4, 6)));
-  }
-  return utcMs - offsetMinutes * 60_000;
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
 
 /** `YYYY-MM-DD hh:mm:ss` (UTC) and the milliseconds, for a DateTime column and its *_ms companion. */
 export function splitDateTime(epochMs: number, what: string): [string, number] {
@@ -140,7 +105,10 @@ function feedMinute(metadata: Record<string, unknown> | undefined): number {
 /** Maps a stored event to its row. Throws EventRowError (a `data` error) for what ClickHouse could not store. */
 export function toEventRow(event: StoredEvent, insertedAt: Date): EventRow {
   try {
-    const [eventTime, eventTimeMs] = splitDateTime(parseTimestampMs(event.timestamp), 'timestamp');
+    const eventMs = parseTimestampMs(event.timestamp);
+    if (eventMs === undefined)
+      throw new RangeError(`timestamp ${JSON.stringify(event.timestamp)} is not RFC 3339`);
+    const [eventTime, eventTimeMs] = splitDateTime(eventMs, 'timestamp');
     const [receivedAt, receivedAtMs] = splitDateTime(event.receivedAt, 'receivedAt');
     const [inserted, insertedMs] = splitDateTime(insertedAt.getTime(), 'insertedAt');
     const metadata = event.metadata as Record<string, unknown> | undefined;
@@ -167,9 +135,35 @@ export function toEventRow(event: StoredEvent, insertedAt: Date): EventRow {
   }
 }
 
+// TabSeparated escaping (the characters ClickHouse's TSV reader would otherwise take as syntax).
+const TSV_SPECIAL = /[\\\t\n\r\0]/;
+const TSV_SPECIAL_ALL = /[\\\t\n\r\0]/g;
+const TSV_ESCAPES: Record<string, string> = {
+  '\\': '\\\\',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\0': '\\0',
+};
+
+function tsv(text: string): string {
+  return TSV_SPECIAL.test(text) ? text.replace(TSV_SPECIAL_ALL, (c) => TSV_ESCAPES[c]!) : text;
+}
+
+/** One row as a TabSeparated line, columns in EVENT_COLUMNS order. */
+export function tsvLine(row: EventRow): string {
+  return (
+    `${tsv(row.event_id)}\t${tsv(row.match_id)}\t${tsv(row.event_type)}\t${row.event_time}\t${row.event_time_ms}\t` +
+    `${row.team_id}\t${tsv(row.player_id)}\t${row.feed_minute}\t${tsv(row.metadata)}\t` +
+    `${row.received_at}\t${row.received_at_ms}\t${row.inserted_at}\t${row.inserted_at_ms}\n`
+  );
+}
+
 /**
- * Inserts the events as one JSONEachRow array into `<database>.events` (database: `databaseOf(client)`), every
- * column named. `insertedAt` (default now) is stamped on every row. Resolves to the number of rows sent.
+ * Inserts the events into `<database>.events` (database: `databaseOf(client)`), every column named, as one
+ * TabSeparated body: ClickHouse parses it faster than JSONEachRow and building it costs a fraction of
+ * serialising row objects (this is the consumer's hot path). `insertedAt` (default now) is stamped on every
+ * row. Resolves to the number of rows sent.
  */
 export async function insertEvents(
   client: ClickHouseClient,
@@ -177,8 +171,14 @@ export async function insertEvents(
   insertedAt: Date = new Date(),
 ): Promise<number> {
   if (events.length === 0) return 0;
-  const rows = events.map((e) => toEventRow(e, insertedAt));
+  let body = '';
+  for (const event of events) body += tsvLine(toEventRow(event, insertedAt));
   const table = render(sql`${identifier(databaseOf(client), 'events')}`, { nativeParams: false }).query;
-  await client.insert({ table, values: rows, format: 'JSONEachRow', columns: [...EVENT_COLUMNS] });
-  return rows.length;
+  await client.insert({
+    table,
+    values: Readable.from([Buffer.from(body)], { objectMode: false }),
+    format: 'TabSeparated',
+    columns: [...EVENT_COLUMNS],
+  });
+  return events.length;
 }

@@ -93,7 +93,7 @@ describe('runMigrations on both engines', () => {
         eventType: 'goal',
         timestamp: '2024-01-15T15:30:00.042+01:00',
         teamId: 2,
-        playerId: "o'neil\\",
+        playerId: "o'neil\\\t\n\r\\N",
         metadata: { minute: 45, note: 'a\nb\0c — ⚽' },
         receivedAt: Date.parse('2024-01-15T14:30:00.500Z'),
       },
