@@ -53,12 +53,13 @@ describe('commitOffsetsFor', () => {
     const offsets = commitOffsetsFor([
       message(0, 4),
       message(0, 2),
-      message(1, 0),
+      message(1, 10),
+      message(1, 9),
       { ...message(0, 0, 'u'), offset: '9007199254740993' },
     ]);
     expect(offsets).toEqual([
       { topic: 't', partition: 0, offset: '5' },
-      { topic: 't', partition: 1, offset: '1' },
+      { topic: 't', partition: 1, offset: '11' },
       { topic: 'u', partition: 0, offset: '9007199254740994' },
     ]);
   });

@@ -72,16 +72,25 @@ export class BatchBuffer {
   }
 }
 
+/** Kafka offsets are decimal strings without leading zeros: the longer one is larger. */
+const isAfter = (a: string, b: string): boolean => (a.length !== b.length ? a.length > b.length : a > b);
+
 /** The offsets to commit after `messages` are stored: per partition, the highest offset + 1. */
 export function commitOffsetsFor(
   messages: ConsumedMessage[],
 ): Array<{ topic: string; partition: number; offset: string }> {
-  const next = new Map<string, { topic: string; partition: number; offset: bigint }>();
+  const highest = new Map<string, Map<number, ConsumedMessage>>();
   for (const m of messages) {
-    const id = `${m.topic}\u0000${m.partition}`;
-    const offset = BigInt(m.offset) + 1n;
-    const current = next.get(id);
-    if (!current || offset > current.offset) next.set(id, { topic: m.topic, partition: m.partition, offset });
+    let ofTopic = highest.get(m.topic);
+    if (!ofTopic) highest.set(m.topic, (ofTopic = new Map()));
+    const current = ofTopic.get(m.partition);
+    if (!current || isAfter(m.offset, current.offset)) ofTopic.set(m.partition, m);
   }
-  return [...next.values()].map((o) => ({ ...o, offset: o.offset.toString() }));
+  return [...highest.values()]
+    .flatMap((ofTopic) => [...ofTopic.values()])
+    .map((m) => ({
+      topic: m.topic,
+      partition: m.partition,
+      offset: (BigInt(m.offset) + 1n).toString(),
+    }));
 }

@@ -145,12 +145,25 @@ export class BatchConsumer {
     isRunning,
     isStale,
   }: EachBatchPayload): Promise<void> {
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale() || this.stopping) break;
-      if (this.options.role === 'retry' && !(await this.holdUntilDue(message, heartbeat, isRunning))) break;
-      this.buffer.add(this.decode(batch.topic, batch.partition, message));
-      resolveOffset(message.offset);
-      if (this.buffer.isFull()) await this.startFlush(heartbeat);
+    // Per event this is the consumer's hot loop. Resolving once per fetched batch spares kafkajs a Long parse per
+    // event, and whether to go on can only change across an await, so it is checked after each one.
+    const mayGoOn = () => isRunning() && !isStale() && !this.stopping;
+    if (!mayGoOn()) return;
+    let lastTaken: string | undefined;
+    try {
+      for (const message of batch.messages) {
+        if (this.options.role === 'retry') {
+          if (!(await this.holdUntilDue(message, heartbeat, isRunning)) || !mayGoOn()) break;
+        }
+        this.buffer.add(this.decode(batch.topic, batch.partition, message));
+        lastTaken = message.offset;
+        if (this.buffer.isFull()) {
+          await this.startFlush(heartbeat);
+          if (!mayGoOn()) break;
+        }
+      }
+    } finally {
+      if (lastTaken !== undefined) resolveOffset(lastTaken);
     }
     this.metrics.buffered.set(this.buffer.size);
     await heartbeat();

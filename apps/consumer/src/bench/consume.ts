@@ -56,6 +56,22 @@ async function countRows(
   return Number(row?.n ?? 0);
 }
 
+/**
+ * Waits until ClickHouse has no merge running: the consumer's inserts leave parts that ClickHouse merges in the
+ * background for a few seconds, and the direct insert measured after them must not share the CPU with that.
+ */
+async function mergesSettled(client: ReturnType<typeof createClickHouseClient>): Promise<void> {
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline;) {
+    const [row] = await selectRows<{ n: number }>(
+      client,
+      { nativeParams: false },
+      sql`SELECT toUInt64(count()) AS n FROM system.merges`,
+    );
+    if (Number(row?.n ?? 0) === 0) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 async function main(): Promise<void> {
   if (args.help) {
     console.log('pnpm bench:consume [--events 500000] [--batch 1000]');
@@ -133,6 +149,7 @@ async function main(): Promise<void> {
   const config = loadConfig(env); // refuses a bad setting here rather than in the child
   await runMigrations(consumerClient, { database: consumerDb });
   console.log(`consumer process: batches of ${batch}, flush interval ${config.flush.intervalMs} ms`);
+  await mergesSettled(consumerClient);
   const launched = Date.now();
   // The real process, started the way the runner and the image start it.
   const extraFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean); // e.g. --cpu-prof
@@ -172,6 +189,7 @@ async function main(): Promise<void> {
   const direct = createClickHouseClient({ url: process.env.CLICKHOUSE_URL!, database: directDb });
   await runMigrations(direct, { database: directDb });
   const rows = events.map((e) => toEventRow({ ...e, receivedAt } as StoredEvent, new Date()));
+  await mergesSettled(direct);
   const directStarted = Date.now();
   const table = render(sql`${identifier(directDb, 'events')}`, { nativeParams: false }).query;
   for (let i = 0; i < rows.length; i += batch) {
