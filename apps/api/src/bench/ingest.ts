@@ -1,7 +1,8 @@
 /**
  * `pnpm bench:ingest`: bare express + JSON parser vs POST /api/events with real produce (acks=all), then the
  * batch endpoint with 100-event bodies beside bare express parsing the same bodies (the machine's floor), all
- * with autocannon (50 connections) in one run on this machine.
+ * with autocannon (50 connections) in one run on this machine; last, the produce path alone (no HTTP, no validation),
+ * the ceiling of the batch endpoint here.
  * Uses KAFKA_BROKERS/CLICKHOUSE_URL when set, else starts a throwaway embedded stack. Needs `pnpm build`.
  *   BENCH_DURATION (s per run, default 10), BENCH_ROUNDS (alternating bare/api rounds, 2), BENCH_CONNECTIONS (50),
  *   BENCH_BATCH_SIZE (100), BENCH_WARMUP (s, 3)
@@ -156,6 +157,32 @@ async function stop(child: ChildProcess | undefined): Promise<number | null> {
   return code;
 }
 
+/** Runs bench/produce-ceiling.js with this run's settings and returns what it measured. */
+async function produceCeiling(
+  script: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ eventsPerSec: number; cpuUsPerEvent: number }> {
+  process.stdout.write(`${'produce path alone'.padEnd(40)} ${duration} s… `);
+  let result = '';
+  const child = await startNode(
+    script,
+    {
+      ...env,
+      DURATION: String(duration),
+      CONNECTIONS: String(connections),
+      BATCH_SIZE: String(batchSize),
+    },
+    (line) => {
+      result = line;
+      return line.startsWith('{');
+    },
+  );
+  await new Promise((resolve) => child.once('exit', resolve));
+  const measured = JSON.parse(result) as { eventsPerSec: number; cpuUsPerEvent: number };
+  console.log(`${fmt(measured.eventsPerSec)} events/s`);
+  return measured;
+}
+
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
 
@@ -243,6 +270,11 @@ async function main(): Promise<void> {
     }
     const metrics = await (await fetch(`${apiBase}/metrics`)).text();
     const apiExit = await stop(api);
+    const ceiling = await produceCeiling(path.join(dist, 'bench', 'produce-ceiling.js'), {
+      KAFKA_BROKERS: brokers,
+      CLICKHOUSE_URL: clickhouseUrl,
+      KAFKA_TOPIC: topic,
+    });
 
     const sum = (name: string) =>
       metrics
@@ -293,6 +325,10 @@ async function main(): Promise<void> {
         `server CPU ratio:      ${cpuRatio.toFixed(2)}   (bare CPU per request ÷ api CPU per request)`,
       );
     }
+    console.log(
+      `  ceiling: the produce path alone (encode + GroupCommitProducer over kafkajs, no HTTP, no validation) ` +
+        `${fmt(ceiling.eventsPerSec)} events/s at ${ceiling.cpuUsPerEvent.toFixed(1)} µs CPU per event`,
+    );
     console.log(
       `Kafka produce calls:   ${fmt(produceCalls)} for ${fmt(produced)} events (${(produced / Math.max(1, produceCalls)).toFixed(1)} per call)`,
     );
