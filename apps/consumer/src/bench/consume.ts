@@ -3,7 +3,10 @@
  * pnpm bench:consume — how fast the consumer moves events from Kafka into ClickHouse, beside the fastest
  * plain path: @clickhouse/client JSONEachRow inserts of the same rows, in the same run, same batch size.
  *
- *   pnpm bench:consume [--events 500000] [--batch 1000]
+ *   pnpm bench:consume [--events 500000] [--batch 1000] [--rounds 3]
+ *
+ * The topic is preloaded once; each round runs a fresh consumer group into a fresh database, then the direct
+ * insert into another; the summary prints the medians (this machine's speed drifts between runs).
  *   BENCH_NODE_FLAGS: more node flags for the consumer process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`)
  *
  * Uses KAFKA_BROKERS / CLICKHOUSE_URL when set, else starts a throwaway embedded stack.
@@ -36,10 +39,15 @@ import { makeEvents } from '../testing';
  */
 const CONSUMER_NODE_FLAGS = ['--max-semi-space-size=64'];
 
+const USAGE = `pnpm bench:consume [--events 500000] [--batch 1000] [--rounds 3]
+  preloads --events events, then per round: the consumer process (FLUSH_MAX_EVENTS = --batch) from group join
+  until all are stored, and a direct JSONEachRow insert of the same rows in batches of --batch; prints medians.`;
+
 const { values: args } = parseArgs({
   options: {
     events: { type: 'string', default: '500000' },
     batch: { type: 'string', default: '1000' },
+    rounds: { type: 'string', default: '3' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -74,11 +82,19 @@ async function mergesSettled(client: ReturnType<typeof createClickHouseClient>):
 
 async function main(): Promise<void> {
   if (args.help) {
-    console.log('pnpm bench:consume [--events 500000] [--batch 1000]');
+    console.log(USAGE);
     return;
   }
-  const total = Number(args.events);
-  const batch = Number(args.batch);
+  const [total, batch, rounds] = [args.events, args.batch, args.rounds].map(Number) as [
+    number,
+    number,
+    number,
+  ];
+  if (![total, batch, rounds].every((n) => Number.isSafeInteger(n) && n > 0)) {
+    console.error(`--events, --batch and --rounds take positive whole numbers\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
   let tmp: string | undefined;
   if (!process.env.KAFKA_BROKERS || !process.env.CLICKHOUSE_URL) {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pitchpulse-bench-'));
@@ -131,7 +147,45 @@ async function main(): Promise<void> {
     throw new Error(`the broker kept ${kept} of ${total} preloaded events (retention): use more partitions`);
   }
 
-  const consumerDb = `bench_consumer_${run}`;
+  const receivedRows = events.map((e) => ({ ...e, receivedAt }) as StoredEvent);
+  const results: Array<{ consumer: ConsumerRun; directRate: number }> = [];
+  for (let round = 1; round <= rounds; round++) {
+    const consumer = await consumerRound({ topic, total, batch, id: `${run}_${round}` });
+    const directRate = await directRound(receivedRows, batch, `${run}_${round}`);
+    results.push({ consumer, directRate });
+    console.log(
+      `round ${round}: consumer ${fmt(consumer.rate)} events/s (join ${consumer.startupSeconds.toFixed(1)} s), ` +
+        `direct ${fmt(directRate)} events/s, ratio ${(consumer.rate / directRate).toFixed(2)}`,
+    );
+  }
+  const consumerRate = median(results.map((r) => r.consumer.rate));
+  const directRate = median(results.map((r) => r.directRate));
+  const ratio = median(results.map((r) => r.consumer.rate / r.directRate));
+  console.log(`
+events                      ${total.toLocaleString()} per round, batch ${batch}, medians of ${rounds} round(s)
+consumer Kafka→ClickHouse   ${fmt(consumerRate)} events/s   (from group join; start-up not counted)
+direct JSONEachRow insert   ${fmt(directRate)} events/s
+ratio consumer ÷ direct     ${ratio.toFixed(2)}   (target ≥ 0.5; consumer target ≥ 50,000 events/s)`);
+  if (tmp) {
+    await stopStack(path.join(tmp, 'stack.json'));
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+interface ConsumerRun {
+  rate: number;
+  startupSeconds: number;
+}
+
+/** The real consumer process, in its own group and database, from start until every event is stored. */
+async function consumerRound(round: {
+  topic: string;
+  total: number;
+  batch: number;
+  id: string;
+}): Promise<ConsumerRun> {
+  const { topic, total, batch, id } = round;
+  const consumerDb = `bench_consumer_${id}`;
   const consumerClient = createClickHouseClient({ url: process.env.CLICKHOUSE_URL!, database: consumerDb });
   const metricsPort = await freePort();
   const env = {
@@ -140,15 +194,14 @@ async function main(): Promise<void> {
     KAFKA_TOPIC_EVENTS: topic,
     KAFKA_TOPIC_RETRY: `${topic}.retry`,
     KAFKA_TOPIC_DLQ: `${topic}.dlq`,
-    CONSUMER_GROUP: `bench-${run}`,
+    CONSUMER_GROUP: `bench-${id}`,
     RETRY_ENABLED: 'false',
     FLUSH_MAX_EVENTS: String(batch),
     METRICS_PORT: String(metricsPort),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
-  const config = loadConfig(env); // refuses a bad setting here rather than in the child
+  loadConfig(env); // refuses a bad setting here rather than in the child
   await runMigrations(consumerClient, { database: consumerDb });
-  console.log(`consumer process: batches of ${batch}, flush interval ${config.flush.intervalMs} ms`);
   await mergesSettled(consumerClient);
   const launched = Date.now();
   // The real process, started the way the runner and the image start it.
@@ -156,14 +209,11 @@ async function main(): Promise<void> {
   const consumer = spawn(
     process.execPath,
     [...CONSUMER_NODE_FLAGS, ...extraFlags, path.join(__dirname, '..', 'main.js')],
-    {
-      env,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
+    { env, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   const exited = new Promise((resolve) => consumer.once('exit', resolve));
   // Joining a consumer group costs a fixed few seconds (the broker's initial rebalance delay): time the
-  // throughput from the moment the consumer is ready, and report start-up on its own line.
+  // throughput from the moment the consumer is ready, and report start-up on its own.
   const readyUrl = `http://127.0.0.1:${metricsPort}/ready`;
   while (
     !(await fetch(readyUrl).then(
@@ -180,39 +230,38 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
     stored = await countRows(consumerClient, consumerDb);
   }
-  const consumerSeconds = (Date.now() - started) / 1000;
-  const startupSeconds = (started - launched) / 1000;
+  const seconds = (Date.now() - started) / 1000;
   consumer.kill('SIGTERM');
   await exited;
+  await consumerClient.close();
+  return { rate: total / seconds, startupSeconds: (started - launched) / 1000 };
+}
 
-  const directDb = `bench_direct_${run}`;
+/**
+ * The plain path the issue names: @clickhouse/client JSONEachRow inserts of the same rows (built before the
+ * clock starts), same batch size, into a fresh database.
+ */
+async function directRound(events: StoredEvent[], batch: number, id: string): Promise<number> {
+  const directDb = `bench_direct_${id}`;
   const direct = createClickHouseClient({ url: process.env.CLICKHOUSE_URL!, database: directDb });
   await runMigrations(direct, { database: directDb });
-  const rows = events.map((e) => toEventRow({ ...e, receivedAt } as StoredEvent, new Date()));
-  await mergesSettled(direct);
-  const directStarted = Date.now();
+  const insertedAt = new Date();
+  const rows = events.map((e) => toEventRow(e, insertedAt));
   const table = render(sql`${identifier(directDb, 'events')}`, { nativeParams: false }).query;
+  await mergesSettled(direct);
+  const started = Date.now();
   for (let i = 0; i < rows.length; i += batch) {
     const values = rows.slice(i, i + batch);
     await direct.insert({ table, values, format: 'JSONEachRow', columns: [...EVENT_COLUMNS] });
   }
-  const directSeconds = (Date.now() - directStarted) / 1000;
-  if ((await countRows(direct, directDb)) !== total) throw new Error('direct insert lost rows');
-
-  const consumerRate = total / consumerSeconds;
-  const directRate = total / directSeconds;
-  console.log(`
-events                      ${total.toLocaleString()} (batch ${batch})
-consumer start-up + join    ${startupSeconds.toFixed(2)} s (not counted below)
-consumer Kafka→ClickHouse   ${consumerSeconds.toFixed(2)} s   ${Math.round(consumerRate).toLocaleString()} events/s
-direct JSONEachRow insert   ${directSeconds.toFixed(2)} s   ${Math.round(directRate).toLocaleString()} events/s
-ratio consumer ÷ direct     ${(consumerRate / directRate).toFixed(2)}   (target ≥ 0.5; consumer target ≥ 50,000 events/s)`);
-  await Promise.all([consumerClient.close(), direct.close()]);
-  if (tmp) {
-    await stopStack(path.join(tmp, 'stack.json'));
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
+  const seconds = (Date.now() - started) / 1000;
+  if ((await countRows(direct, directDb)) !== events.length) throw new Error('direct insert lost rows');
+  await direct.close();
+  return events.length / seconds;
 }
+
+const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
 
 main().catch((err: Error) => {
   console.error(`bench:consume failed: ${err.stack ?? err.message}`);
