@@ -1,7 +1,7 @@
 /**
  * `pnpm bench:read`: GET /api/matches/{id}/metrics under load, beside the same metrics computed by scanning the
  * raw table. Loads BENCH_EVENTS (5,000,000) events over BENCH_MATCHES (200) matches, 1 % of them delivered twice,
- * straight into a throwaway ClickHouse database (JSONEachRow batches through insertEvents), starts the API as a
+ * straight into a throwaway ClickHouse database (TabSeparated batches through insertEvents), starts the API as a
  * child process, and measures in one run:
  *   1. the views query (getMatchMetrics) and the raw-table scan (getMatchMetricsFromEvents) directly, interleaved,
  *      one client, then each with BENCH_CONNECTIONS concurrent clients for BENCH_CONCURRENT_SECONDS (5) s;
