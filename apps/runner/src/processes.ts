@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
+import { SERVICE_NODE_FLAGS } from '@pitchpulse/devstack';
 
 export interface AppProcess {
   name: string;
@@ -7,15 +8,9 @@ export interface AppProcess {
   exited: Promise<number | null>;
 }
 
-/**
- * Node flags for the apps, as in infra/docker/Dockerfile: a 64 MiB young generation, because both make
- * short-lived objects per event and V8's default (16 MiB) collects them too often (consumer: +16 % events/s).
- */
-const APP_NODE_FLAGS = ['--max-semi-space-size=64'];
-
 /** Starts `node script` with env, prefixing each output line with the app's name. */
 export function startApp(name: string, script: string, env: NodeJS.ProcessEnv): AppProcess {
-  const child = spawn(process.execPath, [...APP_NODE_FLAGS, script], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, script], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

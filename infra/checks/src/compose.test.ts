@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
-import { PIPELINE_TOPICS } from '@pitchpulse/devstack';
+import { PIPELINE_TOPICS, SERVICE_NODE_FLAGS } from '@pitchpulse/devstack';
 import { envVarsOf, type AppName } from './app-config';
 import { repoPath } from './paths';
 import { isObject, readYaml } from './yaml-files';
@@ -149,8 +149,9 @@ describe('infra/docker/Dockerfile', () => {
   it('runs as a non-root user with a HEALTHCHECK that needs no curl', () => {
     expect(stages[1]).toMatch(/^USER node$/m);
     expect(stages[1]).toMatch(/^HEALTHCHECK .* CMD \["node", "healthcheck\.js"\]$/m);
-    // a 64 MiB young generation, as apps/runner starts the apps
-    expect(stages[1]).toMatch(/^CMD \["node", "--max-semi-space-size=64", "dist\/main\.js"\]$/m);
+    // the node flags every other start uses (npm start, the benchmarks)
+    const cmd = ['node', ...SERVICE_NODE_FLAGS, 'dist/main.js'].map((a) => JSON.stringify(a)).join(', ');
+    expect(stages[1]).toContain(`\nCMD [${cmd}]\n`);
   });
   it('.dockerignore keeps node_modules, dist and .git out of the context', () => {
     const ignore = fs.readFileSync(repoPath('.dockerignore'), 'utf8').split('\n');

@@ -5,3 +5,4 @@ export { MockKafkaCluster, type TopicSpec } from './rdkafka-mock';
 export { resolveConnection, startStack, stopStack, type Connection, type StartOptions } from './stack';
 export { localDir, readState, repoRoot, type StackState } from './state';
 export { PIPELINE_TOPICS } from './topics';
+export { SERVICE_NODE_FLAGS } from './node-flags';

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import autocannon from 'autocannon';
-import { StackControl, freePort, startStack, stopStack } from '@pitchpulse/devstack';
+import { SERVICE_NODE_FLAGS, StackControl, freePort, startStack, stopStack } from '@pitchpulse/devstack';
 import { EVENT_TYPES } from '@pitchpulse/events';
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
@@ -105,13 +105,16 @@ async function cannon(name: string, url: string, body: () => string, seconds: nu
 
 const children: ChildProcess[] = [];
 
-/** Starts `node script`; resolves on the first output line `ready` accepts (at once without one). */
+/**
+ * Starts `node script` with the services' node flags (bare express gets them too: same runtime for all); resolves
+ * on the first output line `ready` accepts (at once without one).
+ */
 function startNode(
   script: string,
   env: NodeJS.ProcessEnv,
   ready?: (line: string) => boolean,
 ): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

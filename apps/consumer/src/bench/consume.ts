@@ -27,17 +27,10 @@ import {
   sql,
   toEventRow,
 } from '@pitchpulse/clickhouse';
-import { StackControl, freePort, startStack, stopStack } from '@pitchpulse/devstack';
+import { SERVICE_NODE_FLAGS, StackControl, freePort, startStack, stopStack } from '@pitchpulse/devstack';
 import { encodeEventMessage, type StoredEvent } from '@pitchpulse/events';
 import { loadConfig } from '../config';
 import { makeEvents } from '../testing';
-
-/**
- * Node flags the consumer runs with (also in infra/docker/Dockerfile and apps/runner): a 64 MiB young
- * generation, because the consumer makes short-lived objects per event and V8's default (16 MiB) collects them
- * too often (measured: +16 % events/s).
- */
-const CONSUMER_NODE_FLAGS = ['--max-semi-space-size=64'];
 
 const USAGE = `pnpm bench:consume [--events 500000] [--batch 1000] [--rounds 3]
   preloads --events events, then per round: the consumer process (FLUSH_MAX_EVENTS = --batch) from group join
@@ -208,7 +201,7 @@ async function consumerRound(round: {
   const extraFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean); // e.g. --cpu-prof
   const consumer = spawn(
     process.execPath,
-    [...CONSUMER_NODE_FLAGS, ...extraFlags, path.join(__dirname, '..', 'main.js')],
+    [...SERVICE_NODE_FLAGS, ...extraFlags, path.join(__dirname, '..', 'main.js')],
     { env, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   const exited = new Promise((resolve) => consumer.once('exit', resolve));
