@@ -117,13 +117,16 @@ async function waitUntilAvailable(deps: StoreDeps, policy: StorePolicy): Promise
   }
 }
 
-/** Sleeps in slices of at most a second so heartbeats keep flowing and shutdown is noticed. */
+/**
+ * Sleeps in slices of at most a second so heartbeats keep flowing and shutdown is noticed; heartbeats at least
+ * once, even when a busy event loop let a short wait expire before its first slice.
+ */
 async function sleepWithHeartbeats(ms: number, deps: StoreDeps): Promise<void> {
   const until = Date.now() + ms;
-  while (!deps.aborted()) {
+  for (let first = true; !deps.aborted(); first = false) {
     const left = until - Date.now();
-    if (left <= 0) return;
-    await sleep(Math.min(left, 1000));
+    if (left <= 0 && !first) return;
+    await sleep(Math.min(Math.max(left, 0), 1000));
     await deps.heartbeat().catch(() => undefined);
   }
 }
