@@ -30,6 +30,17 @@ describe('TokenBucketLimiter', () => {
     expect(l.take('b').allowed).toBe(true);
   });
 
+  it('peeks without taking, and without keeping a bucket for a key it has not seen', () => {
+    const { l } = limiter(1, 2);
+    expect(l.peek('new')).toEqual({ allowed: true });
+    expect(l.peek('new', 3)).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    expect(l.size).toBe(0);
+    l.take('a');
+    l.take('a');
+    expect(l.peek('a')).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    expect(l.size).toBe(1);
+  });
+
   it('tells a slow refill in whole seconds', () => {
     const { l } = limiter(0.1, 1);
     l.take('a');

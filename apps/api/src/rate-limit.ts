@@ -44,13 +44,16 @@ export class TokenBucketLimiter {
       bucket.tokens -= cost;
       return { allowed: true };
     }
-    return this.refusal(bucket, cost);
+    return this.refusal(bucket.tokens, cost);
   }
 
-  /** Whether `take(key, cost)` would be allowed, without taking anything. */
+  /**
+   * Whether `take(key, cost)` would be allowed, without taking anything. A key without a bucket is answered as a
+   * full one and gets none: peeking runs on every request (the API-key check), buckets only for who failed.
+   */
   peek(key: string, cost = 1): TakeResult {
-    const bucket = this.refilled(key);
-    return bucket.tokens >= cost ? { allowed: true } : this.refusal(bucket, cost);
+    const tokens = this.buckets.has(key) ? this.refilled(key).tokens : this.options.burst;
+    return tokens >= cost ? { allowed: true } : this.refusal(tokens, cost);
   }
 
   private refilled(key: string): Bucket {
@@ -68,10 +71,10 @@ export class TokenBucketLimiter {
     return bucket;
   }
 
-  private refusal(bucket: Bucket, cost: number): TakeResult {
+  private refusal(tokens: number, cost: number): TakeResult {
     return {
       allowed: false,
-      retryAfterSeconds: Math.max(1, Math.ceil((cost - bucket.tokens) / this.options.perSecond)),
+      retryAfterSeconds: Math.max(1, Math.ceil((cost - tokens) / this.options.perSecond)),
     };
   }
 
