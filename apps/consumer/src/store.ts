@@ -123,10 +123,9 @@ async function waitUntilAvailable(deps: StoreDeps, policy: StorePolicy): Promise
  */
 async function sleepWithHeartbeats(ms: number, deps: StoreDeps): Promise<void> {
   const until = Date.now() + ms;
-  for (let first = true; !deps.aborted(); first = false) {
-    const left = until - Date.now();
-    if (left <= 0 && !first) return;
-    await sleep(Math.min(Math.max(left, 0), 1000));
+  while (!deps.aborted()) {
+    await sleep(Math.max(0, Math.min(until - Date.now(), 1000)));
     await deps.heartbeat().catch(() => undefined);
+    if (Date.now() >= until) return;
   }
 }
