@@ -27,7 +27,14 @@ import {
   sql,
   toEventRow,
 } from '@pitchpulse/clickhouse';
-import { SERVICE_NODE_FLAGS, StackControl, freePort, startStack, stopStack } from '@pitchpulse/devstack';
+import {
+  SERVICE_NODE_FLAGS,
+  StackControl,
+  freePort,
+  startStack,
+  stopStack,
+  waitFor,
+} from '@pitchpulse/devstack';
 import { encodeEventMessage, type StoredEvent } from '@pitchpulse/events';
 import { loadConfig } from '../config';
 import { makeEvents } from '../testing';
@@ -208,15 +215,18 @@ async function consumerRound(round: {
   // Joining a consumer group costs a fixed few seconds (the broker's initial rebalance delay): time the
   // throughput from the moment the consumer is ready, and report start-up on its own.
   const readyUrl = `http://127.0.0.1:${metricsPort}/ready`;
-  while (
-    !(await fetch(readyUrl).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  ) {
-    if (consumer.exitCode !== null) throw new Error(`the consumer exited (${consumer.exitCode})`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor(
+    'the consumer to be ready',
+    async () => {
+      if (consumer.exitCode !== null) throw new Error(`the consumer exited (${consumer.exitCode})`);
+      return fetch(readyUrl).then(
+        (r) => r.ok,
+        () => false,
+      );
+    },
+    120_000,
+    50,
+  );
   const started = Date.now();
   let stored = 0;
   while (stored < total) {
