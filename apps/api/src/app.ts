@@ -1,21 +1,21 @@
 import express, { type Express } from 'express';
 import type { Logger, Registry } from '@pitchpulse/observability';
-import { apiKeyAuth } from './auth';
-import { compose } from './compose';
+import { apiKeyAuth } from './http/auth';
+import { compose } from './http/compose';
 import type { ApiConfig } from './config';
 import type { ApiExtension, AppContext, EventSink, ReadinessCheck } from './context';
-import { createHttpMetrics } from './http-metrics';
-import { Lifecycle } from './lifecycle';
+import { createHttpMetrics } from './http/http-metrics';
+import { Lifecycle } from './http/lifecycle';
 import { buildOpenApi } from './openapi';
-import { notFoundHandler, problemHandler } from './problem';
-import { observeRequests } from './observe';
-import { ResponseTimeWindow, recordIngestResponseTimes } from './read/response-times';
-import { TokenBucketLimiter, rateLimit } from './rate-limit';
-import { createRequestLog } from './request-log';
-import { createDashboardRouter } from './routes/dashboard';
-import { createDocsRouter } from './routes/docs';
-import { createIngestRouter } from './routes/ingest';
-import { createProbeRouter } from './routes/probes';
+import { notFoundHandler, problemHandler } from './http/problem';
+import { observeRequests } from './http/observe';
+import { ResponseTimeWindow, recordIngestResponseTimes } from './ingest/response-times';
+import { TokenBucketLimiter, rateLimit } from './http/rate-limit';
+import { createRequestLog } from './http/request-log';
+import { createDashboardRouter } from './http/dashboard';
+import { createDocsRouter } from './http/docs';
+import { createIngestRouter } from './ingest/router';
+import { createProbeRouter } from './http/probes';
 
 export interface AppDeps {
   config: ApiConfig;

@@ -2,9 +2,9 @@ import type { RequestHandler, Router } from 'express';
 import type { ProduceMessage } from '@pitchpulse/kafka';
 import type { Logger, Registry } from '@pitchpulse/observability';
 import type { ApiConfig } from './config';
-import type { HttpMetrics } from './http-metrics';
-import type { Lifecycle } from './lifecycle';
-import type { ResponseTimeWindow } from './read/response-times';
+import type { HttpMetrics } from './http/http-metrics';
+import type { Lifecycle } from './http/lifecycle';
+import type { ResponseTimeWindow } from './ingest/response-times';
 
 /** Where accepted events are written: `GroupCommitProducer` in production. */
 export interface EventSink {

@@ -1,7 +1,7 @@
 export { createApp, type AppDeps } from './app';
 export { parseConfig, type ApiConfig } from './config';
 export type { ApiExtension, AppContext, EventSink, OpenApiFragment, ReadinessCheck } from './context';
-export { Lifecycle } from './lifecycle';
+export { Lifecycle } from './http/lifecycle';
 export { buildOpenApi, type OpenApiOptions } from './openapi';
 export {
   PROBLEM_CONTENT_TYPE,
@@ -12,7 +12,7 @@ export {
   sendProblem,
   type ProblemInit,
   type ProblemType,
-} from './problem';
-export { routeLabel } from './http-metrics';
+} from './http/problem';
+export { routeLabel } from './http/http-metrics';
 export { createReadApi, type ReadApi, type ReadApiOptions } from './read';
 export { startApi, type RunningApi, type StartApiOptions } from './server';

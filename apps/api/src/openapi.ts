@@ -1,6 +1,6 @@
 import { MAX_BATCH_EVENTS, eventBatchSchema, matchEventSchema } from '@pitchpulse/events';
 import type { OpenApiFragment } from './context';
-import { PROBLEM_TYPES, problemTypeUri, type ProblemType } from './problem';
+import { PROBLEM_TYPES, problemTypeUri, type ProblemType } from './http/problem';
 
 export interface OpenApiOptions {
   /** Whether API keys are configured (x-api-key required on /api routes). */

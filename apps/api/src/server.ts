@@ -6,7 +6,7 @@ import { createLogger, createRegistry, type Logger, type Registry } from '@pitch
 import { createApp } from './app';
 import type { ApiConfig } from './config';
 import type { ApiExtension } from './context';
-import { Lifecycle } from './lifecycle';
+import { Lifecycle } from './http/lifecycle';
 import { createReadApi } from './read';
 
 export interface StartApiOptions {

@@ -1,5 +1,5 @@
 /**
- * The api's static mount for the dashboard (apps/api/src/routes/dashboard.ts) on its own, over HTTP: cache
+ * The api's static mount for the dashboard (apps/api/src/http/dashboard.ts) on its own, over HTTP: cache
  * headers per file kind, and a 503 problem (not a crash, not a 404) when the dashboard has not been built.
  */
 import fs from 'node:fs';
@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
-import { IMMUTABLE, REVALIDATE, createDashboardRouter, dashboardDir } from '../../api/src/routes/dashboard';
+import { IMMUTABLE, REVALIDATE, createDashboardRouter, dashboardDir } from '../../api/src/http/dashboard';
 
 async function serve(dir: string | undefined): Promise<{ url: string; close(): Promise<void> }> {
   const app = express();

@@ -1,10 +1,10 @@
 import type { ApiExtension } from '../context';
-import { createMatchesRouter } from '../routes/matches';
+import { createMatchesRouter } from './router';
 import { readOpenApi } from './openapi';
-import { ReadService, type ReadServiceOptions } from './read-service';
+import { ReadService, type ReadServiceOptions } from './service';
 
-export { ReadService, highlightTitle, type MetricsBody, type ReadServiceOptions } from './read-service';
-export { ResponseTimeWindow, type Percentiles } from './response-times';
+export { ReadService, highlightTitle, type MetricsBody, type ReadServiceOptions } from './service';
+export { ResponseTimeWindow, type Percentiles } from '../ingest/response-times';
 
 export interface ReadApi {
   /** Pass to createApp/startApi `extensions`. */

@@ -1,7 +1,7 @@
 import { EVENT_TYPES, MATCH_ID_PATTERN } from '@pitchpulse/events';
 import { LIVE_WINDOW_MINUTES, PLAYER_SORTS, TIMELINE_BUCKETS } from '@pitchpulse/clickhouse';
 import type { OpenApiFragment } from '../context';
-import { READ_LIMITS } from '../routes/matches';
+import { READ_LIMITS } from './router';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const problem = (description: string, headers?: Record<string, unknown>) => ({

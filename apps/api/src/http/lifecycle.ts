@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestHandler, Response } from 'express';
-import type { ApiConfig } from './config';
+import type { ApiConfig } from '../config';
 import { sendProblem, serviceUnavailable } from './problem';
 
 /**

@@ -14,7 +14,7 @@ import {
   ProduceTimeoutError,
   type ProduceMessage,
 } from '@pitchpulse/kafka';
-import { compose } from '../compose';
+import { compose } from '../http/compose';
 import type { AppContext } from '../context';
 import {
   InvalidUtf8Error,
@@ -23,7 +23,7 @@ import {
   invalidEvent,
   methodNotAllowed,
   serviceUnavailable,
-} from '../problem';
+} from '../http/problem';
 
 /** What a produce failure means to the caller: always 503 + Retry-After, never a 202. */
 function unavailable(err: unknown): unknown {

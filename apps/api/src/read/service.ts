@@ -26,7 +26,7 @@ import type { Logger, Registry } from '@pitchpulse/observability';
 import { Counter, Gauge } from 'prom-client';
 import { ReadCache } from './cache';
 import { MarkerPoller } from './markers';
-import type { ResponseTimeWindow } from './response-times';
+import type { ResponseTimeWindow } from '../ingest/response-times';
 import { StreamHub, type StreamSnapshot } from './stream-hub';
 
 /** The metrics body of GET /api/matches/{id}/metrics, in the order DESIGN.md lists the fields. */

@@ -1,6 +1,6 @@
 import * as hdr from 'hdr-histogram-js';
 import type { Request, Response } from 'express';
-import { routeLabel } from '../http-metrics';
+import { routeLabel } from '../http/http-metrics';
 
 export interface Percentiles {
   p50: number;

@@ -9,9 +9,9 @@ import path from 'node:path';
 import { createClickHouseClient, insertEvents, runMigrations } from '@pitchpulse/clickhouse';
 import { ClickHouseServer } from '@pitchpulse/devstack';
 import { createLogger, createRegistry } from '@pitchpulse/observability';
-import { createApp } from './app';
-import { createReadApi } from './read';
-import { listen, testConfig } from './testing';
+import { createApp } from '../app';
+import { createReadApi } from '.';
+import { listen, testConfig } from '../testing';
 
 jest.setTimeout(120_000);
 

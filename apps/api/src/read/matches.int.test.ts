@@ -16,11 +16,11 @@ import { EVENT_TYPES, type StoredEvent } from '@pitchpulse/events';
 import { createLogger, createRegistry } from '@pitchpulse/observability';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { createApp } from './app';
-import { buildOpenApi } from './openapi';
-import { createReadApi, type ReadApi } from './read';
-import { readOpenApi } from './read/openapi';
-import { listen, post, sampleEvent, testConfig, type Listening } from './testing';
+import { createApp } from '../app';
+import { buildOpenApi } from '../openapi';
+import { createReadApi, type ReadApi } from '.';
+import { readOpenApi } from './openapi';
+import { listen, post, sampleEvent, testConfig, type Listening } from '../testing';
 
 type Json = Record<string, unknown>;
 

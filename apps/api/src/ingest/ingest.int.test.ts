@@ -3,8 +3,8 @@ import { StackControl } from '@pitchpulse/devstack';
 import { EVENT_TYPES, decodeEventMessage } from '@pitchpulse/events';
 import { GroupCommitProducer, createKafka, readTopic } from '@pitchpulse/kafka';
 import { createLogger, createRegistry } from '@pitchpulse/observability';
-import { createApp } from './app';
-import { listen, post, sampleEvent, testConfig, uniqueName, type Listening } from './testing';
+import { createApp } from '../app';
+import { listen, post, sampleEvent, testConfig, uniqueName, type Listening } from '../testing';
 
 /** The API over real HTTP, writing to a topic of its own on the embedded Kafka. */
 describe('ingest API against the embedded Kafka', () => {

@@ -13,8 +13,8 @@ import {
 } from '@pitchpulse/clickhouse';
 import { MATCH_ID_PATTERN } from '@pitchpulse/events';
 import type { AppContext } from '../context';
-import { Problem, methodNotAllowed, serviceUnavailable } from '../problem';
-import type { ReadService } from '../read/read-service';
+import { Problem, methodNotAllowed, serviceUnavailable } from '../http/problem';
+import type { ReadService } from './service';
 
 /** Page sizes of the list routes. */
 export const READ_LIMITS = {
