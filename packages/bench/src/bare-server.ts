@@ -1,6 +1,7 @@
 /**
- * The benchmark's baseline: bare express 5 with the JSON body parser, answering 202 without validation,
- * Kafka, metrics or logging. Run as its own process by bench/ingest.ts; listens on PORT, says "ready".
+ * The ingest benchmark's baseline: bare express 5 with the JSON body parser, answering 202 without validation,
+ * Kafka, metrics or logging, in the API's answer shapes. Run as its own process by ingest.ts; listens on PORT,
+ * says "ready".
  */
 import express from 'express';
 

@@ -1,0 +1,142 @@
+/**
+ * Everything the benchmarks use from @pitchpulse/clickhouse, in one place: a change of its query API (names,
+ * answer shapes) is adapted here and nowhere else in this package.
+ */
+import {
+  ClickHouseStore,
+  EVENT_COLUMNS,
+  createClickHouseClient,
+  detectCapabilities,
+  execute,
+  identifier,
+  insertEvents,
+  render,
+  runMigrations,
+  selectRows,
+  sql,
+  toEventRow,
+  type ClickHouseCapabilities,
+  type StoredMetrics,
+} from '@pitchpulse/clickhouse';
+import type { StoredEvent } from '@pitchpulse/contract';
+
+export {
+  createClickHouseClient,
+  detectCapabilities,
+  insertEvents,
+  runMigrations,
+  type ClickHouseCapabilities,
+};
+
+export type Client = ReturnType<typeof createClickHouseClient>;
+export type Metrics = StoredMetrics;
+
+/** Names the tables print for the two ways of computing a match's metrics. */
+export const VIEWS_QUERY = 'ClickHouseStore.metrics (views)';
+export const RAW_QUERY = 'ClickHouseStore.metricsFromEvents (raw scan)';
+
+/** The read queries the benchmarks time, bound to one client. */
+export interface ReadQueries {
+  /** A match's metrics from the aggregate views (what the API serves). */
+  metrics(matchId: string): Promise<Metrics | null>;
+  /** The same metrics by scanning the match's raw rows (the baseline). */
+  metricsFromEvents(matchId: string): Promise<Metrics | null>;
+  /** Further read queries by the name the read-latency table prints. */
+  others: Record<string, (matchId: string) => Promise<unknown>>;
+}
+
+export function readQueries(client: Client, caps: ClickHouseCapabilities): ReadQueries {
+  const store = new ClickHouseStore(client, caps);
+  return {
+    metrics: async (matchId) => (await store.metrics(matchId)).value,
+    metricsFromEvents: (matchId) => store.metricsFromEvents(matchId),
+    others: {
+      'matchPage + matchTotals (20)': async () => {
+        const page = await store.matchPage({ limit: 20, offset: 0 });
+        return store.matchTotals(page.items.map((m) => m.matchId));
+      },
+      "timeline('5m')": (matchId) => store.timeline(matchId, '5m'),
+      'highlights(limit 20)': (matchId) => store.highlights(matchId, { limit: 20, offset: 0 }),
+      'topPlayers(limit 10)': (matchId) => store.topPlayers(matchId, { limit: 10 }),
+      'lastInserts(1 match)': (matchId) => store.lastInserts([matchId]),
+    },
+  };
+}
+
+const NO_NATIVE_PARAMS = { nativeParams: false };
+
+async function oneNumber(client: Client, query: ReturnType<typeof sql>): Promise<number> {
+  const [row] = await selectRows<{ n: number | string }>(client, NO_NATIVE_PARAMS, query);
+  return Number(row?.n ?? 0);
+}
+
+/** Distinct events stored in `<database>.events`: `uniqExact(event_id)` (a redelivered event counts once). */
+export function distinctEvents(client: Client, database: string): Promise<number> {
+  return oneNumber(
+    client,
+    sql`SELECT toUInt64(uniqExact(event_id)) AS n FROM ${identifier(database, 'events')}`,
+  );
+}
+
+/** Rows in `<database>.events`, redeliveries included (cheap: from the parts' row counts). */
+export function storedRows(client: Client, database: string): Promise<number> {
+  return oneNumber(client, sql`SELECT toUInt64(count()) AS n FROM ${identifier(database, 'events')}`);
+}
+
+/** Merges ClickHouse is running, in `database` or (without one) anywhere. */
+export function runningMerges(client: Client, database?: string): Promise<number> {
+  return oneNumber(
+    client,
+    database === undefined
+      ? sql`SELECT toUInt64(count()) AS n FROM system.merges`
+      : sql`SELECT toUInt64(count()) AS n FROM system.merges WHERE database = ${database}`,
+  );
+}
+
+/** Active parts, rows and bytes per table of `database`. */
+export async function activeParts(
+  client: Client,
+  database: string,
+): Promise<Array<{ table: string; parts: number; rows: number; bytes: number }>> {
+  const rows = await selectRows<{ table: string; parts: number; rows: number; bytes: number }>(
+    client,
+    NO_NATIVE_PARAMS,
+    sql`SELECT table, count() AS parts, sum(rows) AS rows, sum(bytes_on_disk) AS bytes
+        FROM system.parts WHERE database = ${database} AND active GROUP BY table ORDER BY table`,
+  );
+  return rows.map((r) => ({
+    table: r.table,
+    parts: Number(r.parts),
+    rows: Number(r.rows),
+    bytes: Number(r.bytes),
+  }));
+}
+
+export async function dropDatabase(client: Client, database: string): Promise<void> {
+  await execute(client, NO_NATIVE_PARAMS, sql`DROP DATABASE IF EXISTS ${identifier(database)}`);
+}
+
+/**
+ * The plain path the consumer is compared with: @clickhouse/client JSONEachRow inserts of rows built before the
+ * clock starts, `batch` rows per insert, into `<database>.events`. Answers the milliseconds the inserts took.
+ */
+export async function insertJsonEachRow(
+  client: Client,
+  database: string,
+  events: readonly StoredEvent[],
+  batch: number,
+): Promise<number> {
+  const insertedAt = new Date();
+  const rows = events.map((e) => toEventRow(e, insertedAt));
+  const table = render(sql`${identifier(database, 'events')}`, NO_NATIVE_PARAMS).query;
+  const started = performance.now();
+  for (let i = 0; i < rows.length; i += batch) {
+    await client.insert({
+      table,
+      values: rows.slice(i, i + batch),
+      format: 'JSONEachRow',
+      columns: [...EVENT_COLUMNS],
+    });
+  }
+  return performance.now() - started;
+}

@@ -1,0 +1,95 @@
+/**
+ * `pnpm bench:read-latency [matches=20] [eventsPerMatch=25000] [rounds=200]`: latency of the read queries on a
+ * loaded schema, beside the same metrics computed by scanning the raw table; no api, no Kafka.
+ * Uses CLICKHOUSE_URL when set, else starts a throwaway embedded stack; a throwaway database, dropped at the end.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  RAW_QUERY,
+  VIEWS_QUERY,
+  createClickHouseClient,
+  detectCapabilities,
+  dropDatabase,
+  insertEvents,
+  readQueries,
+  runMigrations,
+} from './clickhouse';
+import { KICKOFF, benchMatchId, matchEvents, prng } from './events';
+import {
+  BenchFailure,
+  defer,
+  fmt,
+  fmtMs,
+  fmtRatio,
+  openStack,
+  printTable,
+  runBench,
+  summarize,
+  timeEach,
+  timed,
+} from './harness';
+
+const USAGE = 'pnpm bench:read-latency [matches=20] [eventsPerMatch=25000] [rounds=200]';
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
+  const [matches = 20, perMatch = 25_000, rounds = 200] = argv.map(Number);
+  if (![matches, perMatch, rounds].every((n) => Number.isSafeInteger(n) && n > 0)) {
+    throw new BenchFailure(`arguments are positive whole numbers: ${USAGE}`);
+  }
+  const stack = await openStack({ kafka: false });
+  const database = `bench_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
+  const client = createClickHouseClient({ url: stack.clickhouseUrl, database, requestTimeoutMs: 300_000 });
+  defer(async () => {
+    await dropDatabase(client, database);
+    await client.close();
+  });
+  await runMigrations(client);
+  const caps = await detectCapabilities(client);
+  const queries = readQueries(client, caps);
+  const rand = prng(2024);
+  const insertedAt = new Date(KICKOFF + 400 * 3_600_000);
+  const loaded = await timed(async () => {
+    for (let m = 0; m < matches; m++) {
+      for (let from = 0; from < perMatch; from += 10_000) {
+        await insertEvents(
+          client,
+          matchEvents(m, from, Math.min(perMatch, from + 10_000), perMatch, rand),
+          insertedAt,
+        );
+      }
+    }
+  });
+  const match = (i: number) => benchMatchId(i % matches);
+  const check = await queries.metrics(match(0));
+  const checkRaw = await queries.metricsFromEvents(match(0));
+  if (JSON.stringify(check) !== JSON.stringify(checkRaw)) {
+    throw new BenchFailure(`the views and the raw scan disagree on ${match(0)}`);
+  }
+  const views = summarize(await timeEach(rounds, (i) => queries.metrics(match(i))));
+  const others = [];
+  for (const [name, run] of Object.entries(queries.others)) {
+    others.push({ name, ...summarize(await timeEach(50, (i) => run(match(i)))) });
+  }
+  const raw = summarize(await timeEach(rounds, (i) => queries.metricsFromEvents(match(i))));
+  console.log(
+    `ClickHouse ${caps.version}: ${fmt(matches * perMatch)} events over ${matches} matches loaded in ${(loaded.ms / 1000).toFixed(1)} s`,
+  );
+  printTable(
+    ['query', 'rounds', 'p50', 'p99', 'max'],
+    [
+      [VIEWS_QUERY, rounds, fmtMs(views.p50, 2), fmtMs(views.p99, 2), fmtMs(views.max, 2)],
+      [RAW_QUERY, rounds, fmtMs(raw.p50, 2), fmtMs(raw.p99, 2), fmtMs(raw.max, 2)],
+      ...others.map((t) => [t.name, 50, fmtMs(t.p50, 2), fmtMs(t.p99, 2), fmtMs(t.max, 2)]),
+    ],
+  );
+  console.log(
+    `\nratio views ÷ raw scan (p50): ${fmtRatio(views.p50 / raw.p50, 3)}; speed-up (p50 raw ÷ p50 views): ${fmtRatio(raw.p50 / views.p50, 1)}×`,
+  );
+}
+
+runBench('bench:read-latency', main);

@@ -1,0 +1,357 @@
+/**
+ * `pnpm bench:read`: GET /api/matches/{id}/metrics under load, beside the same metrics computed by scanning the
+ * raw table. Loads BENCH_EVENTS (5,000,000) events over BENCH_MATCHES (200) matches, BENCH_DUPLICATES (1 %) of
+ * them delivered twice, straight into a throwaway ClickHouse database (TabSeparated batches through insertEvents),
+ * starts the api as a child process (apps/api/dist/main.js), and measures in one run:
+ *   1. the views query and the raw-table scan directly, interleaved, one client, BENCH_QUERY_ROUNDS (200) rounds,
+ *      then each with BENCH_CONNECTIONS concurrent clients for BENCH_CONCURRENT_SECONDS (5) s;
+ *   2. the endpoint on each match's first request (nothing in memory yet);
+ *   3. the endpoint with autocannon, BENCH_CONNECTIONS (50) connections for BENCH_DURATION (15) s after
+ *      BENCH_WARMUP (3) s, random matches, then GET /health of the same server as the floor of this machine;
+ *   4. the same while BENCH_LIVE_MATCHES (10) matches receive BENCH_LIVE_RATE (1,000) events/s in one insert per
+ *      second (as the consumer flushes), so their answers keep changing.
+ * Uses KAFKA_BROKERS/CLICKHOUSE_URL when both are set, else starts a throwaway embedded stack. Needs `pnpm build`.
+ *
+ * Verdict: the views and the raw scan must agree; any non-2xx answer, connection error or timeout of a load run
+ * fails the benchmark (exit 1).
+ */
+import { randomUUID } from 'node:crypto';
+import { freePort } from '@pitchpulse/devstack';
+import type { StoredEvent } from '@pitchpulse/contract';
+import {
+  RAW_QUERY,
+  VIEWS_QUERY,
+  activeParts,
+  createClickHouseClient,
+  detectCapabilities,
+  dropDatabase,
+  insertEvents,
+  readQueries,
+  runMigrations,
+  runningMerges,
+} from './clickhouse';
+import { KICKOFF, benchMatchId, matchEvents, prng, unweightedTypes } from './events';
+import {
+  BenchFailure,
+  defer,
+  envNumber,
+  fetchText,
+  fmt,
+  fmtMs,
+  load,
+  mark,
+  metricSum,
+  openStack,
+  printTable,
+  requireAllOk,
+  runBench,
+  serviceScript,
+  startNode,
+  summarize,
+  timed,
+  waitForUrl,
+  waitUntil,
+  withTimeout,
+  type LoadRun,
+  type Timing,
+} from './harness';
+
+const MATCHES = envNumber('BENCH_MATCHES', 200, { min: 1, integer: true });
+const EVENTS = envNumber('BENCH_EVENTS', 5_000_000, { min: 1, integer: true });
+const PER_MATCH = Math.floor(EVENTS / MATCHES);
+const DUPLICATE_SHARE = envNumber('BENCH_DUPLICATES', 0.01);
+const CONNECTIONS = envNumber('BENCH_CONNECTIONS', 50, { min: 1, integer: true });
+const DURATION = envNumber('BENCH_DURATION', 15, { min: 1 });
+const WARMUP = envNumber('BENCH_WARMUP', 3, { min: 1 });
+const QUERY_ROUNDS = envNumber('BENCH_QUERY_ROUNDS', 200, { min: 1, integer: true });
+const CONCURRENT_SECONDS = envNumber('BENCH_CONCURRENT_SECONDS', 5, { min: 1 });
+const LIVE_MATCHES = envNumber('BENCH_LIVE_MATCHES', 10, { min: 1, integer: true });
+const LIVE_RATE = envNumber('BENCH_LIVE_RATE', 1000, { min: 1 });
+const BATCH = 100_000;
+const TARGET_P99_MS = 20;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function main(): Promise<void> {
+  if (unweightedTypes().length > 0)
+    throw new BenchFailure(`no weight for event types ${unweightedTypes().join(', ')}`);
+  if (PER_MATCH < 1)
+    throw new BenchFailure(`BENCH_EVENTS (${EVENTS}) must be at least BENCH_MATCHES (${MATCHES})`);
+  const stack = await openStack();
+  const database = `bench_read_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
+  const client = createClickHouseClient({ url: stack.clickhouseUrl, database, requestTimeoutMs: 300_000 });
+  defer(async () => {
+    await dropDatabase(client, database);
+    await client.close();
+  });
+  await runMigrations(client);
+  const caps = await detectCapabilities(client);
+  const queries = readQueries(client, caps);
+  console.log(`ClickHouse ${caps.version} at ${stack.clickhouseUrl}, database ${database}`);
+
+  // 1. Load ------------------------------------------------------------------------------------------------
+  const duplicatesPerBatch = Math.round(BATCH * DUPLICATE_SHARE);
+  console.log(
+    `loading ${fmt(PER_MATCH * MATCHES)} events over ${MATCHES} matches (${fmt(PER_MATCH)} each) + ${DUPLICATE_SHARE * 100} % redelivered, in ${fmt(BATCH)}-row inserts…`,
+  );
+  const loadStart = performance.now();
+  const rand = prng(2024);
+  const insertedAt = new Date(KICKOFF + 400 * 3_600_000);
+  let rows = 0;
+  let inFlight: Promise<unknown> = Promise.resolve();
+  let batch: StoredEvent[] = [];
+  const flush = async () => {
+    const events = batch;
+    batch = [];
+    // Redeliveries: some events of this batch again, as a consumer restart would send them.
+    const again =
+      duplicatesPerBatch > 0
+        ? events.filter((_, i) => i % Math.max(1, Math.round(events.length / duplicatesPerBatch)) === 0)
+        : [];
+    await inFlight; // one insert at a time, the next batch is generated meanwhile
+    rows += events.length + again.length;
+    inFlight = insertEvents(client, events, insertedAt).then(() =>
+      again.length > 0 ? insertEvents(client, again, new Date(insertedAt.getTime() + 60_000)) : 0,
+    );
+    const done = rows / (PER_MATCH * MATCHES * (1 + DUPLICATE_SHARE));
+    process.stdout.write(`\r  ${fmt(rows)} rows sent (${Math.min(100, Math.round(done * 100))} %)   `);
+  };
+  for (let m = 0; m < MATCHES; m++) {
+    for (let from = 0; from < PER_MATCH; from += BATCH) {
+      batch.push(...matchEvents(m, from, Math.min(PER_MATCH, from + BATCH), PER_MATCH, rand));
+      if (batch.length >= BATCH) await flush();
+    }
+    // Let timers run between matches: a loop blocked for seconds keeps the client from retiring sockets that
+    // ClickHouse 18.x closes after 3 s idle, and the next insert would write into a closed one (EPIPE).
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  if (batch.length > 0) await flush();
+  await inFlight;
+  const loadSeconds = (performance.now() - loadStart) / 1000;
+  console.log(
+    `\n  loaded ${fmt(rows)} rows in ${loadSeconds.toFixed(1)} s (${fmt(rows / loadSeconds)} rows/s)`,
+  );
+  const settle = await timed(() =>
+    waitUntil(
+      `the background merges in ${database} to finish`,
+      async () => (await runningMerges(client, database)) === 0,
+      300_000,
+      500,
+    ),
+  );
+  console.log(`  background merges settled after ${(settle.ms / 1000).toFixed(1)} s:`);
+  for (const p of await activeParts(client, database)) {
+    console.log(
+      `    ${p.table.padEnd(24)} ${String(p.parts).padStart(3)} parts ${fmt(p.rows).padStart(11)} rows ${(p.bytes / 1e6).toFixed(1).padStart(7)} MB`,
+    );
+  }
+
+  // 2. Views vs raw scan, directly -------------------------------------------------------------------------
+  const check = await queries.metrics(benchMatchId(0));
+  const checkRaw = await queries.metricsFromEvents(benchMatchId(0));
+  if (JSON.stringify(check) !== JSON.stringify(checkRaw)) {
+    throw new BenchFailure(
+      `the views and the raw scan disagree on ${benchMatchId(0)}:\n${JSON.stringify(check)}\n${JSON.stringify(checkRaw)}`,
+    );
+  }
+  if (check?.totalEvents !== PER_MATCH) {
+    throw new BenchFailure(
+      `expected ${PER_MATCH} distinct events in ${benchMatchId(0)}, got ${check?.totalEvents}`,
+    );
+  }
+  console.log(
+    `\ndirect queries, ${QUERY_ROUNDS} rounds on random matches (views and raw interleaved, same answers)…`,
+  );
+  const views: number[] = [];
+  const raw: number[] = [];
+  const qrand = prng(7);
+  for (let i = 0; i < QUERY_ROUNDS; i++) {
+    const id = benchMatchId(Math.floor(qrand() * MATCHES));
+    const order = i % 2 === 0 ? (['views', 'raw'] as const) : (['raw', 'views'] as const);
+    for (const which of order) {
+      if (which === 'views') views.push((await timed(() => queries.metrics(id))).ms);
+      else raw.push((await timed(() => queries.metricsFromEvents(id))).ms);
+    }
+  }
+  const viewsT = summarize(views);
+  const rawT = summarize(raw);
+
+  // The same queries with CONNECTIONS clients at once (no cache anywhere): what the endpoint would cost if it
+  // ran a query per request.
+  const concurrent = createClickHouseClient({
+    url: stack.clickhouseUrl,
+    database,
+    requestTimeoutMs: 300_000,
+    maxOpenConnections: CONNECTIONS,
+  });
+  const concurrentQueries = readQueries(concurrent, caps);
+  const underLoad = async (name: string, run: (id: string) => Promise<unknown>) => {
+    process.stdout.write(`${name.padEnd(48)} ${CONCURRENT_SECONDS} s… `);
+    const samples: number[] = [];
+    const crand = prng(11);
+    const until = performance.now() + CONCURRENT_SECONDS * 1000;
+    await Promise.all(
+      Array.from({ length: CONNECTIONS }, async () => {
+        while (performance.now() < until) {
+          samples.push((await timed(() => run(benchMatchId(Math.floor(crand() * MATCHES))))).ms);
+        }
+      }),
+    );
+    const t = summarize(samples);
+    console.log(
+      `${fmt(samples.length / CONCURRENT_SECONDS)} queries/s, p50 ${fmtMs(t.p50, 2)}, p99 ${fmtMs(t.p99, 2)}`,
+    );
+    return { ...t, perSecond: samples.length / CONCURRENT_SECONDS };
+  };
+  const rawLoad = await underLoad(`raw scan, ${CONNECTIONS} concurrent clients`, (id) =>
+    concurrentQueries.metricsFromEvents(id),
+  );
+  const viewsLoad = await underLoad(`views query, ${CONNECTIONS} concurrent clients`, (id) =>
+    concurrentQueries.metrics(id),
+  );
+  await concurrent.close();
+
+  // 3. The API ---------------------------------------------------------------------------------------------
+  const port = await freePort();
+  const api = await startNode('the api', serviceScript('api'), {
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      KAFKA_BROKERS: stack.kafkaBrokers,
+      CLICKHOUSE_URL: stack.clickhouseUrl,
+      CLICKHOUSE_DATABASE: database,
+      RATE_LIMIT_PER_SECOND: '0',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    },
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitForUrl(`${base}/health`, { what: 'the api to answer /health', child: api, timeoutMs: 60_000 });
+  console.log(`\nAPI at ${base}: first request of each match (computed in ClickHouse)…`);
+  const cold: number[] = [];
+  for (let m = 0; m < MATCHES; m++) {
+    const url = `${base}/api/matches/${benchMatchId(m)}/metrics`;
+    const { ms } = await timed(() => fetchText(url, 60_000));
+    cold.push(ms);
+  }
+  const coldT = summarize(cold);
+  const metricsLoad = (name: string, seconds: number, fixedPath?: string) => {
+    const rand = prng(99);
+    return load({
+      name,
+      url: base,
+      seconds,
+      connections: CONNECTIONS,
+      path: () => fixedPath ?? `/api/matches/${benchMatchId(Math.floor(rand() * MATCHES))}/metrics`,
+    });
+  };
+  const warmupRun = await metricsLoad('warm-up', WARMUP);
+  const warm = await metricsLoad(`GET …/metrics, ${CONNECTIONS} connections`, DURATION);
+  // The floor: the same server's cheapest route (no read work at all), same connections, same machine.
+  const floor = await metricsLoad(
+    `GET /health (floor), ${CONNECTIONS} connections`,
+    Math.min(DURATION, CONCURRENT_SECONDS * 2),
+    '/health',
+  );
+
+  // 4. With live matches -----------------------------------------------------------------------------------
+  let liveRows = 0;
+  let liveInserts = 0;
+  let liveRunning = true;
+  const liveRand = prng(31);
+  const liveLoop = (async () => {
+    const perMatch = Math.max(1, Math.floor(LIVE_RATE / LIVE_MATCHES));
+    let next = PER_MATCH;
+    while (liveRunning) {
+      const tick = performance.now();
+      const events: StoredEvent[] = [];
+      for (let m = 0; m < LIVE_MATCHES && m < MATCHES; m++) {
+        events.push(...matchEvents(m, next, next + perMatch, PER_MATCH, liveRand));
+      }
+      next += perMatch;
+      const now = Date.now();
+      await insertEvents(
+        client,
+        events.map((e) => ({ ...e, receivedAt: now - 500 })),
+        new Date(now),
+      );
+      liveRows += events.length;
+      liveInserts++;
+      await sleep(Math.max(0, 1000 - (performance.now() - tick)));
+    }
+  })();
+  let live: LoadRun;
+  try {
+    live = await metricsLoad(`same, ${LIVE_MATCHES} matches live (${fmt(LIVE_RATE)} ev/s)`, DURATION);
+  } finally {
+    liveRunning = false;
+    await withTimeout('the live inserts to stop', 120_000, liveLoop);
+  }
+  const metricsText = await fetchText(`${base}/metrics`);
+  await api.stop();
+
+  const counter = (name: string, labels: Record<string, string>) => fmt(metricSum(metricsText, name, labels));
+  const ac = (r: LoadRun): Timing => r.latency;
+
+  // Report -------------------------------------------------------------------------------------------------
+  console.log('\n## Results');
+  console.log(
+    `data: ${fmt(rows)} rows (${fmt(PER_MATCH * MATCHES)} distinct events, ${MATCHES} matches) loaded in ${loadSeconds.toFixed(1)} s`,
+  );
+  const row = (name: string, t: Timing, perSecond: number | undefined, baseline: Timing) => [
+    name,
+    perSecond === undefined ? '' : fmt(perSecond),
+    fmtMs(t.p50, 2),
+    fmtMs(t.p99, 2),
+    fmtMs(t.max, 2),
+    baseline === t
+      ? 'baseline'
+      : `${(baseline.p50 / t.p50).toFixed(1)}× / ${(baseline.p99 / t.p99).toFixed(1)}×`,
+  ];
+  printTable(
+    ['what', 'per s', 'p50', 'p99', 'max', 'speed-up vs the raw scan at the same concurrency (p50 / p99)'],
+    [
+      row(`${RAW_QUERY}, 1 client`, rawT, undefined, rawT),
+      row(`${VIEWS_QUERY}, 1 client`, viewsT, undefined, rawT),
+      row('endpoint, first request of each match, 1 client', coldT, undefined, rawT),
+      row(`raw-table scan, ${CONNECTIONS} concurrent clients`, rawLoad, rawLoad.perSecond, rawLoad),
+      row(`views query, ${CONNECTIONS} concurrent clients`, viewsLoad, viewsLoad.perSecond, rawLoad),
+      row(`**endpoint, ${CONNECTIONS} connections, random matches**`, ac(warm), warm.okPerSecond, rawLoad),
+      row(
+        `GET /health of the same API (floor), ${CONNECTIONS} connections`,
+        ac(floor),
+        floor.okPerSecond,
+        rawLoad,
+      ),
+      row(
+        `endpoint, ${CONNECTIONS} connections, ${LIVE_MATCHES} matches live`,
+        ac(live),
+        live.okPerSecond,
+        rawLoad,
+      ),
+    ],
+  );
+  console.log('');
+  console.log(
+    `ratio views ÷ raw scan (p50 latency, 1 client): ${(viewsT.p50 / rawT.p50).toFixed(3)}; ` +
+      `${CONNECTIONS} clients: ${(viewsLoad.p50 / rawLoad.p50).toFixed(3)} (lower is faster)`,
+  );
+  console.log(
+    `throughput: metrics ${fmt(warm.okPerSecond)} req/s, /health ${fmt(floor.okPerSecond)} req/s, ` +
+      `metrics with live matches ${fmt(live.okPerSecond)} req/s (2xx answers only)`,
+  );
+  console.log(
+    `endpoint p99 ${warm.latency.p99} ms with ${CONNECTIONS} connections: target ≤ ${TARGET_P99_MS} ms ${mark(warm.latency.p99 <= TARGET_P99_MS)}` +
+      ` (with live matches: ${live.latency.p99} ms, ${mark(live.latency.p99 <= TARGET_P99_MS)})`,
+  );
+  console.log(
+    `metrics answers: ${counter('read_cache_requests_total', { resource: 'metrics', result: 'hit' })} current from memory, ` +
+      `${counter('read_cache_requests_total', { resource: 'metrics', result: 'stale' })} previous (< 1 s) while recomputing, ` +
+      `${counter('read_cache_requests_total', { resource: 'metrics', result: 'miss' })} waited for ClickHouse; ` +
+      `${counter('read_computations_total', { resource: 'metrics' })} computations ` +
+      `(live phase: ${fmt(liveRows)} events in ${liveInserts} inserts)`,
+  );
+  requireAllOk([warmupRun, warm, floor, live]);
+  console.log('verdict: views and raw scan agree; every answer of every load run was 2xx');
+}
+
+runBench('bench:read', main);
