@@ -6,7 +6,7 @@ import { StackControl, freePort, repoRoot, waitFor } from '@pitchpulse/devstack'
 import { IngestClient } from './http/ingest-client';
 import { simulateMatch } from './model/match';
 import { runSimulation } from './run/simulator';
-import type { ApiMetrics } from './verify/compare';
+import type { MatchMetrics } from '@pitchpulse/contract';
 import { verifyAgainstApi } from './verify/verify';
 
 /**
@@ -134,7 +134,7 @@ describe('simulate --verify against the real pipeline', () => {
       await waitFor(
         'the stray event to reach the metrics',
         async () =>
-          (await client.getJson<ApiMetrics>('/api/matches/sim-424242-m2/metrics'))?.totalEvents ===
+          (await client.getJson<MatchMetrics>('/api/matches/sim-424242-m2/metrics'))?.totalEvents ===
           expectedM2 + 1,
         20_000,
         250,

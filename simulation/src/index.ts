@@ -6,8 +6,8 @@ export { BREAKAGES, breakEvent, type Breakage } from './model/invalid';
 export { planRun, type Outgoing, type PlanOptions, type RunPlan } from './run/plan';
 export { runSimulation, type Progress, type SimulationOptions, type SimulationResult } from './run/simulator';
 export { GroundTruth, type MatchExpectation } from './truth/ground-truth';
-export { computeMetrics, minuteOf, type ExpectedMetrics, type TeamMetrics } from './truth/metrics';
-export { compareMetrics, type ApiMetrics, type Comparison } from './verify/compare';
+export { computeMetrics, minuteOf, type ExpectedMetrics } from './truth/metrics';
+export { compareMetrics, type Comparison, type MetricsFigures } from './verify/compare';
 export { verifyAgainstApi, formatVerifyTable, type VerifyOptions, type VerifyResult } from './verify/verify';
 export {
   IngestClient,
@@ -27,7 +27,7 @@ export {
 } from './stats/report';
 export {
   importFile,
-  type EventSink,
+  type ImportTarget,
   type ImportOptions,
   type ImportResult,
   type RejectedRow,

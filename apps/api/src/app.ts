@@ -1,21 +1,23 @@
 import express, { type Express } from 'express';
+import { buildOpenApi } from '@pitchpulse/contract';
 import type { Logger, Registry } from '@pitchpulse/observability';
+import type { ApiConfig } from './config';
+import type { AppContext, DependencyChecks, EventProducer } from './context';
 import { apiKeyAuth } from './http/auth';
 import { compose } from './http/compose';
-import type { ApiConfig } from './config';
-import type { ApiExtension, AppContext, EventSink, ReadinessCheck } from './context';
-import { createHttpMetrics } from './http/http-metrics';
-import { Lifecycle } from './http/lifecycle';
-import { buildOpenApi } from './openapi';
-import { notFoundHandler, problemHandler } from './http/problem';
-import { observeRequests } from './http/observe';
-import { ResponseTimeWindow, recordIngestResponseTimes } from './ingest/response-times';
-import { TokenBucketLimiter, rateLimit } from './http/rate-limit';
-import { createRequestLog } from './http/request-log';
 import { createDashboardRouter } from './http/dashboard';
 import { createDocsRouter } from './http/docs';
-import { createIngestRouter } from './ingest/router';
+import { createHttpMetrics } from './http/http-metrics';
+import { Lifecycle } from './http/lifecycle';
+import { observeRequests } from './http/observe';
 import { createProbeRouter } from './http/probes';
+import { notFoundHandler, problemHandler } from './http/problem';
+import { TokenBucketLimiter, rateLimit } from './http/rate-limit';
+import { createRequestLog } from './http/request-log';
+import { ResponseTimeWindow, recordIngestResponseTimes } from './ingest/response-times';
+import { createIngestRouter } from './ingest/router';
+import { createReadRouter } from './read/router';
+import { ReadService, type ReadOptions } from './read/service';
 
 export interface AppDeps {
   config: ApiConfig;
@@ -23,20 +25,23 @@ export interface AppDeps {
   /** prom-client registry served at /metrics (see @pitchpulse/observability createRegistry). */
   registry: Registry;
   /** Where accepted events go; `GroupCommitProducer` in production. */
-  producer: EventSink;
-  /** What /ready checks besides "not draining" (Kafka, ClickHouse). */
-  readiness?: ReadinessCheck[];
+  producer: EventProducer;
+  /** What /ready asks Kafka and ClickHouse (only Kafka, and draining, make the API not ready). */
+  checks: DependencyChecks;
+  /** The read API (`/api/matches…`) over this store; without it only ingest, probes and docs are served. */
+  read?: ReadOptions;
   /**
    * In-flight tracking and the draining flag, shared with the server for the graceful drain; made here when
    * omitted (reachable as `app.locals.lifecycle`).
    */
   lifecycle?: Lifecycle;
-  /** More routes (e.g. the read API), mounted after the ingest routes; `ctx.guard` is theirs to use too. */
-  extensions?: ApiExtension[];
   now?: () => number;
 }
 
-/** Builds the express app from injected dependencies: no sockets opened, nothing read from the environment. */
+/**
+ * Builds the express app from injected dependencies: no sockets opened, nothing read from the environment. The
+ * read service, when there is one, is `app.locals.read`: its owner starts nothing, but must `close()` it.
+ */
 export function createApp(deps: AppDeps): Express {
   const { config, logger, registry } = deps;
   const lifecycle = deps.lifecycle ?? Lifecycle.forConfig(config);
@@ -58,7 +63,15 @@ export function createApp(deps: AppDeps): Express {
     responseTimes,
     now: deps.now ?? Date.now,
   };
-  const extensions = deps.extensions ?? [];
+  const read =
+    deps.read &&
+    new ReadService({
+      ...deps.read,
+      logger,
+      registry,
+      responseTimes,
+      streamOpened: (res) => lifecycle.detach(res),
+    });
 
   const app = express();
   app.disable('x-powered-by');
@@ -68,16 +81,19 @@ export function createApp(deps: AppDeps): Express {
     observeRequests(lifecycle, metrics, createRequestLog(logger, { sampleRate: config.logSampleRate })),
   );
   app.use(createIngestRouter(context));
-  for (const extension of extensions) app.use(extension.router(context));
-  app.use(createProbeRouter(context, deps.readiness ?? []));
-  app.use(
-    createDocsRouter(
-      buildOpenApi({ apiKeys: auth !== undefined, extensions: extensions.flatMap((e) => e.openapi ?? []) }),
-    ),
-  );
+  if (read) app.use(createReadRouter(context, read));
+  app.use(createProbeRouter(context, deps.checks));
+  app.use(createDocsRouter(buildOpenApi({ apiKeys: auth !== undefined })));
   app.use(createDashboardRouter());
   app.use(notFoundHandler);
   app.use(problemHandler(logger));
   app.locals.lifecycle = lifecycle;
+  app.locals.read = read;
+  if (read) read.start();
   return app;
+}
+
+/** The read service createApp made (see AppDeps.read), to close when the app stops. */
+export function readServiceOf(app: Express): ReadService | undefined {
+  return app.locals.read as ReadService | undefined;
 }

@@ -1,4 +1,4 @@
-import type { RequestHandler, Router } from 'express';
+import type { RequestHandler } from 'express';
 import type { ProduceMessage } from '@pitchpulse/kafka';
 import type { Logger, Registry } from '@pitchpulse/observability';
 import type { ApiConfig } from './config';
@@ -6,22 +6,15 @@ import type { HttpMetrics } from './http/http-metrics';
 import type { Lifecycle } from './http/lifecycle';
 import type { ResponseTimeWindow } from './ingest/response-times';
 
-/** Where accepted events are written: `GroupCommitProducer` in production. */
-export interface EventSink {
+/** Where the ingest routes write accepted events: `GroupCommitProducer` in production. */
+export interface EventProducer {
   send(messages: ProduceMessage[]): Promise<void>;
 }
 
-/** One dependency /ready checks; `check` rejects (or resolves false) when it is not usable. */
-export interface ReadinessCheck {
-  name: string;
-  check: () => Promise<unknown>;
-}
-
-/** A piece of OpenAPI a router contributes to /openapi.json. */
-export interface OpenApiFragment {
-  paths?: Record<string, unknown>;
-  schemas?: Record<string, unknown>;
-  tags?: Array<{ name: string; description?: string }>;
+/** What /ready asks of each dependency: resolve when it is usable, reject with the reason when not. */
+export interface DependencyChecks {
+  kafka: () => Promise<unknown>;
+  clickhouse: () => Promise<unknown>;
 }
 
 /** What every router gets from createApp. */
@@ -29,20 +22,14 @@ export interface AppContext {
   config: ApiConfig;
   logger: Logger;
   registry: Registry;
-  producer: EventSink;
+  producer: EventProducer;
   /** The Kafka topic accepted events go to. */
   topic: string;
   lifecycle: Lifecycle;
   metrics: HttpMetrics;
-  /** For /api routes: load shedding, API key check, rate limit, composed into one middleware to put first. */
+  /** For /api write routes: load shedding, API key check, rate limit, composed into one middleware to put first. */
   guard: RequestHandler;
   /** The ingest routes' response times over a sliding window (the read API's responseTimePercentiles). */
   responseTimes: ResponseTimeWindow;
   now: () => number;
-}
-
-/** Adds routes (e.g. the read API) to the app: the router is mounted at the root with full paths. */
-export interface ApiExtension {
-  router: (ctx: AppContext) => Router;
-  openapi?: OpenApiFragment;
 }

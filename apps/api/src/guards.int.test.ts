@@ -7,6 +7,7 @@ import {
   listen,
   post,
   sampleEvent,
+  testChecks,
   testConfig,
   uniqueName,
   type ConfigPatch,
@@ -34,7 +35,13 @@ describe('API keys and rate limits (embedded Kafka)', () => {
 
   async function start(patch: ConfigPatch): Promise<string> {
     const config = testConfig({ ...patch, kafka: { eventsTopic: topic } });
-    const app = createApp({ config, logger: logs.logger, registry: createRegistry(), producer });
+    const app = createApp({
+      config,
+      logger: logs.logger,
+      registry: createRegistry(),
+      producer,
+      checks: testChecks(producer),
+    });
     const listening = await listen(app);
     servers.push(listening);
     return `${listening.url}/api/events`;
@@ -164,6 +171,7 @@ describe('load shedding (private mock cluster with a slow broker)', () => {
         logger: createLogger('api', { level: 'silent' }),
         registry: createRegistry(),
         producer,
+        checks: testChecks(producer),
       }),
     );
     return `${api.url}/api/events`;

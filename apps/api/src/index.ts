@@ -1,18 +1,9 @@
-export { createApp, type AppDeps } from './app';
+export { createApp, readServiceOf, type AppDeps } from './app';
 export { parseConfig, type ApiConfig } from './config';
-export type { ApiExtension, AppContext, EventSink, OpenApiFragment, ReadinessCheck } from './context';
+export type { AppContext, DependencyChecks, EventProducer } from './context';
 export { Lifecycle } from './http/lifecycle';
-export { buildOpenApi, type OpenApiOptions } from './openapi';
-export {
-  PROBLEM_CONTENT_TYPE,
-  Problem,
-  invalidEvent,
-  methodNotAllowed,
-  problemTypeUri,
-  sendProblem,
-  type ProblemInit,
-  type ProblemType,
-} from './http/problem';
+export { Problem, invalidEvent, methodNotAllowed, sendProblem, type ProblemInit } from './http/problem';
 export { routeLabel } from './http/http-metrics';
-export { createReadApi, type ReadApi, type ReadApiOptions } from './read';
-export { startApi, type RunningApi, type StartApiOptions } from './server';
+export { ReadService, highlightTitle, type ReadOptions, type ReadServiceOptions } from './read/service';
+export { ResponseTimeWindow } from './ingest/response-times';
+export { startApi, type RunningApi, type StartApiOptions } from './start';

@@ -5,7 +5,7 @@
  */
 import { createLogger } from '@pitchpulse/observability';
 import { parseConfig } from './config';
-import { startApi } from './server';
+import { startApi } from './start';
 
 async function main(): Promise<void> {
   let config;

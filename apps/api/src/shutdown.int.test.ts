@@ -1,7 +1,7 @@
 import { MockKafkaCluster } from '@pitchpulse/devstack';
 import { createKafka, readTopic } from '@pitchpulse/kafka';
 import { createLogger } from '@pitchpulse/observability';
-import { startApi } from './server';
+import { startApi } from './start';
 import { post, sampleEvent, testConfig } from './testing';
 
 describe('graceful shutdown (startApi on a private mock cluster)', () => {
@@ -36,11 +36,10 @@ describe('graceful shutdown (startApi on a private mock cluster)', () => {
     const drained = api.shutdown('SIGTERM');
     const ready = await fetch(`${api.url}/ready`);
     expect(ready.status).toBe(503);
-    expect(((await ready.json()) as { checks: unknown[] }).checks).toContainEqual({
-      name: 'accepting',
-      ok: false,
-      durationMs: 0,
-      error: 'shutting down',
+    expect(await ready.json()).toMatchObject({
+      status: 'not_ready',
+      draining: true,
+      reasons: { draining: 'shutting down' },
     });
 
     const responses = await Promise.all(writes);

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { parseConfig, type ApiConfig } from './config';
+import type { DependencyChecks } from './context';
 
 /** A config for tests: the jest stack's Kafka/ClickHouse, quiet logs, then `patch`. */
 export type ConfigPatch = Omit<Partial<ApiConfig>, 'kafka'> & { kafka?: Partial<ApiConfig['kafka']> };
@@ -79,4 +80,17 @@ export async function post(
     // not JSON (e.g. HTML); tests look at `text`
   }
   return { status: res.status, headers: res.headers, body: parsed, text };
+}
+
+/** /ready's checks for a test app: Kafka as the producer sees it, ClickHouse pinged at the test stack's URL. */
+export function testChecks(producer?: { connected: boolean }): DependencyChecks {
+  return {
+    kafka: async () => {
+      if (producer && !producer.connected) throw new Error('producer not connected');
+    },
+    clickhouse: async () => {
+      const res = await fetch(`${process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123'}/ping`);
+      if (!res.ok) throw new Error(`ClickHouse answered ${res.status}`);
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import type { IHeaders } from 'kafkajs';
-import type { StoredEvent } from '@pitchpulse/events';
+import type { StoredEvent } from '@pitchpulse/contract';
 
 /** One consumed Kafka message: decoded, or with the reason it could not be. */
 export interface ConsumedMessage {

@@ -1,6 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { decodeEventMessage } from '@pitchpulse/events';
-import { readFailure } from '@pitchpulse/kafka';
+import { failureFromHeaders } from '@pitchpulse/kafka';
 import type { Logger } from '@pitchpulse/observability';
 import { sleep } from './backoff';
 import { BatchBuffer, commitOffsetsFor, type ConsumedMessage } from './batch-buffer';
@@ -9,7 +9,7 @@ import type { ConsumerMetrics } from './metrics';
 import { StoreAborted, storeEvents, type StoreDeps, type StorePolicy } from './store';
 
 /** Where events are stored: ClickHouse in production. */
-export type EventSink = Pick<StoreDeps, 'insert' | 'classify' | 'isAvailable'>;
+export type EventStore = Pick<StoreDeps, 'insert' | 'classify' | 'isAvailable'>;
 
 export interface BatchConsumerOptions {
   /** `main` consumes match-events; `retry` consumes the retry topic and holds each message until it is due. */
@@ -58,7 +58,7 @@ export class BatchConsumer {
   constructor(
     kafka: Kafka,
     private readonly options: BatchConsumerOptions,
-    private readonly sink: EventSink,
+    private readonly sink: EventStore,
     private readonly router: FailureRouter,
     private readonly metrics: ConsumerMetrics,
     private readonly logger: Logger,
@@ -171,7 +171,7 @@ export class BatchConsumer {
 
   /** Retry topic: a message waits until its due time; what is buffered is flushed before the wait. */
   private async holdUntilDue(message: KafkaMessage, heartbeat: Heartbeat, isRunning: () => boolean) {
-    const dueAt = readFailure(message.headers)?.dueAt ?? 0;
+    const dueAt = failureFromHeaders(message.headers)?.dueAt ?? 0;
     if (dueAt <= Date.now()) return true;
     await this.flush(heartbeat);
     while (Date.now() < dueAt) {

@@ -14,7 +14,7 @@ const positive = (name: string, value: number): number => {
 };
 
 /** Consumer settings, read and validated once at start-up. Defaults suit the embedded stack. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
   const e = cleanEnv(
     env,
     {
@@ -121,4 +121,4 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   };
 }
 
-export type ConsumerConfig = ReturnType<typeof loadConfig>;
+export type ConsumerConfig = ReturnType<typeof parseConfig>;

@@ -5,14 +5,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ClickHouseServer, freePort } from '@pitchpulse/devstack';
-import { createClickHouseClient, detectCapabilities, getMatchMetrics } from '@pitchpulse/clickhouse';
+import { ClickHouseStore, createClickHouseClient } from '@pitchpulse/clickhouse';
+import type { Readiness } from '@pitchpulse/contract';
 import { readTopic } from '@pitchpulse/kafka';
 import { createLogger } from '@pitchpulse/observability';
-import { startConsumerApp } from './app';
-import { loadConfig } from './config';
+import { startConsumer } from './start';
+import { parseConfig } from './config';
 import {
   isolatedEnv,
   makeEvents,
+  metricSample,
   produce,
   produceRaw,
   eventCounts,
@@ -25,8 +27,7 @@ const DIST = path.join(__dirname, '..', 'dist');
 const run = promisify(execFile);
 
 async function viewTotal(t: TestEnv, matchId: string): Promise<number | undefined> {
-  return (await getMatchMetrics(t.clickhouse, await detectCapabilities(t.clickhouse), { matchId }))
-    ?.totalEvents;
+  return (await new ClickHouseStore(t.clickhouse).metrics(matchId)).value?.totalEvents;
 }
 
 function startConsumerProcess(env: NodeJS.ProcessEnv): ChildProcess {
@@ -43,7 +44,7 @@ describe('consumer under failure', () => {
     const t = await isolatedEnv({ CLICKHOUSE_URL: server.url, CLICKHOUSE_POLL_MS: '500' });
     const clickhouse = createClickHouseClient({ url: server.url, database: t.database });
     const local = { ...t, clickhouse };
-    const app = await startConsumerApp(loadConfig(t.env), createLogger('consumer-test', { level: 'warn' }));
+    const app = await startConsumer(parseConfig(t.env), createLogger('consumer-test', { level: 'warn' }));
     try {
       const events = makeEvents(6000, 'm-outage');
       await produce(t.kafka, t.topics.events, events.slice(0, 2000));
@@ -53,9 +54,22 @@ describe('consumer under failure', () => {
         (c) => c.ids === 2000,
       );
 
+      const outageStarted = Date.now();
       await server.stop();
       await produce(t.kafka, t.topics.events, events.slice(2000, 4000));
-      await new Promise((r) => setTimeout(r, 20_000));
+      // The checks at the end (nothing went to the retry topic) mean something only if the consumer met the
+      // outage: wait until it has paused for ClickHouse, then let the outage run its 20 s.
+      await waitUntil(
+        'the consumer to pause for ClickHouse (consumer_clickhouse_unavailable 1)',
+        async () =>
+          metricSample(
+            await app.registry.getSingleMetricAsString('consumer_clickhouse_unavailable'),
+            'consumer_clickhouse_unavailable',
+          ),
+        (paused) => paused === 1,
+        20_000,
+      );
+      await new Promise((r) => setTimeout(r, Math.max(0, 20_000 - (Date.now() - outageStarted))));
       await server.start();
       await produce(t.kafka, t.topics.events, events.slice(4000));
 
@@ -95,16 +109,23 @@ describe('consumer under failure', () => {
     try {
       const probe = async (name: string) => {
         const res = await fetch(`http://127.0.0.1:${port}/${name}`);
-        return { status: res.status, body: (await res.json()) as { checks?: Record<string, string> } };
+        return { status: res.status, body: (await res.json()) as Readiness };
       };
+      // The probe server answers before the first migration attempt has failed (`startup: starting`): wait
+      // for it to say what it is waiting for.
       const notReady = await waitUntil(
-        'the probe server',
+        'the probe server to report what start-up waits for',
         () => probe('ready').catch(() => undefined),
-        (r) => r !== undefined,
+        (r) => r !== undefined && r.body.reasons?.startup !== 'starting',
         20_000,
       );
       expect(notReady!.status).toBe(503);
-      expect(notReady!.body.checks?.startup).toMatch(/^ClickHouse migrations: /);
+      expect(notReady!.body).toMatchObject({
+        status: 'not_ready',
+        checks: { kafka: 'unhealthy', clickhouse: 'unhealthy' },
+        draining: false,
+      });
+      expect(notReady!.body.reasons?.startup).toMatch(/^ClickHouse migrations: /);
       expect((await probe('health')).status).toBe(200);
       await new Promise((r) => setTimeout(r, 5000));
       expect(child.exitCode).toBeNull(); // waited, did not crash
@@ -123,6 +144,10 @@ describe('consumer under failure', () => {
         (r) => r.status === 200,
         30_000,
       );
+      expect((await probe('ready')).body).toMatchObject({
+        status: 'ready',
+        checks: { kafka: 'healthy', clickhouse: 'healthy' },
+      });
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(undefined)));
@@ -165,9 +190,26 @@ describe('consumer under failure', () => {
   }, 180_000);
 
   it('drains on SIGTERM: buffered events are stored and committed, exit code 0', async () => {
-    const t = await isolatedEnv({ FLUSH_INTERVAL_MS: '600000', FLUSH_MAX_EVENTS: '100000' });
+    const port = await freePort();
+    const t = await isolatedEnv({
+      FLUSH_INTERVAL_MS: '600000',
+      FLUSH_MAX_EVENTS: '100000',
+      METRICS_PORT: String(port),
+    });
     const child = startConsumerProcess(t.env);
     await produce(t.kafka, t.topics.events, makeEvents(300, 'm-drain'));
+    // SIGTERM must find the 300 events buffered (a slow start would have nothing to drain yet).
+    await waitUntil(
+      'the consumer to buffer the 300 events (consumer_buffered_events 300)',
+      async () =>
+        metricSample(
+          await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
+          'consumer_buffered_events',
+        ),
+      (buffered) => buffered === 300,
+      30_000,
+    );
+    // Nothing is stored before SIGTERM: the interval and size limits are far away.
     await new Promise((r) => setTimeout(r, 5000));
     expect((await eventCounts(t, 'm-drain').catch(() => ({ ids: 0 }))).ids).toBe(0);
     child.kill('SIGTERM');
@@ -192,7 +234,7 @@ describe('consumer under failure', () => {
     await produceRaw(t.kafka, t.topics.events, [
       { key: 'm-replay', value: JSON.stringify({ ...event, teamId: 7, receivedAt: Date.now() }) },
     ]);
-    const app = await startConsumerApp(loadConfig(t.env), createLogger('consumer-test', { level: 'warn' }));
+    const app = await startConsumer(parseConfig(t.env), createLogger('consumer-test', { level: 'warn' }));
     try {
       const [dead] = await readTopic(t.kafka, t.topics.dlq, { count: 1, timeoutMs: 20_000 });
       expect(dead).toBeDefined();

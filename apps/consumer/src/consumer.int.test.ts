@@ -1,22 +1,23 @@
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '@pitchpulse/observability';
-import { startConsumerApp, type ConsumerApp } from './app';
-import { loadConfig } from './config';
+import { startConsumer, type RunningConsumer } from './start';
+import { parseConfig } from './config';
 import {
   isolatedEnv,
   makeEvents,
   produce,
   produceRaw,
   eventCounts,
+  metricSample,
   waitUntil,
   type TestEnv,
 } from './testing';
 
-async function startApp(t: TestEnv): Promise<ConsumerApp> {
-  return startConsumerApp(loadConfig(t.env), createLogger('consumer-test', { level: 'warn' }));
+async function startApp(t: TestEnv): Promise<RunningConsumer> {
+  return startConsumer(parseConfig(t.env), createLogger('consumer-test', { level: 'warn' }));
 }
 
-async function metricValue(app: ConsumerApp, name: string): Promise<string> {
+async function metricValue(app: RunningConsumer, name: string): Promise<string> {
   const port = (app.probeServer.address() as AddressInfo).port;
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   return text
@@ -25,8 +26,22 @@ async function metricValue(app: ConsumerApp, name: string): Promise<string> {
     .join('\n');
 }
 
+/**
+ * The app's `name` lines once the sample reaches `atLeast`. The consumer updates its metrics after the step they
+ * count (a batch is observed once its offsets are committed, a dead letter once Kafka acknowledged it), so a test
+ * that saw the rows or the message must still wait for the metric.
+ */
+function metricReaching(app: RunningConsumer, name: string, atLeast: number, labels = ''): Promise<string> {
+  return waitUntil(
+    `${name}${labels ? ` (${labels})` : ''} to reach ${atLeast}`,
+    () => metricValue(app, name),
+    (text) => metricSample(text, name, labels) >= atLeast,
+    15_000,
+  );
+}
+
 describe('consumer → ClickHouse (embedded stack)', () => {
-  const apps: ConsumerApp[] = [];
+  const apps: RunningConsumer[] = [];
   const envs: TestEnv[] = [];
   const isolated = async (overrides?: NodeJS.ProcessEnv): Promise<TestEnv> => {
     const t = await isolatedEnv(overrides);
@@ -58,10 +73,8 @@ describe('consumer → ClickHouse (embedded stack)', () => {
     );
     expect(await eventCounts(t, 'm-10k')).toEqual({ rows: 20_000, ids: 10_000 });
     // Duplicate delivery reaches the raw table on 18.16; the views count each event once.
-    const { getMatchMetrics, detectCapabilities } = await import('@pitchpulse/clickhouse');
-    const metrics = await getMatchMetrics(t.clickhouse, await detectCapabilities(t.clickhouse), {
-      matchId: 'm-10k',
-    });
+    const { ClickHouseStore } = await import('@pitchpulse/clickhouse');
+    const metrics = (await new ClickHouseStore(t.clickhouse).metrics('m-10k')).value;
     expect(metrics?.totalEvents).toBe(10_000);
     const goals = events.filter((e) => e.eventType === 'goal').length;
     expect(metrics?.goals).toBe(goals);
@@ -89,7 +102,9 @@ describe('consumer → ClickHouse (embedded stack)', () => {
       10_000,
     );
     expect(Date.now() - started).toBeGreaterThanOrEqual(3500);
-    const sizes = await metricValue(apps[0]!, 'consumer_batch_size_count');
+    // Reaching 3 is awaited; that it is exactly 3 (no fourth flush) is the assertion.
+    console.log('PROBE immediate', JSON.stringify(await metricValue(apps[0]!, 'consumer_batch_size_count')));
+    const sizes = await metricReaching(apps[0]!, 'consumer_batch_size_count', 3);
     expect(sizes).toMatch(/consumer_batch_size_count\{[^}]*\} 3$/m);
   });
 
@@ -108,17 +123,18 @@ describe('consumer → ClickHouse (embedded stack)', () => {
     );
     expect(await eventCounts(t, 'm-poison')).toEqual({ rows: 999, ids: 999 });
 
-    const { readTopic, readFailure } = await import('@pitchpulse/kafka');
+    const { readTopic, failureFromHeaders } = await import('@pitchpulse/kafka');
     const [dead] = await readTopic(t.kafka, t.topics.dlq, { count: 1, timeoutMs: 20_000 });
     expect(await t.topicSize(t.topics.dlq)).toBe(1);
     expect(dead!.value).toBe('{"eventId": "broken');
-    expect(readFailure(dead!.headers)).toMatchObject({
+    expect(failureFromHeaders(dead!.headers)).toMatchObject({
       kind: 'undecodable',
       originalTopic: t.topics.events,
       attempt: 1,
       lastError: expect.stringContaining('value is not JSON'),
     });
-    expect(await metricValue(apps[0]!, 'consumer_dlq_published_total')).toMatch(
+    console.log('PROBE dlq immediate', JSON.stringify(await metricValue(apps[0]!, 'consumer_dlq_published_total')));
+    expect(await metricReaching(apps[0]!, 'consumer_dlq_published_total', 1, 'kind="undecodable"')).toMatch(
       /kind="undecodable"[^}]*\} 1$/m,
     );
   });

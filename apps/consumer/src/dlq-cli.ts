@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { Partitioners } from 'kafkajs';
-import { createKafka, DEFAULT_TOPICS } from '@pitchpulse/kafka';
+import { DEFAULT_TOPICS } from '@pitchpulse/contract';
+import { createKafka } from '@pitchpulse/kafka';
 import { parsePatches, prepareReplay, readDeadLetters, selectLetters, type DeadLetter } from './dlq';
 
 const brokers = (): string[] => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IHeaders, Kafka } from 'kafkajs';
 import { decodeEventMessage, encodeEventMessage } from '@pitchpulse/events';
-import { readFailure, type FailureInfo } from '@pitchpulse/kafka';
+import { failureFromHeaders, type FailureInfo } from '@pitchpulse/kafka';
 
 export interface DeadLetter {
   partition: number;
@@ -47,7 +47,7 @@ export async function readDeadLetters(
               offset: message.offset,
               key: message.key?.toString() ?? null,
               value: message.value?.toString() ?? null,
-              failure: readFailure(message.headers),
+              failure: failureFromHeaders(message.headers),
             });
             if (BigInt(message.offset) === end) pending.delete(partition);
             if (pending.size === 0) {

@@ -1,5 +1,6 @@
 import type { Producer } from 'kafkajs';
-import { nextFailure, withFailure, type FailureKind, type Topics } from '@pitchpulse/kafka';
+import type { FailureKind } from '@pitchpulse/contract';
+import { nextFailure, withFailure, type Topics } from '@pitchpulse/kafka';
 import { retryDelay } from './backoff';
 import type { ConsumedMessage } from './batch-buffer';
 import type { ConsumerMetrics } from './metrics';

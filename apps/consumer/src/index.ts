@@ -1,2 +1,2 @@
-export { startConsumerApp, type ConsumerApp } from './app';
-export { loadConfig, type ConsumerConfig } from './config';
+export { startConsumer, type RunningConsumer } from './start';
+export { parseConfig, type ConsumerConfig } from './config';

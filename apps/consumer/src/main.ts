@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '@pitchpulse/observability';
-import { startConsumerApp, StartAborted, type ConsumerApp } from './app';
-import { loadConfig } from './config';
+import { startConsumer, StartAborted, type RunningConsumer } from './start';
+import { parseConfig } from './config';
 
 const HELP = `Usage: node apps/consumer/dist/main.js   (pitchpulse-consumer)
 
@@ -29,15 +29,15 @@ async function main(): Promise<void> {
   const logger = createLogger('consumer');
   let config;
   try {
-    config = loadConfig();
+    config = parseConfig();
   } catch (err) {
     console.error((err as Error).message);
     process.exit(2);
   }
   let stopping = false;
   const abortStart = new AbortController();
-  let app: ConsumerApp | undefined;
-  const drain = (running: ConsumerApp) =>
+  let app: RunningConsumer | undefined;
+  const drain = (running: RunningConsumer) =>
     running.stop().then(
       () => {
         logger.info('consumer stopped cleanly');
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   try {
-    app = await startConsumerApp(config, logger, { signal: abortStart.signal });
+    app = await startConsumer(config, logger, { signal: abortStart.signal });
   } catch (err) {
     if (err instanceof StartAborted) process.exit(0);
     throw err;

@@ -1,12 +1,12 @@
 import { Partitioners } from 'kafkajs';
-import type { StoredEvent } from '@pitchpulse/events';
-import { readFailure, readTopic } from '@pitchpulse/kafka';
+import type { StoredEvent } from '@pitchpulse/contract';
+import { failureFromHeaders, readTopic } from '@pitchpulse/kafka';
 import { createLogger, createRegistry } from '@pitchpulse/observability';
-import { BatchConsumer, type EventSink } from './batch-consumer';
+import { BatchConsumer, type EventStore } from './batch-consumer';
 import { FailureRouter } from './failure-router';
 import { createConsumerMetrics } from './metrics';
 import type { InsertErrorKind } from './store';
-import { isolatedEnv, makeEvents, produce, waitUntil, type TestEnv } from './testing';
+import { isolatedEnv, makeEvents, metricSample, produce, waitUntil, type TestEnv } from './testing';
 
 // The Kafka side (topics, headers, due times, groups) is real; the sink stands in for ClickHouse so a test can
 // decide which inserts fail and how. ClickHouse's own error classification is tested in @pitchpulse/clickhouse.
@@ -16,7 +16,7 @@ class KindError extends Error {
   }
 }
 
-class ScriptedSink implements EventSink {
+class ScriptedSink implements EventStore {
   readonly stored = new Map<string, StoredEvent>();
   calls = 0;
   constructor(private readonly fail: (events: StoredEvent[], call: number) => InsertErrorKind | undefined) {}
@@ -29,7 +29,7 @@ class ScriptedSink implements EventSink {
   isAvailable = async () => true;
 }
 
-async function pipeline(t: TestEnv, sink: EventSink, retryRounds: number) {
+async function pipeline(t: TestEnv, sink: EventStore, retryRounds: number) {
   const registry = createRegistry();
   const metrics = createConsumerMetrics(registry);
   const producer = t.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
@@ -94,10 +94,10 @@ describe('retry topic and DLQ flow (real Kafka)', () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
       const retried = await readTopic(t.kafka, t.topics.retry, { count: 100, timeoutMs: 8000 });
       expect(retried).toHaveLength(100);
-      const attempts = retried.map((m) => readFailure(m.headers)!.attempt).sort();
+      const attempts = retried.map((m) => failureFromHeaders(m.headers)!.attempt).sort();
       expect(attempts.filter((a) => a === 1)).toHaveLength(50);
       expect(attempts.filter((a) => a === 2)).toHaveLength(50);
-      const first = readFailure(retried[0]!.headers)!;
+      const first = failureFromHeaders(retried[0]!.headers)!;
       expect(first).toMatchObject({
         originalTopic: t.topics.events,
         kind: 'transient',
@@ -120,16 +120,21 @@ describe('retry topic and DLQ flow (real Kafka)', () => {
       const dead = await readTopic(t.kafka, t.topics.dlq, { count: 10, timeoutMs: 30_000 });
       expect(dead).toHaveLength(10);
       for (const m of dead) {
-        expect(readFailure(m.headers)).toMatchObject({
+        expect(failureFromHeaders(m.headers)).toMatchObject({
           attempt: 3,
           kind: 'transient',
           originalTopic: t.topics.events,
         });
       }
       expect(sink.stored.size).toBe(0);
-      expect(await running.registry.getSingleMetricAsString('consumer_dlq_published_total')).toContain(
-        'consumer_dlq_published_total{kind="transient"} 10',
+      // The router counts the dead letters once Kafka acknowledged them, which can be after they are readable.
+      const deadLettered = await waitUntil(
+        'consumer_dlq_published_total{kind="transient"} to reach 10',
+        () => running.registry.getSingleMetricAsString('consumer_dlq_published_total'),
+        (text) => metricSample(text, 'consumer_dlq_published_total', 'kind="transient"') >= 10,
+        15_000,
       );
+      expect(deadLettered).toContain('consumer_dlq_published_total{kind="transient"} 10');
     } finally {
       await running.stop();
       await t.close();
@@ -152,7 +157,7 @@ describe('retry topic and DLQ flow (real Kafka)', () => {
       );
       const [dead] = await readTopic(t.kafka, t.topics.dlq, { count: 1, timeoutMs: 20_000 });
       expect(JSON.parse(dead!.value!).eventId).toBe(bad);
-      expect(readFailure(dead!.headers)).toMatchObject({ kind: 'data', attempt: 1 });
+      expect(failureFromHeaders(dead!.headers)).toMatchObject({ kind: 'data', attempt: 1 });
       expect(await t.topicSize(t.topics.retry)).toBe(0);
     } finally {
       await running.stop();

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '@pitchpulse/events';
+import type { StoredEvent } from '@pitchpulse/contract';
 import { StoreAborted, storeEvents, type InsertErrorKind, type StoreDeps } from './store';
 
 class KindError extends Error {

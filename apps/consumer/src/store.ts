@@ -1,5 +1,5 @@
-import type { StoredEvent } from '@pitchpulse/events';
-import type { FailureKind } from '@pitchpulse/kafka';
+import type { StoredEvent } from '@pitchpulse/contract';
+import type { FailureKind } from '@pitchpulse/contract';
 import { backoffDelay, sleep, type BackoffPolicy } from './backoff';
 
 export type InsertErrorKind = Exclude<FailureKind, 'undecodable'>;

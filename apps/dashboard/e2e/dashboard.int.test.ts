@@ -4,6 +4,7 @@
  * metrics API answered, follow the match live over SSE without a reload, and settle on the final figures.
  * Screenshots go to artifacts/ (git-ignored).
  */
+import type { MatchList, MatchMetrics } from '@pitchpulse/contract';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,27 +23,7 @@ import {
   type Proc,
 } from './harness';
 
-interface Team {
-  events: number;
-  goals: number;
-  shots: number;
-  cards: number;
-}
-interface Metrics {
-  matchId: string;
-  totalEvents: number;
-  goals: number;
-  yellowCards: number;
-  redCards: number;
-  lastEventAt: string;
-  byTeam: { '1': Team; '2': Team };
-  peakMinute: { minute: number; eventCount: number };
-  peakEngagementPeriods: Array<{ minute: number; eventCount: number }>;
-}
-interface MatchList {
-  total: number;
-  items: Array<{ matchId: string; totalEvents: number; live: boolean }>;
-}
+type Metrics = MatchMetrics;
 type Counters = Record<string, number>;
 
 async function getJson<T>(url: string): Promise<T> {
@@ -69,7 +50,7 @@ function shownCounters(page: Page): Promise<Counters> {
     const out: Record<string, number> = {};
     for (const el of document.querySelectorAll<HTMLElement>('[data-metric]')) {
       const name = el.dataset.metric!;
-      if (name === 'peakMinute') continue;
+      if (name === 'peakMinute' || name === 'peakClockMinute') continue;
       out[name] = Number((el.textContent ?? '').replace(/[^0-9]/g, ''));
     }
     return out;
@@ -268,7 +249,10 @@ describe('live match dashboard (headless Chromium)', () => {
       );
       expect(finalShown).toEqual(expectedCounters(final));
       expect(await page.locator('[data-metric="peakMinute"]').textContent()).toBe(
-        `${final.peakMinute.minute}' (${final.peakMinute.eventCount})`,
+        `${final.peakMatchMinute.minute}' (${final.peakMatchMinute.eventCount})`,
+      );
+      expect(await page.locator('[data-metric="peakClockMinute"]').textContent()).toBe(
+        `${final.peakMinute.minute.slice(11, 16)} UTC (${final.peakMinute.eventCount})`,
       );
       // Still the same document: every change came over the stream.
       expect(await page.evaluate(() => (window as unknown as { e2eMarker?: string }).e2eMarker)).toBe(
@@ -282,7 +266,7 @@ describe('live match dashboard (headless Chromium)', () => {
           page
             .locator('#chart [data-peak]')
             .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-peak')))),
-        (peaks) => JSON.stringify(peaks) === JSON.stringify(final.peakEngagementPeriods.map((p) => p.minute)),
+        (peaks) => JSON.stringify(peaks) === JSON.stringify(final.peakMatchMinutes.map((p) => p.minute)),
         10_000,
       );
       expect(await page.locator('#chart g[data-minute]').count()).toBeGreaterThan(80);
@@ -314,8 +298,12 @@ describe('live match dashboard (headless Chromium)', () => {
         w.e2eStates = w.e2eStates.slice(-1);
       });
       await pipeline!.restartApi(1500);
+      // 'live' on its own can still be the state from before the page noticed the api going away: wait for the
+      // page to have been reconnecting and to be live again.
       await page.waitForFunction(
-        () => (document.querySelector('#connection') as HTMLElement).dataset.state === 'live',
+        () =>
+          (window as unknown as { e2eStates: string[] }).e2eStates.includes('reconnecting') &&
+          (document.querySelector('#connection') as HTMLElement).dataset.state === 'live',
         undefined,
         { timeout: 30_000 },
       );
@@ -363,8 +351,14 @@ describe('live match dashboard (headless Chromium)', () => {
 
       // Phone width: one column, nothing wider than the screen.
       await page.setViewportSize({ width: 390, height: 844 });
-      await page.waitForTimeout(300);
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      // The chart is redrawn for the new width by a ResizeObserver, on a later frame: wait for the layout.
+      const phoneWidth = await waitUntil(
+        'the page to fit a 390 px wide screen (document scrollWidth)',
+        () => page.evaluate(() => document.documentElement.scrollWidth),
+        (width) => width <= 390,
+        10_000,
+      );
+      expect(phoneWidth).toBeLessThanOrEqual(390);
       expect(await shownCounters(page)).toEqual(expectedCounters(after));
       await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-e2e-phone.png'), fullPage: true });
       expect(await axeViolations(page)).toEqual([]);

@@ -1,4 +1,4 @@
-import type { HighlightPage, MatchList, MatchMetrics, Timeline, TopPlayer } from './types';
+import type { HighlightPage, MatchList, MatchMetrics, Timeline, TopPlayer } from '@pitchpulse/contract';
 
 /** A failed API call, with the problem's `detail` (RFC 9457) when the API sent one. */
 export class ApiError extends Error {

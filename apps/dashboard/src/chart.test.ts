@@ -1,5 +1,5 @@
 import { GROUPS, minuteBars, niceStep, renderChart, renderChartTable } from './chart';
-import type { TimelineEntry } from './types';
+import type { TimelineEntry } from '@pitchpulse/contract';
 
 const buckets: TimelineEntry[] = [
   { minute: 0, total: 3, counts: { pass: 2, shot: 1 } },

@@ -1,5 +1,5 @@
 import { escapeHtml, minuteLabel } from './format';
-import type { MinuteCount, TimelineEntry } from './types';
+import type { MatchMinuteCount, TimelineEntry } from '@pitchpulse/contract';
 
 /**
  * Event types in seven groups, each with a colour of the Okabe–Ito palette (told apart with the common forms of
@@ -61,7 +61,7 @@ export interface ChartOptions {
 
 const M = { top: 22, right: 8, bottom: 24, left: 34 };
 
-function describe(bars: MinuteBar[], peaks: MinuteCount[]): string {
+function describe(bars: MinuteBar[], peaks: MatchMinuteCount[]): string {
   const total = bars.reduce((s, b) => s + b.total, 0);
   const byGroup = GROUPS.map((g) => ({ g, n: bars.reduce((s, b) => s + b.groups[g.key], 0) }))
     .filter((x) => x.n > 0)
@@ -84,7 +84,7 @@ function describe(bars: MinuteBar[], peaks: MinuteCount[]): string {
  */
 export function renderChart(
   buckets: TimelineEntry[],
-  peaks: MinuteCount[],
+  peaks: MatchMinuteCount[],
   { width, height }: ChartOptions,
 ): string {
   // The axis reaches every peak minute too, so a marker has its place even if the timeline is a moment behind.

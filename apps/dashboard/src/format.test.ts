@@ -1,4 +1,4 @@
-import { ago, escapeHtml, formatInt, formatMs, formatRate, highlightTitle } from './format';
+import { ago, escapeHtml, formatInt, formatMs, formatRate, utcMinuteLabel } from './format';
 
 describe('format', () => {
   it('escapes markup', () => {
@@ -18,23 +18,6 @@ describe('format', () => {
     expect(formatRate(1250.2)).toBe('1,250');
   });
 
-  it("uses the API's highlight title, or makes one in the same form", () => {
-    const h = {
-      eventId: 'e',
-      eventType: 'goal' as const,
-      teamId: 1,
-      playerId: 'player-456',
-      minute: 45,
-      timestamp: '2024-01-15T14:30:00.000Z',
-      metadata: {},
-    };
-    expect(highlightTitle(h)).toBe("GOAL — Team 1, player-456 (45')");
-    expect(highlightTitle({ ...h, eventType: 'red_card' as const, playerId: null, teamId: 2 })).toBe(
-      "RED CARD — Team 2 (45')",
-    );
-    expect(highlightTitle({ ...h, title: 'From the API' })).toBe('From the API');
-  });
-
   it('says how long ago', () => {
     const now = Date.parse('2024-01-15T15:00:00Z');
     expect(ago('2024-01-15T14:59:58Z', now)).toBe('just now');
@@ -42,5 +25,12 @@ describe('format', () => {
     expect(ago('2024-01-15T14:57:00Z', now)).toBe('3 min ago');
     expect(ago('2024-01-15T13:00:00Z', now)).toBe('2 h ago');
     expect(ago('not a date', now)).toBe('—');
+  });
+});
+
+describe('utcMinuteLabel', () => {
+  it('shows the wall-clock minute of the contract’s peakMinute as HH:MM UTC', () => {
+    expect(utcMinuteLabel('2024-01-15T14:45:00Z')).toBe('14:45 UTC');
+    expect(utcMinuteLabel('2024-01-15T00:05:00Z')).toBe('00:05 UTC');
   });
 });

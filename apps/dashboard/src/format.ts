@@ -1,5 +1,3 @@
-import type { Highlight } from './types';
-
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
   '<': '&lt;',
@@ -37,19 +35,8 @@ export function formatRate(value: number | null | undefined): string {
 /** "45'" */
 export const minuteLabel = (minute: number): string => `${minute}'`;
 
-const HIGHLIGHT_NAMES: Record<string, string> = {
-  goal: 'GOAL',
-  red_card: 'RED CARD',
-  yellow_card: 'Yellow card',
-};
-
-/** The API's generated title when it sent one, else the same form: `GOAL — Team 1, player-456 (45')`. */
-export function highlightTitle(h: Highlight): string {
-  if (typeof h.title === 'string' && h.title.length > 0) return h.title;
-  const name = HIGHLIGHT_NAMES[h.eventType] ?? h.eventType.replace(/_/g, ' ');
-  const who = h.playerId ? `Team ${h.teamId}, ${h.playerId}` : `Team ${h.teamId}`;
-  return `${name} — ${who} (${minuteLabel(h.minute)})`;
-}
+/** A wall-clock minute (`2024-01-15T14:45:00Z`) as `14:45 UTC`. */
+export const utcMinuteLabel = (timestamp: string): string => `${timestamp.slice(11, 16)} UTC`;
 
 /** "just now", "12 s ago", "3 min ago", "2 h ago" from an ISO time. */
 export function ago(iso: string, now: number): string {

@@ -1,10 +1,17 @@
 import './styles.css';
 import { api, ApiError } from './api';
 import { GROUPS, renderChart, renderChartTable } from './chart';
-import { ago, escapeHtml, formatInt, formatMs, formatRate, highlightTitle, minuteLabel } from './format';
+import { ago, escapeHtml, formatInt, formatMs, formatRate, minuteLabel, utcMinuteLabel } from './format';
 import { LiveStream, type LiveState } from './live';
 import { CounterRate, parsePrometheus, sumOf } from './prometheus';
-import type { Highlight, MatchMetrics, MatchSummary, MinuteCount, Timeline, TopPlayer } from './types';
+import type {
+  Highlight,
+  MatchMetrics,
+  MatchMinuteCount,
+  MatchSummary,
+  Timeline,
+  TopPlayer,
+} from '@pitchpulse/contract';
 
 const PAGE_SIZE = 20;
 /** the API's largest page of matches */
@@ -30,7 +37,7 @@ interface State {
   metrics: MatchMetrics | null;
   timeline: Timeline | null;
   /** peak minutes of the metrics the timeline was read after (so every marked minute has its bar) */
-  chartPeaks: MinuteCount[];
+  chartPeaks: MatchMinuteCount[];
   stream: LiveStream<MatchMetrics> | null;
   /** totalEvents the timeline/players were last fetched for */
   detailFor: number;
@@ -155,15 +162,22 @@ function renderMetrics(m: MatchMetrics): void {
   setMetric('totalEvents', formatInt(m.totalEvents));
   setMetric('yellowCards', formatInt(m.yellowCards));
   setMetric('redCards', formatInt(m.redCards));
+  const peak = m.peakMatchMinute;
   setMetric(
     'peakMinute',
-    m.totalEvents > 0 ? `${minuteLabel(m.peakMinute.minute)} (${formatInt(m.peakMinute.eventCount)})` : '—',
+    m.totalEvents > 0 ? `${minuteLabel(peak.minute)} (${formatInt(peak.eventCount)})` : '—',
+  );
+  setMetric(
+    'peakClockMinute',
+    m.totalEvents > 0
+      ? `${utcMinuteLabel(m.peakMinute.minute)} (${formatInt(m.peakMinute.eventCount)})`
+      : '—',
   );
   const summary = state.matches.find((s) => s.matchId === m.matchId);
   $('#match-live').hidden = !(summary?.live ?? false);
   $('#match-meta').textContent =
     `First event ${new Date(m.firstEventAt).toLocaleString()} · last ${ago(m.lastEventAt, Date.now())}`;
-  const peaks = m.peakEngagementPeriods;
+  const peaks = m.peakMatchMinutes;
   $('#peaks').textContent =
     peaks.length > 0
       ? `▼ Peak engagement: ${peaks.map((p) => `${minuteLabel(p.minute)} (${p.eventCount})`).join(', ')}`
@@ -202,7 +216,7 @@ function renderHighlights(items: Highlight[]): void {
       const kind = h.eventType === 'goal' ? 'goal' : h.eventType === 'red_card' ? 'red' : 'other';
       return (
         `<li class="hl ${kind}${isNew ? ' new' : ''}" data-event-id="${escapeHtml(h.eventId)}">` +
-        `<span class="hl-title">${escapeHtml(highlightTitle(h))}</span></li>`
+        `<span class="hl-title">${escapeHtml(h.title)}</span></li>`
       );
     })
     .join('');
@@ -245,7 +259,7 @@ async function refreshDetail(): Promise<void> {
     ]);
     if (state.selected !== id) return;
     state.timeline = timeline;
-    state.chartPeaks = m.peakEngagementPeriods;
+    state.chartPeaks = m.peakMatchMinutes;
     renderChartNow();
     renderPlayers(players);
     if (highlights) {

@@ -10,7 +10,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import {
   createClickHouseClient,
   detectCapabilities,
-  getMatchMetrics,
+  ClickHouseStore,
   identifier,
   selectRows,
   sql,
@@ -172,6 +172,7 @@ async function runScenario(scenario: Scenario) {
     const drainSeconds = (Date.now() - drainStarted) / 1000;
 
     const caps = await detectCapabilities(clickhouse);
+    const store = new ClickHouseStore(clickhouse, caps);
     const stored = await storedByMatch(clickhouse, caps);
 
     // Ledger: every planned valid event, what the client learnt about it, and what ClickHouse holds.
@@ -234,7 +235,7 @@ async function runScenario(scenario: Scenario) {
     let viewTotal = 0;
     for (const matchId of truth.matchIds()) {
       const expectation = truth.expectation(matchId);
-      const metrics = await getMatchMetrics(clickhouse, caps, { matchId });
+      const metrics = (await store.metrics(matchId)).value;
       const distinct = stored.get(matchId)?.size ?? 0;
       viewTotal += metrics?.totalEvents ?? 0;
       const comparison = compareMetrics(expectation, metrics);

@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { insertEvents } from './events';
 import { runMigrations } from './migrations';
-import { closeEngines, openEngines, uniqueDatabase, type Engine } from './test-support/engines';
-import { buildDeliveries, buildEvents } from './test-support/fixture';
+import { closeEngines, openEngines, uniqueDatabase, type Engine } from './testing/engines';
+import { buildDeliveries, buildEvents } from './testing/fixture';
 
 const DOC = path.resolve(__dirname, '..', '..', '..', 'docs', 'clickhouse.md');
 

@@ -1,13 +1,7 @@
 import { createClickHouseClient } from './client';
 import { classifyClickHouseError, clickHouseErrorCode } from './errors';
 import { identifier, sql } from './sql';
-import {
-  clickhouseUrl,
-  closeEngines,
-  openEngines,
-  uniqueDatabase,
-  type Engine,
-} from './test-support/engines';
+import { clickhouseUrl, closeEngines, openEngines, uniqueDatabase, type Engine } from './testing/engines';
 
 /** Real errors from both engines, produced on purpose, and how they are classified. */
 describe('classifyClickHouseError on errors the engines really return', () => {

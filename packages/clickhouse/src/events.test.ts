@@ -1,4 +1,4 @@
-import type { StoredEvent } from '@pitchpulse/events';
+import type { StoredEvent } from '@pitchpulse/contract';
 import { EventRowError, classifyClickHouseError } from './errors';
 import { EVENT_COLUMNS, splitDateTime, toEventRow, tsvLine } from './events';
 

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { parseTimestampMs, type StoredEvent } from '@pitchpulse/events';
+import { parseTimestampMs, type StoredEvent } from '@pitchpulse/contract';
 import { databaseOf } from './client';
 import { EventRowError } from './errors';
 import { identifier, render, sql } from './sql';

@@ -30,59 +30,17 @@ export {
   type MigrationResult,
   type RunMigrationsOptions,
 } from './migrations';
-export { HIGHLIGHT_TYPES, type Versioned } from './queries/common';
+export { ClickHouseStore } from './store';
+export type { Versioned } from './queries/common';
+export type { HighlightSlice, StoredHighlight } from './queries/highlights';
 export {
-  getHighlights,
-  getHighlightsVersioned,
-  type Highlight,
-  type HighlightPage,
-  type HighlightsParams,
-} from './queries/highlights';
-export {
-  LIVE_WINDOW_MINUTES,
   MAX_PAGE_SIZE,
-  getMatchTotals,
-  listMatchPage,
-  listMatches,
   summaryOf,
   type ListMatchesParams,
-  type MatchList,
   type MatchPage,
   type MatchPageItem,
-  type MatchSummary,
   type MatchTotals,
 } from './queries/matches';
-export {
-  PEAK_PERIODS,
-  getMatchMetrics,
-  getMatchMetricsFromEvents,
-  getMatchMetricsVersioned,
-  type MatchMetrics,
-  type MatchMetricsParams,
-  type MinuteCount,
-  type TeamMetrics,
-} from './queries/metrics';
-export {
-  MAX_TOP_PLAYERS,
-  PLAYER_SORTS,
-  getTopPlayers,
-  getTopPlayersVersioned,
-  type PlayerSort,
-  type TopPlayer,
-  type TopPlayersParams,
-} from './queries/players';
-export {
-  TIMELINE_BUCKETS,
-  getTimeline,
-  getTimelineVersioned,
-  type Timeline,
-  type TimelineBucket,
-  type TimelineEntry,
-  type TimelineParams,
-} from './queries/timeline';
-export {
-  MAX_MARKER_MATCHES,
-  getMatchLastInsert,
-  getMatchesLastInsert,
-  type MatchLastInsert,
-} from './queries/freshness';
+export type { StoredMetrics } from './queries/metrics';
+export { MAX_TOP_PLAYERS } from './queries/players';
+export { MAX_MARKER_MATCHES, type MatchLastInsert } from './queries/freshness';

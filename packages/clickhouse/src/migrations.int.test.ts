@@ -1,19 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { StoredEvent } from '@pitchpulse/events';
+import type { StoredEvent } from '@pitchpulse/contract';
 import { createClickHouseClient } from './client';
 import { EVENT_COLUMNS, insertEvents, toEventRow } from './events';
 import { MIGRATIONS_DIR, MigrationChecksumError, loadMigrations, runMigrations } from './migrations';
 import { selectRows } from './query';
 import { identifier, sql } from './sql';
-import {
-  clickhouseUrl,
-  closeEngines,
-  openEngines,
-  uniqueDatabase,
-  type Engine,
-} from './test-support/engines';
+import { clickhouseUrl, closeEngines, openEngines, uniqueDatabase, type Engine } from './testing/engines';
 
 const SCHEMA_TABLES = [
   'events',

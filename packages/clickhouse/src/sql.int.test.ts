@@ -1,6 +1,6 @@
 import { selectRows } from './query';
 import { identifier, inList, param, sql, type RenderMode } from './sql';
-import { closeEngines, openEngines, uniqueDatabase, type Engine } from './test-support/engines';
+import { closeEngines, openEngines, uniqueDatabase, type Engine } from './testing/engines';
 
 /** Strings that break naive quoting; each must come back byte-for-byte on both engines and both render paths. */
 const HOSTILE: string[] = [

@@ -1,19 +1,8 @@
 export {
-  EVENT_TYPES,
-  MATCH_ID_PATTERN,
-  MAX_BATCH_EVENTS,
-  MAX_METADATA_BYTES,
-  eventBatchSchema,
-  matchEventSchema,
-  type EventType,
-  type MatchEvent,
-} from './schema';
-export {
   validateBatch,
   validateEvent,
   validateStoredEvent,
   type BatchValidation,
-  type FieldError,
   type ValidationResult,
 } from './validate';
 export {
@@ -21,6 +10,4 @@ export {
   decodeEventMessage,
   encodeEventMessage,
   type EncodedMessage,
-  type StoredEvent,
 } from './kafka-message';
-export { isRfc3339DateTime, parseTimestampMs } from './timestamp';

@@ -1,4 +1,5 @@
-import { UndecodableMessageError, decodeEventMessage, encodeEventMessage, type MatchEvent } from './index';
+import type { MatchEvent } from '@pitchpulse/contract';
+import { UndecodableMessageError, decodeEventMessage, encodeEventMessage } from './index';
 
 const event: MatchEvent = {
   eventId: '550e8400-e29b-41d4-a716-446655440000',

@@ -1,10 +1,5 @@
-import type { MatchEvent } from './schema';
+import type { MatchEvent, StoredEvent } from '@pitchpulse/contract';
 import { validateStoredEvent } from './validate';
-
-/** What travels on `match-events`: the validated event plus the server's receive time (epoch ms). */
-export interface StoredEvent extends MatchEvent {
-  receivedAt: number;
-}
 
 export interface EncodedMessage {
   key: string;

@@ -1,4 +1,5 @@
-import { EVENT_TYPES, MAX_BATCH_EVENTS, validateBatch, validateEvent, type FieldError } from './index';
+import { EVENT_TYPES, MAX_BATCH_EVENTS, type FieldError } from '@pitchpulse/contract';
+import { validateBatch, validateEvent } from './index';
 
 const valid = {
   eventId: '550e8400-e29b-41d4-a716-446655440000',

@@ -1,31 +1,20 @@
-import Ajv, { type ErrorObject } from 'ajv';
-import addFormats from 'ajv-formats';
-import { MAX_METADATA_BYTES, eventBatchSchema, matchEventSchema, type MatchEvent } from './schema';
-import { isRfc3339DateTime, parseTimestampMs } from './timestamp';
-import type { StoredEvent } from './kafka-message';
-
-/** One problem with a request body, named by its JSON Pointer (`/teamId`). */
-export interface FieldError {
-  path: string;
-  message: string;
-}
+import type { ErrorObject } from 'ajv';
+import {
+  EventBatch,
+  MATCH_ID_RULE,
+  MAX_METADATA_BYTES,
+  MatchEvent,
+  StoredEvent,
+  parseTimestampMs,
+  validatorFor,
+  type FieldError,
+} from '@pitchpulse/contract';
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: false });
-addFormats(ajv, ['uuid']);
-ajv.addFormat('date-time', { type: 'string', validate: isRfc3339DateTime });
-const validateEventSchema = ajv.compile<MatchEvent>(matchEventSchema);
-const validateStoredEventSchema = ajv.compile<StoredEvent>({
-  ...matchEventSchema,
-  $id: 'StoredEvent',
-  required: [...matchEventSchema.required, 'receivedAt'],
-  properties: {
-    ...matchEventSchema.properties,
-    receivedAt: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
-  },
-});
-const validateBatchSchema = ajv.compile<{ events: unknown[] }>(eventBatchSchema);
+const validateEventSchema = validatorFor(MatchEvent);
+const validateStoredEventSchema = validatorFor(StoredEvent);
+const validateBatchSchema = validatorFor(EventBatch);
 
 const EARLIEST_TIMESTAMP_MS = 0;
 const LATEST_TIMESTAMP_MS = Date.UTC(2105, 11, 31, 23, 59, 59, 999);
@@ -57,7 +46,7 @@ function describe(error: ErrorObject): FieldError {
             : 'must be an RFC 3339 date-time with an offset or Z, e.g. 2024-01-15T14:30:00Z',
       };
     case 'pattern':
-      return { path, message: 'must be 1–64 characters of A–Z a–z 0–9 . _ : -' };
+      return { path, message: `must be ${MATCH_ID_RULE}` };
     default:
       return { path, message: error.message ?? 'is invalid' };
   }

@@ -1,4 +1,5 @@
-import { FAILURE_HEADERS, nextFailure, readFailure, withFailure, type FailureInfo } from './envelope';
+import { FAILURE_HEADERS } from '@pitchpulse/contract';
+import { failureFromHeaders, nextFailure, withFailure, type FailureInfo } from './envelope';
 
 const info: FailureInfo = {
   originalTopic: 'match-events',
@@ -19,7 +20,7 @@ describe('retry / DLQ envelope', () => {
     const asReceived = Object.fromEntries(
       Object.entries(copy.headers!).map(([k, v]) => [k, Buffer.from(String(v))]),
     );
-    expect(readFailure(asReceived)).toEqual(info);
+    expect(failureFromHeaders(asReceived)).toEqual(info);
   });
 
   it('truncates very long errors so a header stays small', () => {
@@ -28,8 +29,8 @@ describe('retry / DLQ envelope', () => {
   });
 
   it('reads nothing from a message that never failed', () => {
-    expect(readFailure(undefined)).toBeUndefined();
-    expect(readFailure({ other: 'x' })).toBeUndefined();
+    expect(failureFromHeaders(undefined)).toBeUndefined();
+    expect(failureFromHeaders({ other: 'x' })).toBeUndefined();
   });
 
   it('starts at attempt 1 for a fresh failure and keeps origin and first failure on the next', () => {

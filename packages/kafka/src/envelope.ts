@@ -1,7 +1,5 @@
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
-
-/** Why an event left the main flow. */
-export type FailureKind = 'undecodable' | 'data' | 'transient' | 'unavailable';
+import { FAILURE_HEADERS, FAILURE_KINDS, type FailureKind } from '@pitchpulse/contract';
 
 /** What the retry and DLQ copies of a message record about its failures (as Kafka headers). */
 export interface FailureInfo {
@@ -17,19 +15,7 @@ export interface FailureInfo {
   dueAt?: number;
 }
 
-export const FAILURE_HEADERS = {
-  originalTopic: 'x-original-topic',
-  originalPartition: 'x-original-partition',
-  originalOffset: 'x-original-offset',
-  attempt: 'x-attempt',
-  firstFailureAt: 'x-first-failure-at',
-  lastError: 'x-last-error',
-  kind: 'x-error-kind',
-  dueAt: 'x-due-at',
-} as const;
-
 const MAX_ERROR_LENGTH = 2000;
-const KINDS: FailureKind[] = ['undecodable', 'data', 'transient', 'unavailable'];
 
 function header(headers: IHeaders | undefined, name: string): string | undefined {
   const value = headers?.[name];
@@ -53,7 +39,7 @@ export function withFailure(message: Pick<KafkaMessage, 'key' | 'value'>, info: 
 }
 
 /** Reads the failure headers back; undefined when the message carries none (it never failed). */
-export function readFailure(headers: IHeaders | undefined): FailureInfo | undefined {
+export function failureFromHeaders(headers: IHeaders | undefined): FailureInfo | undefined {
   const originalTopic = header(headers, FAILURE_HEADERS.originalTopic);
   if (originalTopic === undefined) return undefined;
   const kind = header(headers, FAILURE_HEADERS.kind) as FailureKind | undefined;
@@ -65,7 +51,7 @@ export function readFailure(headers: IHeaders | undefined): FailureInfo | undefi
     attempt: Number(header(headers, FAILURE_HEADERS.attempt) ?? 1),
     firstFailureAt: Number(header(headers, FAILURE_HEADERS.firstFailureAt) ?? 0),
     lastError: header(headers, FAILURE_HEADERS.lastError) ?? '',
-    kind: kind && KINDS.includes(kind) ? kind : 'transient',
+    kind: kind && FAILURE_KINDS.includes(kind) ? kind : 'transient',
     ...(dueAt === undefined ? {} : { dueAt: Number(dueAt) }),
   };
 }
@@ -79,7 +65,7 @@ export function nextFailure(
   error: { kind: FailureKind; message: string },
   now: number,
 ): FailureInfo {
-  const previous = readFailure(source.message.headers);
+  const previous = failureFromHeaders(source.message.headers);
   return {
     originalTopic: previous?.originalTopic ?? source.topic,
     originalPartition: previous?.originalPartition ?? source.partition,

@@ -17,12 +17,4 @@ export {
 } from './errors';
 export { KafkaProbe, type KafkaProbeOptions } from './probe';
 export { readTopic, type ReadMessage, type ReadTopicOptions } from './read-topic';
-// The retry/DLQ envelope (./envelope) is exported below by its author.
-export {
-  FAILURE_HEADERS,
-  nextFailure,
-  readFailure,
-  withFailure,
-  type FailureInfo,
-  type FailureKind,
-} from './envelope';
+export { failureFromHeaders, nextFailure, withFailure, type FailureInfo } from './envelope';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { MockKafkaCluster, StackControl } from '@pitchpulse/devstack';
+import { MockKafkaCluster, StackControl, waitFor } from '@pitchpulse/devstack';
 import { createLogger } from '@pitchpulse/observability';
 import { Registry } from 'prom-client';
 import {
@@ -132,7 +132,15 @@ describe('packages/kafka with a faulty broker (private mock cluster)', () => {
     await expect(probe.check()).rejects.toThrow();
     expect(Date.now() - probeStarted).toBeLessThan(1000);
 
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    // The warn lines come from the failed produce calls and from kafkajs' reconnect attempts, which can log after
+    // the sends failed: wait for the first, then give the rest of the 2.5 s the chance to log errors or a storm.
+    const watchStarted = Date.now();
+    await waitFor(
+      'a warn line while the broker is down',
+      () => lines.some((l) => l.level === 'warn'),
+      10_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 2500 - (Date.now() - watchStarted))));
     expect(lines.filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
     expect(lines.filter((l) => l.level === 'warn').length).toBeLessThan(40);
     expect(lines.some((l) => l.level === 'warn')).toBe(true);
@@ -150,7 +158,8 @@ describe('packages/kafka with a faulty broker (private mock cluster)', () => {
 
   it('a slow broker times the caller out, and the late acknowledgement never resolves it', async () => {
     const kafka = createKafka({ brokers: cluster.bootstrapServers.split(','), clientId: 'slow' });
-    const producer = new GroupCommitProducer({ kafka, sendTimeoutMs: 300 });
+    const registry = new Registry();
+    const producer = new GroupCommitProducer({ kafka, sendTimeoutMs: 300, registry });
     await producer.connect();
     await producer.send([{ topic, key: 'k', value: 'warm-up' }]);
     cluster.setBrokerRtt(1, 1000);
@@ -162,6 +171,18 @@ describe('packages/kafka with a faulty broker (private mock cluster)', () => {
     );
     expect(outcome).toBe('timeout');
     expect(Date.now() - started).toBeLessThan(700);
+    // The produce call ends (the late acknowledgement, or its failure) after the caller timed out: wait for it,
+    // then give anything that could still resolve the caller 1.5 s.
+    const produceCalls = async () => {
+      const text = await registry.metrics();
+      const counts = text.matchAll(/^kafka_produce_duration_seconds_count\{[^}]*\} (\d+)$/gm);
+      return [...counts].reduce((n, m) => n + Number(m[1]), 0);
+    };
+    await waitFor(
+      'the slow produce call to end (warm-up + slow = 2 calls)',
+      async () => (await produceCalls()) >= 2,
+      15_000,
+    );
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(outcome).toBe('timeout');
     cluster.setBrokerRtt(1, 0);

@@ -1,3 +1,4 @@
+import { DEFAULT_TOPICS as CONTRACT_TOPICS } from '@pitchpulse/contract';
 /** The pipeline's three topics; names are configurable (tests use unique ones). */
 export interface Topics {
   events: string;
@@ -5,8 +6,4 @@ export interface Topics {
   dlq: string;
 }
 
-export const DEFAULT_TOPICS: Readonly<Topics> = Object.freeze({
-  events: 'match-events',
-  retry: 'match-events.retry',
-  dlq: 'match-events.dlq',
-});
+export const DEFAULT_TOPICS: Readonly<Topics> = CONTRACT_TOPICS;

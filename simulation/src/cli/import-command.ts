@@ -3,7 +3,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { ImportFileError } from '../importer/rows';
 import { HttpSink } from '../importer/http-sink';
 import { KafkaSink } from '../importer/kafka-sink';
-import { importFile, type EventSink, type ImportResult, type RejectedRow } from '../importer/importer';
+import { importFile, type ImportTarget, type ImportResult, type RejectedRow } from '../importer/importer';
 import { stateFileFor } from '../importer/checkpoint';
 import { percent, perSecond } from '../stats/report';
 import { progressBar } from './progress';
@@ -124,7 +124,7 @@ export function formatImportSummary(r: ImportResult, stateFile: string): string 
 /** Runs `pnpm run import`; resolves to the exit status. */
 export async function importMain(
   argv: readonly string[],
-  makeSink?: (flags: ImportFlags) => EventSink,
+  makeSink?: (flags: ImportFlags) => ImportTarget,
 ): Promise<number> {
   const program = command();
   const usage = parseCommandLine(program, argv);

@@ -1,4 +1,4 @@
-import type { FieldError } from '@pitchpulse/events';
+import type { FieldError } from '@pitchpulse/contract';
 import { Pool } from 'undici';
 import { DEFAULT_RETRY, RETRYABLE_STATUSES, parseRetryAfter, retryDelay, type RetryPolicy } from './retry';
 

@@ -1,9 +1,9 @@
-import type { MatchEvent } from '@pitchpulse/events';
+import type { MatchEvent } from '@pitchpulse/contract';
 import { IngestClient, type ClientOptions, type EventOutcome } from '../http/ingest-client';
-import type { EventSink } from './importer';
+import type { ImportTarget } from './importer';
 
 /** Sends import batches through `POST /api/events/batch` (retries 429/503 after Retry-After). */
-export class HttpSink implements EventSink {
+export class HttpSink implements ImportTarget {
   private readonly client: IngestClient;
 
   constructor(options: ClientOptions) {

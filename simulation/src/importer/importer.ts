@@ -1,4 +1,4 @@
-import type { FieldError, MatchEvent } from '@pitchpulse/events';
+import type { FieldError, MatchEvent } from '@pitchpulse/contract';
 import { createReadStream, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { EventOutcome } from '../http/ingest-client';
@@ -7,7 +7,7 @@ import { formatOf, readRows, type ImportFormat } from './read';
 import { ImportFileError } from './rows';
 
 /** Where valid events go: the batch API, or (with --kafka) straight to the topic. */
-export interface EventSink {
+export interface ImportTarget {
   /** One outcome per event, in order. */
   send(events: MatchEvent[]): Promise<EventOutcome[]>;
   close(): Promise<void>;
@@ -29,7 +29,7 @@ export interface ImportOptions {
   /** Where to keep the checkpoint; default `<file>.import-state.json`. */
   stateFile?: string;
   /** Required unless dryRun. */
-  sink?: EventSink;
+  sink?: ImportTarget;
   onRejected?: (row: RejectedRow) => void;
   onProgress?: (progress: ImportProgress) => void;
   /** Stop early (Ctrl-C): no new batches; those in flight finish and the checkpoint is written. */
@@ -190,7 +190,7 @@ export async function importFile(options: ImportOptions): Promise<ImportResult> 
   const dispatch = async (batch: PendingBatch): Promise<void> => {
     inFlight++;
     try {
-      const outcomes = await (options.sink as EventSink).send(batch.rows.map((r) => r.event));
+      const outcomes = await (options.sink as ImportTarget).send(batch.rows.map((r) => r.event));
       let failure: EventOutcome | undefined;
       outcomes.forEach((outcome, i) => {
         const row = batch.rows[i] as { line: number };

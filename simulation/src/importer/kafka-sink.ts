@@ -1,6 +1,7 @@
-import { encodeEventMessage, type MatchEvent } from '@pitchpulse/events';
+import { type MatchEvent } from '@pitchpulse/contract';
+import { encodeEventMessage } from '@pitchpulse/events';
+import { DEFAULT_TOPICS } from '@pitchpulse/contract';
 import {
-  DEFAULT_TOPICS,
   GroupCommitProducer,
   ProduceError,
   ProduceFailedError,
@@ -9,7 +10,7 @@ import {
 } from '@pitchpulse/kafka';
 import type { EventOutcome } from '../http/ingest-client';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from '../http/retry';
-import type { EventSink } from './importer';
+import type { ImportTarget } from './importer';
 
 export interface KafkaSinkOptions {
   brokers: string[];
@@ -25,7 +26,7 @@ export interface KafkaSinkOptions {
  * produces (key = matchId, value = event + receivedAt), acks=all through the group-commit producer. A failed
  * produce is retried; a timed-out or failed one may still have landed, so its events end "unknown".
  */
-export class KafkaSink implements EventSink {
+export class KafkaSink implements ImportTarget {
   private readonly producer: GroupCommitProducer;
   private readonly topic: string;
   private readonly retry: RetryPolicy;

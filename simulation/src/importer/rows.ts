@@ -1,4 +1,5 @@
-import { validateEvent, type FieldError, type MatchEvent } from '@pitchpulse/events';
+import { type FieldError, type MatchEvent } from '@pitchpulse/contract';
+import { validateEvent } from '@pitchpulse/events';
 
 /** One record of an import file, judged against the contract. */
 export interface Row {

@@ -1,4 +1,4 @@
-import type { MatchEvent } from '@pitchpulse/events';
+import type { MatchEvent } from '@pitchpulse/contract';
 import type { Rng } from './rng';
 
 /** Ways a feed gets an event wrong; each breaks exactly one rule of the v1 contract. */

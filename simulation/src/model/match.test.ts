@@ -1,4 +1,5 @@
-import { EVENT_TYPES, validateEvent } from '@pitchpulse/events';
+import { EVENT_TYPES } from '@pitchpulse/contract';
+import { validateEvent } from '@pitchpulse/events';
 import { simulateMatch, type SimulatedMatch } from './match';
 
 const kickoff = new Date('2024-05-18T14:00:00.000Z');

@@ -1,4 +1,4 @@
-import type { EventType, MatchEvent } from '@pitchpulse/events';
+import type { EventType, MatchEvent } from '@pitchpulse/contract';
 import { deriveEventId, simulatedMatchId } from './ids';
 import {
   BUILD_UP_PASSES,

@@ -1,4 +1,4 @@
-import type { MatchEvent } from '@pitchpulse/events';
+import type { MatchEvent } from '@pitchpulse/contract';
 import { deriveEventId } from '../model/ids';
 import { breakEvent } from '../model/invalid';
 import { simulateMatch, type SimulatedMatch } from '../model/match';

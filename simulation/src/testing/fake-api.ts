@@ -1,4 +1,14 @@
-import { validateBatch, validateEvent, type MatchEvent } from '@pitchpulse/events';
+import {
+  EVENT_TYPES,
+  problemTypeUri,
+  type BatchAccepted,
+  type EventAccepted,
+  type FieldError,
+  type MatchEvent,
+  type ProblemBody,
+} from '@pitchpulse/contract';
+import type { MetricsFigures } from '../verify/compare';
+import { validateBatch, validateEvent } from '@pitchpulse/events';
 import express, { type Request, type Response } from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -90,22 +100,22 @@ export class FakeApi {
       const checked = validateEvent(req.body);
       if (!checked.ok) {
         this.requests.push({ path, status: 400, events: 1 });
-        res
-          .status(400)
-          .type('application/problem+json')
-          .send({ status: 400, title: 'Invalid event', errors: checked.errors });
+        res.status(400).type('application/problem+json').send(problem('Invalid event', checked.errors));
         return;
       }
       this.store([checked.value]);
       this.requests.push({ path, status: 202, events: 1 });
-      res
-        .status(202)
-        .json({ eventId: checked.value.eventId, status: 'accepted', timestamp: new Date().toISOString() });
+      const accepted: EventAccepted = {
+        eventId: checked.value.eventId,
+        status: 'accepted',
+        timestamp: new Date().toISOString(),
+      };
+      res.status(202).json(accepted);
       return;
     }
     const checked = validateBatch(req.body);
     if (!checked.ok) {
-      res.status(400).type('application/problem+json').send({ status: 400, errors: checked.errors });
+      res.status(400).type('application/problem+json').send(problem('Invalid batch', checked.errors));
       return;
     }
     const { valid, invalid } = checked.value;
@@ -119,15 +129,23 @@ export class FakeApi {
       res
         .status(400)
         .type('application/problem+json')
-        .send({ status: 400, errors: invalid.flatMap((i) => i.errors), rejected });
+        .send({
+          ...problem(
+            'Invalid events',
+            invalid.flatMap((i) => i.errors),
+          ),
+          rejected,
+        });
       return;
     }
     this.store(valid.map((v) => v.event));
-    res.status(202).json({
+    const answer: BatchAccepted = {
       status: rejected.length === 0 ? 'accepted' : 'partially_accepted',
+      timestamp: new Date().toISOString(),
       accepted: valid.map(({ index, event }) => ({ index, eventId: event.eventId })),
       rejected,
-    });
+    };
+    res.status(202).json(answer);
   }
 
   private store(events: MatchEvent[]): void {
@@ -138,10 +156,18 @@ export class FakeApi {
   }
 }
 
-/** The metrics body, computed the plain way from stored (deduplicated) events. */
-function metricsOf(matchId: string, events: MatchEvent[]): Record<string, unknown> {
-  const eventsByType: Record<string, number> = {};
+const problem = (title: string, errors: FieldError[]): ProblemBody => ({
+  type: problemTypeUri('invalid-event'),
+  title,
+  status: 400,
+  errors,
+});
+
+/** The metrics body (less the API's latencies), computed the plain way from stored (deduplicated) events. */
+function metricsOf(matchId: string, events: MatchEvent[]): MetricsFigures {
+  const eventsByType = Object.fromEntries(EVENT_TYPES.map((t) => [t, 0])) as MetricsFigures['eventsByType'];
   const minutes = new Map<number, number>();
+  const clockMinutes = new Map<number, number>();
   const team = {
     '1': { events: 0, goals: 0, shots: 0, cards: 0 },
     '2': { events: 0, goals: 0, shots: 0, cards: 0 },
@@ -149,7 +175,7 @@ function metricsOf(matchId: string, events: MatchEvent[]): Record<string, unknow
   let first = Infinity;
   let last = -Infinity;
   for (const e of events) {
-    eventsByType[e.eventType] = (eventsByType[e.eventType] ?? 0) + 1;
+    eventsByType[e.eventType]++;
     const t = team[String(e.teamId) as '1' | '2'];
     t.events++;
     if (e.eventType === 'goal') t.goals++;
@@ -157,23 +183,32 @@ function metricsOf(matchId: string, events: MatchEvent[]): Record<string, unknow
     if (e.eventType === 'yellow_card' || e.eventType === 'red_card') t.cards++;
     const minute = (e.metadata as { minute?: number } | undefined)?.minute ?? 0;
     minutes.set(minute, (minutes.get(minute) ?? 0) + 1);
-    first = Math.min(first, Date.parse(e.timestamp));
-    last = Math.max(last, Date.parse(e.timestamp));
+    const at = Date.parse(e.timestamp);
+    const clock = Math.floor(at / 60_000) * 60_000;
+    clockMinutes.set(clock, (clockMinutes.get(clock) ?? 0) + 1);
+    first = Math.min(first, at);
+    last = Math.max(last, at);
   }
-  const top = [...minutes]
-    .map(([minute, eventCount]) => ({ minute, eventCount }))
-    .sort((a, b) => b.eventCount - a.eventCount || a.minute - b.minute);
+  const top = (counts: Map<number, number>) =>
+    [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 5);
+  const matchMinutes = top(minutes).map(([minute, eventCount]) => ({ minute, eventCount }));
+  const periods = top(clockMinutes).map(([at, eventCount]) => ({
+    timestamp: new Date(at).toISOString().replace('.000Z', 'Z'),
+    eventCount,
+  }));
   return {
     matchId,
     totalEvents: events.length,
     eventsByType,
-    goals: eventsByType.goal ?? 0,
-    yellowCards: eventsByType.yellow_card ?? 0,
-    redCards: eventsByType.red_card ?? 0,
+    goals: eventsByType.goal,
+    yellowCards: eventsByType.yellow_card,
+    redCards: eventsByType.red_card,
     firstEventAt: new Date(first).toISOString(),
     lastEventAt: new Date(last).toISOString(),
-    peakMinute: top[0],
-    peakEngagementPeriods: top.slice(0, 5),
+    peakMinute: { minute: periods[0]!.timestamp, eventCount: periods[0]!.eventCount },
+    peakEngagementPeriods: periods,
+    peakMatchMinute: matchMinutes[0]!,
+    peakMatchMinutes: matchMinutes,
     byTeam: team,
   };
 }

@@ -1,4 +1,4 @@
-import type { MatchEvent } from '@pitchpulse/events';
+import type { MatchEvent } from '@pitchpulse/contract';
 import { computeMetrics, type ExpectedMetrics } from './metrics';
 
 export interface MatchExpectation {

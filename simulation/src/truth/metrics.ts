@@ -1,20 +1,7 @@
-import { EVENT_TYPES, type MatchEvent } from '@pitchpulse/events';
+import { EVENT_TYPES, type MatchEvent, type TeamMetrics } from '@pitchpulse/contract';
 
-export interface TeamMetrics {
-  events: number;
-  goals: number;
-  shots: number;
-  /** Yellow and red cards. */
-  cards: number;
-}
-
-export interface MinuteCount {
-  minute: number;
-  eventCount: number;
-}
-
-/** The totals both the ground truth and the read API's metrics body carry. */
-export interface MatchTotals {
+/** What the read API's metrics endpoint should report for a set of stored events, computed the obvious way. */
+export interface ExpectedMetrics {
   matchId: string;
   totalEvents: number;
   eventsByType: Record<string, number>;
@@ -24,15 +11,13 @@ export interface MatchTotals {
   /** ISO 8601 UTC with milliseconds; null when there are no events. */
   firstEventAt: string | null;
   lastEventAt: string | null;
-}
-
-/** What the read API's metrics endpoint should report for a set of stored events, computed the obvious way. */
-export interface ExpectedMetrics extends MatchTotals {
-  /** Every minute that shares the highest count (any of them is a right answer), ascending. */
+  /** Every match minute that shares the highest count (any of them is a right answer), ascending. */
   peakMinutes: number[];
   peakCount: number;
-  /** Events per `metadata.minute`. */
+  /** Events per `metadata.minute` (the match minute). */
   minuteCounts: Map<number, number>;
+  /** Events per wall-clock UTC minute, keyed by the minute's start (epoch ms). */
+  clockMinuteCounts: Map<number, number>;
   byTeam: Record<'1' | '2', TeamMetrics>;
 }
 
@@ -49,6 +34,7 @@ export function computeMetrics(matchId: string, events: Iterable<MatchEvent>): E
   const eventsByType: Record<string, number> = Object.fromEntries(EVENT_TYPES.map((t) => [t, 0]));
   const byTeam: Record<'1' | '2', TeamMetrics> = { '1': emptyTeam(), '2': emptyTeam() };
   const minuteCounts = new Map<number, number>();
+  const clockMinuteCounts = new Map<number, number>();
   let total = 0;
   let first = Infinity;
   let last = -Infinity;
@@ -63,6 +49,8 @@ export function computeMetrics(matchId: string, events: Iterable<MatchEvent>): E
     const at = Date.parse(event.timestamp);
     if (at < first) first = at;
     if (at > last) last = at;
+    const clockMinute = Math.floor(at / 60_000) * 60_000;
+    clockMinuteCounts.set(clockMinute, (clockMinuteCounts.get(clockMinute) ?? 0) + 1);
     const minute = minuteOf(event);
     if (minute !== undefined) minuteCounts.set(minute, (minuteCounts.get(minute) ?? 0) + 1);
   }
@@ -86,11 +74,7 @@ export function computeMetrics(matchId: string, events: Iterable<MatchEvent>): E
     peakMinutes: peakMinutes.sort((a, b) => a - b),
     peakCount,
     minuteCounts,
+    clockMinuteCounts,
     byTeam,
   };
-}
-
-/** The `n` highest per-minute counts, highest first (what `peakEngagementPeriods` must hold, up to ties). */
-export function topMinuteCounts(metrics: ExpectedMetrics, n: number): number[] {
-  return [...metrics.minuteCounts.values()].sort((a, b) => b - a).slice(0, n);
 }

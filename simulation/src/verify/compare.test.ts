@@ -1,10 +1,17 @@
-import type { MatchEvent } from '@pitchpulse/events';
+import { EVENT_TYPES, type MatchEvent } from '@pitchpulse/contract';
 import { GroundTruth } from '../truth/ground-truth';
 import { computeMetrics } from '../truth/metrics';
-import { compareMetrics, type ApiMetrics } from './compare';
+import { compareMetrics, type MetricsFigures } from './compare';
 
 let n = 0;
-function ev(eventType: MatchEvent['eventType'], teamId: 1 | 2, minute: number, second = 0): MatchEvent {
+/** An event at 14:`minute`:`second` UTC whose feed minute is `minute` + `feedShift`. */
+function ev(
+  eventType: MatchEvent['eventType'],
+  teamId: 1 | 2,
+  minute: number,
+  second = 0,
+  feedShift = 0,
+): MatchEvent {
   n++;
   return {
     eventId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
@@ -12,22 +19,31 @@ function ev(eventType: MatchEvent['eventType'], teamId: 1 | 2, minute: number, s
     eventType,
     teamId,
     timestamp: new Date(Date.UTC(2024, 4, 18, 14, minute, second)).toISOString(),
-    metadata: { minute },
+    metadata: { minute: minute + feedShift },
   };
 }
 
 /** What a correct API answers for these events (written out independently of computeMetrics). */
-function answerFor(events: MatchEvent[]): ApiMetrics {
-  const byType: Record<string, number> = {};
+function answerFor(events: MatchEvent[]): MetricsFigures {
+  const byType = Object.fromEntries(EVENT_TYPES.map((t) => [t, 0])) as MetricsFigures['eventsByType'];
   const perMinute = new Map<number, number>();
+  const perClock = new Map<string, number>();
   for (const e of events) {
-    byType[e.eventType] = (byType[e.eventType] ?? 0) + 1;
+    byType[e.eventType]++;
     const m = (e.metadata as { minute: number }).minute;
     perMinute.set(m, (perMinute.get(m) ?? 0) + 1);
+    const clock = `${e.timestamp.slice(0, 16)}:00Z`;
+    perClock.set(clock, (perClock.get(clock) ?? 0) + 1);
   }
+  // Ties latest first: any of the tied minutes is a right answer.
   const top = [...perMinute]
     .map(([minute, eventCount]) => ({ minute, eventCount }))
-    .sort((a, b) => b.eventCount - a.eventCount || b.minute - a.minute);
+    .sort((a, b) => b.eventCount - a.eventCount || b.minute - a.minute)
+    .slice(0, 5);
+  const clockTop = [...perClock]
+    .map(([timestamp, eventCount]) => ({ timestamp, eventCount }))
+    .sort((a, b) => b.eventCount - a.eventCount || (a.timestamp < b.timestamp ? 1 : -1))
+    .slice(0, 5);
   const team = (t: 1 | 2) => {
     const mine = events.filter((e) => e.teamId === t);
     return {
@@ -42,13 +58,15 @@ function answerFor(events: MatchEvent[]): ApiMetrics {
     matchId: 'm1',
     totalEvents: events.length,
     eventsByType: byType,
-    goals: byType.goal ?? 0,
-    yellowCards: byType.yellow_card ?? 0,
-    redCards: byType.red_card ?? 0,
-    firstEventAt: times[0] ?? null,
-    lastEventAt: times[times.length - 1] ?? null,
-    peakMinute: top[0] ?? null,
-    peakEngagementPeriods: top.slice(0, 5),
+    goals: byType.goal,
+    yellowCards: byType.yellow_card,
+    redCards: byType.red_card,
+    firstEventAt: times[0]!,
+    lastEventAt: times[times.length - 1]!,
+    peakMinute: { minute: clockTop[0]!.timestamp, eventCount: clockTop[0]!.eventCount },
+    peakEngagementPeriods: clockTop,
+    peakMatchMinute: top[0]!,
+    peakMatchMinutes: top,
     byTeam: { '1': team(1), '2': team(2) },
   };
 }
@@ -110,21 +128,46 @@ describe('ground truth and metric comparison', () => {
     tiedEvents.forEach((e) => truth.recordAccepted(e));
     const answer = answerFor(tiedEvents);
     for (const minute of [5, 9]) {
-      expect(
-        compareMetrics(truth.expectation('m1'), { ...answer, peakMinute: { minute, eventCount: 2 } }).pass,
-      ).toBe(true);
+      const peakMatchMinute = { minute, eventCount: 2 };
+      expect(compareMetrics(truth.expectation('m1'), { ...answer, peakMatchMinute }).pass).toBe(true);
     }
-    expect(
-      compareMetrics(truth.expectation('m1'), { ...answer, peakMinute: { minute: 7, eventCount: 2 } })
-        .problems,
-    ).toEqual(['peakMinute: expected minute 5 or 9 with 2 events, got minute 7 with 2']);
+    for (const minute of ['2024-05-18T14:05:00Z', '2024-05-18T14:09:00Z']) {
+      const peakMinute = { minute, eventCount: 2 };
+      expect(compareMetrics(truth.expectation('m1'), { ...answer, peakMinute }).pass).toBe(true);
+    }
+    const wrongMatchMinute = { ...answer, peakMatchMinute: { minute: 7, eventCount: 2 } };
+    expect(compareMetrics(truth.expectation('m1'), wrongMatchMinute).problems).toEqual([
+      'peakMatchMinute: expected minute 5 or minute 9 with 2 events, got minute 7 with 2',
+    ]);
+    const wrongClockMinute = { ...answer, peakMinute: { minute: '2024-05-18T14:07:00Z', eventCount: 2 } };
+    expect(compareMetrics(truth.expectation('m1'), wrongClockMinute).problems).toEqual([
+      'peakMinute: expected 2024-05-18T14:05:00Z or 2024-05-18T14:09:00Z with 2 events, got 2024-05-18T14:07:00Z with 2',
+    ]);
+  });
+
+  it('checks the wall-clock peak and the match-minute peak each against its own minutes', () => {
+    // Feed minute 3 spans the wall-clock minutes 14:02 and 14:03 (3 + 2 events); 14:10 holds 4 events of minute 20.
+    const shifted = [
+      ...[50, 52, 54].map((s) => ev('pass', 1, 2, s, 1)),
+      ...[1, 3].map((s) => ev('pass', 2, 3, s)),
+      ...[0, 1, 2, 3].map((s) => ev('shot', 1, 10, s, 10)),
+    ];
+    const truth = new GroundTruth();
+    shifted.forEach((e) => truth.recordAccepted(e));
+    const answer = answerFor(shifted);
+    expect(answer.peakMatchMinute).toEqual({ minute: 3, eventCount: 5 });
+    expect(answer.peakMinute).toEqual({ minute: '2024-05-18T14:10:00Z', eventCount: 4 });
+    expect(compareMetrics(truth.expectation('m1'), answer)).toMatchObject({ pass: true, problems: [] });
+    // The match-minute peak reported as the wall-clock one (the old shape's mistake) is caught.
+    const swapped = { ...answer, peakMinute: { minute: '2024-05-18T14:03:00Z', eventCount: 5 } };
+    expect(compareMetrics(truth.expectation('m1'), swapped).pass).toBe(false);
   });
 
   it('names every field that is off', () => {
     const truth = new GroundTruth();
     events.forEach((e) => truth.recordAccepted(e));
     const answer = answerFor(events);
-    const wrong: ApiMetrics = {
+    const wrong: MetricsFigures = {
       ...answer,
       totalEvents: 11,
       eventsByType: { ...answer.eventsByType, pass: 6 },
@@ -179,9 +222,14 @@ describe('ground truth and metric comparison', () => {
     const truth = new GroundTruth();
     events.forEach((e) => truth.recordAccepted(e));
     const answer = answerFor(events);
-    const periods = answer.peakEngagementPeriods!.map((p) => ({ ...p }));
+    const periods = answer.peakEngagementPeriods.map((p) => ({ ...p }));
     periods[1]!.eventCount = 9;
     expect(compareMetrics(truth.expectation('m1'), { ...answer, peakEngagementPeriods: periods }).pass).toBe(
+      false,
+    );
+    const minutes = answer.peakMatchMinutes.map((p) => ({ ...p }));
+    minutes[1]!.eventCount = 9;
+    expect(compareMetrics(truth.expectation('m1'), { ...answer, peakMatchMinutes: minutes }).pass).toBe(
       false,
     );
   });

@@ -1,11 +1,13 @@
+import { PEAK_PERIODS, type MatchMetrics } from '@pitchpulse/contract';
 import type { MatchExpectation } from '../truth/ground-truth';
-import { topMinuteCounts, type MatchTotals, type MinuteCount, type TeamMetrics } from '../truth/metrics';
 
-/** The body of `GET /api/matches/{matchId}/metrics`, as far as verification reads it. */
-export interface ApiMetrics extends MatchTotals {
-  peakMinute: MinuteCount | null;
-  peakEngagementPeriods?: MinuteCount[];
-  byTeam: Record<string, Partial<TeamMetrics>>;
+/** The figures of `GET /api/matches/{matchId}/metrics` that verification checks (the API's latencies aside). */
+export type MetricsFigures = Omit<MatchMetrics, 'responseTimePercentiles' | 'pipelineLatencyMs'>;
+
+/** A peak and the top minutes as reported, each minute turned into the key of the expected counts. */
+interface Peaks {
+  peak: { at: number; eventCount: number };
+  top: Array<{ at: number; eventCount: number }>;
 }
 
 export interface Comparison {
@@ -24,7 +26,7 @@ const ms = (iso: string | null | undefined): number => (iso ? Date.parse(iso) : 
  * events alone and accepted plus unknown, and first/last/peak must be consistent with that range.
  * `actual` null means the API answered 404: right only if no event of the match was accepted.
  */
-export function compareMetrics(expected: MatchExpectation, actual: ApiMetrics | null): Comparison {
+export function compareMetrics(expected: MatchExpectation, actual: MetricsFigures | null): Comparison {
   const { exact, upper, matchId } = expected;
   const problems: string[] = [];
   if (actual === null) {
@@ -40,11 +42,12 @@ export function compareMetrics(expected: MatchExpectation, actual: ApiMetrics | 
   };
 
   count('totalEvents', actual.totalEvents, exact.totalEvents, upper.totalEvents);
-  const types = new Set([...Object.keys(exact.eventsByType), ...Object.keys(actual.eventsByType ?? {})]);
+  const byType = (actual.eventsByType ?? {}) as Record<string, number>;
+  const types = new Set([...Object.keys(exact.eventsByType), ...Object.keys(byType)]);
   for (const type of types) {
     count(
       `eventsByType.${type}`,
-      actual.eventsByType?.[type] ?? 0,
+      byType[type] ?? 0,
       exact.eventsByType[type] ?? 0,
       upper.eventsByType[type] ?? 0,
     );
@@ -81,38 +84,59 @@ export function compareMetrics(expected: MatchExpectation, actual: ApiMetrics | 
   checkTime('firstEventAt');
   checkTime('lastEventAt');
 
-  // Peak minute: any of the tied minutes is right; its count must be the highest count.
-  const peak = actual.peakMinute;
+  // Peaks by match minute and by wall-clock minute: any of the tied minutes is right, with the highest count.
+  const matchPeaks: Peaks = {
+    peak: { at: actual.peakMatchMinute?.minute, eventCount: actual.peakMatchMinute?.eventCount },
+    top: (actual.peakMatchMinutes ?? []).map((p) => ({ at: p.minute, eventCount: p.eventCount })),
+  } as Peaks;
+  const clockPeaks: Peaks = {
+    peak: { at: ms(actual.peakMinute?.minute), eventCount: actual.peakMinute?.eventCount },
+    top: (actual.peakEngagementPeriods ?? []).map((p) => ({ at: ms(p.timestamp), eventCount: p.eventCount })),
+  } as Peaks;
+  const clock = (at: number) =>
+    Number.isNaN(at) ? 'none' : new Date(at).toISOString().replace('.000Z', 'Z');
+  const minute = (at: number) => `minute ${at}`;
   if (expected.unknown === 0) {
-    if (exact.totalEvents > 0 && exact.minuteCounts.size > 0) {
-      if (!peak || !exact.peakMinutes.includes(peak.minute) || peak.eventCount !== exact.peakCount) {
-        problems.push(
-          `peakMinute: expected minute ${exact.peakMinutes.join(' or ')} with ${exact.peakCount} events, got ${
-            peak ? `minute ${peak.minute} with ${peak.eventCount}` : String(peak)
-          }`,
-        );
-      }
-    }
-    const periods = actual.peakEngagementPeriods;
-    if (Array.isArray(periods) && exact.minuteCounts.size > 0) {
-      const want = topMinuteCounts(exact, periods.length > 0 ? Math.min(5, periods.length) : 5);
-      const got = periods.map((p) => p.eventCount);
-      const wrongMinute = periods.find((p) => exact.minuteCounts.get(p.minute) !== p.eventCount);
-      if (
-        got.join(',') !== want.join(',') ||
-        wrongMinute ||
-        periods.length !== Math.min(5, exact.minuteCounts.size)
-      ) {
-        problems.push(
-          `peakEngagementPeriods: expected counts ${want.join(',')}, got ${JSON.stringify(periods)}`,
-        );
-      }
-    }
-  } else if (peak && (peak.eventCount < exact.peakCount || peak.eventCount > upper.peakCount)) {
-    problems.push(
-      `peakMinute.eventCount: expected ${range(exact.peakCount, upper.peakCount)}, got ${peak.eventCount}`,
+    checkPeaks(['peakMatchMinute', 'peakMatchMinutes'], matchPeaks, exact.minuteCounts, minute, problems);
+    checkPeaks(['peakMinute', 'peakEngagementPeriods'], clockPeaks, exact.clockMinuteCounts, clock, problems);
+  } else {
+    const within = (name: string, got: number, lo: Map<number, number>, hi: Map<number, number>) =>
+      count(name, got, highest(lo), highest(hi));
+    within('peakMatchMinute.eventCount', matchPeaks.peak.eventCount, exact.minuteCounts, upper.minuteCounts);
+    within(
+      'peakMinute.eventCount',
+      clockPeaks.peak.eventCount,
+      exact.clockMinuteCounts,
+      upper.clockMinuteCounts,
     );
   }
 
   return { matchId, pass: problems.length === 0, problems };
+}
+
+const highest = (counts: Map<number, number>): number => Math.max(0, ...counts.values());
+
+/** The reported peak is one of the tied busiest minutes with their count; the top list is the busiest minutes. */
+function checkPeaks(
+  [peakName, topName]: [string, string],
+  got: Peaks,
+  counts: Map<number, number>,
+  show: (at: number) => string,
+  problems: string[],
+): void {
+  if (counts.size === 0) return;
+  const most = highest(counts);
+  const tied = [...counts].filter(([, n]) => n === most).map(([at]) => at);
+  if (!tied.includes(got.peak.at) || got.peak.eventCount !== most) {
+    problems.push(
+      `${peakName}: expected ${tied.map(show).join(' or ')} with ${most} events, got ${show(got.peak.at)} with ${got.peak.eventCount}`,
+    );
+  }
+  const want = [...counts.values()].sort((a, b) => b - a).slice(0, PEAK_PERIODS);
+  const wrongMinute = got.top.find((p) => counts.get(p.at) !== p.eventCount);
+  if (got.top.map((p) => p.eventCount).join(',') !== want.join(',') || wrongMinute) {
+    problems.push(
+      `${topName}: expected counts ${want.join(',')}, got ${JSON.stringify(got.top.map((p) => [show(p.at), p.eventCount]))}`,
+    );
+  }
 }

@@ -1,7 +1,9 @@
 import Table from 'cli-table3';
 import type { IngestClient } from '../http/ingest-client';
 import type { GroundTruth, MatchExpectation } from '../truth/ground-truth';
-import { compareMetrics, type ApiMetrics, type Comparison } from './compare';
+import type { ExpectedMetrics } from '../truth/metrics';
+import type { MatchMetrics } from '@pitchpulse/contract';
+import { compareMetrics, type Comparison } from './compare';
 
 export interface VerifyOptions {
   /** Give up after this long (the pipeline flushes every few seconds). */
@@ -57,9 +59,9 @@ export async function verifyAgainstApi(
   let lastChange = started;
   for (;;) {
     const matches = await mapLimit(expectations, options.concurrency ?? 8, async (expected) => {
-      let actual: ApiMetrics | null;
+      let actual: MatchMetrics | null;
       try {
-        actual = await client.getJson<ApiMetrics>(
+        actual = await client.getJson<MatchMetrics>(
           `/api/matches/${encodeURIComponent(expected.matchId)}/metrics`,
         );
       } catch (err) {
@@ -78,8 +80,9 @@ export async function verifyAgainstApi(
         expected,
         actualTotal: actual?.totalEvents ?? null,
         actualGoals: actual?.goals ?? null,
-        actualPeak: actual?.peakMinute
-          ? `${actual.peakMinute.minute}' (${actual.peakMinute.eventCount})`
+        actualPeak: actual
+          ? `${actual.peakMatchMinute.minute}' (${actual.peakMatchMinute.eventCount}) · ` +
+            `${actual.peakMinute.minute.slice(11, 16)} UTC (${actual.peakMinute.eventCount})`
           : null,
       };
     });
@@ -106,8 +109,8 @@ export function formatVerifyTable(result: VerifyResult): string {
       'events expected',
       'api',
       'goals expected/api',
-      'peak minute expected',
-      'api peak',
+      'peak match/UTC minute expected',
+      'api peaks',
       'result',
     ],
     colAligns: ['left', 'right', 'right', 'right', 'left', 'left', 'left'],
@@ -117,7 +120,10 @@ export function formatVerifyTable(result: VerifyResult): string {
     const { exact, upper, unknown } = m.expected;
     const expectedTotal =
       unknown === 0 ? String(exact.totalEvents) : `${exact.totalEvents}–${upper.totalEvents}`;
-    const peak = exact.peakMinutes.length > 0 ? `${exact.peakMinutes.join('/')}' (${exact.peakCount})` : '-';
+    const peak =
+      exact.peakMinutes.length > 0
+        ? `${exact.peakMinutes.join('/')}' (${exact.peakCount}) · ${clockPeak(exact)}`
+        : '-';
     table.push([
       m.matchId,
       expectedTotal,
@@ -149,4 +155,11 @@ export function formatVerifyTable(result: VerifyResult): string {
       `(waited ${(result.waitedMs / 1000).toFixed(1)} s for the pipeline)`,
   );
   return lines.join('\n');
+}
+
+/** The busiest wall-clock minutes of the ground truth, as `14:12 UTC (31)` (tied ones joined by `/`). */
+function clockPeak(exact: ExpectedMetrics): string {
+  const most = Math.max(0, ...exact.clockMinuteCounts.values());
+  const tied = [...exact.clockMinuteCounts].filter(([, n]) => n === most).map(([at]) => at);
+  return `${tied.map((at) => new Date(at).toISOString().slice(11, 16)).join('/')} UTC (${most})`;
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type RequestHandler, type Response, type Router } from 'express';
-import { PROBLEM_CONTENT_TYPE } from './problem';
+import { PROBLEM_CONTENT_TYPE } from '@pitchpulse/contract';
 
 /** Cache-Control of the content-hashed files under assets/: a new build has new names. */
 export const IMMUTABLE = 'public, max-age=31536000, immutable';

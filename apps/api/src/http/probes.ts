@@ -1,58 +1,64 @@
 import express, { type Router } from 'express';
-import type { AppContext, ReadinessCheck } from '../context';
+import type { CheckStatus, Health, Readiness } from '@pitchpulse/contract';
+import type { AppContext, DependencyChecks } from '../context';
 
-interface CheckResult {
-  name: string;
-  ok: boolean;
-  durationMs: number;
-  error?: string;
-}
+type CheckOutcome = { status: CheckStatus; reason?: string };
 
-async function run(check: ReadinessCheck, timeoutMs: number): Promise<CheckResult> {
-  const started = performance.now();
+async function run(check: () => Promise<unknown>, timeoutMs: number): Promise<CheckOutcome> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const outcome = await Promise.race([
-      check.check(),
+      check(),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
       }),
     ]);
     if (outcome === false) throw new Error('check failed');
-    return { name: check.name, ok: true, durationMs: Math.round(performance.now() - started) };
+    return { status: 'healthy' };
   } catch (err) {
-    return {
-      name: check.name,
-      ok: false,
-      durationMs: Math.round(performance.now() - started),
-      error: err instanceof Error ? err.message : String(err),
-    };
+    return { status: 'unhealthy', reason: err instanceof Error ? err.message : String(err) };
   } finally {
     clearTimeout(timer);
   }
 }
 
-/** GET /health (liveness, no dependency calls), GET /ready (every check, listed), GET /metrics. */
-export function createProbeRouter(ctx: AppContext, checks: ReadinessCheck[]): Router {
+/**
+ * GET /health (liveness, no dependency calls), GET /ready, GET /metrics. The API is ready while it can accept
+ * writes: Kafka healthy and not draining. ClickHouse is reported, but an outage of it leaves ingest — which needs
+ * only Kafka — in the Service (the read routes answer 503 meanwhile).
+ */
+export function createProbeRouter(ctx: AppContext, checks: DependencyChecks): Router {
   const router = express.Router();
   const started = Date.now();
 
   router.get('/health', (_req, res) => {
-    res.json({ status: 'ok', uptimeSeconds: Math.round((Date.now() - started) / 1000) });
+    const body: Health = {
+      status: 'healthy',
+      timestamp: new Date().toISOString(),
+      uptimeSeconds: Math.round((Date.now() - started) / 1000),
+    };
+    res.json(body);
   });
 
   router.get('/ready', async (_req, res) => {
-    const results: CheckResult[] = [
-      {
-        name: 'accepting',
-        ok: !ctx.lifecycle.draining,
-        durationMs: 0,
-        ...(ctx.lifecycle.draining ? { error: 'shutting down' } : {}),
-      },
-      ...(await Promise.all(checks.map((c) => run(c, ctx.config.readyTimeoutMs)))),
-    ];
-    const ready = results.every((r) => r.ok);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: results });
+    const [kafka, clickhouse] = await Promise.all([
+      run(checks.kafka, ctx.config.readyTimeoutMs),
+      run(checks.clickhouse, ctx.config.readyTimeoutMs),
+    ]);
+    const draining = ctx.lifecycle.draining;
+    const reasons: Record<string, string> = {};
+    if (kafka.reason) reasons.kafka = kafka.reason;
+    if (clickhouse.reason) reasons.clickhouse = clickhouse.reason;
+    if (draining) reasons.draining = 'shutting down';
+    const ready = kafka.status === 'healthy' && !draining;
+    const body: Readiness = {
+      status: ready ? 'ready' : 'not_ready',
+      timestamp: new Date().toISOString(),
+      checks: { kafka: kafka.status, clickhouse: clickhouse.status },
+      draining,
+      ...(Object.keys(reasons).length > 0 ? { reasons } : {}),
+    };
+    res.status(ready ? 200 : 503).json(body);
   });
 
   router.get('/metrics', async (_req, res) => {

@@ -1,32 +1,13 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import type { FieldError } from '@pitchpulse/events';
+import {
+  PROBLEM_CONTENT_TYPE,
+  problemTypeUri,
+  type FieldError,
+  type ProblemBody,
+  type RejectedEvent,
+  type ProblemType,
+} from '@pitchpulse/contract';
 import type { Logger } from '@pitchpulse/observability';
-
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-
-/** Problem types this API answers with (RFC 9457 `type`); documented in the OpenAPI document. */
-export const PROBLEM_TYPES = {
-  'invalid-event': 'The body breaks the event contract; `errors` lists every field',
-  'malformed-json': 'The body is not valid JSON',
-  'missing-body': 'The request has no body',
-  'body-too-large': 'The body is larger than the limit',
-  'unsupported-media-type': 'The body is not application/json',
-  'missing-api-key': 'No x-api-key header',
-  'invalid-api-key': 'The x-api-key is not accepted',
-  'rate-limited': 'Too many requests for this key or address; retry after Retry-After seconds',
-  overloaded: 'The API is at capacity; retry after Retry-After seconds',
-  'kafka-unavailable':
-    'Kafka did not acknowledge the write in time; send the events again after Retry-After seconds (eventIds make it safe)',
-  'invalid-parameter': 'A path or query parameter is invalid; `errors` names it',
-  'clickhouse-unavailable': 'ClickHouse did not answer the read; retry after Retry-After seconds',
-  'not-found': 'No such resource',
-  'method-not-allowed': 'The resource does not support this method',
-  internal: 'An unexpected error; it has been logged with the request id',
-} as const;
-
-export type ProblemType = keyof typeof PROBLEM_TYPES;
-
-export const problemTypeUri = (type: ProblemType): string => `urn:pitchpulse:problem:${type}`;
 
 export interface ProblemInit {
   type: ProblemType;
@@ -37,8 +18,8 @@ export interface ProblemInit {
   errors?: FieldError[];
   /** Response headers to set, e.g. Retry-After. */
   headers?: Record<string, string>;
-  /** Extension members (RFC 9457 §3.2). */
-  extra?: Record<string, unknown>;
+  /** A batch with no valid event: each event with its errors (an extension member, RFC 9457 §3.2). */
+  rejected?: RejectedEvent[];
 }
 
 /** An error that becomes an application/problem+json response; throw it or pass it to `next`. */
@@ -49,7 +30,7 @@ export class Problem extends Error {
   readonly detail?: string;
   readonly errors?: FieldError[];
   readonly headers: Record<string, string>;
-  readonly extra: Record<string, unknown>;
+  readonly rejected?: RejectedEvent[];
 
   constructor(init: ProblemInit) {
     super(init.detail ?? init.title);
@@ -59,7 +40,7 @@ export class Problem extends Error {
     this.detail = init.detail;
     this.errors = init.errors;
     this.headers = init.headers ?? {};
-    this.extra = init.extra ?? {};
+    this.rejected = init.rejected;
   }
 }
 
@@ -67,20 +48,16 @@ export function sendProblem(res: Response, problem: Problem): void {
   const requestId = res.locals.requestId as string | undefined;
   res.locals.problemDetail = problem.detail ?? problem.title;
   for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
-  res
-    .status(problem.status)
-    .type(PROBLEM_CONTENT_TYPE)
-    .send(
-      JSON.stringify({
-        type: problemTypeUri(problem.type),
-        title: problem.title,
-        status: problem.status,
-        ...(problem.detail ? { detail: problem.detail } : {}),
-        ...(problem.errors ? { errors: problem.errors } : {}),
-        ...problem.extra,
-        ...(requestId ? { requestId } : {}),
-      }),
-    );
+  const body: ProblemBody = {
+    type: problemTypeUri(problem.type),
+    title: problem.title,
+    status: problem.status,
+    ...(problem.detail ? { detail: problem.detail } : {}),
+    ...(problem.errors ? { errors: problem.errors } : {}),
+    ...(problem.rejected ? { rejected: problem.rejected } : {}),
+    ...(requestId ? { requestId } : {}),
+  };
+  res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
 }
 
 export const bodyTooLarge = (limit: number, path: string): Problem =>

@@ -1,10 +1,11 @@
 import net from 'node:net';
 import { StackControl } from '@pitchpulse/devstack';
-import { EVENT_TYPES, decodeEventMessage } from '@pitchpulse/events';
+import { EVENT_TYPES } from '@pitchpulse/contract';
+import { decodeEventMessage } from '@pitchpulse/events';
 import { GroupCommitProducer, createKafka, readTopic } from '@pitchpulse/kafka';
 import { createLogger, createRegistry } from '@pitchpulse/observability';
 import { createApp } from '../app';
-import { listen, post, sampleEvent, testConfig, uniqueName, type Listening } from '../testing';
+import { listen, post, sampleEvent, testChecks, testConfig, uniqueName, type Listening } from '../testing';
 
 /** The API over real HTTP, writing to a topic of its own on the embedded Kafka. */
 describe('ingest API against the embedded Kafka', () => {
@@ -24,7 +25,7 @@ describe('ingest API against the embedded Kafka', () => {
       logger: createLogger('api', { level: 'silent' }),
       registry,
       producer,
-      readiness: [{ name: 'kafka', check: async () => producer.connected }],
+      checks: testChecks(producer),
     });
     api = await listen(app);
   });
@@ -410,18 +411,23 @@ describe('ingest API against the embedded Kafka', () => {
   });
 
   describe('probes, metrics, docs', () => {
-    it('/health answers without dependencies; /ready lists its checks', async () => {
+    it('/health answers without dependencies; /ready reports Kafka and ClickHouse in the seed shapes', async () => {
       const health = await fetch(`${api.url}/health`);
       expect(health.status).toBe(200);
-      expect(await health.json()).toMatchObject({ status: 'ok' });
+      const healthBody = (await health.json()) as Record<string, unknown>;
+      expect(healthBody).toEqual({
+        status: 'healthy',
+        timestamp: expect.any(String),
+        uptimeSeconds: expect.any(Number),
+      });
+      expect(Math.abs(Date.parse(healthBody.timestamp as string) - Date.now())).toBeLessThan(60_000);
       const ready = await fetch(`${api.url}/ready`);
       expect(ready.status).toBe(200);
       expect(await ready.json()).toEqual({
         status: 'ready',
-        checks: [
-          { name: 'accepting', ok: true, durationMs: 0 },
-          { name: 'kafka', ok: true, durationMs: expect.any(Number) },
-        ],
+        timestamp: expect.any(String),
+        checks: { kafka: 'healthy', clickhouse: 'healthy' },
+        draining: false,
       });
     });
 

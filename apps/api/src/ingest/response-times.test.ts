@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
-import { ResponseTimeWindow, recordIngestResponseTimes, type Percentiles } from './response-times';
+import type { Percentiles } from '@pitchpulse/contract';
+import { ResponseTimeWindow, recordIngestResponseTimes } from './response-times';
 
 /** HDR histograms answer the top of a value's 1 % bucket. */
 const near = (p: Percentiles | null, expected: Percentiles) => {

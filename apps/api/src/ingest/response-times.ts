@@ -1,12 +1,7 @@
 import * as hdr from 'hdr-histogram-js';
 import type { Request, Response } from 'express';
+import type { Percentiles } from '@pitchpulse/contract';
 import { routeLabel } from '../http/http-metrics';
-
-export interface Percentiles {
-  p50: number;
-  p95: number;
-  p99: number;
-}
 
 export interface ResponseTimeWindowOptions {
   /** Length of the sliding window in seconds. Default 60. */

@@ -1,12 +1,12 @@
 import { isUtf8 } from 'node:buffer';
 import express, { type RequestHandler, type Response, type Router } from 'express';
 import {
-  encodeEventMessage,
-  validateBatch,
-  validateEvent,
+  type BatchAccepted,
+  type EventAccepted,
   type FieldError,
   type MatchEvent,
-} from '@pitchpulse/events';
+} from '@pitchpulse/contract';
+import { encodeEventMessage, validateBatch, validateEvent } from '@pitchpulse/events';
 import {
   ProduceError,
   ProducerClosedError,
@@ -93,7 +93,7 @@ const declaredWithin =
   };
 
 /** Writes a JSON answer directly (express's res.json does content negotiation work this hot path does not need). */
-function sendJson(res: Response, status: number, body: unknown): void {
+function sendJson(res: Response, status: number, body: EventAccepted | BatchAccepted): void {
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.end(JSON.stringify(body));
@@ -125,11 +125,12 @@ export function createIngestRouter(ctx: AppContext): Router {
       throw unavailable(err);
     }
     metrics.eventsIngested.inc({ event_type: event.eventType });
-    sendJson(res, 202, {
+    const body: EventAccepted = {
       eventId: event.eventId,
       status: 'accepted',
       timestamp: new Date(receivedAt).toISOString(),
-    });
+    };
+    sendJson(res, 202, body);
   });
 
   router.post('/api/events/batch', admit, parse(ctx.config.maxBatchBodyBytes), async (req, res) => {
@@ -145,7 +146,7 @@ export function createIngestRouter(ctx: AppContext): Router {
         title: 'Invalid events',
         detail: `None of the ${invalid.length} events is valid`,
         errors,
-        extra: { rejected },
+        rejected,
       });
     }
     const receivedAt = now();
@@ -157,12 +158,13 @@ export function createIngestRouter(ctx: AppContext): Router {
     const byType = new Map<string, number>();
     for (const { event } of valid) byType.set(event.eventType, (byType.get(event.eventType) ?? 0) + 1);
     for (const [eventType, count] of byType) metrics.eventsIngested.inc({ event_type: eventType }, count);
-    sendJson(res, 202, {
+    const body: BatchAccepted = {
       status: rejected.length === 0 ? 'accepted' : 'partially_accepted',
       timestamp: new Date(receivedAt).toISOString(),
       accepted: valid.map(({ index, event }) => ({ index, eventId: event.eventId })),
       rejected,
-    });
+    };
+    sendJson(res, 202, body);
   });
 
   router.all('/api/events', methodNotAllowed(['POST']));

@@ -6,31 +6,44 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createClickHouseClient, insertEvents, runMigrations } from '@pitchpulse/clickhouse';
+import { ClickHouseStore, createClickHouseClient, insertEvents, runMigrations } from '@pitchpulse/clickhouse';
+import { Readiness, validatorFor } from '@pitchpulse/contract';
 import { ClickHouseServer } from '@pitchpulse/devstack';
 import { createLogger, createRegistry } from '@pitchpulse/observability';
-import { createApp } from '../app';
-import { createReadApi } from '.';
+import { createApp, readServiceOf } from '../app';
 import { listen, testConfig } from '../testing';
 
 jest.setTimeout(120_000);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-it('answers 503 with Retry-After while ClickHouse is down, and recovers when it is back', async () => {
+it('answers 503 with Retry-After while ClickHouse is down (staying ready for ingest), and recovers when it is back', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pitchpulse-read-faults-'));
   const server = await ClickHouseServer.create({ dataDir: dir });
   await server.start();
   const database = `read_faults_${randomUUID().replace(/-/g, '').slice(0, 8)}`;
   const clickhouse = createClickHouseClient({ url: server.url, database, requestTimeoutMs: 2000 });
-  const read = createReadApi({ clickhouse, pollIntervalMs: 100 });
   const app = createApp({
-    config: testConfig(),
+    config: testConfig({ readyTimeoutMs: 1000 }),
     logger: createLogger('api', { level: 'silent' }),
     registry: createRegistry(),
     producer: { send: async () => undefined },
-    extensions: [read.extension],
+    checks: {
+      kafka: async () => undefined, // this app's producer is a stub that takes every write
+      clickhouse: async () => {
+        const ping = await clickhouse.ping();
+        if (!ping.success) throw ping.error;
+      },
+    },
+    read: { store: new ClickHouseStore(clickhouse), pollIntervalMs: 100 },
   });
+  const read = readServiceOf(app)!;
+  const readiness = async () => {
+    const res = await fetch(`${api.url}/ready`);
+    const body = (await res.json()) as Readiness;
+    expect(validatorFor(Readiness)(body)).toBe(true);
+    return { status: res.status, body };
+  };
   const api = await listen(app);
   try {
     await runMigrations(clickhouse);
@@ -49,6 +62,10 @@ it('answers 503 with Retry-After while ClickHouse is down, and recovers when it 
     );
     const metrics = () => fetch(`${api.url}/api/matches/${matchId}/metrics`);
     expect((await metrics()).status).toBe(200);
+    expect(await readiness()).toMatchObject({
+      status: 200,
+      body: { status: 'ready', checks: { kafka: 'healthy', clickhouse: 'healthy' } },
+    });
 
     await server.stop();
     await sleep(1200); // the answer in memory is now older than the bound: it must not be served
@@ -62,6 +79,13 @@ it('answers 503 with Retry-After while ClickHouse is down, and recovers when it 
       expect(res.headers.get('retry-after')).toBe('2');
       expect(await res.json()).toMatchObject({ type: 'urn:pitchpulse:problem:clickhouse-unavailable' });
     }
+    // Ingest needs only Kafka: a ClickHouse outage is reported, but the API stays in the Service.
+    const down = await readiness();
+    expect(down).toMatchObject({
+      status: 200,
+      body: { status: 'ready', checks: { kafka: 'healthy', clickhouse: 'unhealthy' } },
+    });
+    expect(down.body.reasons?.clickhouse).toEqual(expect.any(String));
 
     await server.start();
     const deadline = Date.now() + 30_000;
@@ -72,6 +96,7 @@ it('answers 503 with Retry-After while ClickHouse is down, and recovers when it 
     }
     expect(status).toBe(200);
     expect(await (await metrics()).json()).toMatchObject({ matchId, totalEvents: 3 });
+    expect((await readiness()).body.checks).toEqual({ kafka: 'healthy', clickhouse: 'healthy' });
   } finally {
     read.close();
     await api.close();

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  ClickHouseStore,
   createClickHouseClient,
   execute,
   identifier,
@@ -12,15 +13,19 @@ import {
   runMigrations,
   sql,
 } from '@pitchpulse/clickhouse';
-import { EVENT_TYPES, type StoredEvent } from '@pitchpulse/events';
+import {
+  EVENT_TYPES,
+  MatchMetrics,
+  buildOpenApi,
+  validatorFor,
+  type StoredEvent,
+} from '@pitchpulse/contract';
 import { createLogger, createRegistry } from '@pitchpulse/observability';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { createApp } from '../app';
-import { buildOpenApi } from '../openapi';
-import { createReadApi, type ReadApi } from '.';
-import { readOpenApi } from './openapi';
-import { listen, post, sampleEvent, testConfig, type Listening } from '../testing';
+import { createApp, readServiceOf } from '../app';
+import { listen, post, sampleEvent, testChecks, testConfig, type Listening } from '../testing';
+import type { ReadOptions, ReadService } from './service';
 
 type Json = Record<string, unknown>;
 
@@ -28,19 +33,19 @@ const database = `read_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 const clickhouse = createClickHouseClient({ url: process.env.CLICKHOUSE_URL!, database });
 const registry = createRegistry();
 
-let readApi: ReadApi;
+let readApi: ReadService;
 let api: Listening;
 
-function startReadApp(options: Partial<Parameters<typeof createReadApi>[0]> = {}) {
-  const read = createReadApi({ clickhouse, pollIntervalMs: 100, ...options });
+function startReadApp(options: Partial<ReadOptions> = {}) {
   const app = createApp({
     config: testConfig({ rateLimit: null }),
     logger: createLogger('api', { level: 'silent' }),
     registry: createRegistry(),
     producer: { send: async () => undefined },
-    extensions: [read.extension],
+    checks: testChecks(),
+    read: { store: new ClickHouseStore(clickhouse), pollIntervalMs: 100, ...options },
   });
-  return { read, app };
+  return { read: readServiceOf(app)!, app };
 }
 
 beforeAll(async () => {
@@ -140,11 +145,20 @@ function expectedMetrics(matchId: string, stored: Array<{ event: StoredEvent; in
   const byType = Object.fromEntries(
     EVENT_TYPES.map((t) => [t, events.filter((e) => e.eventType === t).length]),
   );
+  const top = <K extends number>(counts: Map<K, number>) =>
+    [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 5);
   const perMinute = new Map<number, number>();
-  for (const e of events) perMinute.set(minuteOf(e, first), (perMinute.get(minuteOf(e, first)) ?? 0) + 1);
-  const periods = [...perMinute]
-    .map(([minute, eventCount]) => ({ minute, eventCount }))
-    .sort((a, b) => b.eventCount - a.eventCount || a.minute - b.minute);
+  const perClockMinute = new Map<number, number>();
+  for (const e of events) {
+    const clock = Math.floor(Date.parse(e.timestamp) / 60_000) * 60_000;
+    perMinute.set(minuteOf(e, first), (perMinute.get(minuteOf(e, first)) ?? 0) + 1);
+    perClockMinute.set(clock, (perClockMinute.get(clock) ?? 0) + 1);
+  }
+  const periods = top(perMinute).map(([minute, eventCount]) => ({ minute, eventCount }));
+  const clockPeriods = top(perClockMinute).map(([start, eventCount]) => ({
+    timestamp: new Date(start).toISOString().replace('.000Z', 'Z'),
+    eventCount,
+  }));
   const team = (id: number) => {
     const t = events.filter((e) => e.teamId === id);
     const n = (type: string) => t.filter((e) => e.eventType === type).length;
@@ -162,8 +176,10 @@ function expectedMetrics(matchId: string, stored: Array<{ event: StoredEvent; in
     redCards: byType.red_card,
     firstEventAt: new Date(first).toISOString(),
     lastEventAt: new Date(Math.max(...times)).toISOString(),
-    peakMinute: periods[0],
-    peakEngagementPeriods: periods.slice(0, 5),
+    peakMinute: { minute: clockPeriods[0]!.timestamp, eventCount: clockPeriods[0]!.eventCount },
+    peakEngagementPeriods: clockPeriods,
+    peakMatchMinute: periods[0],
+    peakMatchMinutes: periods,
     byTeam: { '1': team(1), '2': team(2) },
     pipelineLatencyMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99) },
   };
@@ -196,8 +212,16 @@ describe('GET /api/matches/{matchId}/metrics', () => {
     expect(res.body).toMatchObject({
       totalEvents: 38,
       goals: 3,
-      peakMinute: { minute: 12, eventCount: 12 },
+      peakMinute: { minute: '2024-05-18T14:12:00Z', eventCount: 12 },
       peakEngagementPeriods: [
+        { timestamp: '2024-05-18T14:12:00Z', eventCount: 12 },
+        { timestamp: '2024-05-18T14:00:00Z', eventCount: 6 },
+        { timestamp: '2024-05-18T14:31:00Z', eventCount: 5 },
+        { timestamp: '2024-05-18T14:30:00Z', eventCount: 4 },
+        { timestamp: '2024-05-18T14:50:00Z', eventCount: 4 },
+      ],
+      peakMatchMinute: { minute: 12, eventCount: 12 },
+      peakMatchMinutes: [
         { minute: 12, eventCount: 12 },
         { minute: 0, eventCount: 6 },
         { minute: 31, eventCount: 5 },
@@ -213,21 +237,46 @@ describe('GET /api/matches/{matchId}/metrics', () => {
     expect(p.p50).toBeGreaterThan(0);
     expect(p.p50).toBeLessThanOrEqual(p.p95);
     expect(p.p95).toBeLessThanOrEqual(p.p99);
-    expect(Object.keys(res.body)).toEqual([
-      'matchId',
-      'totalEvents',
-      'eventsByType',
-      'goals',
-      'yellowCards',
-      'redCards',
-      'firstEventAt',
-      'lastEventAt',
-      'peakMinute',
-      'peakEngagementPeriods',
-      'byTeam',
-      'responseTimePercentiles',
-      'pipelineLatencyMs',
-    ]);
+    const conforms = validatorFor(MatchMetrics);
+    expect({ valid: conforms(res.body), errors: conforms.errors ?? null }).toEqual({
+      valid: true,
+      errors: null,
+    });
+  });
+
+  it('peaks by wall clock and by match minute differ when the feed’s minutes do', async () => {
+    // Feed minute 3 is spread over two wall-clock minutes (6 + 5 events); feed minute 20 fills one (8 events).
+    const id = `rd-peaks-${randomUUID().slice(0, 8)}`;
+    const insertedAt = Date.parse('2024-05-18T16:00:00.000Z');
+    const specs: Spec[] = [
+      ...Array.from({ length: 6 }, (_, i): Spec => ({ type: 'pass', team: 1, at: 170 + i, minute: 3 })),
+      ...Array.from({ length: 5 }, (_, i): Spec => ({ type: 'pass', team: 2, at: 181 + i, minute: 3 })),
+      ...Array.from({ length: 8 }, (_, i): Spec => ({ type: 'shot', team: 1, at: 420 + i, minute: 20 })),
+    ];
+    const events = makeEvents(id, specs, insertedAt);
+    await insertEvents(clickhouse, events, new Date(insertedAt));
+    const res = await get(`/api/matches/${id}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      peakMinute: { minute: '2024-05-18T14:07:00Z', eventCount: 8 },
+      peakEngagementPeriods: [
+        { timestamp: '2024-05-18T14:07:00Z', eventCount: 8 },
+        { timestamp: '2024-05-18T14:02:00Z', eventCount: 6 },
+        { timestamp: '2024-05-18T14:03:00Z', eventCount: 5 },
+      ],
+      peakMatchMinute: { minute: 3, eventCount: 11 },
+      peakMatchMinutes: [
+        { minute: 3, eventCount: 11 },
+        { minute: 20, eventCount: 8 },
+      ],
+    });
+    const { responseTimePercentiles: _p, ...rest } = res.body;
+    expect(rest).toEqual(
+      expectedMetrics(
+        id,
+        events.map((event) => ({ event, insertedAt })),
+      ),
+    );
   });
 
   it('counts every event once after duplicates were stored (latency counts every stored row)', async () => {
@@ -546,7 +595,7 @@ describe('GET /api/matches/{matchId}/stream', () => {
       expect(second.headers.get('retry-after')).toBe('5');
       expect(await second.json()).toMatchObject({ type: 'urn:pitchpulse:problem:overloaded' });
       first.abort();
-      await waitFor(async () => read.service!.hub.clients === 0);
+      await waitFor(async () => read.hub.clients === 0);
       const third = await open(`${own.url}/api/matches/${matchId}/stream`);
       expect(third.status).toBe(200);
       third.abort();
@@ -640,7 +689,7 @@ describe('parameters are validated: 400 naming the parameter, 404 for an unknown
 
 describe('OpenAPI', () => {
   it('documents every read route, and the document stays valid OpenAPI 3.1', async () => {
-    const doc = buildOpenApi({ apiKeys: true, extensions: [readOpenApi] });
+    const doc = buildOpenApi({ apiKeys: true });
     await SwaggerParser.validate(structuredClone(doc) as never);
     const served = (await get('/openapi.json')).body as { paths: Record<string, unknown> };
     expect(Object.keys(served.paths)).toEqual(

@@ -5,24 +5,21 @@ import express, {
   type Response,
   type Router,
 } from 'express';
+import { classifyClickHouseError } from '@pitchpulse/clickhouse';
 import {
-  MAX_TOP_PLAYERS,
+  MATCH_ID_PATTERN,
+  MATCH_ID_RULE,
   PLAYER_SORTS,
+  READ_LIMITS,
   TIMELINE_BUCKETS,
-  classifyClickHouseError,
-} from '@pitchpulse/clickhouse';
-import { MATCH_ID_PATTERN } from '@pitchpulse/events';
+  type HighlightPage,
+  type MatchList,
+  type PlayerList,
+  type TimelineBucket,
+} from '@pitchpulse/contract';
 import type { AppContext } from '../context';
 import { Problem, methodNotAllowed, serviceUnavailable } from '../http/problem';
 import type { ReadService } from './service';
-
-/** Page sizes of the list routes. */
-export const READ_LIMITS = {
-  matches: { default: 20, max: 100 },
-  highlights: { default: 20, max: 100 },
-  players: { default: 10, max: MAX_TOP_PLAYERS },
-  maxOffset: 100_000,
-} as const;
 
 const MATCH_ID = new RegExp(MATCH_ID_PATTERN);
 const INTEGER = /^(0|[1-9][0-9]{0,9})$/;
@@ -48,7 +45,7 @@ const noMatch = (matchId: string): Problem =>
 function matchIdOf(req: Request): string {
   const value = req.params.matchId;
   if (typeof value !== 'string' || !MATCH_ID.test(value)) {
-    throw invalid('matchId', 'must be 1–64 characters of A–Z a–z 0–9 . _ : -');
+    throw invalid('matchId', `must be ${MATCH_ID_RULE}`);
   }
   return value;
 }
@@ -91,7 +88,8 @@ function queryOf<S extends QuerySpec>(req: Request, spec: S): { [K in keyof S]: 
   return out as { [K in keyof S]: unknown };
 }
 
-function sendJson(res: Response, body: unknown): void {
+/** A 200 with JSON: a body typed as its contract shape, or JSON text already rendered from one. */
+function sendJson(res: Response, body: object | string): void {
   res.statusCode = 200;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
@@ -99,7 +97,7 @@ function sendJson(res: Response, body: unknown): void {
 }
 
 /** What a failed read means to the caller: ClickHouse down or busy is a 503 with Retry-After. */
-function readFailure(err: unknown): unknown {
+function asReadProblem(err: unknown): unknown {
   if (err instanceof Problem) return err;
   const kind = classifyClickHouseError(err);
   if (kind === 'unavailable' || kind === 'transient') {
@@ -121,7 +119,7 @@ const read =
     try {
       await handler(req, res);
     } catch (err) {
-      throw readFailure(err);
+      throw asReadProblem(err);
     }
   };
 
@@ -129,7 +127,7 @@ const read =
  * The read API: GET /api/matches, /api/matches/{matchId}/metrics, /timeline, /highlights, /players and /stream
  * (Server-Sent Events). Reads are open (no API key: they serve dashboards) and shed load like every /api route.
  */
-export function createMatchesRouter(ctx: AppContext, service: ReadService): Router {
+export function createReadRouter(ctx: AppContext, service: ReadService): Router {
   const router = express.Router();
   const shed = ctx.lifecycle.shed;
 
@@ -144,7 +142,8 @@ export function createMatchesRouter(ctx: AppContext, service: ReadService): Rout
       const limit = q.limit as number;
       const offset = q.offset as number;
       const page = await service.matches(limit, offset);
-      sendJson(res, { total: page.total, limit, offset, items: page.items });
+      const body: MatchList = { total: page.total, limit, offset, items: page.items };
+      sendJson(res, body);
     }),
   );
 
@@ -167,11 +166,11 @@ export function createMatchesRouter(ctx: AppContext, service: ReadService): Rout
       const matchId = matchIdOf(req);
       const q = queryOf(req, {
         bucket: {
-          parse: oneOf(Object.keys(TIMELINE_BUCKETS) as Array<keyof typeof TIMELINE_BUCKETS>),
+          parse: oneOf(Object.keys(TIMELINE_BUCKETS) as TimelineBucket[]),
           default: '1m',
         },
       });
-      const timeline = await service.timeline(matchId, q.bucket as keyof typeof TIMELINE_BUCKETS);
+      const timeline = await service.timeline(matchId, q.bucket as TimelineBucket);
       if (timeline === null) throw noMatch(matchId);
       sendJson(res, timeline);
     }),
@@ -190,7 +189,8 @@ export function createMatchesRouter(ctx: AppContext, service: ReadService): Rout
       const offset = q.offset as number;
       const page = await service.highlights(matchId, limit, offset);
       if (page === null) throw noMatch(matchId);
-      sendJson(res, { matchId, total: page.total, limit, offset, items: page.items });
+      const body: HighlightPage = { matchId, total: page.total, limit, offset, items: page.items };
+      sendJson(res, body);
     }),
   );
 
@@ -206,7 +206,8 @@ export function createMatchesRouter(ctx: AppContext, service: ReadService): Rout
       const by = q.by as (typeof PLAYER_SORTS)[number];
       const players = await service.players(matchId, q.limit as number, by);
       if (players === null) throw noMatch(matchId);
-      sendJson(res, { matchId, by, items: players });
+      const body: PlayerList = { matchId, by, items: players };
+      sendJson(res, body);
     }),
   );
 

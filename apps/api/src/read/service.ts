@@ -1,54 +1,33 @@
 import {
-  createClickHouseClient,
-  detectCapabilities,
-  getHighlightsVersioned,
-  getMatchMetricsVersioned,
-  getMatchTotals,
-  getMatchesLastInsert,
-  getTimelineVersioned,
-  getTopPlayersVersioned,
-  listMatchPage,
   summaryOf,
-  type ClickHouseCapabilities,
-  type Highlight,
-  type MatchMetrics,
+  type ClickHouseStore,
   type MatchPage,
-  type MatchSummary,
   type MatchTotals,
-  type PlayerSort,
-  type Timeline,
-  type TimelineBucket,
-  type TopPlayer,
+  type StoredHighlight,
+  type StoredMetrics,
   type Versioned,
 } from '@pitchpulse/clickhouse';
+import type {
+  Highlight,
+  MatchMetrics,
+  MatchSummary,
+  Percentiles,
+  PlayerSort,
+  Timeline,
+  TimelineBucket,
+  TopPlayer,
+} from '@pitchpulse/contract';
 import type { Response } from 'express';
 import type { Logger, Registry } from '@pitchpulse/observability';
-import { Counter, Gauge } from 'prom-client';
+import type { ResponseTimeWindow } from '../ingest/response-times';
 import { ReadCache } from './cache';
 import { MarkerPoller } from './markers';
-import type { ResponseTimeWindow } from '../ingest/response-times';
+import { createReadMetrics } from './metrics';
 import { StreamHub, type StreamSnapshot } from './stream-hub';
 
-/** The metrics body of GET /api/matches/{id}/metrics, in the order DESIGN.md lists the fields. */
-export type MetricsBody = Omit<MatchMetrics, 'pipelineLatencyMs'> & {
-  responseTimePercentiles: { p50: number; p95: number; p99: number } | null;
-  pipelineLatencyMs: MatchMetrics['pipelineLatencyMs'];
-};
-
-export interface HighlightItem extends Highlight {
-  /** e.g. `GOAL — Team 1, player-456 (45')` */
-  title: string;
-}
-
-/** A client from @pitchpulse/clickhouse's createClickHouseClient (or createChdbClient). */
-export type ClickHouseClient = ReturnType<typeof createClickHouseClient>;
-
-export interface ReadServiceOptions {
-  clickhouse: ClickHouseClient;
-  logger: Logger;
-  registry?: Registry;
-  /** The ingest API's response times (the metrics' responseTimePercentiles). */
-  responseTimes?: ResponseTimeWindow;
+/** What the read API is given: its store and its tuning. */
+export interface ReadOptions {
+  store: ClickHouseStore;
   /** Longest time an answer may lag ClickHouse (ms). Default 1000. */
   maxStalenessMs?: number;
   /** Background poll of the change markers of recently read matches (ms). Default 250. */
@@ -59,20 +38,26 @@ export interface ReadServiceOptions {
   heartbeatMs?: number;
   /** SSE `retry:` hint (ms). Default 3,000. */
   retryMs?: number;
-  /** Called with each live stream's response once it is open (the app stops counting it as in flight). */
-  streamOpened?: (res: Response) => void;
   /** Answers kept in memory at most. Default 5,000. */
   cacheEntries?: number;
   now?: () => number;
 }
 
-/** A metrics answer rendered once per computation: the JSON around the per-request response times. */
+export interface ReadServiceOptions extends ReadOptions {
+  logger: Logger;
+  registry?: Registry;
+  /** The ingest API's response times (the metrics' responseTimePercentiles). */
+  responseTimes?: ResponseTimeWindow;
+  /** Called with each live stream's response once it is open (the app stops counting it as in flight). */
+  streamOpened?: (res: Response) => void;
+}
+
+/** A metrics answer with its JSON, rendered once per computation and per second of response times. */
 interface RenderedMetrics {
-  metrics: MatchMetrics;
-  /** `{"matchId":…,"byTeam":{…}` (no closing brace) */
-  head: string;
-  /** `"pipelineLatencyMs":{…}}` */
-  tail: string;
+  stored: StoredMetrics;
+  /** JSON of `stored`: what a live stream compares to tell a change */
+  key: string;
+  rendered?: { percentiles: Percentiles | null; json: string };
 }
 
 const TITLES: Record<Highlight['eventType'], string> = { goal: 'GOAL', red_card: 'RED CARD' };
@@ -80,17 +65,15 @@ const TITLES: Record<Highlight['eventType'], string> = { goal: 'GOAL', red_card:
 /** `GOAL — Team 1, player-456 (45')`; without a player: `RED CARD — Team 2 (67')`. */
 export function highlightTitle(h: Pick<Highlight, 'eventType' | 'teamId' | 'playerId' | 'minute'>): string {
   const who = h.playerId ? `Team ${h.teamId}, ${h.playerId}` : `Team ${h.teamId}`;
-  return `${TITLES[h.eventType] ?? h.eventType.toUpperCase()} — ${who} (${h.minute}')`;
+  return `${TITLES[h.eventType] ?? String(h.eventType).toUpperCase()} — ${who} (${h.minute}')`;
 }
 
-function render(m: MatchMetrics): RenderedMetrics {
-  const { pipelineLatencyMs, ...rest } = m;
-  const head = JSON.stringify(rest);
-  return {
-    metrics: m,
-    head: head.slice(0, -1),
-    tail: `"pipelineLatencyMs":${JSON.stringify(pipelineLatencyMs)}}`,
-  };
+const withTitle = (h: StoredHighlight): Highlight => ({ ...h, title: highlightTitle(h) });
+
+/** The wire body: the stored metrics with this instance's response times in their documented place. */
+function metricsBody(stored: StoredMetrics, percentiles: Percentiles | null): MatchMetrics {
+  const { pipelineLatencyMs, ...rest } = stored;
+  return { ...rest, responseTimePercentiles: percentiles, pipelineLatencyMs };
 }
 
 /**
@@ -103,32 +86,19 @@ export class ReadService {
   readonly markers: MarkerPoller;
   readonly cache: ReadCache;
   readonly hub: StreamHub;
-  private capsPromise: Promise<ClickHouseCapabilities> | undefined;
   private readonly pages = new Map<string, { at: number; promise: Promise<MatchPage> }>();
-  private percentilesJson: { at: number; text: string } | undefined;
   private readonly now: () => number;
   private readonly maxStalenessMs: number;
 
   constructor(private readonly o: ReadServiceOptions) {
     this.now = o.now ?? Date.now;
     this.maxStalenessMs = o.maxStalenessMs ?? 1000;
-    const registers = o.registry ? [o.registry] : [];
-    const cacheRequests = new Counter({
-      name: 'read_cache_requests_total',
-      help:
-        'Read API answers by resource: hit = current answer from memory (per the change marker), stale = the ' +
-        'previous answer (changed < 1 s ago) while the new one is computed, miss = computed for the request',
-      labelNames: ['resource', 'result'] as const,
-      registers,
-    });
-    const computations = new Counter({
-      name: 'read_computations_total',
-      help: 'Read answers computed in ClickHouse, by resource (once per match change however many readers wait)',
-      labelNames: ['resource'] as const,
-      registers,
+    const metrics = createReadMetrics(o.registry, {
+      streamClients: () => this.hub.clients,
+      trackedMatches: () => this.markers.size,
     });
     this.markers = new MarkerPoller({
-      fetch: async (ids) => getMatchesLastInsert(this.o.clickhouse, await this.caps(), { matchIds: ids }),
+      fetch: (ids) => this.o.store.lastInserts(ids),
       intervalMs: o.pollIntervalMs ?? 250,
       maxAgeMs: this.maxStalenessMs,
       onChange: (matchId) => this.changed(matchId),
@@ -139,8 +109,8 @@ export class ReadService {
       markers: this.markers,
       maxEntries: o.cacheEntries,
       now: this.now,
-      onResult: (resource, result) => cacheRequests.inc({ resource: resource.split(':')[0], result }),
-      onCompute: (resource) => computations.inc({ resource: resource.split(':')[0] }),
+      onResult: (resource, result) => metrics.cacheRequests.inc({ resource: resource.split(':')[0], result }),
+      onCompute: (resource) => metrics.computations.inc({ resource: resource.split(':')[0] }),
       onError: (err) => o.logger.warn({ err }, 'background recomputation failed'),
     });
     this.hub = new StreamHub({
@@ -151,24 +121,6 @@ export class ReadService {
       retryMs: o.retryMs,
       opened: o.streamOpened,
       maxClients: o.maxStreams,
-    });
-    const hub = this.hub;
-    const markers = this.markers;
-    new Gauge({
-      name: 'read_stream_clients',
-      help: 'Server-Sent Events streams open now',
-      registers,
-      collect() {
-        this.set(hub.clients);
-      },
-    });
-    new Gauge({
-      name: 'read_tracked_matches',
-      help: 'Matches whose change marker the shared poll keeps current',
-      registers,
-      collect() {
-        this.set(markers.size);
-      },
     });
   }
 
@@ -211,32 +163,22 @@ export class ReadService {
     this.pollFailures = 0;
   }
 
-  /** The server's capabilities, asked once (again after a failure). */
-  caps(): Promise<ClickHouseCapabilities> {
-    if (!this.capsPromise) {
-      this.capsPromise = detectCapabilities(this.o.clickhouse);
-      this.capsPromise.catch(() => (this.capsPromise = undefined));
-    }
-    return this.capsPromise;
-  }
-
   /** The metrics body as JSON text, or null for a match without events. */
   async metricsJson(matchId: string): Promise<string | null> {
     const m = await this.metrics(matchId, true);
-    return m && `${m.value.head},"responseTimePercentiles":${this.percentiles()},${m.value.tail}`;
+    return m && this.render(m.value);
   }
 
-  async metricsBody(matchId: string): Promise<MetricsBody | null> {
-    const json = await this.metricsJson(matchId);
-    return json === null ? null : (JSON.parse(json) as MetricsBody);
+  async metricsBody(matchId: string): Promise<MatchMetrics | null> {
+    const m = await this.metrics(matchId, true);
+    return m && metricsBody(m.value.stored, this.percentiles());
   }
 
   async timeline(matchId: string, bucket: TimelineBucket): Promise<Timeline | null> {
-    const caps = await this.caps();
     const { value } = await this.cache.get(
       matchId,
       `timeline:${bucket}`,
-      () => getTimelineVersioned(this.o.clickhouse, caps, { matchId, bucket }),
+      () => this.o.store.timeline(matchId, bucket),
       null,
     );
     return value;
@@ -246,19 +188,15 @@ export class ReadService {
     matchId: string,
     limit: number,
     offset: number,
-  ): Promise<{ total: number; items: HighlightItem[] } | null> {
-    const caps = await this.caps();
+  ): Promise<{ total: number; items: Highlight[] } | null> {
     const { value } = await this.cache.get(
       matchId,
       `highlights:${limit}:${offset}`,
       async () => {
-        const page = await getHighlightsVersioned(this.o.clickhouse, caps, { matchId, limit, offset });
+        const slice = await this.o.store.highlights(matchId, { limit, offset });
         return {
-          storedRows: page.storedRows,
-          value: page.value && {
-            total: page.value.total,
-            items: page.value.items.map((h) => ({ ...h, title: highlightTitle(h) })),
-          },
+          storedRows: slice.storedRows,
+          value: slice.value && { total: slice.value.total, items: slice.value.items.map(withTitle) },
         };
       },
       null,
@@ -267,11 +205,10 @@ export class ReadService {
   }
 
   async players(matchId: string, limit: number, by: PlayerSort): Promise<TopPlayer[] | null> {
-    const caps = await this.caps();
     const { value } = await this.cache.get(
       matchId,
       `players:${by}:${limit}`,
-      () => getTopPlayersVersioned(this.o.clickhouse, caps, { matchId, limit, by }),
+      () => this.o.store.topPlayers(matchId, { limit, by }),
       null,
     );
     return value;
@@ -283,8 +220,7 @@ export class ReadService {
    * and the missing ones are merged in one query.
    */
   async matches(limit: number, offset: number): Promise<{ total: number; items: MatchSummary[] }> {
-    const caps = await this.caps();
-    const page = await this.page(caps, limit, offset);
+    const page = await this.page(limit, offset);
     const totals = new Map<string, MatchTotals>();
     const missing: string[] = [];
     for (const item of page.items) {
@@ -294,7 +230,7 @@ export class ReadService {
     }
     if (missing.length > 0) {
       const startedAt = this.now();
-      const fetched = await getMatchTotals(this.o.clickhouse, caps, { matchIds: missing });
+      const fetched = await this.o.store.matchTotals(missing);
       for (const [id, t] of fetched) {
         totals.set(id, t);
         this.cache.put(id, 'totals', { value: t, storedRows: t.storedRows }, startedAt);
@@ -319,13 +255,15 @@ export class ReadService {
 
   /** The metrics; `allowPrevious`: the answer before the last change may do while it is under a second old. */
   private async metrics(matchId: string, allowPrevious: boolean): Promise<Versioned<RenderedMetrics> | null> {
-    const caps = await this.caps();
     const result = await this.cache.get(
       matchId,
       'metrics',
       async () => {
-        const v = await getMatchMetricsVersioned(this.o.clickhouse, caps, { matchId });
-        return { value: v.value && render(v.value), storedRows: v.storedRows };
+        const v = await this.o.store.metrics(matchId);
+        return {
+          value: v.value && { stored: v.value, key: JSON.stringify(v.value) },
+          storedRows: v.storedRows,
+        };
       },
       null,
       { allowPrevious },
@@ -336,27 +274,29 @@ export class ReadService {
   private async snapshot(matchId: string): Promise<StreamSnapshot | null> {
     const m = await this.metrics(matchId, false);
     if (!m) return null;
-    return {
-      key: m.value.head + m.value.tail,
-      data: `${m.value.head},"responseTimePercentiles":${this.percentiles()},${m.value.tail}`,
-      storedRows: m.storedRows,
-    };
+    return { key: m.value.key, data: this.render(m.value), storedRows: m.storedRows };
   }
 
-  private percentiles(): string {
-    const now = this.now();
-    if (!this.percentilesJson || now - this.percentilesJson.at >= 1000) {
-      this.percentilesJson = { at: now, text: JSON.stringify(this.o.responseTimes?.percentiles() ?? null) };
+  /** The body's JSON, serialised again only when the metrics or the response times (once a second) changed. */
+  private render(m: RenderedMetrics): string {
+    const percentiles = this.percentiles();
+    if (m.rendered?.percentiles !== percentiles) {
+      m.rendered = { percentiles, json: JSON.stringify(metricsBody(m.stored, percentiles)) };
     }
-    return this.percentilesJson.text;
+    return m.rendered.json;
   }
 
-  private page(caps: ClickHouseCapabilities, limit: number, offset: number): Promise<MatchPage> {
+  /** This instance's ingest response times (the window recomputes them at most once a second). */
+  private percentiles(): Percentiles | null {
+    return this.o.responseTimes?.percentiles() ?? null;
+  }
+
+  private page(limit: number, offset: number): Promise<MatchPage> {
     const key = `${limit}:${offset}`;
     const now = this.now();
     const cached = this.pages.get(key);
     if (cached && now - cached.at <= this.maxStalenessMs / 2) return cached.promise;
-    const promise = listMatchPage(this.o.clickhouse, caps, { limit, offset, now: new Date(now) });
+    const promise = this.o.store.matchPage({ limit, offset, now: new Date(now) });
     this.pages.set(key, { at: now, promise });
     promise.catch(() => {
       if (this.pages.get(key)?.promise === promise) this.pages.delete(key);

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { EVENT_TYPES, MAX_BATCH_EVENTS, validateEvent } from '@pitchpulse/events';
+import { EVENT_TYPES, MAX_BATCH_EVENTS } from '@pitchpulse/contract';
+import { validateEvent } from '@pitchpulse/events';
 import type { RawRequest } from '../harness/http';
 
 /** What a hostile case tries to break. */

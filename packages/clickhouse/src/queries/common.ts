@@ -18,9 +18,6 @@ export interface Versioned<T> {
   storedRows: number;
 }
 
-/** Event types listed by getHighlights. */
-export const HIGHLIGHT_TYPES = ['goal', 'red_card'] as const;
-
 /** Epoch seconds of the start of the minute of the match's first event (0 for an unknown match). */
 export function matchStartMinuteSql(caps: ClickHouseCapabilities, matchId: string): Sql {
   return sql`(SELECT toInt64(intDiv(minMerge(first_event_ms), 60000) * 60)
@@ -44,6 +41,11 @@ export function minuteOf(feedMinute: number, minuteStart: number, matchStart: nu
 
 export function isoFromMs(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/** The start of a UTC minute (epoch seconds) as the contract writes it: `2024-01-15T14:45:00Z`. */
+export function isoMinute(epochSeconds: number): string {
+  return `${new Date(epochSeconds * 1000).toISOString().slice(0, 16)}:00Z`;
 }
 
 export function checkMatchId(matchId: unknown): string {

@@ -12,7 +12,7 @@ export interface MatchLastInsert {
   storedRows: number;
 }
 
-/** Match ids asked for at once by getMatchesLastInsert, at most. */
+/** Match ids asked for at once by lastInserts, at most. */
 export const MAX_MARKER_MATCHES = 500;
 
 interface MarkerRow {
@@ -28,26 +28,13 @@ const toMarker = (r: MarkerRow): MatchLastInsert => ({
 });
 
 /**
- * A cheap change marker (small states, no event-id sets): while `storedRows` and `lastInsertedMs` stay the same,
- * no read query of this match can answer differently, so a cache or a live-update poller may skip recomputing.
- * `storedRows` only grows (each insert touching the match adds rows), so it catches inserts whose
- * `inserted_at` clock is not ahead of the last one. `null`: no events.
- */
-export async function getMatchLastInsert(
-  client: ClickHouseClient,
-  caps: ClickHouseCapabilities,
-  params: { matchId: string },
-): Promise<MatchLastInsert | null> {
-  const matchId = checkMatchId(params.matchId);
-  const markers = await getMatchesLastInsert(client, caps, { matchIds: [matchId] });
-  return markers.get(matchId) ?? null;
-}
-
-/**
- * The change markers of several matches in one query (one poll for every match a cache or live stream watches).
+ * Change markers (small states, no event-id sets): while a match's `storedRows` and `lastInsertedMs` stay the
+ * same, no read query of it can answer differently, so a cache or a live-update poller may skip recomputing.
+ * `storedRows` only grows (each insert touching the match adds rows), so it catches inserts whose `inserted_at`
+ * clock is not ahead of the last one. The markers of several matches in one query (one poll for every match a cache or live stream watches).
  * Matches without events are absent from the map.
  */
-export async function getMatchesLastInsert(
+export async function lastInserts(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   params: { matchIds: readonly string[] },

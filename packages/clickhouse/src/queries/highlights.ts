@@ -2,8 +2,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseCapabilities } from '../capabilities';
 import { selectRows } from '../query';
 import { inList, sql } from '../sql';
+import { HIGHLIGHT_TYPES, type Highlight, type HighlightType, type TeamId } from '@pitchpulse/contract';
 import {
-  HIGHLIGHT_TYPES,
   checkCount,
   checkMatchId,
   isoFromMs,
@@ -15,22 +15,13 @@ import {
 } from './common';
 import { MAX_PAGE_SIZE } from './matches';
 
-export interface Highlight {
-  eventId: string;
-  eventType: (typeof HIGHLIGHT_TYPES)[number];
-  teamId: number;
-  playerId: string | null;
-  /** the event's minute (docs/clickhouse.md) */
-  minute: number;
-  /** event time, ISO 8601 UTC with milliseconds */
-  timestamp: string;
-  metadata: Record<string, unknown>;
-}
+/** A highlight as stored: the wire shape less the title the API writes. */
+export type StoredHighlight = Omit<Highlight, 'title'>;
 
-export interface HighlightPage {
+export interface HighlightSlice {
   /** goals + red cards of the match */
   total: number;
-  items: Highlight[];
+  items: StoredHighlight[];
 }
 
 export interface HighlightsParams {
@@ -61,27 +52,16 @@ function parseMetadata(text: string): Record<string, unknown> {
 }
 
 /**
- * Goals and red cards, newest first (ties by event id), one entry per event id however often it was stored.
- * Reads raw rows of one match and two types: a primary-key range of `events`. `null` for a match with no events.
- */
-export async function getHighlights(
-  client: ClickHouseClient,
-  caps: ClickHouseCapabilities,
-  params: HighlightsParams,
-): Promise<HighlightPage | null> {
-  return (await getHighlightsVersioned(client, caps, params)).value;
-}
-
-/**
- * getHighlights with the stored rows the answer is complete up to (see Versioned). The total and the marker
+ * Goals and red cards, newest first (ties by event id), one entry per event id however often it was stored
+ * (`null` for a match with no events), with the stored rows the answer is complete up to (see Versioned). The total and the marker
  * (match_event_counts) are read first, then the raw rows: an insert reaches `events` before any view, so the rows
  * read second hold every insert the marker counted.
  */
-export async function getHighlightsVersioned(
+export async function highlights(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   params: HighlightsParams,
-): Promise<Versioned<HighlightPage | null>> {
+): Promise<Versioned<HighlightSlice | null>> {
   const matchId = checkMatchId(params.matchId);
   const limit = checkCount('limit', params.limit, 1, MAX_PAGE_SIZE);
   const offset = checkCount('offset', params.offset, 0, 1_000_000_000);
@@ -124,12 +104,12 @@ export async function getHighlightsVersioned(
         ORDER BY h_time_ms DESC, event_id ASC
         LIMIT ${offset}, ${limit}`,
   );
-  const page: HighlightPage = {
+  const page: HighlightSlice = {
     total: num(totals[0]!.total),
     items: rows.map((r) => ({
       eventId: r.event_id,
-      eventType: r.h_type as Highlight['eventType'],
-      teamId: num(r.h_team),
+      eventType: r.h_type as HighlightType,
+      teamId: num(r.h_team) as TeamId,
       playerId: r.h_player === '' ? null : r.h_player,
       minute: num(r.minute),
       timestamp: isoFromMs(num(r.h_time_ms)),

@@ -2,27 +2,10 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseCapabilities } from '../capabilities';
 import { selectRows } from '../query';
 import { inList, sql } from '../sql';
+import { LIVE_WINDOW_MINUTES, type MatchSummary } from '@pitchpulse/contract';
 import { checkCount, checkMatchId, isoFromMs, num, table } from './common';
 
-/** A match is live while its latest event (by event time) is at most this many minutes before now. */
-export const LIVE_WINDOW_MINUTES = 5;
 export const MAX_PAGE_SIZE = 1000;
-
-export interface MatchSummary {
-  matchId: string;
-  totalEvents: number;
-  /** goals per team */
-  score: { '1': number; '2': number };
-  firstEventAt: string;
-  lastEventAt: string;
-  live: boolean;
-}
-
-export interface MatchList {
-  /** number of matches with at least one event */
-  total: number;
-  items: MatchSummary[];
-}
 
 export interface ListMatchesParams {
   limit: number;
@@ -70,7 +53,7 @@ interface PageRow {
  * order). Reads the small states of `match_event_counts` only (times and change markers, no id sets), so it
  * costs in proportion to the number of matches, not of events.
  */
-export async function listMatchPage(
+export async function matchPage(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   params: ListMatchesParams,
@@ -111,7 +94,7 @@ export async function listMatchPage(
  * Distinct events and goals per team of the given matches (merges their id sets: costs in proportion to their
  * events). Matches without events are absent from the map.
  */
-export async function getMatchTotals(
+export async function matchTotals(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   params: { matchIds: readonly string[] },
@@ -147,23 +130,6 @@ export async function getMatchTotals(
       },
     ]),
   );
-}
-
-/**
- * Matches with events, live ones first (see listMatchPage), each with its totals. Two steps, so a caller that
- * caches totals by change marker can skip the second: listMatchPage, then getMatchTotals for the page.
- */
-export async function listMatches(
-  client: ClickHouseClient,
-  caps: ClickHouseCapabilities,
-  params: ListMatchesParams,
-): Promise<MatchList> {
-  const page = await listMatchPage(client, caps, params);
-  const totals =
-    page.items.length === 0
-      ? new Map<string, MatchTotals>()
-      : await getMatchTotals(client, caps, { matchIds: page.items.map((m) => m.matchId) });
-  return { total: page.total, items: page.items.map((m) => summaryOf(m, totals.get(m.matchId))) };
 }
 
 /** A page item and its totals as the list shows it. */

@@ -1,48 +1,22 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { EVENT_TYPES } from '@pitchpulse/events';
+import {
+  EVENT_TYPES,
+  PEAK_PERIODS,
+  type EventType,
+  type MatchMetrics,
+  type TeamMetrics,
+} from '@pitchpulse/contract';
 import type { ClickHouseCapabilities } from '../capabilities';
 import { selectRows } from '../query';
 import { sql, type Sql } from '../sql';
-import { checkMatchId, isoFromMs, minuteOf, num, table, type Versioned } from './common';
+import { checkMatchId, isoFromMs, isoMinute, minuteOf, num, table, type Versioned } from './common';
 
-export interface MinuteCount {
-  minute: number;
-  eventCount: number;
-}
-
-export interface TeamMetrics {
-  events: number;
-  goals: number;
-  shots: number;
-  /** yellow + red cards */
-  cards: number;
-}
-
-export interface MatchMetrics {
-  matchId: string;
-  totalEvents: number;
-  /** every v1 event type, 0 when none */
-  eventsByType: Record<string, number>;
-  goals: number;
-  yellowCards: number;
-  redCards: number;
-  /** ISO 8601 UTC with milliseconds */
-  firstEventAt: string;
-  lastEventAt: string;
-  /** the minute with most events (earliest on a tie) */
-  peakMinute: MinuteCount;
-  /** the 5 minutes with most events, most first (earlier first on a tie) */
-  peakEngagementPeriods: MinuteCount[];
-  byTeam: Record<'1' | '2', TeamMetrics>;
-  /** API receipt → row in ClickHouse, over this match's stored rows (exact quantiles) */
-  pipelineLatencyMs: { p50: number; p95: number; p99: number };
-}
+/** The metrics as the tables hold them: the wire shape less the API instance's own response times. */
+export type StoredMetrics = Omit<MatchMetrics, 'responseTimePercentiles'>;
 
 export interface MatchMetricsParams {
   matchId: string;
 }
-
-export const PEAK_PERIODS = 5;
 
 /**
  * One answer row: kind 1 = distinct events of one (event type, team) with their first/last event time; kind 2 =
@@ -50,7 +24,7 @@ export const PEAK_PERIODS = 5;
  */
 interface SummaryRow {
   kind: number;
-  event_type: string;
+  event_type: EventType;
   team_id: number;
   feed_minute: number;
   minute_start: number;
@@ -99,7 +73,7 @@ async function read(
   matchId: string,
   groups: Sql,
   latency: Sql,
-): Promise<Versioned<MatchMetrics | null>> {
+): Promise<Versioned<StoredMetrics | null>> {
   const [rows, latencyRows] = await Promise.all([
     selectRows<SummaryRow>(client, caps, sql`SELECT ${rename} FROM (${summarySql(groups)})`),
     selectRows<LatencyRow>(client, caps, latency),
@@ -111,7 +85,7 @@ function fromSummary(
   matchId: string,
   rows: SummaryRow[],
   latency: LatencyRow | undefined,
-): Versioned<MatchMetrics | null> {
+): Versioned<StoredMetrics | null> {
   // Complete up to the table that had been fed the fewest rows.
   const storedRows = Math.min(
     rows.filter((r) => num(r.kind) === 1).reduce((a, r) => a + num(r.stored_rows), 0),
@@ -120,12 +94,12 @@ function fromSummary(
   return { value: metricsOf(matchId, rows, latency?.q), storedRows };
 }
 
-function metricsOf(matchId: string, rows: SummaryRow[], latency: number[] | undefined): MatchMetrics | null {
+function metricsOf(matchId: string, rows: SummaryRow[], latency: number[] | undefined): StoredMetrics | null {
   const byTypeTeam = rows.filter((r) => num(r.kind) === 1);
   const byMinute = rows.filter((r) => num(r.kind) === 2);
   if (byTypeTeam.length === 0) return null;
 
-  const eventsByType: Record<string, number> = Object.fromEntries(EVENT_TYPES.map((t) => [t, 0]));
+  const eventsByType = Object.fromEntries(EVENT_TYPES.map((t) => [t, 0])) as StoredMetrics['eventsByType'];
   const team = (): TeamMetrics => ({ events: 0, goals: 0, shots: 0, cards: 0 });
   const byTeam: Record<'1' | '2', TeamMetrics> = { '1': team(), '2': team() };
   let total = 0;
@@ -148,15 +122,19 @@ function metricsOf(matchId: string, rows: SummaryRow[], latency: number[] | unde
   // The documented minute (docs/clickhouse.md): the feed's minute, else whole minutes since the minute of the
   // match's first event (= the earliest wall-clock minute of any group).
   const matchStart = Math.min(...byMinute.map((r) => num(r.minute_start)));
-  const perMinute = new Map<number, number>();
+  const perMatchMinute = new Map<number, number>();
+  const perClockMinute = new Map<number, number>();
   for (const r of byMinute) {
+    const n = num(r.events);
     const minute = minuteOf(num(r.feed_minute), num(r.minute_start), matchStart);
-    perMinute.set(minute, (perMinute.get(minute) ?? 0) + num(r.events));
+    perMatchMinute.set(minute, (perMatchMinute.get(minute) ?? 0) + n);
+    perClockMinute.set(num(r.minute_start), (perClockMinute.get(num(r.minute_start)) ?? 0) + n);
   }
-  const periods = [...perMinute.entries()]
-    .map(([minute, eventCount]) => ({ minute, eventCount }))
-    .sort((a, b) => b.eventCount - a.eventCount || a.minute - b.minute)
-    .slice(0, PEAK_PERIODS);
+  const matchMinutes = topMinutes(perMatchMinute).map(([minute, eventCount]) => ({ minute, eventCount }));
+  const clockMinutes = topMinutes(perClockMinute).map(([start, eventCount]) => ({
+    timestamp: isoMinute(start),
+    eventCount,
+  }));
   const [p50 = 0, p95 = 0, p99 = 0] = (latency ?? []).map(num);
 
   return {
@@ -168,32 +146,30 @@ function metricsOf(matchId: string, rows: SummaryRow[], latency: number[] | unde
     redCards: eventsByType.red_card ?? 0,
     firstEventAt: isoFromMs(first),
     lastEventAt: isoFromMs(last),
-    peakMinute: periods[0] ?? { minute: 0, eventCount: 0 },
-    peakEngagementPeriods: periods,
+    peakMinute: { minute: clockMinutes[0]!.timestamp, eventCount: clockMinutes[0]!.eventCount },
+    peakEngagementPeriods: clockMinutes,
+    peakMatchMinute: matchMinutes[0]!,
+    peakMatchMinutes: matchMinutes,
     byTeam,
     pipelineLatencyMs: { p50, p95, p99 },
   };
 }
 
-/**
- * Per-match metrics, all from the aggregate tables (no raw-table scan): one merge of the match's id sets in
- * `match_minute_counts`, folded in the server to ~120 rows, plus the latency quantiles. `null` for a match with
- * no events.
- */
-export async function getMatchMetrics(
-  client: ClickHouseClient,
-  caps: ClickHouseCapabilities,
-  params: MatchMetricsParams,
-): Promise<MatchMetrics | null> {
-  return (await getMatchMetricsVersioned(client, caps, params)).value;
+/** The PEAK_PERIODS minutes with the most events, most first, the earlier minute first on a tie. */
+function topMinutes(counts: Map<number, number>): Array<[number, number]> {
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, PEAK_PERIODS);
 }
 
-/** getMatchMetrics with the stored rows the answer is complete up to (see Versioned). */
-export async function getMatchMetricsVersioned(
+/**
+ * Per-match metrics, all from the aggregate tables (no raw-table scan): one merge of the match's id sets in
+ * `match_minute_counts`, folded in the server to ~120 rows, plus the latency quantiles; with the stored rows the
+ * answer is complete up to (see Versioned). `null` for a match with no events.
+ */
+export async function matchMetrics(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   params: MatchMetricsParams,
-): Promise<Versioned<MatchMetrics | null>> {
+): Promise<Versioned<StoredMetrics | null>> {
   const matchId = checkMatchId(params.matchId);
   const groups = sql`SELECT feed_minute, minute_start, event_type, team_id,
                             uniqExactMerge(event_ids) AS n, minMerge(first_event_ms) AS f,
@@ -210,11 +186,11 @@ export async function getMatchMetricsVersioned(
  * over every stored row), in the same query shape. Not used by the API: it is the baseline the read benchmark
  * compares the views with, and a cross-check that views and raw rows agree.
  */
-export async function getMatchMetricsFromEvents(
+export async function matchMetricsFromEvents(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   params: MatchMetricsParams,
-): Promise<MatchMetrics | null> {
+): Promise<StoredMetrics | null> {
   const matchId = checkMatchId(params.matchId);
   const events = table(caps, 'events');
   const groups = sql`SELECT feed_minute, toStartOfMinute(event_time) AS minute_start, event_type, team_id,

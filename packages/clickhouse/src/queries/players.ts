@@ -2,21 +2,16 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseCapabilities } from '../capabilities';
 import { selectRows } from '../query';
 import { sql, type Sql } from '../sql';
+import {
+  PLAYER_SORTS,
+  READ_LIMITS,
+  type PlayerSort,
+  type TeamId,
+  type TopPlayer,
+} from '@pitchpulse/contract';
 import { checkCount, checkMatchId, num, table, type Versioned } from './common';
 
-export const PLAYER_SORTS = ['events', 'goals', 'shots'] as const;
-export type PlayerSort = (typeof PLAYER_SORTS)[number];
-export const MAX_TOP_PLAYERS = 100;
-
-export interface TopPlayer {
-  playerId: string;
-  teamId: number;
-  /** distinct events naming the player */
-  events: number;
-  goals: number;
-  /** `shot` events (goals are counted separately) */
-  shots: number;
-}
+export const MAX_TOP_PLAYERS = READ_LIMITS.players.max;
 
 export interface TopPlayersParams {
   matchId: string;
@@ -31,21 +26,13 @@ const ORDER: Record<PlayerSort, Sql> = {
   shots: sql`shots DESC`,
 };
 
-/** Players of a match ranked from `match_player_counts`. `null` for a match with no events. */
-export async function getTopPlayers(
-  client: ClickHouseClient,
-  caps: ClickHouseCapabilities,
-  params: TopPlayersParams,
-): Promise<TopPlayer[] | null> {
-  return (await getTopPlayersVersioned(client, caps, params)).value;
-}
-
 /**
- * getTopPlayers with the stored rows the answer is complete up to (see Versioned). One read: each state row
+ * Players of a match ranked from `match_player_counts` (`null` for a match with no events), with the stored rows
+ * the answer is complete up to (see Versioned). One read: each state row
  * counts twice through ARRAY JOIN, once for its player (kind 1, ranked, `limit` kept) and once for the match's
  * stored rows (kind 2, one row, no id set merged).
  */
-export async function getTopPlayersVersioned(
+export async function topPlayers(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   params: TopPlayersParams,
@@ -88,7 +75,7 @@ export async function getTopPlayersVersioned(
     .filter((r) => num(r.kind) === 1)
     .map((r) => ({
       playerId: r.player_id,
-      teamId: num(r.team_id),
+      teamId: num(r.team_id) as TeamId,
       events: num(r.events),
       goals: num(r.goals),
       shots: num(r.shots),

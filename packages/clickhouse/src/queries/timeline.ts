@@ -2,47 +2,26 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseCapabilities } from '../capabilities';
 import { selectRows } from '../query';
 import { sql } from '../sql';
+import {
+  TIMELINE_BUCKETS,
+  type Timeline,
+  type TimelineBucket,
+  type TimelineEntry,
+} from '@pitchpulse/contract';
 import { checkMatchId, minuteOf, num, table, type Versioned } from './common';
-
-export const TIMELINE_BUCKETS = { '1m': 1, '5m': 5 } as const;
-export type TimelineBucket = keyof typeof TIMELINE_BUCKETS;
-
-export interface TimelineEntry {
-  /** first minute of the bucket (0, 5, 10, … for 5m) */
-  minute: number;
-  /** distinct events in the bucket */
-  total: number;
-  /** distinct events per type; types without events are left out */
-  counts: Record<string, number>;
-}
-
-export interface Timeline {
-  matchId: string;
-  bucket: TimelineBucket;
-  /** buckets with at least one event, in minute order (empty buckets are left out) */
-  buckets: TimelineEntry[];
-}
 
 export interface TimelineParams {
   matchId: string;
   bucket: TimelineBucket;
 }
 
-/** Event counts per minute bucket and type, from `match_minute_counts`. `null` for a match with no events. */
-export async function getTimeline(
-  client: ClickHouseClient,
-  caps: ClickHouseCapabilities,
-  params: TimelineParams,
-): Promise<Timeline | null> {
-  return (await getTimelineVersioned(client, caps, params)).value;
-}
-
 /**
- * getTimeline with the stored rows the answer is complete up to (see Versioned). One read of the match's states:
+ * Event counts per minute bucket and type, from `match_minute_counts` (`null` for a match with no events), with
+ * the stored rows the answer is complete up to (see Versioned). One read of the match's states:
  * distinct events per (feed minute, wall-clock minute, type), bucketed here, where the match's start minute (the
  * earliest wall-clock minute) comes from the same rows.
  */
-export async function getTimelineVersioned(
+export async function timeline(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   params: TimelineParams,

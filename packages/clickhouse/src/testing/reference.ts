@@ -3,7 +3,7 @@
  * under test. Definitions follow docs/clickhouse.md: distinct eventIds count once; an event's minute is its
  * feed minute (metadata.minute, whole 0–1000) or else whole minutes from the minute of the match's first event.
  */
-import { EVENT_TYPES, type StoredEvent } from '@pitchpulse/events';
+import { EVENT_TYPES, type StoredEvent } from '@pitchpulse/contract';
 import type { Delivery } from './fixture';
 
 export interface RefEvent {
@@ -110,6 +110,13 @@ export function refMetrics(events: RefEvent[], deliveries: Delivery[], matchId: 
     return { events: t.length, goals: n('goal'), shots: n('shot'), cards: n('yellow_card') + n('red_card') };
   };
   const minutes = minuteCounts(events, matchId);
+  const clock = [...countBy(evs, (e) => String(Math.floor(e.timeMs / 60_000) * 60_000)).entries()]
+    .map(([start, n]) => ({ start: Number(start), eventCount: n }))
+    .sort((a, b) => b.eventCount - a.eventCount || a.start - b.start)
+    .map(({ start, eventCount }) => ({
+      timestamp: new Date(start).toISOString().replace('.000Z', 'Z'),
+      eventCount,
+    }));
   const lat = latencies(deliveries).get(matchId) ?? [];
   return {
     matchId,
@@ -120,8 +127,10 @@ export function refMetrics(events: RefEvent[], deliveries: Delivery[], matchId: 
     redCards: byType.red_card,
     firstEventAt: new Date(Math.min(...evs.map((e) => e.timeMs))).toISOString(),
     lastEventAt: new Date(Math.max(...evs.map((e) => e.timeMs))).toISOString(),
-    peakMinute: minutes[0],
-    peakEngagementPeriods: minutes.slice(0, 5),
+    peakMinute: { minute: clock[0]!.timestamp, eventCount: clock[0]!.eventCount },
+    peakEngagementPeriods: clock.slice(0, 5),
+    peakMatchMinute: minutes[0],
+    peakMatchMinutes: minutes.slice(0, 5),
     byTeam: { '1': team(1), '2': team(2) },
     pipelineLatencyMs: {
       p50: quantileExact(lat, 0.5),

@@ -3,7 +3,7 @@
  * redelivered duplicates) the tests insert. Every shape the schema has to handle appears: feed minutes and
  * none, offsets in timestamps, missing players, hostile metadata and player ids, several matches and months.
  */
-import { EVENT_TYPES, type StoredEvent } from '@pitchpulse/events';
+import { EVENT_TYPES, type StoredEvent } from '@pitchpulse/contract';
 
 export function prng(seed: number): () => number {
   let a = seed >>> 0;

@@ -11,12 +11,14 @@ import { detectCapabilities, type ClickHouseCapabilities } from '../capabilities
 import { createChdbClient } from '../chdb';
 import { createClickHouseClient } from '../client';
 import { execute } from '../query';
+import { ClickHouseStore } from '../store';
 import { identifier, sql, type Sql } from '../sql';
 
 export interface Engine {
   name: 'clickhouse-18' | 'chdb';
   client: ClickHouseClient;
   caps: ClickHouseCapabilities;
+  store: ClickHouseStore;
 }
 
 export function uniqueDatabase(prefix: string): string {
@@ -42,10 +44,11 @@ export function chdbPath(): string {
 export async function openEngines(database: string, statements: Sql[] = []): Promise<Engine[]> {
   const server = createClickHouseClient({ url: clickhouseUrl(), database });
   const chdb = createChdbClient(chdbPath(), { database });
-  const engines: Engine[] = [
-    { name: 'clickhouse-18', client: server, caps: await detectCapabilities(server) },
-    { name: 'chdb', client: chdb, caps: await detectCapabilities(chdb) },
-  ];
+  const engine = async (name: Engine['name'], client: ClickHouseClient): Promise<Engine> => {
+    const caps = await detectCapabilities(client);
+    return { name, client, caps, store: new ClickHouseStore(client, caps) };
+  };
+  const engines: Engine[] = [await engine('clickhouse-18', server), await engine('chdb', chdb)];
   if (statements.length > 0) {
     for (const e of engines) {
       await execute(e.client, e.caps, sql`CREATE DATABASE IF NOT EXISTS ${identifier(database)}`);

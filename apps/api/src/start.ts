@@ -1,18 +1,15 @@
 import type { AddressInfo } from 'node:net';
 import http, { type Server } from 'node:http';
-import { createClickHouseClient } from '@pitchpulse/clickhouse';
+import { ClickHouseStore, createClickHouseClient } from '@pitchpulse/clickhouse';
 import { GroupCommitProducer, KafkaProbe, createKafka } from '@pitchpulse/kafka';
 import { createLogger, createRegistry, type Logger, type Registry } from '@pitchpulse/observability';
-import { createApp } from './app';
+import { createApp, readServiceOf } from './app';
 import type { ApiConfig } from './config';
-import type { ApiExtension } from './context';
 import { Lifecycle } from './http/lifecycle';
-import { createReadApi } from './read';
 
 export interface StartApiOptions {
   logger?: Logger;
   registry?: Registry;
-  extensions?: ApiExtension[];
 }
 
 export interface RunningApi {
@@ -67,7 +64,6 @@ export async function startApi(config: ApiConfig, options: StartApiOptions = {})
     password: config.clickhouse.password,
     requestTimeoutMs: READ_TIMEOUT_MS,
   });
-  const readApi = createReadApi({ clickhouse: readClickhouse });
   const lifecycle = Lifecycle.forConfig(config);
   const app = createApp({
     config,
@@ -75,23 +71,17 @@ export async function startApi(config: ApiConfig, options: StartApiOptions = {})
     registry,
     producer,
     lifecycle,
-    extensions: [readApi.extension, ...(options.extensions ?? [])],
-    readiness: [
-      {
-        name: 'kafka',
-        check: async () => {
-          if (!producer.connected) throw new Error('producer not connected');
-          await probe.check();
-        },
+    read: { store: new ClickHouseStore(readClickhouse) },
+    checks: {
+      kafka: async () => {
+        if (!producer.connected) throw new Error('producer not connected');
+        await probe.check();
       },
-      {
-        name: 'clickhouse',
-        check: async () => {
-          const ping = await clickhouse.ping();
-          if (!ping.success) throw ping.error;
-        },
+      clickhouse: async () => {
+        const ping = await clickhouse.ping();
+        if (!ping.success) throw ping.error;
       },
-    ],
+    },
   });
 
   let stopping = false;
@@ -138,7 +128,7 @@ export async function startApi(config: ApiConfig, options: StartApiOptions = {})
     lifecycle.startDraining();
     if (config.shutdown.delayMs > 0) await sleep(config.shutdown.delayMs);
     stopping = true;
-    readApi.close(); // ends the live streams: their clients reconnect elsewhere
+    readServiceOf(app)?.close(); // ends the live streams: their clients reconnect elsewhere
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const idle = await lifecycle.waitForIdle(config.shutdown.timeoutMs);

@@ -11,14 +11,14 @@ import {
 import { createKafka } from '@pitchpulse/kafka';
 import { createRegistry, type Logger, type Registry } from '@pitchpulse/observability';
 import { backoffDelay } from './backoff';
-import { BatchConsumer, type BatchConsumerOptions, type EventSink } from './batch-consumer';
+import { BatchConsumer, type BatchConsumerOptions, type EventStore } from './batch-consumer';
 import type { ConsumerConfig } from './config';
 import { FailureRouter } from './failure-router';
 import { watchLag } from './lag';
 import { createConsumerMetrics, type ConsumerMetrics } from './metrics';
-import { startProbeServer } from './server';
+import { startProbeServer } from './probe-server';
 
-export interface ConsumerApp {
+export interface RunningConsumer {
   registry: Registry;
   probeServer: http.Server;
   /** SIGTERM: stop fetching, flush, commit, disconnect. */
@@ -35,7 +35,7 @@ export class StartAborted extends Error {}
 /** Extra time a Kafka request may take beyond the group's own waits (network, a slow broker). */
 const REQUEST_MARGIN_MS = 5000;
 
-function clickHouseSink(client: ClickHouseClient): EventSink {
+function clickHouseEventStore(client: ClickHouseClient): EventStore {
   return {
     insert: async (events) => {
       await insertEvents(client, events, new Date());
@@ -81,27 +81,31 @@ interface Running {
  * Composes the consumer: probes first (so an orchestrator sees a live, not-ready process while dependencies are
  * down), then migrations, the main and retry consumers, the failure router, lag and metrics.
  */
-export async function startConsumerApp(
+export async function startConsumer(
   config: ConsumerConfig,
   logger: Logger,
   options: StartOptions = {},
-): Promise<ConsumerApp> {
+): Promise<RunningConsumer> {
   const registry = createRegistry({ service: 'consumer' });
   const metrics = createConsumerMetrics(registry);
   const clickhouse = createClickHouseClient(config.clickhouse);
-  const sink = clickHouseSink(clickhouse);
+  const sink = clickHouseEventStore(clickhouse);
   let running: Running | undefined;
   let waitingFor = 'starting';
+  let draining = false;
 
   const probeServer = await startProbeServer(config.metricsPort, registry, {
     health: () => running?.consumers.map((c) => c.health()).find((h) => !h.alive) ?? { alive: true },
-    ready: async (): Promise<{ ready: boolean; checks: Record<string, string> }> => {
-      if (!running) return { ready: false, checks: { startup: waitingFor } };
+    ready: async () => {
       const clickhouseUp = await sink.isAvailable().catch(() => false);
-      const joined = running.consumers.every((c) => c.ready);
+      const joined = running?.consumers.every((c) => c.ready) ?? false;
       return {
-        ready: clickhouseUp && joined,
-        checks: { clickhouse: clickhouseUp ? 'ok' : 'unreachable', kafka: joined ? 'ok' : 'not in group' },
+        kafka: joined ? { status: 'healthy' } : { status: 'unhealthy', reason: 'not in the consumer group' },
+        clickhouse: clickhouseUp
+          ? { status: 'healthy' }
+          : { status: 'unhealthy', reason: 'ClickHouse does not answer its ping' },
+        draining,
+        ...(running ? {} : { waitingFor }),
       };
     },
   });
@@ -130,6 +134,7 @@ export async function startConsumerApp(
     registry,
     probeServer,
     async stop() {
+      draining = true;
       started.stopLag();
       await new Promise<void>((resolve) => probeServer.close(() => resolve()));
       await Promise.all(started.consumers.map((c) => c.stop()));
@@ -149,7 +154,7 @@ export async function startConsumerApp(
  */
 async function startPipeline(
   config: ConsumerConfig,
-  sink: EventSink,
+  sink: EventStore,
   metrics: ConsumerMetrics,
   logger: Logger,
 ): Promise<Running> {
@@ -191,7 +196,7 @@ function newBatchConsumer(
   kafka: Kafka,
   member: GroupMember,
   config: ConsumerConfig,
-  sink: EventSink,
+  sink: EventStore,
   router: FailureRouter,
   metrics: ConsumerMetrics,
   logger: Logger,

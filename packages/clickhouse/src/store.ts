@@ -1,0 +1,69 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { PlayerSort, TimelineBucket } from '@pitchpulse/contract';
+import { detectCapabilities, type ClickHouseCapabilities } from './capabilities';
+import { lastInserts } from './queries/freshness';
+import { highlights } from './queries/highlights';
+import { matchPage, matchTotals, type ListMatchesParams } from './queries/matches';
+import { matchMetrics, matchMetricsFromEvents } from './queries/metrics';
+import { topPlayers } from './queries/players';
+import { timeline } from './queries/timeline';
+
+/**
+ * The read model of one ClickHouse server: every read query bound to a client, the server's capabilities (asked
+ * once, again after a failure, so a store can be made while ClickHouse is down) and the client's database.
+ * Per-match reads answer with the stored rows they are complete up to (see Versioned).
+ */
+export class ClickHouseStore {
+  private capsPromise: Promise<ClickHouseCapabilities> | undefined;
+
+  constructor(
+    readonly client: ClickHouseClient,
+    capabilities?: ClickHouseCapabilities,
+  ) {
+    if (capabilities) this.capsPromise = Promise.resolve(capabilities);
+  }
+
+  capabilities(): Promise<ClickHouseCapabilities> {
+    if (!this.capsPromise) {
+      const asked = detectCapabilities(this.client);
+      this.capsPromise = asked;
+      asked.catch(() => {
+        if (this.capsPromise === asked) this.capsPromise = undefined;
+      });
+    }
+    return this.capsPromise;
+  }
+
+  async metrics(matchId: string) {
+    return matchMetrics(this.client, await this.capabilities(), { matchId });
+  }
+
+  /** The metrics from the raw rows: the baseline the views are measured and cross-checked against. */
+  async metricsFromEvents(matchId: string) {
+    return matchMetricsFromEvents(this.client, await this.capabilities(), { matchId });
+  }
+
+  async timeline(matchId: string, bucket: TimelineBucket) {
+    return timeline(this.client, await this.capabilities(), { matchId, bucket });
+  }
+
+  async highlights(matchId: string, page: { limit: number; offset: number }) {
+    return highlights(this.client, await this.capabilities(), { matchId, ...page });
+  }
+
+  async topPlayers(matchId: string, options: { limit: number; by?: PlayerSort }) {
+    return topPlayers(this.client, await this.capabilities(), { matchId, ...options });
+  }
+
+  async matchPage(params: ListMatchesParams) {
+    return matchPage(this.client, await this.capabilities(), params);
+  }
+
+  async matchTotals(matchIds: readonly string[]) {
+    return matchTotals(this.client, await this.capabilities(), { matchIds });
+  }
+
+  async lastInserts(matchIds: readonly string[]) {
+    return lastInserts(this.client, await this.capabilities(), { matchIds });
+  }
+}

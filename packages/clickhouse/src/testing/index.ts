@@ -1,0 +1,20 @@
+/**
+ * `@pitchpulse/clickhouse/testing`: what tests of the schema and its queries share — both engines with a fresh
+ * database, a seeded fixture of matches with redeliveries, and reference answers computed from the events alone.
+ */
+export { chdbPath, clickhouseUrl, closeEngines, openEngines, uniqueDatabase, type Engine } from './engines';
+export { MATCHES, buildDeliveries, buildEvents, prng, type Delivery, type MatchSpec } from './fixture';
+export {
+  countBy,
+  distinctEvents,
+  firstEventMs,
+  latencies,
+  minuteOf,
+  quantileExact,
+  refHighlights,
+  refListMatches,
+  refMetrics,
+  refTimeline,
+  refTopPlayers,
+  type RefEvent,
+} from './reference';

@@ -1,0 +1,315 @@
+import type { TSchema } from '@sinclair/typebox';
+import { BatchAccepted, EventAccepted, EventBatch, MAX_BATCH_EVENTS, MatchEvent } from './event';
+import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, Problem, problemTypeUri, type ProblemType } from './problem';
+import { Health, Readiness } from './probes';
+import {
+  HighlightPage,
+  LIVE_WINDOW_MINUTES,
+  MatchIdParam,
+  MatchList,
+  MatchMetrics,
+  PLAYER_SORTS,
+  PlayerList,
+  READ_LIMITS,
+  TIMELINE_BUCKETS,
+  Timeline,
+} from './read';
+
+export interface OpenApiOptions {
+  /** Whether API keys are configured (x-api-key required on the write routes). */
+  apiKeys: boolean;
+  version?: string;
+}
+
+type Json = Record<string, unknown>;
+
+/** The documents' top-level shapes; every titled schema inside them becomes a component of its own. */
+const ROOTS: TSchema[] = [
+  MatchEvent,
+  EventBatch,
+  EventAccepted,
+  BatchAccepted,
+  Problem,
+  Health,
+  Readiness,
+  MatchMetrics,
+  MatchList,
+  Timeline,
+  HighlightPage,
+  PlayerList,
+];
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** Plain JSON copies of every titled schema, nested titled schemas replaced by `$ref`s to their component. */
+export function schemaComponents(roots: TSchema[] = ROOTS): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  const visit = (node: unknown, root: boolean): unknown => {
+    if (Array.isArray(node)) return node.map((n) => visit(n, false));
+    if (node === null || typeof node !== 'object') return node;
+    const title = (node as { title?: unknown }).title;
+    const copy = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, visit(v, false)]));
+    if (typeof title !== 'string') return copy;
+    out[title] ??= copy;
+    return root ? copy : ref(title);
+  };
+  for (const schema of roots) visit(schema, true);
+  return out;
+}
+
+const json = (schema: unknown, example?: unknown) => ({
+  'application/json': { schema, ...(example === undefined ? {} : { example }) },
+});
+const ok = (description: string, schema: string) => ({ description, content: json(ref(schema)) });
+const problem = (description: string, headers?: Json) => ({
+  description,
+  ...(headers ? { headers } : {}),
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: ref('Problem') } },
+});
+const retryAfter = {
+  'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 1 } },
+};
+
+/** The contract's own examples (first example, else first allowed value, of each property). */
+export const EXAMPLE_EVENT: MatchEvent = Object.fromEntries(
+  Object.entries(MatchEvent.properties).map(([name, property]) => {
+    const p = property as { examples?: readonly unknown[]; enum?: readonly unknown[] };
+    return [name, p.examples?.[0] ?? p.enum?.[0]];
+  }),
+) as MatchEvent;
+
+function ingestPaths(apiKeys: boolean): Json {
+  const security = apiKeys ? [{ ApiKey: [] }] : [];
+  const writeErrors = {
+    '400': problem('Malformed JSON, no body, or an invalid event: `errors` lists every field'),
+    ...(apiKeys
+      ? { '401': problem('No x-api-key header'), '403': problem('The x-api-key is not accepted') }
+      : {}),
+    '413': problem('Body too large'),
+    '415': problem('Not application/json'),
+    '429': problem('Rate limited (per API key, or per client address when the API is open)', retryAfter),
+    '503': problem(
+      'Kafka unavailable or slow, or the API is overloaded: not accepted; send again after Retry-After (eventIds make it safe)',
+      retryAfter,
+    ),
+  };
+  const batchSchema = {
+    ...ref('EventBatch'),
+    description: 'Each item is a MatchEvent, validated on its own',
+  };
+  return {
+    '/api/events': {
+      post: {
+        tags: ['ingest'],
+        operationId: 'ingestEvent',
+        summary: 'Send one match event',
+        security,
+        requestBody: { required: true, content: json(ref('MatchEvent'), EXAMPLE_EVENT) },
+        responses: { '202': ok('Durably written to Kafka', 'EventAccepted'), ...writeErrors },
+      },
+    },
+    '/api/events/batch': {
+      post: {
+        tags: ['ingest'],
+        operationId: 'ingestBatch',
+        summary: `Send up to ${MAX_BATCH_EVENTS} events; valid ones are accepted, invalid ones listed by index`,
+        security,
+        requestBody: {
+          required: true,
+          content: json(batchSchema, { events: [EXAMPLE_EVENT, { ...EXAMPLE_EVENT, teamId: 3 }] }),
+        },
+        responses: {
+          '202': ok(
+            'Every valid event is durably written to Kafka; invalid ones are listed in `rejected`',
+            'BatchAccepted',
+          ),
+          ...writeErrors,
+        },
+      },
+    },
+  };
+}
+
+const operationsPaths: Json = {
+  '/health': {
+    get: {
+      tags: ['operations'],
+      operationId: 'health',
+      summary: 'Liveness: the process is up (no dependency checks)',
+      responses: { '200': ok('Alive', 'Health') },
+    },
+  },
+  '/ready': {
+    get: {
+      tags: ['operations'],
+      operationId: 'ready',
+      summary:
+        'Readiness: can accept writes (Kafka reachable, not draining); ClickHouse reported in `checks`',
+      responses: {
+        '200': ok('Ready (ClickHouse may still be unhealthy: read routes answer 503 meanwhile)', 'Readiness'),
+        '503': ok('Not ready; `checks` and `reasons` tell why', 'Readiness'),
+      },
+    },
+  },
+  '/metrics': {
+    get: {
+      tags: ['operations'],
+      operationId: 'metrics',
+      summary: 'Prometheus metrics',
+      responses: {
+        '200': {
+          description: 'Prometheus text format',
+          content: { 'text/plain': { schema: { type: 'string' } } },
+        },
+      },
+    },
+  },
+};
+
+const matchIdParam = { name: 'matchId', in: 'path', required: true, schema: MatchIdParam };
+const intParam = (name: string, description: string, min: number, max: number, dflt: number) => ({
+  name,
+  in: 'query',
+  required: false,
+  description,
+  schema: { type: 'integer', minimum: min, maximum: max, default: dflt },
+});
+const offsetParam = intParam('offset', 'Items to skip', 0, READ_LIMITS.maxOffset, 0);
+const readErrors = (notFound: boolean) => ({
+  '400': problem('A parameter is invalid (unknown, repeated, out of range); `errors` names it'),
+  ...(notFound ? { '404': problem('No events have been stored for this match') } : {}),
+  '405': problem('Only GET and HEAD'),
+  '503': problem('ClickHouse unavailable, or the API is overloaded', retryAfter),
+});
+const readGet = (
+  operationId: string,
+  summary: string,
+  parameters: unknown[],
+  response: Json,
+  extra: Json = {},
+) => ({
+  get: {
+    tags: ['matches'],
+    operationId,
+    summary,
+    security: [],
+    parameters,
+    ...extra,
+    responses: { '200': response, ...readErrors(parameters.includes(matchIdParam)) },
+  },
+});
+
+const readPaths: Json = {
+  '/api/matches': readGet(
+    'listMatches',
+    'Matches with events: live ones first, then by latest event, newest first',
+    [intParam('limit', 'Page size', 1, READ_LIMITS.matches.max, READ_LIMITS.matches.default), offsetParam],
+    ok('A page of matches', 'MatchList'),
+    {
+      description:
+        `A match is live while its latest event is at most ${LIVE_WINDOW_MINUTES} minutes old. ` +
+        'Which matches are on a page is shared by requests for up to half a second.',
+    },
+  ),
+  '/api/matches/{matchId}/metrics': readGet(
+    'matchMetrics',
+    'Totals, per type and team, peak minutes (wall clock and match), first/last event, latencies',
+    [matchIdParam],
+    ok('The match’s metrics', 'MatchMetrics'),
+  ),
+  '/api/matches/{matchId}/timeline': readGet(
+    'matchTimeline',
+    'Distinct events per minute bucket and event type',
+    [
+      matchIdParam,
+      {
+        name: 'bucket',
+        in: 'query',
+        required: false,
+        description: 'Bucket size: 1 or 5 minutes of play',
+        schema: { type: 'string', enum: Object.keys(TIMELINE_BUCKETS), default: '1m' },
+      },
+    ],
+    ok('Buckets with events, in minute order', 'Timeline'),
+  ),
+  '/api/matches/{matchId}/highlights': readGet(
+    'matchHighlights',
+    'Goals and red cards, newest first, each with a generated title',
+    [
+      matchIdParam,
+      intParam('limit', 'Page size', 1, READ_LIMITS.highlights.max, READ_LIMITS.highlights.default),
+      offsetParam,
+    ],
+    ok('A page of highlights', 'HighlightPage'),
+  ),
+  '/api/matches/{matchId}/players': readGet(
+    'matchPlayers',
+    'Top players of the match by events, goals or shots',
+    [
+      matchIdParam,
+      intParam('limit', 'Players to list', 1, READ_LIMITS.players.max, READ_LIMITS.players.default),
+      {
+        name: 'by',
+        in: 'query',
+        required: false,
+        description: 'Ranking; ties fall back to events, goals, shots, then player id',
+        schema: { type: 'string', enum: [...PLAYER_SORTS], default: 'events' },
+      },
+    ],
+    ok('Ranked players', 'PlayerList'),
+  ),
+  '/api/matches/{matchId}/stream': readGet(
+    'matchStream',
+    'Live metrics over Server-Sent Events',
+    [matchIdParam],
+    {
+      description:
+        'A `text/event-stream`: a `retry:` hint (ms), then an `event: metrics` whose data is a MatchMetrics ' +
+        'body (`id:` = rows stored for the match) right away and again whenever the match’s numbers change ' +
+        '(one shared poll per match however many clients listen). A comment line (`: heartbeat`) every 15 s ' +
+        'keeps proxies from closing an idle stream. The server ends the stream when it shuts down: reconnect ' +
+        '(EventSource does).',
+      content: {
+        'text/event-stream': {
+          schema: { type: 'string' },
+          'x-events': { metrics: ref('MatchMetrics') },
+          example:
+            'retry: 3000\nid: 1234\nevent: metrics\ndata: {"matchId":"match-123",…}\n\n: heartbeat\n\n',
+        },
+      },
+    },
+  ),
+};
+
+/** The OpenAPI 3.1 document of the API, built from the contract's schemas (the ones ajv and the tests use). */
+export function buildOpenApi(options: OpenApiOptions): Json {
+  const schemas = schemaComponents();
+  (schemas.Problem as Json)['x-problem-types'] = Object.fromEntries(
+    Object.entries(PROBLEM_TYPES).map(([t, d]) => [problemTypeUri(t as ProblemType), d]),
+  );
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'PitchPulse API',
+      version: options.version ?? '1.0.0',
+      description:
+        'Real-time match events in, per-match analytics out. A `202` is sent only once Kafka has the event ' +
+        '(acks=all); `eventId` makes writes idempotent, so retry freely on 503 and network errors. ' +
+        'Errors are RFC 9457 problem details.',
+    },
+    servers: [{ url: '/' }],
+    tags: [
+      { name: 'ingest', description: 'Match-event writes' },
+      {
+        name: 'matches',
+        description: `Per-match analytics from the materialized views. ${String(MatchMetrics.description)}`,
+      },
+      { name: 'operations', description: 'Probes and metrics' },
+    ],
+    paths: { ...ingestPaths(options.apiKeys), ...readPaths, ...operationsPaths },
+    components: {
+      securitySchemes: { ApiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } },
+      schemas,
+    },
+  };
+}

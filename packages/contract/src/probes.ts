@@ -1,0 +1,46 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Closed, DateTime, oneOf } from './schema';
+
+/** `GET /health` (liveness: the process is alive; no dependency is called). 503 with `unhealthy` and a reason. */
+export const Health = Closed(
+  'Health',
+  {
+    status: oneOf(['healthy', 'unhealthy'] as const),
+    timestamp: DateTime({ description: 'Server time of the answer' }),
+    uptimeSeconds: Type.Integer({ minimum: 0 }),
+    reason: Type.Optional(
+      Type.String({ description: 'Why the process is unhealthy (e.g. its loop stalled)' }),
+    ),
+  },
+  { description: '200 `healthy`; 503 `unhealthy` when the process can no longer make progress.' },
+);
+export type Health = Static<typeof Health>;
+
+export const CHECK_STATUSES = ['healthy', 'unhealthy'] as const;
+export type CheckStatus = (typeof CHECK_STATUSES)[number];
+
+/** `GET /ready`: 200 `ready` or 503 `not_ready`; each dependency `healthy` or `unhealthy`, failures explained. */
+export const Readiness = Closed(
+  'Readiness',
+  {
+    status: oneOf(['ready', 'not_ready'] as const),
+    timestamp: DateTime({ description: 'Server time of the answer' }),
+    checks: Closed('ReadinessChecks', {
+      kafka: oneOf(CHECK_STATUSES),
+      clickhouse: oneOf(CHECK_STATUSES),
+    }),
+    draining: Type.Boolean({ description: 'Shutting down: finishing accepted work, taking no new work' }),
+    reasons: Type.Optional(
+      Type.Record(Type.String(), Type.String(), {
+        description:
+          'Why each unhealthy check (or `draining`, `startup`) is so; absent when everything is healthy',
+      }),
+    ),
+  },
+  {
+    description:
+      'The API is ready while it can accept writes (Kafka reachable, not draining): ClickHouse is reported but ' +
+      'does not make it not_ready. The consumer is ready when it is in its group and ClickHouse answers.',
+  },
+);
+export type Readiness = Static<typeof Readiness>;
