@@ -103,7 +103,6 @@ describe('consumer → ClickHouse (embedded stack)', () => {
     );
     expect(Date.now() - started).toBeGreaterThanOrEqual(3500);
     // Reaching 3 is awaited; that it is exactly 3 (no fourth flush) is the assertion.
-    console.log('PROBE immediate', JSON.stringify(await metricValue(apps[0]!, 'consumer_batch_size_count')));
     const sizes = await metricReaching(apps[0]!, 'consumer_batch_size_count', 3);
     expect(sizes).toMatch(/consumer_batch_size_count\{[^}]*\} 3$/m);
   });
@@ -133,7 +132,6 @@ describe('consumer → ClickHouse (embedded stack)', () => {
       attempt: 1,
       lastError: expect.stringContaining('value is not JSON'),
     });
-    console.log('PROBE dlq immediate', JSON.stringify(await metricValue(apps[0]!, 'consumer_dlq_published_total')));
     expect(await metricReaching(apps[0]!, 'consumer_dlq_published_total', 1, 'kind="undecodable"')).toMatch(
       /kind="undecodable"[^}]*\} 1$/m,
     );
