@@ -2,6 +2,7 @@
  * Everything the benchmarks use from @pitchpulse/clickhouse, in one place: a change of its query API (names,
  * answer shapes) is adapted here and nowhere else in this package.
  */
+import { randomUUID } from 'node:crypto';
 import {
   ClickHouseStore,
   EVENT_COLUMNS,
@@ -114,6 +115,33 @@ export async function activeParts(
 
 export async function dropDatabase(client: Client, database: string): Promise<void> {
   await execute(client, NO_NATIVE_PARAMS, sql`DROP DATABASE IF EXISTS ${identifier(database)}`);
+}
+
+export interface BenchDatabase {
+  database: string;
+  client: Client;
+  caps: ClickHouseCapabilities;
+  queries: ReadQueries;
+}
+
+/**
+ * A fresh, migrated database `<prefix>_<random>` on `url` for one bench run, dropped when the run ends (`defer`),
+ * with the read queries bound to it.
+ */
+export async function openBenchDatabase(
+  url: string,
+  prefix: string,
+  defer: (cleanup: () => Promise<void>) => void,
+): Promise<BenchDatabase> {
+  const database = `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
+  const client = createClickHouseClient({ url, database, requestTimeoutMs: 300_000 });
+  defer(async () => {
+    await dropDatabase(client, database);
+    await client.close();
+  });
+  await runMigrations(client);
+  const caps = await detectCapabilities(client);
+  return { database, client, caps, queries: readQueries(client, caps) };
 }
 
 /**

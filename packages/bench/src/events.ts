@@ -80,17 +80,7 @@ const WEIGHT_SUM = WEIGHTS.reduce((a, [, w]) => a + w, 0);
 /** Event types without a weight (empty when every contract type has one). */
 export const unweightedTypes = (): EventType[] => EVENT_TYPES.filter((t) => !WEIGHTS.some(([w]) => w === t));
 
-/** A seeded pseudo-random source in [0, 1) (mulberry32): the same data on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from '@pitchpulse/clickhouse/testing';
 
 function pickType(r: number): EventType {
   let x = r * WEIGHT_SUM;

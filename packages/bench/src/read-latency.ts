@@ -3,17 +3,7 @@
  * loaded schema, beside the same metrics computed by scanning the raw table; no api, no Kafka.
  * Uses CLICKHOUSE_URL when set, else starts a throwaway embedded stack; a throwaway database, dropped at the end.
  */
-import { randomUUID } from 'node:crypto';
-import {
-  RAW_QUERY,
-  VIEWS_QUERY,
-  createClickHouseClient,
-  detectCapabilities,
-  dropDatabase,
-  insertEvents,
-  readQueries,
-  runMigrations,
-} from './clickhouse';
+import { RAW_QUERY, VIEWS_QUERY, insertEvents, openBenchDatabase } from './clickhouse';
 import { KICKOFF, benchMatchId, matchEvents, prng } from './events';
 import {
   BenchFailure,
@@ -42,15 +32,7 @@ async function main(): Promise<void> {
     throw new BenchFailure(`arguments are positive whole numbers: ${USAGE}`);
   }
   const stack = await openStack({ kafka: false });
-  const database = `bench_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
-  const client = createClickHouseClient({ url: stack.clickhouseUrl, database, requestTimeoutMs: 300_000 });
-  defer(async () => {
-    await dropDatabase(client, database);
-    await client.close();
-  });
-  await runMigrations(client);
-  const caps = await detectCapabilities(client);
-  const queries = readQueries(client, caps);
+  const { client, caps, queries } = await openBenchDatabase(stack.clickhouseUrl, 'bench', defer);
   const rand = prng(2024);
   const insertedAt = new Date(KICKOFF + 400 * 3_600_000);
   const loaded = await timed(async () => {

@@ -15,7 +15,6 @@
  * Verdict: the views and the raw scan must agree; any non-2xx answer, connection error or timeout of a load run
  * fails the benchmark (exit 1).
  */
-import { randomUUID } from 'node:crypto';
 import { freePort } from '@pitchpulse/devstack';
 import type { StoredEvent } from '@pitchpulse/contract';
 import {
@@ -23,11 +22,9 @@ import {
   VIEWS_QUERY,
   activeParts,
   createClickHouseClient,
-  detectCapabilities,
-  dropDatabase,
   insertEvents,
+  openBenchDatabase,
   readQueries,
-  runMigrations,
   runningMerges,
 } from './clickhouse';
 import { KICKOFF, benchMatchId, matchEvents, prng, unweightedTypes } from './events';
@@ -78,15 +75,11 @@ async function main(): Promise<void> {
   if (PER_MATCH < 1)
     throw new BenchFailure(`BENCH_EVENTS (${EVENTS}) must be at least BENCH_MATCHES (${MATCHES})`);
   const stack = await openStack();
-  const database = `bench_read_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
-  const client = createClickHouseClient({ url: stack.clickhouseUrl, database, requestTimeoutMs: 300_000 });
-  defer(async () => {
-    await dropDatabase(client, database);
-    await client.close();
-  });
-  await runMigrations(client);
-  const caps = await detectCapabilities(client);
-  const queries = readQueries(client, caps);
+  const { database, client, caps, queries } = await openBenchDatabase(
+    stack.clickhouseUrl,
+    'bench_read',
+    defer,
+  );
   console.log(`ClickHouse ${caps.version} at ${stack.clickhouseUrl}, database ${database}`);
 
   // 1. Load ------------------------------------------------------------------------------------------------
