@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import { StackControl, freePort } from '@pitchpulse/devstack';
+import { StackControl, freePort, waitFor } from '@pitchpulse/devstack';
 import { familyOf, parseExposition, type Exposition } from './exposition';
 import { renderKustomization } from './kustomize';
 import { allPromQueries, loadDashboards } from './monitoring';
@@ -38,6 +38,39 @@ async function metrics(url: string): Promise<string> {
   expect(res.status).toBe(200);
   return res.text();
 }
+
+/**
+ * Scrapes `url`/metrics until `missing` finds nothing missing in it (60 s at most) and returns that scrape. The
+ * apps update a metric after the work it counts (the consumer its last-commit time once the offsets of the stored
+ * rows are committed, the api a request once its response has closed), so one condition seen is not all seen.
+ */
+async function scrapeOnce(
+  url: string,
+  proc: RunningProcess,
+  missing: (e: Exposition, text: string) => string[],
+): Promise<Exposition> {
+  let last: Exposition | undefined;
+  let lacking: string[] = [];
+  try {
+    await waitFor(
+      `${url}/metrics to report the traffic`,
+      async () => {
+        const text = await metrics(url);
+        last = parseExposition(text);
+        lacking = missing(last, text);
+        return lacking.length === 0;
+      },
+      60_000,
+      300,
+    );
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; still missing: ${lacking.join(', ')}\n${proc.output()}`);
+  }
+  return last!;
+}
+
+const hasSeries = (e: Exposition, series: string, labels: Record<string, string> = {}): boolean =>
+  (e.samples.get(series) ?? []).some((l) => Object.entries(labels).every(([k, v]) => l[k] === v));
 
 async function clickhouse(query: string): Promise<Record<string, unknown>[]> {
   const url = new URL(process.env.CLICKHOUSE_URL!);
@@ -100,20 +133,26 @@ beforeAll(async () => {
   expect((await post('/api/events', event('goal'))).status).toBe(202);
   expect((await post('/api/events/batch', { events: [event('yellow_card')] })).status).toBe(202);
   expect((await post('/api/events', { ...event('goal'), teamId: 3 })).status).toBe(400);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const text = await metrics(consumerUrl);
+  // Both rows stored is not enough: the checks below also read the commit time and the lag.
+  scraped.consumer = await scrapeOnce(consumerUrl, consumer, (e, text) => {
     const rows = [...text.matchAll(/^consumer_rows_inserted_total\{[^}]*\} (\d+)/gm)].reduce(
       (n, m) => n + Number(m[1]),
       0,
     );
-    if (rows >= 2) break;
-    if (Date.now() > deadline)
-      throw new Error(`the consumer inserted ${rows} of 2 events in 60 s:\n${consumer.output()}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  scraped.consumer = parseExposition(await metrics(consumerUrl));
-  scraped.api = parseExposition(await metrics(apiUrl));
+    return [
+      ...(rows >= 2 ? [] : [`consumer_rows_inserted_total ${rows} of 2`]),
+      ...(hasSeries(e, 'consumer_last_commit_timestamp_seconds')
+        ? []
+        : ['consumer_last_commit_timestamp_seconds']),
+      ...(hasSeries(e, 'consumer_lag') ? [] : ['consumer_lag']),
+    ];
+  });
+  // The route templates the queries filter on are checked against the api's request metrics.
+  scraped.api = await scrapeOnce(apiUrl, api, (e) =>
+    ['/api/events', '/api/events/batch']
+      .filter((route) => !hasSeries(e, 'http_requests_total', { method: 'POST', route }))
+      .map((route) => `http_requests_total{route="${route}"}`),
+  );
 }, 240_000);
 
 afterAll(async () => {

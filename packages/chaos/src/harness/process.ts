@@ -16,6 +16,7 @@ export class AppProcess {
   private output = '';
   private exitCode: number | null | undefined;
   private exitSignal: NodeJS.Signals | null = null;
+  /** Resolves once the process has exited and everything it wrote has been read (`logs` is complete). */
   readonly exited: Promise<void>;
 
   constructor(
@@ -41,8 +42,10 @@ export class AppProcess {
     };
     this.child.stdout!.on('data', collect);
     this.child.stderr!.on('data', collect);
+    // 'close', not 'exit': a process can exit before its last output has been read from the pipes, and a test
+    // that checks the logs after a stop must see all of them (the shutdown lines too).
     this.exited = new Promise((resolve) =>
-      this.child.once('exit', (code, signal) => {
+      this.child.once('close', (code, signal) => {
         this.exitCode = code;
         this.exitSignal = signal;
         file?.end();
