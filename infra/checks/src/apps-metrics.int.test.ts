@@ -4,31 +4,20 @@
  * event goes through the pipeline, then both are scraped.
  */
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import { StackControl, freePort, waitFor } from '@pitchpulse/devstack';
+import { waitFor } from '@pitchpulse/devstack';
 import { familyOf, parseExposition, type Exposition } from './exposition';
 import { renderKustomization } from './kustomize';
 import { allPromQueries, loadDashboards } from './monitoring';
 import { repoPath } from './paths';
 import { checkPromQL } from './promql';
-import { startProcess, stopProcess, waitForOk, type RunningProcess } from './running-apps';
+import { startPipeline, stopProcess, type RunningPipeline, type RunningProcess } from './running-apps';
 
-const API_MAIN = repoPath('apps/api/dist/main.js');
-const CONSUMER_MAIN = repoPath('apps/consumer/dist/main.js');
 /** Series Prometheus itself makes, not the apps. */
 const PROMETHEUS_SERIES = new Set(['up', 'ALERTS', 'ALERTS_FOR_STATE', 'scrape_duration_seconds']);
 
 const suffix = randomUUID().slice(0, 8);
-const database = `infra_checks_${suffix}`;
-const topics = {
-  events: `infra-checks-${suffix}`,
-  retry: `infra-checks-${suffix}.retry`,
-  dlq: `infra-checks-${suffix}.dlq`,
-};
 const matchId = `infra-checks-${suffix}`;
-
-let api: RunningProcess | undefined;
-let consumer: RunningProcess | undefined;
+let pipeline: RunningPipeline | undefined;
 let apiUrl = '';
 let consumerUrl = '';
 const scraped: { api?: Exposition; consumer?: Exposition } = {};
@@ -74,7 +63,7 @@ const hasSeries = (e: Exposition, series: string, labels: Record<string, string>
 
 async function clickhouse(query: string): Promise<Record<string, unknown>[]> {
   const url = new URL(process.env.CLICKHOUSE_URL!);
-  url.searchParams.set('database', database);
+  url.searchParams.set('database', pipeline!.database);
   const res = await fetch(url, { method: 'POST', body: `${query}\nFORMAT JSON` });
   const text = await res.text();
   if (!res.ok) throw new Error(`ClickHouse ${res.status}: ${text}\n${query}`);
@@ -82,37 +71,9 @@ async function clickhouse(query: string): Promise<Record<string, unknown>[]> {
 }
 
 beforeAll(async () => {
-  for (const file of [API_MAIN, CONSUMER_MAIN]) {
-    if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`pnpm run build\` first`);
-  }
-  const control = StackControl.fromEnv();
-  await control.createTopic(topics.events, 6);
-  await control.createTopic(topics.retry, 3);
-  await control.createTopic(topics.dlq, 1);
-  const common = {
-    PATH: process.env.PATH,
-    KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-    CLICKHOUSE_URL: process.env.CLICKHOUSE_URL,
-    CLICKHOUSE_DATABASE: database,
-    KAFKA_TOPIC_EVENTS: topics.events,
-    LOG_LEVEL: 'warn',
-  };
-  const metricsPort = await freePort();
-  consumer = startProcess(CONSUMER_MAIN, {
-    ...common,
-    KAFKA_TOPIC_RETRY: topics.retry,
-    KAFKA_TOPIC_DLQ: topics.dlq,
-    CONSUMER_GROUP: `infra-checks-${suffix}`,
-    RETRY_CONSUMER_GROUP: `infra-checks-retry-${suffix}`,
-    METRICS_PORT: String(metricsPort),
-    FLUSH_INTERVAL_MS: '300',
-  });
-  consumerUrl = `http://127.0.0.1:${metricsPort}`;
-  await waitForOk(`${consumerUrl}/ready`, consumer, 60_000);
-  const port = await freePort();
-  api = startProcess(API_MAIN, { ...common, PORT: String(port), HOST: '127.0.0.1' });
-  apiUrl = `http://127.0.0.1:${port}`;
-  await waitForOk(`${apiUrl}/ready`, api, 60_000);
+  pipeline = await startPipeline(`infra-checks-${suffix}`);
+  ({ apiUrl, consumerUrl } = pipeline);
+  const { api, consumer } = pipeline;
 
   // Traffic: a goal, a batch with a yellow card, a refused event; then wait for both rows in ClickHouse.
   const event = (eventType: string) => ({
@@ -155,9 +116,7 @@ beforeAll(async () => {
   );
 }, 240_000);
 
-afterAll(async () => {
-  for (const p of [api, consumer]) if (p) await stopProcess(p, 45_000);
-}, 100_000);
+afterAll(() => pipeline?.stop(), 100_000);
 
 describe('metrics named by infra/prometheus/alerts.yml and infra/grafana/dashboards', () => {
   const queries = allPromQueries();
@@ -242,8 +201,8 @@ describe('drain times fit the Kubernetes grace periods', () => {
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       (objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name) as any).spec.template.spec
         .terminationGracePeriodSeconds as number;
-    const a = await stopProcess(api!, 45_000);
-    const c = await stopProcess(consumer!, 45_000);
+    const a = await stopProcess(pipeline!.api, 45_000);
+    const c = await stopProcess(pipeline!.consumer, 45_000);
     expect(a.code).toBe(0);
     expect(c.code).toBe(0);
     expect(a.ms).toBeLessThan((grace('pitchpulse-api') - 5) * 1000);

@@ -5,7 +5,6 @@
  * schemas, which reject members they do not list.
  */
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import type { TSchema } from '@sinclair/typebox';
 import {
   BatchAccepted,
@@ -23,21 +22,14 @@ import {
   Timeline,
   validatorFor,
 } from '@pitchpulse/contract';
-import { StackControl, freePort, waitFor } from '@pitchpulse/devstack';
+import { waitFor } from '@pitchpulse/devstack';
 import { createKafka, readTopic } from '@pitchpulse/kafka';
-import { repoPath } from './paths';
-import { startProcess, stopProcess, waitForOk, type RunningProcess } from './running-apps';
+import { startPipeline, type RunningPipeline } from './running-apps';
 
 const suffix = randomUUID().slice(0, 8);
-const topics = {
-  events: `conformance-${suffix}`,
-  retry: `conformance-${suffix}.retry`,
-  dlq: `conformance-${suffix}.dlq`,
-};
 const matchId = `conformance-${suffix}`;
 const API_KEY = 'conformance-key';
-let api: RunningProcess | undefined;
-let consumer: RunningProcess | undefined;
+let pipeline: RunningPipeline | undefined;
 let apiUrl = '';
 let consumerUrl = '';
 
@@ -90,43 +82,11 @@ function expectProblem(answer: Answer, status: number, where: string): void {
 }
 
 beforeAll(async () => {
-  const [apiMain, consumerMain] = [repoPath('apps/api/dist/main.js'), repoPath('apps/consumer/dist/main.js')];
-  for (const file of [apiMain, consumerMain]) {
-    if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`pnpm run build\` first`);
-  }
-  const control = StackControl.fromEnv();
-  await control.createTopic(topics.events, 3);
-  await control.createTopic(topics.retry, 1);
-  await control.createTopic(topics.dlq, 1);
-  const common = {
-    PATH: process.env.PATH,
-    KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-    CLICKHOUSE_URL: process.env.CLICKHOUSE_URL,
-    CLICKHOUSE_DATABASE: `conformance_${suffix}`,
-    KAFKA_TOPIC_EVENTS: topics.events,
-    KAFKA_TOPIC_RETRY: topics.retry,
-    KAFKA_TOPIC_DLQ: topics.dlq,
-    LOG_LEVEL: 'warn',
-  };
-  const metricsPort = await freePort();
-  consumer = startProcess(consumerMain, {
-    ...common,
-    CONSUMER_GROUP: `conformance-${suffix}`,
-    RETRY_CONSUMER_GROUP: `conformance-retry-${suffix}`,
-    METRICS_PORT: String(metricsPort),
-    FLUSH_INTERVAL_MS: '300',
-  });
-  consumerUrl = `http://127.0.0.1:${metricsPort}`;
-  await waitForOk(`${consumerUrl}/ready`, consumer, 60_000);
-  const port = await freePort();
-  api = startProcess(apiMain, { ...common, PORT: String(port), HOST: '127.0.0.1', API_KEYS: API_KEY });
-  apiUrl = `http://127.0.0.1:${port}`;
-  await waitForOk(`${apiUrl}/ready`, api, 60_000);
+  pipeline = await startPipeline(`conformance-${suffix}`, { api: { API_KEYS: API_KEY } });
+  ({ apiUrl, consumerUrl } = pipeline);
 }, 150_000);
 
-afterAll(async () => {
-  for (const p of [api, consumer]) if (p) await stopProcess(p, 45_000);
-}, 100_000);
+afterAll(() => pipeline?.stop(), 100_000);
 
 describe('ingest routes', () => {
   it('202 of a single event and of a partly valid batch', async () => {
@@ -257,7 +217,7 @@ describe('Kafka messages', () => {
   });
 
   it('the value on match-events is a StoredEvent', async () => {
-    const messages = await readTopic(kafka, topics.events, { count: 2, timeoutMs: 10_000 });
+    const messages = await readTopic(kafka, pipeline!.topics.events, { count: 2, timeoutMs: 10_000 });
     expect(messages).toHaveLength(2);
     for (const m of messages) {
       expect(m.key).toBe(matchId);
@@ -268,9 +228,12 @@ describe('Kafka messages', () => {
   it('a dead-lettered copy carries the failure headers', async () => {
     const producer = kafka.producer();
     await producer.connect();
-    await producer.send({ topic: topics.events, messages: [{ key: matchId, value: 'not an event' }] });
+    await producer.send({
+      topic: pipeline!.topics.events,
+      messages: [{ key: matchId, value: 'not an event' }],
+    });
     await producer.disconnect();
-    const [dead] = await readTopic(kafka, topics.dlq, { count: 1, timeoutMs: 30_000 });
+    const [dead] = await readTopic(kafka, pipeline!.topics.dlq, { count: 1, timeoutMs: 30_000 });
     expect(dead).toBeDefined();
     expect(dead!.value).toBe('not an event');
     const headers = Object.fromEntries(
@@ -280,6 +243,9 @@ describe('Kafka messages', () => {
       ]),
     );
     expectConforms(FailureHeaders, { body: headers }, 'DLQ headers');
-    expect(headers).toMatchObject({ 'x-error-kind': 'undecodable', 'x-original-topic': topics.events });
+    expect(headers).toMatchObject({
+      'x-error-kind': 'undecodable',
+      'x-original-topic': pipeline!.topics.events,
+    });
   });
 });

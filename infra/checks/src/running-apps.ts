@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { StackControl, freePort } from '@pitchpulse/devstack';
+import { repoPath } from './paths';
 
 /** A process started for a check, with its output kept for failure messages. */
 export interface RunningProcess {
@@ -54,4 +57,72 @@ export async function stopProcess(
   const code = await proc.exited;
   clearTimeout(timer);
   return { code, ms: Date.now() - start };
+}
+
+/** The built api and consumer, running on the test stack with their own topics, groups and database. */
+export interface RunningPipeline {
+  api: RunningProcess;
+  consumer: RunningProcess;
+  apiUrl: string;
+  consumerUrl: string;
+  topics: { events: string; retry: string; dlq: string };
+  database: string;
+  /** SIGTERM to both (SIGKILL after 45 s each). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the built consumer, then the api, on the jest stack (KAFKA_BROKERS, CLICKHOUSE_URL) under names made of
+ * `name` (topics `<name>`, `.retry`, `.dlq`; database and groups alike) and waits until both are ready.
+ */
+export async function startPipeline(
+  name: string,
+  env: { api?: NodeJS.ProcessEnv; consumer?: NodeJS.ProcessEnv } = {},
+): Promise<RunningPipeline> {
+  const [apiMain, consumerMain] = [repoPath('apps/api/dist/main.js'), repoPath('apps/consumer/dist/main.js')];
+  for (const file of [apiMain, consumerMain]) {
+    if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`pnpm run build\` first`);
+  }
+  const topics = { events: name, retry: `${name}.retry`, dlq: `${name}.dlq` };
+  const database = name.replace(/[^A-Za-z0-9_]/g, '_');
+  const control = StackControl.fromEnv();
+  await control.createTopic(topics.events, 6);
+  await control.createTopic(topics.retry, 3);
+  await control.createTopic(topics.dlq, 1);
+  const common = {
+    PATH: process.env.PATH,
+    KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+    CLICKHOUSE_URL: process.env.CLICKHOUSE_URL,
+    CLICKHOUSE_DATABASE: database,
+    KAFKA_TOPIC_EVENTS: topics.events,
+    KAFKA_TOPIC_RETRY: topics.retry,
+    KAFKA_TOPIC_DLQ: topics.dlq,
+    LOG_LEVEL: 'warn',
+  };
+  const metricsPort = await freePort();
+  const consumer = startProcess(consumerMain, {
+    ...common,
+    CONSUMER_GROUP: name,
+    RETRY_CONSUMER_GROUP: `${name}-retry`,
+    METRICS_PORT: String(metricsPort),
+    FLUSH_INTERVAL_MS: '300',
+    ...env.consumer,
+  });
+  const consumerUrl = `http://127.0.0.1:${metricsPort}`;
+  const port = await freePort();
+  const started: RunningProcess[] = [consumer];
+  const stop = async () => {
+    for (const p of started.reverse()) await stopProcess(p, 45_000);
+  };
+  try {
+    await waitForOk(`${consumerUrl}/ready`, consumer, 60_000);
+    const api = startProcess(apiMain, { ...common, PORT: String(port), HOST: '127.0.0.1', ...env.api });
+    started.push(api);
+    const apiUrl = `http://127.0.0.1:${port}`;
+    await waitForOk(`${apiUrl}/ready`, api, 60_000);
+    return { api, consumer, apiUrl, consumerUrl, topics, database, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
