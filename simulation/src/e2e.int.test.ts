@@ -45,11 +45,7 @@ describe('simulate --verify against the real pipeline', () => {
   };
 
   beforeAll(async () => {
-    const topics = { events: `sim-e2e-${id}`, retry: `sim-e2e-${id}.retry`, dlq: `sim-e2e-${id}.dlq` };
-    const control = StackControl.fromEnv();
-    await control.createTopic(topics.events, 3);
-    await control.createTopic(topics.retry, 1);
-    await control.createTopic(topics.dlq, 1);
+    const topics = await StackControl.fromEnv().createPipelineTopics(`sim-e2e-${id}`, { events: 3 });
     const [apiPort, consumerPort] = [await freePort(), await freePort()];
     const env = {
       KAFKA_BROKERS: process.env.KAFKA_BROKERS,

@@ -22,11 +22,7 @@ export interface TestEnv {
 /** Unique topics (created through the stack's mock API), database and consumer groups for one test. */
 export async function isolatedEnv(overrides: NodeJS.ProcessEnv = {}): Promise<TestEnv> {
   const id = randomUUID().slice(0, 8);
-  const topics = { events: `events-${id}`, retry: `retry-${id}`, dlq: `dlq-${id}` };
-  const control = StackControl.fromEnv();
-  await control.createTopic(topics.events, 6);
-  await control.createTopic(topics.retry, 2);
-  await control.createTopic(topics.dlq, 1);
+  const topics = await StackControl.fromEnv().createPipelineTopics(`events-${id}`, { events: 6, retry: 2 });
   const database = `test_consumer_${id}`;
   const env: NodeJS.ProcessEnv = {
     KAFKA_BROKERS: process.env.KAFKA_BROKERS,

@@ -132,10 +132,7 @@ export async function startPipeline(): Promise<Pipeline> {
   );
   const id = randomUUID().slice(0, 8);
   const topic = `dashboard-e2e-${id}`;
-  const control = StackControl.fromEnv();
-  await control.createTopic(topic, 3);
-  await control.createTopic(`${topic}.retry`, 1);
-  await control.createTopic(`${topic}.dlq`, 1);
+  await StackControl.fromEnv().createPipelineTopics(topic, { events: 3 });
   const [apiPort, consumerPort] = [await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {
     KAFKA_BROKERS: process.env.KAFKA_BROKERS,

@@ -83,12 +83,8 @@ export async function startPipeline(
   for (const file of [apiMain, consumerMain]) {
     if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`pnpm run build\` first`);
   }
-  const topics = { events: name, retry: `${name}.retry`, dlq: `${name}.dlq` };
+  const topics = await StackControl.fromEnv().createPipelineTopics(name, { events: 6, retry: 3 });
   const database = name.replace(/[^A-Za-z0-9_]/g, '_');
-  const control = StackControl.fromEnv();
-  await control.createTopic(topics.events, 6);
-  await control.createTopic(topics.retry, 3);
-  await control.createTopic(topics.dlq, 1);
   const common = {
     PATH: process.env.PATH,
     KAFKA_BROKERS: process.env.KAFKA_BROKERS,

@@ -216,9 +216,7 @@ async function main(): Promise<void> {
   // librdkafka's mock broker keeps at most 5 MiB per partition (older messages are dropped): spread the preload
   // so each partition stays well under that (~330 bytes an event).
   const partitions = Math.max(6, Math.ceil((total * 330) / (3 * 1024 * 1024)));
-  await stack.control?.createTopic(topic, partitions);
-  await stack.control?.createTopic(`${topic}.retry`, 1);
-  await stack.control?.createTopic(`${topic}.dlq`, 1);
+  await stack.control?.createPipelineTopics(topic, { events: partitions });
 
   console.log(`preloading ${fmt(total)} events into ${topic} (${partitions} partitions)…`);
   const events = pipelineEvents(total, 200);

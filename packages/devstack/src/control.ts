@@ -34,6 +34,21 @@ export class StackControl {
     return this.call('POST', '/kafka/topics', { name, partitions });
   }
 
+  /**
+   * A private set of the pipeline's three topics for one test or run: `events`, `<events>.retry` and
+   * `<events>.dlq` (one partition each unless said otherwise). Returns the names, as the apps' topic settings take them.
+   */
+  async createPipelineTopics(
+    events: string,
+    partitions: { events?: number; retry?: number } = {},
+  ): Promise<{ events: string; retry: string; dlq: string }> {
+    const topics = { events, retry: `${events}.retry`, dlq: `${events}.dlq` };
+    await this.createTopic(topics.events, partitions.events ?? 6);
+    await this.createTopic(topics.retry, partitions.retry ?? 1);
+    await this.createTopic(topics.dlq, 1);
+    return topics;
+  }
+
   brokerDown(brokerId = 1): Promise<void> {
     return this.call('POST', `/kafka/brokers/${brokerId}/down`);
   }

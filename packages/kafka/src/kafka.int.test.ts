@@ -23,7 +23,7 @@ describe('packages/kafka against the embedded broker', () => {
     await StackControl.fromEnv().createTopic(topic, 3);
   });
 
-  it('names the pipeline topics as DESIGN.md does', () => {
+  it('names the pipeline topics as the contract does', () => {
     expect(DEFAULT_TOPICS).toEqual({
       events: 'match-events',
       retry: 'match-events.retry',
