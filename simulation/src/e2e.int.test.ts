@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { StackControl, freePort, repoRoot, waitFor } from '@pitchpulse/devstack';
+import { freePort, preparePipeline, repoRoot, waitFor } from '@pitchpulse/devstack';
 import { IngestClient } from './http/ingest-client';
 import { simulateMatch } from './model/match';
 import { runSimulation } from './run/simulator';
@@ -45,19 +45,11 @@ describe('simulate --verify against the real pipeline', () => {
   };
 
   beforeAll(async () => {
-    const topics = await StackControl.fromEnv().createPipelineTopics(`sim-e2e-${id}`, { events: 3 });
+    const pipeline = await preparePipeline(`sim_e2e_${id}`, { events: 3 });
     const [apiPort, consumerPort] = [await freePort(), await freePort()];
     const env = {
-      KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-      CLICKHOUSE_URL: process.env.CLICKHOUSE_URL,
-      CLICKHOUSE_DATABASE: `sim_e2e_${id}`,
-      KAFKA_TOPIC_EVENTS: topics.events,
-      KAFKA_TOPIC_RETRY: topics.retry,
-      KAFKA_TOPIC_DLQ: topics.dlq,
-      CONSUMER_GROUP: `sim-e2e-${id}`,
-      RETRY_CONSUMER_GROUP: `sim-e2e-${id}-retry`,
+      ...pipeline.env,
       FLUSH_INTERVAL_MS: '500',
-      LOG_LEVEL: 'warn',
       HOST: '127.0.0.1',
       PORT: String(apiPort),
       METRICS_PORT: String(consumerPort),

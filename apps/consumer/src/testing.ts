@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Kafka, logLevel } from 'kafkajs';
 import { createClickHouseClient, identifier, selectRows, sql } from '@pitchpulse/clickhouse';
-import { StackControl } from '@pitchpulse/devstack';
+import { preparePipeline } from '@pitchpulse/devstack';
 import { type MatchEvent } from '@pitchpulse/contract';
 import { encodeEventMessage } from '@pitchpulse/events';
 
@@ -22,20 +22,12 @@ export interface TestEnv {
 /** Unique topics (created through the stack's mock API), database and consumer groups for one test. */
 export async function isolatedEnv(overrides: NodeJS.ProcessEnv = {}): Promise<TestEnv> {
   const id = randomUUID().slice(0, 8);
-  const topics = await StackControl.fromEnv().createPipelineTopics(`events-${id}`, { events: 6, retry: 2 });
-  const database = `test_consumer_${id}`;
+  const pipeline = await preparePipeline(`test_consumer_${id}`, { events: 6, retry: 2 });
+  const { topics, database } = pipeline;
   const env: NodeJS.ProcessEnv = {
-    KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-    CLICKHOUSE_URL: process.env.CLICKHOUSE_URL,
-    CLICKHOUSE_DATABASE: database,
-    KAFKA_TOPIC_EVENTS: topics.events,
-    KAFKA_TOPIC_RETRY: topics.retry,
-    KAFKA_TOPIC_DLQ: topics.dlq,
-    CONSUMER_GROUP: `consumer-${id}`,
-    RETRY_CONSUMER_GROUP: `retry-${id}`,
+    ...pipeline.env,
     METRICS_PORT: '0',
     FLUSH_INTERVAL_MS: '1000',
-    LOG_LEVEL: 'warn',
     ...overrides,
   };
   const kafka = new Kafka({

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { StackControl, freePort } from '@pitchpulse/devstack';
+import { freePort, preparePipeline } from '@pitchpulse/devstack';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const ARTIFACTS = path.join(ROOT, 'artifacts');
@@ -131,23 +131,14 @@ export async function startPipeline(): Promise<Pipeline> {
     'run `pnpm run build` first',
   );
   const id = randomUUID().slice(0, 8);
-  const topic = `dashboard-e2e-${id}`;
-  await StackControl.fromEnv().createPipelineTopics(topic, { events: 3 });
+  const prepared = await preparePipeline(`dashboard_e2e_${id}`, { events: 3 });
   const [apiPort, consumerPort] = [await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {
-    KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-    CLICKHOUSE_URL: process.env.CLICKHOUSE_URL,
-    CLICKHOUSE_DATABASE: `dashboard_e2e_${id}`,
-    KAFKA_TOPIC_EVENTS: topic,
-    KAFKA_TOPIC_RETRY: `${topic}.retry`,
-    KAFKA_TOPIC_DLQ: `${topic}.dlq`,
-    CONSUMER_GROUP: `dashboard-e2e-${id}`,
-    RETRY_CONSUMER_GROUP: `dashboard-e2e-retry-${id}`,
+    ...prepared.env,
     FLUSH_INTERVAL_MS: '300',
     HOST: '127.0.0.1',
     PORT: String(apiPort),
     METRICS_PORT: String(consumerPort),
-    LOG_LEVEL: 'warn',
   };
   const consumer = startNode('consumer', consumerMain, [], env);
   const api = startNode('api', apiMain, [], env);

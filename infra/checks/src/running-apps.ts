@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { StackControl, freePort } from '@pitchpulse/devstack';
+import { freePort, preparePipeline } from '@pitchpulse/devstack';
 import { repoPath } from './paths';
 
 /** A process started for a check, with its output kept for failure messages. */
@@ -83,23 +83,11 @@ export async function startPipeline(
   for (const file of [apiMain, consumerMain]) {
     if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`pnpm run build\` first`);
   }
-  const topics = await StackControl.fromEnv().createPipelineTopics(name, { events: 6, retry: 3 });
-  const database = name.replace(/[^A-Za-z0-9_]/g, '_');
-  const common = {
-    PATH: process.env.PATH,
-    KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-    CLICKHOUSE_URL: process.env.CLICKHOUSE_URL,
-    CLICKHOUSE_DATABASE: database,
-    KAFKA_TOPIC_EVENTS: topics.events,
-    KAFKA_TOPIC_RETRY: topics.retry,
-    KAFKA_TOPIC_DLQ: topics.dlq,
-    LOG_LEVEL: 'warn',
-  };
+  const { topics, database, env: pipelineEnv } = await preparePipeline(name, { events: 6, retry: 3 });
+  const common = { PATH: process.env.PATH, ...pipelineEnv };
   const metricsPort = await freePort();
   const consumer = startProcess(consumerMain, {
     ...common,
-    CONSUMER_GROUP: name,
-    RETRY_CONSUMER_GROUP: `${name}-retry`,
     METRICS_PORT: String(metricsPort),
     FLUSH_INTERVAL_MS: '300',
     ...env.consumer,

@@ -8,21 +8,27 @@ import { runMigrations } from './migrations';
 import { clickHouseErrorCode } from './errors';
 import { selectRows } from './query';
 import { identifier, render, sql } from './sql';
-import { closeEngines, openEngines, uniqueDatabase, type Engine } from './testing/engines';
-import { buildDeliveries, buildEvents, MATCHES, type Delivery } from './testing/fixture';
 import { summaryOf, type ListMatchesParams } from './queries/matches';
 import {
+  MATCHES,
+  buildDeliveries,
+  buildEvents,
+  closeEngines,
   countBy,
   distinctEvents,
   latencies,
+  openEngines,
   quantileExact,
   refHighlights,
   refListMatches,
   refMetrics,
   refTimeline,
   refTopPlayers,
+  uniqueDatabase,
+  type Delivery,
+  type Engine,
   type RefEvent,
-} from './testing/reference';
+} from './testing';
 
 /** The match list as the API composes it: a page of matches, then their totals. */
 async function listMatches(e: Engine, params: ListMatchesParams) {

@@ -4,5 +4,6 @@ export { freePort, isPortOpen, isProcessAlive, waitFor } from './ports';
 export { MockKafkaCluster, type TopicSpec } from './rdkafka-mock';
 export { resolveConnection, startStack, stopStack, type Connection, type StartOptions } from './stack';
 export { localDir, readState, repoRoot, type StackState } from './state';
+export { preparePipeline, type PreparedPipeline } from './pipeline';
 export { PIPELINE_TOPICS } from './topics';
 export { SERVICE_NODE_FLAGS } from './node-flags';
