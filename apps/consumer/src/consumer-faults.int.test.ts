@@ -8,13 +8,12 @@ import { ClickHouseServer, freePort } from '@pitchpulse/devstack';
 import { ClickHouseStore, createClickHouseClient } from '@pitchpulse/clickhouse';
 import type { Readiness } from '@pitchpulse/contract';
 import { readTopic } from '@pitchpulse/kafka';
-import { createLogger } from '@pitchpulse/observability';
+import { createLogger, sampleSum } from '@pitchpulse/observability';
 import { startConsumer } from './start';
 import { parseConfig } from './config';
 import {
   isolatedEnv,
   makeEvents,
-  metricSample,
   produce,
   produceRaw,
   eventCounts,
@@ -62,7 +61,7 @@ describe('consumer under failure', () => {
       await waitUntil(
         'the consumer to pause for ClickHouse (consumer_clickhouse_unavailable 1)',
         async () =>
-          metricSample(
+          sampleSum(
             await app.registry.getSingleMetricAsString('consumer_clickhouse_unavailable'),
             'consumer_clickhouse_unavailable',
           ),
@@ -202,10 +201,7 @@ describe('consumer under failure', () => {
     await waitUntil(
       'the consumer to buffer the 300 events (consumer_buffered_events 300)',
       async () =>
-        metricSample(
-          await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
-          'consumer_buffered_events',
-        ),
+        sampleSum(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), 'consumer_buffered_events'),
       (buffered) => buffered === 300,
       30_000,
     );

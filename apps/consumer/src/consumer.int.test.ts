@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { createLogger } from '@pitchpulse/observability';
+import { createLogger, sampleSum } from '@pitchpulse/observability';
 import { startConsumer, type RunningConsumer } from './start';
 import { parseConfig } from './config';
 import {
@@ -8,7 +8,6 @@ import {
   produce,
   produceRaw,
   eventCounts,
-  metricSample,
   waitUntil,
   type TestEnv,
 } from './testing';
@@ -31,11 +30,16 @@ async function metricValue(app: RunningConsumer, name: string): Promise<string> 
  * count (a batch is observed once its offsets are committed, a dead letter once Kafka acknowledged it), so a test
  * that saw the rows or the message must still wait for the metric.
  */
-function metricReaching(app: RunningConsumer, name: string, atLeast: number, labels = ''): Promise<string> {
+function metricReaching(
+  app: RunningConsumer,
+  name: string,
+  atLeast: number,
+  labels: Record<string, string> = {},
+): Promise<string> {
   return waitUntil(
-    `${name}${labels ? ` (${labels})` : ''} to reach ${atLeast}`,
+    `${name}${JSON.stringify(labels)} to reach ${atLeast}`,
     () => metricValue(app, name),
-    (text) => metricSample(text, name, labels) >= atLeast,
+    (text) => sampleSum(text, name, labels) >= atLeast,
     15_000,
   );
 }
@@ -132,8 +136,8 @@ describe('consumer → ClickHouse (embedded stack)', () => {
       attempt: 1,
       lastError: expect.stringContaining('value is not JSON'),
     });
-    expect(await metricReaching(apps[0]!, 'consumer_dlq_published_total', 1, 'kind="undecodable"')).toMatch(
-      /kind="undecodable"[^}]*\} 1$/m,
-    );
+    expect(
+      await metricReaching(apps[0]!, 'consumer_dlq_published_total', 1, { kind: 'undecodable' }),
+    ).toMatch(/kind="undecodable"[^}]*\} 1$/m);
   });
 });

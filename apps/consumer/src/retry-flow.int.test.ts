@@ -1,12 +1,12 @@
 import { Partitioners } from 'kafkajs';
 import type { StoredEvent } from '@pitchpulse/contract';
 import { failureFromHeaders, readTopic } from '@pitchpulse/kafka';
-import { createLogger, createRegistry } from '@pitchpulse/observability';
+import { createLogger, createRegistry, sampleSum } from '@pitchpulse/observability';
 import { BatchConsumer, type EventStore } from './batch-consumer';
 import { FailureRouter } from './failure-router';
 import { createConsumerMetrics } from './metrics';
 import type { InsertErrorKind } from './store';
-import { isolatedEnv, makeEvents, metricSample, produce, waitUntil, type TestEnv } from './testing';
+import { isolatedEnv, makeEvents, produce, waitUntil, type TestEnv } from './testing';
 
 // The Kafka side (topics, headers, due times, groups) is real; the sink stands in for ClickHouse so a test can
 // decide which inserts fail and how. ClickHouse's own error classification is tested in @pitchpulse/clickhouse.
@@ -131,7 +131,7 @@ describe('retry topic and DLQ flow (real Kafka)', () => {
       const deadLettered = await waitUntil(
         'consumer_dlq_published_total{kind="transient"} to reach 10',
         () => running.registry.getSingleMetricAsString('consumer_dlq_published_total'),
-        (text) => metricSample(text, 'consumer_dlq_published_total', 'kind="transient"') >= 10,
+        (text) => sampleSum(text, 'consumer_dlq_published_total', { kind: 'transient' }) >= 10,
         15_000,
       );
       expect(deadLettered).toContain('consumer_dlq_published_total{kind="transient"} 10');

@@ -139,14 +139,3 @@ export async function waitUntil<T>(
   const error = lastError instanceof Error ? `; last error: ${lastError.message}` : '';
   throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}${error}`);
 }
-
-/**
- * The value of the first `name` sample of a Prometheus text exposition whose labels contain `labels` (e.g.
- * `kind="undecodable"`); 0 while there is no such sample (a labelled counter appears on its first increment).
- */
-export function metricSample(text: string, name: string, labels = ''): number {
-  const line = text
-    .split('\n')
-    .find((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && l.includes(labels));
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
-}

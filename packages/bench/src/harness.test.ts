@@ -6,7 +6,6 @@ import {
   fmtMs,
   fmtRatio,
   median,
-  metricSum,
   percentile,
   requireAllOk,
   runProblems,
@@ -173,24 +172,5 @@ describe('envNumber', () => {
     expect(() => envNumber('N', 7, { env: { N: 'ten' } })).toThrow('N=ten: expected a number ≥ 0');
     expect(() => envNumber('N', 7, { min: 1, env: { N: '0' } })).toThrow(BenchFailure);
     expect(() => envNumber('N', 7, { integer: true, env: { N: '1.5' } })).toThrow('expected a whole number');
-  });
-});
-
-describe('metricSum', () => {
-  const text = [
-    '# HELP read_cache_requests_total x',
-    'read_cache_requests_total{resource="metrics",result="hit"} 10',
-    'read_cache_requests_total{resource="metrics",result="miss"} 2',
-    'read_cache_requests_total{resource="timeline",result="hit"} 5',
-    'read_cache_requests_total_other{resource="metrics",result="hit"} 100',
-    'kafka_produce_batch_messages_count 4',
-  ].join('\n');
-
-  it('sums the samples whose labels match, and only that metric', () => {
-    expect(metricSum(text, 'read_cache_requests_total', { resource: 'metrics', result: 'hit' })).toBe(10);
-    expect(metricSum(text, 'read_cache_requests_total', { resource: 'metrics' })).toBe(12);
-    expect(metricSum(text, 'read_cache_requests_total')).toBe(17);
-    expect(metricSum(text, 'kafka_produce_batch_messages_count')).toBe(4);
-    expect(metricSum(text, 'missing')).toBe(0);
   });
 });

@@ -502,18 +502,6 @@ export async function fetchText(url: string, timeoutMs = 10_000): Promise<string
   return text;
 }
 
-/** Sum of the samples of a Prometheus metric whose labels include `labels`. */
-export function metricSum(text: string, name: string, labels: Record<string, string> = {}): number {
-  return text
-    .split('\n')
-    .filter((line) => {
-      const rest = line.startsWith(name) ? line.slice(name.length) : undefined;
-      if (rest === undefined || !(rest.startsWith('{') || rest.startsWith(' '))) return false;
-      return Object.entries(labels).every(([k, v]) => rest.includes(`${k}="${v}"`));
-    })
-    .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
-}
-
 /** utime + stime of a process in ms (Linux /proc, 100 clock ticks a second), undefined elsewhere. */
 export function processCpuMs(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;

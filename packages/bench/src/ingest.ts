@@ -13,6 +13,7 @@
  * Verdict: only 2xx answers count; a run with any non-2xx answer, connection error, timeout or rejected event
  * fails the benchmark (exit 1). Batch events/s are the events the 202 bodies list as accepted, per second.
  */
+import { sampleSum } from '@pitchpulse/observability';
 import { randomUUID } from 'node:crypto';
 import { freePort } from '@pitchpulse/devstack';
 import { ingestBatchJson, ingestEventJson } from './events';
@@ -27,7 +28,6 @@ import {
   load,
   mark,
   median,
-  metricSum,
   openStack,
   printTable,
   requireAllOk,
@@ -176,8 +176,8 @@ async function main(): Promise<void> {
     ...producerSettings,
   });
 
-  const produceCalls = metricSum(metrics, 'kafka_produce_batch_messages_count');
-  const produced = metricSum(metrics, 'kafka_produce_batch_messages_sum');
+  const produceCalls = sampleSum(metrics, 'kafka_produce_batch_messages_count');
+  const produced = sampleSum(metrics, 'kafka_produce_batch_messages_sum');
   const cpu = (r: LoadRun) =>
     r.cpuUsPerRequest === undefined ? 'n/a' : `${Math.round(r.cpuUsPerRequest)} µs`;
   const allRuns = [...bareRuns, ...apiRuns, ...bareBatchRuns, ...batchRuns];

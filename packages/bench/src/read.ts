@@ -15,6 +15,7 @@
  * Verdict: the views and the raw scan must agree; any non-2xx answer, connection error or timeout of a load run
  * fails the benchmark (exit 1).
  */
+import { sampleSum } from '@pitchpulse/observability';
 import { freePort } from '@pitchpulse/devstack';
 import type { StoredEvent } from '@pitchpulse/contract';
 import {
@@ -37,7 +38,6 @@ import {
   fmtMs,
   load,
   mark,
-  metricSum,
   openStack,
   printTable,
   requireAllOk,
@@ -282,7 +282,7 @@ async function main(): Promise<void> {
   const metricsText = await fetchText(`${base}/metrics`);
   await api.stop();
 
-  const counter = (name: string, labels: Record<string, string>) => fmt(metricSum(metricsText, name, labels));
+  const counter = (name: string, labels: Record<string, string>) => fmt(sampleSum(metricsText, name, labels));
   const ac = (r: LoadRun): Timing => r.latency;
 
   // Report -------------------------------------------------------------------------------------------------

@@ -1,2 +1,2 @@
 export { createLogger, type Logger } from './logger';
-export { createRegistry, type Registry } from './metrics';
+export { createRegistry, sampleSum, type Registry } from './metrics';

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger, createRegistry } from './index';
+import { createLogger, createRegistry, sampleSum } from './index';
 
 function capture(): { stream: Writable; lines: () => Record<string, unknown>[] } {
   const chunks: string[] = [];
@@ -56,5 +56,24 @@ describe('createRegistry', () => {
     const text = await registry.metrics();
     expect(text).toContain('process_cpu_seconds_total{service="api"}');
     expect(text).toContain('nodejs_eventloop_lag_seconds');
+  });
+});
+
+describe('sampleSum', () => {
+  const text = [
+    '# HELP read_cache_requests_total x',
+    'read_cache_requests_total{resource="metrics",result="hit"} 10',
+    'read_cache_requests_total{resource="metrics",result="miss"} 2',
+    'read_cache_requests_total{resource="timeline",result="hit"} 5',
+    'read_cache_requests_total_other{resource="metrics",result="hit"} 100',
+    'kafka_produce_batch_messages_count 4',
+  ].join('\n');
+
+  it('sums the samples whose labels match, and only that metric', () => {
+    expect(sampleSum(text, 'read_cache_requests_total', { resource: 'metrics', result: 'hit' })).toBe(10);
+    expect(sampleSum(text, 'read_cache_requests_total', { resource: 'metrics' })).toBe(12);
+    expect(sampleSum(text, 'read_cache_requests_total')).toBe(17);
+    expect(sampleSum(text, 'kafka_produce_batch_messages_count')).toBe(4);
+    expect(sampleSum(text, 'missing')).toBe(0);
   });
 });
