@@ -3,7 +3,7 @@
  * compatibility suite only: production code imports `./index`, which never loads chdb.
  */
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
+import type * as ChdbConnection from 'chdb/connection';
 import { CLIENT_SETTINGS, registerClient } from './client';
 
 type ClientConnection = NonNullable<Parameters<typeof createClient>[0]>['connection'];
@@ -18,6 +18,10 @@ export interface ChdbClientOptions {
  * shared by every `:memory:` client of this process). libchdb binds one data folder per process: use one path.
  */
 export function createChdbClient(path = ':memory:', options: ChdbClientOptions = {}): ClickHouseClient {
+  // Loaded here, not at import: the native library (~0.5 s, a large mapping) is for whoever opens an engine, not
+  // for every importer of the testing entry point (the benchmarks take its seeded fixtures).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createChdbConnection } = require('chdb/connection') as typeof ChdbConnection;
   const client = createClient({
     // chdb types the connection against @clickhouse/client-common, which the client re-bundles: same shape.
     connection: createChdbConnection({ path }) as unknown as ClientConnection,
