@@ -181,13 +181,19 @@ function metricsOf(matchId: string, events: MatchEvent[]): MetricsFigures {
     if (e.eventType === 'goal') t.goals++;
     if (e.eventType === 'shot') t.shots++;
     if (e.eventType === 'yellow_card' || e.eventType === 'red_card') t.cards++;
-    const minute = (e.metadata as { minute?: number } | undefined)?.minute ?? 0;
-    minutes.set(minute, (minutes.get(minute) ?? 0) + 1);
     const at = Date.parse(e.timestamp);
     const clock = Math.floor(at / 60_000) * 60_000;
     clockMinutes.set(clock, (clockMinutes.get(clock) ?? 0) + 1);
     first = Math.min(first, at);
     last = Math.max(last, at);
+  }
+  // The match minute as the API defines it: the feed's, else whole minutes since the first event's minute.
+  const firstMinute = Math.floor(first / 60_000);
+  for (const e of events) {
+    const minute =
+      (e.metadata as { minute?: number } | undefined)?.minute ??
+      Math.floor(Date.parse(e.timestamp) / 60_000) - firstMinute;
+    minutes.set(minute, (minutes.get(minute) ?? 0) + 1);
   }
   const top = (counts: Map<number, number>) =>
     [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 5);

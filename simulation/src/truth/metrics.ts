@@ -1,4 +1,4 @@
-import { EVENT_TYPES, type MatchEvent, type TeamMetrics } from '@pitchpulse/contract';
+import { EVENT_TYPES, PEAK_PERIODS, type MatchEvent, type TeamMetrics } from '@pitchpulse/contract';
 
 /** What the read API's metrics endpoint should report for a set of stored events, computed the obvious way. */
 export interface ExpectedMetrics {
@@ -11,10 +11,7 @@ export interface ExpectedMetrics {
   /** ISO 8601 UTC with milliseconds; null when there are no events. */
   firstEventAt: string | null;
   lastEventAt: string | null;
-  /** Every match minute that shares the highest count (any of them is a right answer), ascending. */
-  peakMinutes: number[];
-  peakCount: number;
-  /** Events per `metadata.minute` (the match minute). */
+  /** Events per match minute: `metadata.minute`, else whole minutes since the minute of the first event. */
   minuteCounts: Map<number, number>;
   /** Events per wall-clock UTC minute, keyed by the minute's start (epoch ms). */
   clockMinuteCounts: Map<number, number>;
@@ -30,7 +27,8 @@ export function minuteOf(event: MatchEvent): number | undefined {
 const emptyTeam = (): TeamMetrics => ({ events: 0, goals: 0, shots: 0, cards: 0 });
 
 /** Metrics of distinct events (the caller deduplicates by eventId). */
-export function computeMetrics(matchId: string, events: Iterable<MatchEvent>): ExpectedMetrics {
+export function computeMetrics(matchId: string, distinct: Iterable<MatchEvent>): ExpectedMetrics {
+  const events = [...distinct]; // read twice: the match minute needs the first event's time
   const eventsByType: Record<string, number> = Object.fromEntries(EVENT_TYPES.map((t) => [t, 0]));
   const byTeam: Record<'1' | '2', TeamMetrics> = { '1': emptyTeam(), '2': emptyTeam() };
   const minuteCounts = new Map<number, number>();
@@ -51,16 +49,13 @@ export function computeMetrics(matchId: string, events: Iterable<MatchEvent>): E
     if (at > last) last = at;
     const clockMinute = Math.floor(at / 60_000) * 60_000;
     clockMinuteCounts.set(clockMinute, (clockMinuteCounts.get(clockMinute) ?? 0) + 1);
-    const minute = minuteOf(event);
-    if (minute !== undefined) minuteCounts.set(minute, (minuteCounts.get(minute) ?? 0) + 1);
   }
-  let peakCount = 0;
-  let peakMinutes: number[] = [];
-  for (const [minute, count] of minuteCounts) {
-    if (count > peakCount) {
-      peakCount = count;
-      peakMinutes = [minute];
-    } else if (count === peakCount) peakMinutes.push(minute);
+  // The match minute of an event without a feed minute counts from the minute of the match's first event.
+  const firstMinute = Math.floor(first / 60_000);
+  for (const event of events) {
+    const minute =
+      minuteOf(event) ?? Math.max(0, Math.floor(Date.parse(event.timestamp) / 60_000) - firstMinute);
+    minuteCounts.set(minute, (minuteCounts.get(minute) ?? 0) + 1);
   }
   return {
     matchId,
@@ -71,10 +66,16 @@ export function computeMetrics(matchId: string, events: Iterable<MatchEvent>): E
     redCards: eventsByType.red_card ?? 0,
     firstEventAt: total > 0 ? new Date(first).toISOString() : null,
     lastEventAt: total > 0 ? new Date(last).toISOString() : null,
-    peakMinutes: peakMinutes.sort((a, b) => a - b),
-    peakCount,
     minuteCounts,
     clockMinuteCounts,
     byTeam,
   };
+}
+
+/**
+ * The PEAK_PERIODS busiest minutes as [minute, events], most events first and the earlier minute first on a tie:
+ * what `peakMatchMinutes` (keys: match minutes) and `peakEngagementPeriods` (keys: epoch ms of UTC minutes) hold.
+ */
+export function topMinutes(counts: Map<number, number>): Array<[number, number]> {
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, PEAK_PERIODS);
 }

@@ -1,6 +1,6 @@
 import { EVENT_TYPES, type MatchEvent } from '@pitchpulse/contract';
 import { GroundTruth } from '../truth/ground-truth';
-import { computeMetrics } from '../truth/metrics';
+import { computeMetrics, topMinutes } from '../truth/metrics';
 import { compareMetrics, type MetricsFigures } from './compare';
 
 let n = 0;
@@ -35,14 +35,14 @@ function answerFor(events: MatchEvent[]): MetricsFigures {
     const clock = `${e.timestamp.slice(0, 16)}:00Z`;
     perClock.set(clock, (perClock.get(clock) ?? 0) + 1);
   }
-  // Ties latest first: any of the tied minutes is a right answer.
+  // Most events first; the earlier minute first on a tie.
   const top = [...perMinute]
     .map(([minute, eventCount]) => ({ minute, eventCount }))
-    .sort((a, b) => b.eventCount - a.eventCount || b.minute - a.minute)
+    .sort((a, b) => b.eventCount - a.eventCount || a.minute - b.minute)
     .slice(0, 5);
   const clockTop = [...perClock]
     .map(([timestamp, eventCount]) => ({ timestamp, eventCount }))
-    .sort((a, b) => b.eventCount - a.eventCount || (a.timestamp < b.timestamp ? 1 : -1))
+    .sort((a, b) => b.eventCount - a.eventCount || (a.timestamp < b.timestamp ? -1 : 1))
     .slice(0, 5);
   const team = (t: 1 | 2) => {
     const mine = events.filter((e) => e.teamId === t);
@@ -97,8 +97,7 @@ describe('ground truth and metric comparison', () => {
       red_card: 1,
       corner: 0,
     });
-    expect(m.peakMinutes).toEqual([3]);
-    expect(m.peakCount).toBe(4);
+    expect(topMinutes(m.minuteCounts)[0]).toEqual([3, 4]);
     expect(m.byTeam).toEqual({
       '1': { events: 5, goals: 1, shots: 1, cards: 1 },
       '2': { events: 5, goals: 0, shots: 0, cards: 1 },
@@ -111,7 +110,10 @@ describe('ground truth and metric comparison', () => {
       ev('pass', 1, 9),
       ev('pass', 2, 5),
     ]);
-    expect(tied.peakMinutes).toEqual([5, 9]);
+    expect(topMinutes(tied.minuteCounts)).toEqual([
+      [5, 2],
+      [9, 2],
+    ]);
   });
 
   it('passes a correct answer and counts duplicates once', () => {
@@ -122,27 +124,25 @@ describe('ground truth and metric comparison', () => {
     expect(result).toEqual({ matchId: 'm1', pass: true, problems: [] });
   });
 
-  it('accepts any of the tied peak minutes', () => {
+  it('takes the earliest of tied busiest minutes, as the contract says', () => {
     const tiedEvents = [ev('pass', 1, 5), ev('pass', 1, 9), ev('pass', 1, 9), ev('pass', 2, 5)];
     const truth = new GroundTruth();
     tiedEvents.forEach((e) => truth.recordAccepted(e));
     const answer = answerFor(tiedEvents);
-    for (const minute of [5, 9]) {
-      const peakMatchMinute = { minute, eventCount: 2 };
-      expect(compareMetrics(truth.expectation('m1'), { ...answer, peakMatchMinute }).pass).toBe(true);
-    }
-    for (const minute of ['2024-05-18T14:05:00Z', '2024-05-18T14:09:00Z']) {
-      const peakMinute = { minute, eventCount: 2 };
-      expect(compareMetrics(truth.expectation('m1'), { ...answer, peakMinute }).pass).toBe(true);
-    }
-    const wrongMatchMinute = { ...answer, peakMatchMinute: { minute: 7, eventCount: 2 } };
-    expect(compareMetrics(truth.expectation('m1'), wrongMatchMinute).problems).toEqual([
-      'peakMatchMinute: expected minute 5 or minute 9 with 2 events, got minute 7 with 2',
+    expect(compareMetrics(truth.expectation('m1'), answer).pass).toBe(true);
+    const laterMatchMinute = { ...answer, peakMatchMinute: { minute: 9, eventCount: 2 } };
+    expect(compareMetrics(truth.expectation('m1'), laterMatchMinute).problems).toEqual([
+      'peakMatchMinute: expected minute 5 with 2 events, got minute 9 with 2',
     ]);
-    const wrongClockMinute = { ...answer, peakMinute: { minute: '2024-05-18T14:07:00Z', eventCount: 2 } };
-    expect(compareMetrics(truth.expectation('m1'), wrongClockMinute).problems).toEqual([
-      'peakMinute: expected 2024-05-18T14:05:00Z or 2024-05-18T14:09:00Z with 2 events, got 2024-05-18T14:07:00Z with 2',
+    const laterClockMinute = { ...answer, peakMinute: { minute: '2024-05-18T14:09:00Z', eventCount: 2 } };
+    expect(compareMetrics(truth.expectation('m1'), laterClockMinute).problems).toEqual([
+      'peakMinute: expected 2024-05-18T14:05:00Z with 2 events, got 2024-05-18T14:09:00Z with 2',
     ]);
+    const repeated = {
+      ...answer,
+      peakMatchMinutes: [answer.peakMatchMinutes[0]!, answer.peakMatchMinutes[0]!],
+    };
+    expect(compareMetrics(truth.expectation('m1'), repeated).pass).toBe(false);
   });
 
   it('checks the wall-clock peak and the match-minute peak each against its own minutes', () => {

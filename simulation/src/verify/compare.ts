@@ -1,5 +1,6 @@
-import { PEAK_PERIODS, type MatchMetrics } from '@pitchpulse/contract';
+import type { MatchMetrics } from '@pitchpulse/contract';
 import type { MatchExpectation } from '../truth/ground-truth';
+import { topMinutes } from '../truth/metrics';
 
 /** The figures of `GET /api/matches/{matchId}/metrics` that verification checks (the API's latencies aside). */
 export type MetricsFigures = Omit<MatchMetrics, 'responseTimePercentiles' | 'pipelineLatencyMs'>;
@@ -84,7 +85,7 @@ export function compareMetrics(expected: MatchExpectation, actual: MetricsFigure
   checkTime('firstEventAt');
   checkTime('lastEventAt');
 
-  // Peaks by match minute and by wall-clock minute: any of the tied minutes is right, with the highest count.
+  // Peaks by match minute and by wall-clock minute, each the busiest minutes with the earliest first on a tie.
   const matchPeaks: Peaks = {
     peak: { at: actual.peakMatchMinute?.minute, eventCount: actual.peakMatchMinute?.eventCount },
     top: (actual.peakMatchMinutes ?? []).map((p) => ({ at: p.minute, eventCount: p.eventCount })),
@@ -116,7 +117,7 @@ export function compareMetrics(expected: MatchExpectation, actual: MetricsFigure
 
 const highest = (counts: Map<number, number>): number => Math.max(0, ...counts.values());
 
-/** The reported peak is one of the tied busiest minutes with their count; the top list is the busiest minutes. */
+/** The reported peak and top list are exactly the busiest minutes, most events first, the earliest on a tie. */
 function checkPeaks(
   [peakName, topName]: [string, string],
   got: Peaks,
@@ -125,18 +126,16 @@ function checkPeaks(
   problems: string[],
 ): void {
   if (counts.size === 0) return;
-  const most = highest(counts);
-  const tied = [...counts].filter(([, n]) => n === most).map(([at]) => at);
-  if (!tied.includes(got.peak.at) || got.peak.eventCount !== most) {
+  const want = topMinutes(counts);
+  const [at, eventCount] = want[0]!;
+  if (got.peak.at !== at || got.peak.eventCount !== eventCount) {
     problems.push(
-      `${peakName}: expected ${tied.map(show).join(' or ')} with ${most} events, got ${show(got.peak.at)} with ${got.peak.eventCount}`,
+      `${peakName}: expected ${show(at)} with ${eventCount} events, got ${show(got.peak.at)} with ${got.peak.eventCount}`,
     );
   }
-  const want = [...counts.values()].sort((a, b) => b - a).slice(0, PEAK_PERIODS);
-  const wrongMinute = got.top.find((p) => counts.get(p.at) !== p.eventCount);
-  if (got.top.map((p) => p.eventCount).join(',') !== want.join(',') || wrongMinute) {
-    problems.push(
-      `${topName}: expected counts ${want.join(',')}, got ${JSON.stringify(got.top.map((p) => [show(p.at), p.eventCount]))}`,
-    );
+  const listed = (list: Array<[number, number]>) => JSON.stringify(list.map(([m, n]) => [show(m), n]));
+  const gotList = got.top.map((p): [number, number] => [p.at, p.eventCount]);
+  if (listed(gotList) !== listed(want)) {
+    problems.push(`${topName}: expected ${listed(want)}, got ${listed(gotList)}`);
   }
 }

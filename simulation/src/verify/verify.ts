@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import type { IngestClient } from '../http/ingest-client';
 import type { GroundTruth, MatchExpectation } from '../truth/ground-truth';
-import type { ExpectedMetrics } from '../truth/metrics';
+import { topMinutes, type ExpectedMetrics } from '../truth/metrics';
 import type { MatchMetrics } from '@pitchpulse/contract';
 import { compareMetrics, type Comparison } from './compare';
 
@@ -80,10 +80,11 @@ export async function verifyAgainstApi(
         expected,
         actualTotal: actual?.totalEvents ?? null,
         actualGoals: actual?.goals ?? null,
-        actualPeak: actual
-          ? `${actual.peakMatchMinute.minute}' (${actual.peakMatchMinute.eventCount}) · ` +
-            `${actual.peakMinute.minute.slice(11, 16)} UTC (${actual.peakMinute.eventCount})`
-          : null,
+        actualPeak:
+          actual?.peakMatchMinute && actual.peakMinute
+            ? `${actual.peakMatchMinute.minute}' (${actual.peakMatchMinute.eventCount}) · ` +
+              `${actual.peakMinute.minute.slice(11, 16)} UTC (${actual.peakMinute.eventCount})`
+            : null,
       };
     });
     const now = Date.now();
@@ -120,10 +121,7 @@ export function formatVerifyTable(result: VerifyResult): string {
     const { exact, upper, unknown } = m.expected;
     const expectedTotal =
       unknown === 0 ? String(exact.totalEvents) : `${exact.totalEvents}–${upper.totalEvents}`;
-    const peak =
-      exact.peakMinutes.length > 0
-        ? `${exact.peakMinutes.join('/')}' (${exact.peakCount}) · ${clockPeak(exact)}`
-        : '-';
+    const peak = expectedPeaks(exact);
     table.push([
       m.matchId,
       expectedTotal,
@@ -157,9 +155,10 @@ export function formatVerifyTable(result: VerifyResult): string {
   return lines.join('\n');
 }
 
-/** The busiest wall-clock minutes of the ground truth, as `14:12 UTC (31)` (tied ones joined by `/`). */
-function clockPeak(exact: ExpectedMetrics): string {
-  const most = Math.max(0, ...exact.clockMinuteCounts.values());
-  const tied = [...exact.clockMinuteCounts].filter(([, n]) => n === most).map(([at]) => at);
-  return `${tied.map((at) => new Date(at).toISOString().slice(11, 16)).join('/')} UTC (${most})`;
+/** The ground truth's peaks as the table shows them: `12' (31) · 14:12 UTC (30)`, or `-` without events. */
+function expectedPeaks(exact: ExpectedMetrics): string {
+  const [match] = topMinutes(exact.minuteCounts);
+  const [clock] = topMinutes(exact.clockMinuteCounts);
+  if (!match || !clock) return '-';
+  return `${match[0]}' (${match[1]}) · ${new Date(clock[0]).toISOString().slice(11, 16)} UTC (${clock[1]})`;
 }
