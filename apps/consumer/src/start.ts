@@ -134,15 +134,15 @@ export async function startConsumer(
     registry,
     probeServer,
     async stop() {
+      // The probes keep answering while it drains (/ready: not_ready, draining), and close once it has.
       draining = true;
       started.stopLag();
-      await new Promise<void>((resolve) => probeServer.close(() => resolve()));
       await Promise.all(started.consumers.map((c) => c.stop()));
-      await Promise.allSettled([
-        started.producer.disconnect(),
-        started.admin.disconnect(),
-        clickhouse.close(),
-      ]);
+      await Promise.allSettled([started.producer.disconnect(), started.admin.disconnect()]);
+      const closed = new Promise<void>((resolve) => probeServer.close(() => resolve()));
+      probeServer.closeIdleConnections();
+      await closed;
+      await clickhouse.close();
     },
   };
 }
