@@ -1,3 +1,4 @@
+import { DEFAULT_TOPICS } from '@pitchpulse/contract';
 import { bool, cleanEnv, host, num, str, url } from 'envalid';
 import type { Compression } from '@pitchpulse/kafka';
 
@@ -53,7 +54,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       HOST: host({ default: '0.0.0.0' }),
       KAFKA_BROKERS: str({ desc: 'comma-separated host:port list' }),
       KAFKA_CLIENT_ID: str({ default: 'pitchpulse-api' }),
-      KAFKA_TOPIC_EVENTS: str({ default: 'match-events' }),
+      KAFKA_TOPIC_EVENTS: str({ default: DEFAULT_TOPICS.events }),
       KAFKA_COMPRESSION: str({ default: 'none', choices: ['none', 'gzip'] }),
       PRODUCE_LINGER_MS: num({ default: 2, desc: 'group commit: wait this long for more events' }),
       PRODUCE_MAX_BATCH: num({ default: 1000, desc: 'group commit: send at once at this many events' }),

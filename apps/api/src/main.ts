@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The ingest API process: `node apps/api/dist/main.js`, configured by environment variables alone (see
- * config.ts and the README). SIGTERM/SIGINT drain it and exit 0.
+ * The API process (ingest, read routes, SSE, probes, docs, dashboard): `node apps/api/dist/main.js`, configured by
+ * environment variables alone (see config.ts and docs/api.md). SIGTERM/SIGINT drain it and exit 0.
  */
 import { createLogger } from '@pitchpulse/observability';
 import { parseConfig } from './config';

@@ -58,7 +58,7 @@ export class BatchConsumer {
   constructor(
     kafka: Kafka,
     private readonly options: BatchConsumerOptions,
-    private readonly sink: EventStore,
+    private readonly eventStore: EventStore,
     private readonly router: FailureRouter,
     private readonly metrics: ConsumerMetrics,
     private readonly logger: Logger,
@@ -266,7 +266,7 @@ export class BatchConsumer {
 
   private storeDeps(heartbeat: Heartbeat): StoreDeps {
     return {
-      ...this.sink,
+      ...this.eventStore,
       heartbeat,
       aborted: () => this.stopping && this.waitingForClickHouse,
       onError: (kind, err) => {

@@ -1,3 +1,4 @@
+import { DEFAULT_TOPICS } from '@pitchpulse/contract';
 import { bool, cleanEnv, makeValidator, num, str, url } from 'envalid';
 import { DEFAULT_GROUP_TIMING } from './batch-consumer';
 
@@ -23,9 +24,9 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
       CLICKHOUSE_DATABASE: str({ default: 'pitchpulse' }),
       CLICKHOUSE_USER: str({ default: 'default' }),
       CLICKHOUSE_PASSWORD: str({ default: '' }),
-      KAFKA_TOPIC_EVENTS: str({ default: 'match-events' }),
-      KAFKA_TOPIC_RETRY: str({ default: 'match-events.retry' }),
-      KAFKA_TOPIC_DLQ: str({ default: 'match-events.dlq' }),
+      KAFKA_TOPIC_EVENTS: str({ default: DEFAULT_TOPICS.events }),
+      KAFKA_TOPIC_RETRY: str({ default: DEFAULT_TOPICS.retry }),
+      KAFKA_TOPIC_DLQ: str({ default: DEFAULT_TOPICS.dlq }),
       CONSUMER_GROUP: str({ default: 'pitchpulse-consumer' }),
       RETRY_CONSUMER_GROUP: str({ default: 'pitchpulse-retry' }),
       FLUSH_MAX_EVENTS: num({ default: 1000, desc: 'flush when this many events are buffered' }),

@@ -8,7 +8,7 @@ import { createConsumerMetrics } from './metrics';
 import type { InsertErrorKind } from './store';
 import { isolatedEnv, makeEvents, produce, waitUntil, type TestEnv } from './testing';
 
-// The Kafka side (topics, headers, due times, groups) is real; the sink stands in for ClickHouse so a test can
+// The Kafka side (topics, headers, due times, groups) is real; the eventStore stands in for ClickHouse so a test can
 // decide which inserts fail and how. ClickHouse's own error classification is tested in @pitchpulse/clickhouse.
 class KindError extends Error {
   constructor(readonly kind: InsertErrorKind) {
@@ -16,7 +16,7 @@ class KindError extends Error {
   }
 }
 
-class ScriptedSink implements EventStore {
+class ScriptedStore implements EventStore {
   readonly stored = new Map<string, StoredEvent>();
   calls = 0;
   constructor(private readonly fail: (events: StoredEvent[], call: number) => InsertErrorKind | undefined) {}
@@ -29,7 +29,7 @@ class ScriptedSink implements EventStore {
   isAvailable = async () => true;
 }
 
-async function pipeline(t: TestEnv, sink: EventStore, retryRounds: number) {
+async function pipeline(t: TestEnv, eventStore: EventStore, retryRounds: number) {
   const registry = createRegistry();
   const metrics = createConsumerMetrics(registry);
   const producer = t.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
@@ -50,7 +50,7 @@ async function pipeline(t: TestEnv, sink: EventStore, retryRounds: number) {
     new BatchConsumer(
       t.kafka,
       { ...common, role: 'main', topic: t.topics.events, groupId: `m-${t.id}` },
-      sink,
+      eventStore,
       router,
       metrics,
       logger,
@@ -58,7 +58,7 @@ async function pipeline(t: TestEnv, sink: EventStore, retryRounds: number) {
     new BatchConsumer(
       t.kafka,
       { ...common, role: 'retry', topic: t.topics.retry, groupId: `r-${t.id}` },
-      sink,
+      eventStore,
       router,
       metrics,
       logger,
@@ -79,14 +79,14 @@ describe('retry topic and DLQ flow (real Kafka)', () => {
     const t = await isolatedEnv();
     const events = makeEvents(50, 'm-retry');
     // Every insert fails until the third one: the main flush fails, the first retry round fails, the second works.
-    const sink = new ScriptedSink((_events, call) => (call < 3 ? 'transient' : undefined));
-    const running = await pipeline(t, sink, 3);
+    const eventStore = new ScriptedStore((_events, call) => (call < 3 ? 'transient' : undefined));
+    const running = await pipeline(t, eventStore, 3);
     try {
       const started = Date.now();
       await produce(t.kafka, t.topics.events, events);
       await waitUntil(
         'all 50 stored',
-        async () => sink.stored.size,
+        async () => eventStore.stored.size,
         (n) => n === 50,
         30_000,
       );
@@ -113,8 +113,8 @@ describe('retry topic and DLQ flow (real Kafka)', () => {
 
   it('sends events to the DLQ once their retry rounds are used up, with attempt count and last error', async () => {
     const t = await isolatedEnv();
-    const sink = new ScriptedSink(() => 'transient');
-    const running = await pipeline(t, sink, 2);
+    const eventStore = new ScriptedStore(() => 'transient');
+    const running = await pipeline(t, eventStore, 2);
     try {
       await produce(t.kafka, t.topics.events, makeEvents(10, 'm-exhaust'));
       const dead = await readTopic(t.kafka, t.topics.dlq, { count: 10, timeoutMs: 30_000 });
@@ -126,7 +126,7 @@ describe('retry topic and DLQ flow (real Kafka)', () => {
           originalTopic: t.topics.events,
         });
       }
-      expect(sink.stored.size).toBe(0);
+      expect(eventStore.stored.size).toBe(0);
       // The router counts the dead letters once Kafka acknowledged them, which can be after they are readable.
       const deadLettered = await waitUntil(
         'consumer_dlq_published_total{kind="transient"} to reach 10',
@@ -145,13 +145,15 @@ describe('retry topic and DLQ flow (real Kafka)', () => {
     const t = await isolatedEnv();
     const events = makeEvents(300, 'm-bisect');
     const bad = events[123]!.eventId;
-    const sink = new ScriptedSink((batch) => (batch.some((e) => e.eventId === bad) ? 'data' : undefined));
-    const running = await pipeline(t, sink, 3);
+    const eventStore = new ScriptedStore((batch) =>
+      batch.some((e) => e.eventId === bad) ? 'data' : undefined,
+    );
+    const running = await pipeline(t, eventStore, 3);
     try {
       await produce(t.kafka, t.topics.events, events);
       await waitUntil(
         '299 stored',
-        async () => sink.stored.size,
+        async () => eventStore.stored.size,
         (n) => n === 299,
         30_000,
       );

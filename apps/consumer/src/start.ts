@@ -89,7 +89,7 @@ export async function startConsumer(
   const registry = createRegistry({ service: 'consumer' });
   const metrics = createConsumerMetrics(registry);
   const clickhouse = createClickHouseClient(config.clickhouse);
-  const sink = clickHouseEventStore(clickhouse);
+  const eventStore = clickHouseEventStore(clickhouse);
   let running: Running | undefined;
   let waitingFor = 'starting';
   let draining = false;
@@ -97,7 +97,7 @@ export async function startConsumer(
   const probeServer = await startProbeServer(config.metricsPort, registry, {
     health: () => running?.consumers.map((c) => c.health()).find((h) => !h.alive) ?? { alive: true },
     ready: async () => {
-      const clickhouseUp = await sink.isAvailable().catch(() => false);
+      const clickhouseUp = await eventStore.isAvailable().catch(() => false);
       const joined = running?.consumers.every((c) => c.ready) ?? false;
       return {
         kafka: joined ? { status: 'healthy' } : { status: 'unhealthy', reason: 'not in the consumer group' },
@@ -122,7 +122,7 @@ export async function startConsumer(
       () => runMigrations(clickhouse, { database: config.clickhouse.database }),
       waiting,
     );
-    running = await untilItWorks('Kafka', () => startPipeline(config, sink, metrics, logger), waiting);
+    running = await untilItWorks('Kafka', () => startPipeline(config, eventStore, metrics, logger), waiting);
   } catch (err) {
     await new Promise<void>((resolve) => probeServer.close(() => resolve()));
     await clickhouse.close();
@@ -154,7 +154,7 @@ export async function startConsumer(
  */
 async function startPipeline(
   config: ConsumerConfig,
-  sink: EventStore,
+  eventStore: EventStore,
   metrics: ConsumerMetrics,
   logger: Logger,
 ): Promise<Running> {
@@ -181,7 +181,7 @@ async function startPipeline(
       members.push({ role: 'retry', topic: config.topics.retry, groupId: config.retryGroupId });
     }
     for (const member of members) {
-      consumers.push(newBatchConsumer(groupKafka, member, config, sink, router, metrics, logger));
+      consumers.push(newBatchConsumer(groupKafka, member, config, eventStore, router, metrics, logger));
     }
     await Promise.all(consumers.map((c) => c.start()));
     const stopLag = watchLag(admin, members, metrics, logger);
@@ -196,7 +196,7 @@ function newBatchConsumer(
   kafka: Kafka,
   member: GroupMember,
   config: ConsumerConfig,
-  sink: EventStore,
+  eventStore: EventStore,
   router: FailureRouter,
   metrics: ConsumerMetrics,
   logger: Logger,
@@ -210,7 +210,7 @@ function newBatchConsumer(
       stallTimeoutMs: config.stallTimeoutMs,
       group: config.group,
     },
-    sink,
+    eventStore,
     router,
     metrics,
     logger.child({ consumer: member.role }),

@@ -1,5 +1,4 @@
-import type { StoredEvent } from '@pitchpulse/contract';
-import type { FailureKind } from '@pitchpulse/contract';
+import type { FailureKind, StoredEvent } from '@pitchpulse/contract';
 import { backoffDelay, sleep, type BackoffPolicy } from './backoff';
 
 export type InsertErrorKind = Exclude<FailureKind, 'undecodable'>;

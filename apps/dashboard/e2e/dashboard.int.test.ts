@@ -50,7 +50,7 @@ function shownCounters(page: Page): Promise<Counters> {
     const out: Record<string, number> = {};
     for (const el of document.querySelectorAll<HTMLElement>('[data-metric]')) {
       const name = el.dataset.metric!;
-      if (name === 'peakMinute' || name === 'peakClockMinute') continue;
+      if (name === 'peakMinute' || name === 'peakMatchMinute') continue;
       out[name] = Number((el.textContent ?? '').replace(/[^0-9]/g, ''));
     }
     return out;
@@ -248,10 +248,10 @@ describe('live match dashboard (headless Chromium)', () => {
         15_000,
       );
       expect(finalShown).toEqual(expectedCounters(final));
-      expect(await page.locator('[data-metric="peakMinute"]').textContent()).toBe(
+      expect(await page.locator('[data-metric="peakMatchMinute"]').textContent()).toBe(
         `${final.peakMatchMinute.minute}' (${final.peakMatchMinute.eventCount})`,
       );
-      expect(await page.locator('[data-metric="peakClockMinute"]').textContent()).toBe(
+      expect(await page.locator('[data-metric="peakMinute"]').textContent()).toBe(
         `${final.peakMinute.minute.slice(11, 16)} UTC (${final.peakMinute.eventCount})`,
       );
       // Still the same document: every change came over the stream.

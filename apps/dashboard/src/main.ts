@@ -9,6 +9,7 @@ import type {
   MatchMetrics,
   MatchMinuteCount,
   MatchSummary,
+  StreamEventName,
   Timeline,
   TopPlayer,
 } from '@pitchpulse/contract';
@@ -164,11 +165,11 @@ function renderMetrics(m: MatchMetrics): void {
   setMetric('redCards', formatInt(m.redCards));
   const peak = m.peakMatchMinute;
   setMetric(
-    'peakMinute',
+    'peakMatchMinute',
     m.totalEvents > 0 ? `${minuteLabel(peak.minute)} (${formatInt(peak.eventCount)})` : '—',
   );
   setMetric(
-    'peakClockMinute',
+    'peakMinute',
     m.totalEvents > 0
       ? `${utcMinuteLabel(m.peakMinute.minute)} (${formatInt(m.peakMinute.eventCount)})`
       : '—',
@@ -337,7 +338,7 @@ function select(id: string): void {
   });
   const stream = new LiveStream<MatchMetrics>(api.streamUrl(id), {
     onData: onMetrics,
-    events: ['metrics'],
+    events: ['metrics' satisfies StreamEventName],
     onState: (s, retryInMs) => {
       if (state.stream !== stream) return;
       setConnection(s, retryInMs);

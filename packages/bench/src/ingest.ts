@@ -1,3 +1,4 @@
+import { DEFAULT_TOPICS } from '@pitchpulse/contract';
 /**
  * `pnpm bench:ingest`: bare express + JSON parser vs POST /api/events with real produce (acks=all), then the
  * batch endpoint with BENCH_BATCH_SIZE-event bodies beside bare express parsing the same bodies (the machine's
@@ -92,7 +93,7 @@ async function produceCeiling(
 
 async function main(): Promise<void> {
   const stack = await openStack();
-  let topic = process.env.KAFKA_TOPIC_EVENTS ?? 'match-events';
+  let topic = process.env.KAFKA_TOPIC_EVENTS ?? DEFAULT_TOPICS.events;
   if (stack.throwaway && stack.control) {
     topic = `bench-events-${randomUUID().slice(0, 8)}`;
     await stack.control.createTopic(topic, 6);

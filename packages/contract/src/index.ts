@@ -47,6 +47,7 @@ export {
   TopPlayer,
   type HighlightType,
   type PlayerSort,
+  type StreamEventName,
   type TimelineBucket,
 } from './read';
 export {
@@ -54,6 +55,7 @@ export {
   FAILURE_HEADERS,
   FAILURE_KINDS,
   FailureHeaders,
+  MAX_FAILURE_ERROR_LENGTH,
   StoredEvent,
   type FailureKind,
 } from './kafka';

@@ -42,6 +42,9 @@ export const FAILURE_HEADERS = {
   dueAt: 'x-due-at',
 } as const;
 
+/** The longest `x-last-error` header a failure record carries (longer messages are cut). */
+export const MAX_FAILURE_ERROR_LENGTH = 2000;
+
 const decimal = (description: string) => Type.String({ pattern: '^(0|[1-9][0-9]*)$', description });
 
 /** The failure headers as they travel (every Kafka header value is a string). */
@@ -54,8 +57,8 @@ export const FailureHeaders = Closed(
     [FAILURE_HEADERS.attempt]: decimal('Failed insert attempts so far, from 1'),
     [FAILURE_HEADERS.firstFailureAt]: decimal('Epoch ms of the first failure'),
     [FAILURE_HEADERS.lastError]: Type.String({
-      maxLength: 2000,
-      description: 'The last error (≤ 2,000 chars)',
+      maxLength: MAX_FAILURE_ERROR_LENGTH,
+      description: `The last error (cut to ${MAX_FAILURE_ERROR_LENGTH} characters)`,
     }),
     [FAILURE_HEADERS.kind]: oneOf(FAILURE_KINDS, {
       description:

@@ -199,5 +199,6 @@ export type PlayerList = Static<typeof PlayerList>;
 export const STREAM_EVENTS = {
   metrics: MatchMetrics,
 } as const;
+export type StreamEventName = keyof typeof STREAM_EVENTS;
 
 export const MatchIdParam = MatchId({ description: `The match, as sent in events` });

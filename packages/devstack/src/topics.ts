@@ -1,8 +1,9 @@
+import { DEFAULT_TOPICS } from '@pitchpulse/contract';
 import type { TopicSpec } from './rdkafka-mock';
 
 /** The pipeline's topics (docs/contract.md), created through the mock API (kafkajs admin cannot create them on the mock). */
 export const PIPELINE_TOPICS: TopicSpec[] = [
-  { name: 'match-events', partitions: 6 },
-  { name: 'match-events.retry', partitions: 3 },
-  { name: 'match-events.dlq', partitions: 1 },
+  { name: DEFAULT_TOPICS.events, partitions: 6 },
+  { name: DEFAULT_TOPICS.retry, partitions: 3 },
+  { name: DEFAULT_TOPICS.dlq, partitions: 1 },
 ];

@@ -1,5 +1,10 @@
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
-import { FAILURE_HEADERS, FAILURE_KINDS, type FailureKind } from '@pitchpulse/contract';
+import {
+  FAILURE_HEADERS,
+  FAILURE_KINDS,
+  MAX_FAILURE_ERROR_LENGTH,
+  type FailureKind,
+} from '@pitchpulse/contract';
 
 /** What the retry and DLQ copies of a message record about its failures (as Kafka headers). */
 export interface FailureInfo {
@@ -15,8 +20,6 @@ export interface FailureInfo {
   dueAt?: number;
 }
 
-const MAX_ERROR_LENGTH = 2000;
-
 function header(headers: IHeaders | undefined, name: string): string | undefined {
   const value = headers?.[name];
   const first = Array.isArray(value) ? value[0] : value;
@@ -31,7 +34,7 @@ export function withFailure(message: Pick<KafkaMessage, 'key' | 'value'>, info: 
     [FAILURE_HEADERS.originalOffset]: info.originalOffset,
     [FAILURE_HEADERS.attempt]: String(info.attempt),
     [FAILURE_HEADERS.firstFailureAt]: String(info.firstFailureAt),
-    [FAILURE_HEADERS.lastError]: info.lastError.slice(0, MAX_ERROR_LENGTH),
+    [FAILURE_HEADERS.lastError]: info.lastError.slice(0, MAX_FAILURE_ERROR_LENGTH),
     [FAILURE_HEADERS.kind]: info.kind,
   };
   if (info.dueAt !== undefined) headers[FAILURE_HEADERS.dueAt] = String(info.dueAt);

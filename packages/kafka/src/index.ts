@@ -1,5 +1,5 @@
 export { createKafka, kafkaLogCreator, type CreateKafkaOptions } from './client';
-export { DEFAULT_TOPICS, type Topics } from './topics';
+export type { Topics } from './topics';
 export {
   GroupCommitProducer,
   type BatchProducer,

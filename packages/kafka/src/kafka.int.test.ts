@@ -1,10 +1,10 @@
+import { DEFAULT_TOPICS } from '@pitchpulse/contract';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { MockKafkaCluster, StackControl, waitFor } from '@pitchpulse/devstack';
 import { createLogger } from '@pitchpulse/observability';
 import { Registry } from 'prom-client';
 import {
-  DEFAULT_TOPICS,
   GroupCommitProducer,
   KafkaProbe,
   ProduceError,

@@ -1,8 +1,9 @@
+import { DEFAULT_TOPICS } from '@pitchpulse/contract';
 import { Command, Option } from 'commander';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { ImportFileError } from '../importer/rows';
-import { HttpSink } from '../importer/http-sink';
-import { KafkaSink } from '../importer/kafka-sink';
+import { HttpTarget } from '../importer/http-target';
+import { KafkaTarget } from '../importer/kafka-target';
 import { importFile, type ImportTarget, type ImportResult, type RejectedRow } from '../importer/importer';
 import { stateFileFor } from '../importer/checkpoint';
 import { percent, perSecond } from '../stats/report';
@@ -69,7 +70,7 @@ function command(): Command {
         'write straight to Kafka instead of the API (brokers host:port,…; default $KAFKA_BROKERS)',
       ),
     )
-    .addOption(new Option('--topic <name>', 'topic for --kafka').default('match-events'))
+    .addOption(new Option('--topic <name>', 'topic for --kafka').default(DEFAULT_TOPICS.events))
     .option('--json', 'print the summary as JSON on stdout', false)
     .option('--no-progress', 'no progress bar on stderr')
     .addHelpText(
@@ -124,7 +125,7 @@ export function formatImportSummary(r: ImportResult, stateFile: string): string 
 /** Runs `pnpm run import`; resolves to the exit status. */
 export async function importMain(
   argv: readonly string[],
-  makeSink?: (flags: ImportFlags) => ImportTarget,
+  makeTarget?: (flags: ImportFlags) => ImportTarget,
 ): Promise<number> {
   const program = command();
   const usage = parseCommandLine(program, argv);
@@ -148,18 +149,18 @@ export async function importMain(
   }
   if (flags.rejects) writeFileSync(flags.rejects, '');
 
-  const sink = flags.dryRun
+  const target = flags.dryRun
     ? undefined
-    : (makeSink?.(flags) ??
+    : (makeTarget?.(flags) ??
       (brokers
-        ? new KafkaSink({
+        ? new KafkaTarget({
             brokers,
             topic: flags.topic,
             timeoutMs: flags.timeout,
             retry: { maxAttempts: flags.maxAttempts, baseDelayMs: 200, maxDelayMs: 15_000 },
           })
         : undefined) ??
-      new HttpSink({
+      new HttpTarget({
         url: flags.url,
         apiKey: flags.apiKey,
         connections: flags.concurrency,
@@ -191,7 +192,7 @@ export async function importMain(
       fromLine: flags.fromLine,
       restart: flags.restart,
       dryRun: flags.dryRun,
-      sink,
+      target,
       onRejected: (row) => {
         if (flags.rejects) appendFileSync(flags.rejects, `${JSON.stringify(row)}\n`);
         if (shown.length < flags.showErrors) shown.push(formatRejected(row));
@@ -214,7 +215,7 @@ export async function importMain(
   } finally {
     process.off('SIGINT', onSigint);
     bar.stop();
-    await sink?.close();
+    await target?.close();
   }
   if (shown.length > 0) process.stderr.write(`Rejected rows:\n${shown.map((l) => `  ${l}`).join('\n')}\n`);
   if (hidden > 0)

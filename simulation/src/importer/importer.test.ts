@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importMain } from '../cli/import-command';
 import { FakeApi } from '../testing/fake-api';
-import { HttpSink } from './http-sink';
+import { HttpTarget } from './http-target';
 import { importFile, type ImportOptions, type RejectedRow } from './importer';
 
 const id = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -47,7 +47,7 @@ describe('importFile through the batch API', () => {
   });
 
   const run = async (file: string, extra: Partial<ImportOptions> = {}) => {
-    const sink = new HttpSink({
+    const target = new HttpTarget({
       url: api.url,
       connections: 2,
       retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
@@ -58,13 +58,13 @@ describe('importFile through the batch API', () => {
         file,
         batch: 5,
         concurrency: 1,
-        sink,
+        target,
         onRejected: (r) => rejected.push(r),
         ...extra,
       });
       return { result, rejected };
     } finally {
-      await sink.close();
+      await target.close();
     }
   };
 
@@ -144,7 +144,7 @@ describe('importFile through the batch API', () => {
 
   it('--from-line overrides the checkpoint; --dry-run sends nothing and writes no checkpoint', async () => {
     const { file, validIds } = writeCsv(dir);
-    const dry = await run(file, { dryRun: true, sink: undefined });
+    const dry = await run(file, { dryRun: true, target: undefined });
     expect(dry.result).toMatchObject({ dryRun: true, rows: 44, valid: 40, rejectedInFile: 4, imported: 0 });
     expect(api.requests).toHaveLength(0);
     expect(existsSync(`${file}.import-state.json`)).toBe(false);
@@ -162,19 +162,19 @@ describe('importFile through the batch API', () => {
     const { file, validIds } = writeCsv(dir);
     const controller = new AbortController();
     let batches = 0;
-    const sink = new HttpSink({ url: api.url, connections: 1 });
+    const target = new HttpTarget({ url: api.url, connections: 1 });
     const counting = {
-      send: async (events: Parameters<typeof sink.send>[0]) => {
+      send: async (events: Parameters<typeof target.send>[0]) => {
         if (++batches === 2) controller.abort(); // Ctrl-C while the second batch is in flight
-        return sink.send(events);
+        return target.send(events);
       },
-      close: () => sink.close(),
+      close: () => target.close(),
     };
     const first = await importFile({
       file,
       batch: 5,
       concurrency: 1,
-      sink: counting,
+      target: counting,
       signal: controller.signal,
     });
     expect(first).toMatchObject({ completed: false, stopped: 'interrupted', imported: 10 });

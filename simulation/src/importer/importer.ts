@@ -29,7 +29,7 @@ export interface ImportOptions {
   /** Where to keep the checkpoint; default `<file>.import-state.json`. */
   stateFile?: string;
   /** Required unless dryRun. */
-  sink?: ImportTarget;
+  target?: ImportTarget;
   onRejected?: (row: RejectedRow) => void;
   onProgress?: (progress: ImportProgress) => void;
   /** Stop early (Ctrl-C): no new batches; those in flight finish and the checkpoint is written. */
@@ -100,7 +100,7 @@ export async function importFile(options: ImportOptions): Promise<ImportResult> 
   const totalBytes = statSync(file).size;
   const stateFile = options.stateFile ?? stateFileFor(file);
   const dryRun = options.dryRun ?? false;
-  if (!dryRun && !options.sink) throw new Error('importFile needs a sink unless dryRun');
+  if (!dryRun && !options.target) throw new Error('importFile needs a target unless dryRun');
 
   let startLine = 1;
   const previous = options.restart || dryRun ? undefined : readState(stateFile);
@@ -190,7 +190,7 @@ export async function importFile(options: ImportOptions): Promise<ImportResult> 
   const dispatch = async (batch: PendingBatch): Promise<void> => {
     inFlight++;
     try {
-      const outcomes = await (options.sink as ImportTarget).send(batch.rows.map((r) => r.event));
+      const outcomes = await (options.target as ImportTarget).send(batch.rows.map((r) => r.event));
       let failure: EventOutcome | undefined;
       outcomes.forEach((outcome, i) => {
         const row = batch.rows[i] as { line: number };

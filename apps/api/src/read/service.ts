@@ -169,11 +169,6 @@ export class ReadService {
     return m && this.render(m.value);
   }
 
-  async metricsBody(matchId: string): Promise<MatchMetrics | null> {
-    const m = await this.metrics(matchId, true);
-    return m && metricsBody(m.value.stored, this.percentiles());
-  }
-
   async timeline(matchId: string, bucket: TimelineBucket): Promise<Timeline | null> {
     const { value } = await this.cache.get(
       matchId,

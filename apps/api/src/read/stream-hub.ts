@@ -1,3 +1,4 @@
+import type { StreamEventName } from '@pitchpulse/contract';
 import type { Request, Response } from 'express';
 import type { Logger } from '@pitchpulse/observability';
 import type { MarkerPoller } from './markers';
@@ -19,7 +20,7 @@ export interface StreamHubOptions {
   load: (matchId: string) => Promise<StreamSnapshot | null>;
   logger: Logger;
   /** SSE event name of the pushes. Default `metrics`. */
-  event?: string;
+  event?: StreamEventName;
   /** A comment line is sent this often so proxies keep the connection. Default 15 s. */
   heartbeatMs?: number;
   /** `retry:` hint: how long a disconnected client waits before reconnecting. Default 3 s. */
@@ -52,7 +53,7 @@ export class StreamHub {
   private readonly channels = new Map<string, Channel>();
   private readonly heartbeat: NodeJS.Timeout;
   private closed = false;
-  private readonly event: string;
+  private readonly event: StreamEventName;
   private readonly retryMs: number;
   private readonly recheckMs: number;
   private readonly maxBuffered: number;

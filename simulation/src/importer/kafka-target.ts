@@ -1,6 +1,5 @@
-import { type MatchEvent } from '@pitchpulse/contract';
+import { DEFAULT_TOPICS, type MatchEvent } from '@pitchpulse/contract';
 import { encodeEventMessage } from '@pitchpulse/events';
-import { DEFAULT_TOPICS } from '@pitchpulse/contract';
 import {
   GroupCommitProducer,
   ProduceError,
@@ -12,7 +11,7 @@ import type { EventOutcome } from '../http/ingest-client';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from '../http/retry';
 import type { ImportTarget } from './importer';
 
-export interface KafkaSinkOptions {
+export interface KafkaTargetOptions {
   brokers: string[];
   /** Default `match-events`. */
   topic?: string;
@@ -26,13 +25,13 @@ export interface KafkaSinkOptions {
  * produces (key = matchId, value = event + receivedAt), acks=all through the group-commit producer. A failed
  * produce is retried; a timed-out or failed one may still have landed, so its events end "unknown".
  */
-export class KafkaSink implements ImportTarget {
+export class KafkaTarget implements ImportTarget {
   private readonly producer: GroupCommitProducer;
   private readonly topic: string;
   private readonly retry: RetryPolicy;
   private connecting?: Promise<void>;
 
-  constructor(options: KafkaSinkOptions) {
+  constructor(options: KafkaTargetOptions) {
     const kafka = createKafka({ brokers: options.brokers, clientId: 'pitchpulse-import' });
     this.producer = new GroupCommitProducer({
       kafka,

@@ -3,7 +3,7 @@ import { IngestClient, type ClientOptions, type EventOutcome } from '../http/ing
 import type { ImportTarget } from './importer';
 
 /** Sends import batches through `POST /api/events/batch` (retries 429/503 after Retry-After). */
-export class HttpSink implements ImportTarget {
+export class HttpTarget implements ImportTarget {
   private readonly client: IngestClient;
 
   constructor(options: ClientOptions) {
