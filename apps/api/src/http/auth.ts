@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import { Problem } from './problem';
+import { ProblemError } from './problem';
 import { addressKey, type TokenBucketLimiter } from './rate-limit';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
@@ -15,7 +15,7 @@ const digest = (value: string): Buffer => createHash('sha256').update(value, 'ut
 export function apiKeyAuth(keys: string[], failures?: TokenBucketLimiter): RequestHandler | undefined {
   if (keys.length === 0) return undefined;
   const digests = keys.map(digest);
-  const refuse = (req: Request, problem: Problem): Problem => {
+  const refuse = (req: Request, problem: ProblemError): ProblemError => {
     failures?.take(addressKey(req));
     return problem;
   };
@@ -23,7 +23,7 @@ export function apiKeyAuth(keys: string[], failures?: TokenBucketLimiter): Reque
     const blocked = failures?.peek(addressKey(req));
     if (blocked && !blocked.allowed) {
       next(
-        new Problem({
+        new ProblemError({
           type: 'rate-limited',
           status: 429,
           title: 'Too many failed API-key attempts',
@@ -38,7 +38,7 @@ export function apiKeyAuth(keys: string[], failures?: TokenBucketLimiter): Reque
       next(
         refuse(
           req,
-          new Problem({
+          new ProblemError({
             type: 'missing-api-key',
             status: 401,
             title: 'API key required',
@@ -58,7 +58,7 @@ export function apiKeyAuth(keys: string[], failures?: TokenBucketLimiter): Reque
       next(
         refuse(
           req,
-          new Problem({
+          new ProblemError({
             type: 'invalid-api-key',
             status: 403,
             title: 'API key not accepted',

@@ -23,7 +23,7 @@ export interface ProblemInit {
 }
 
 /** An error that becomes an application/problem+json response; throw it or pass it to `next`. */
-export class Problem extends Error {
+export class ProblemError extends Error {
   readonly type: ProblemType;
   readonly status: number;
   readonly title: string;
@@ -44,7 +44,7 @@ export class Problem extends Error {
   }
 }
 
-export function sendProblem(res: Response, problem: Problem): void {
+export function sendProblem(res: Response, problem: ProblemError): void {
   const requestId = res.locals.requestId as string | undefined;
   res.locals.problemDetail = problem.detail ?? problem.title;
   for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
@@ -60,16 +60,16 @@ export function sendProblem(res: Response, problem: Problem): void {
   res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
 }
 
-export const bodyTooLarge = (limit: number, path: string): Problem =>
-  new Problem({
+export const bodyTooLarge = (limit: number, path: string): ProblemError =>
+  new ProblemError({
     type: 'body-too-large',
     status: 413,
     title: 'Body too large',
     detail: `The body is larger than the ${limit}-byte limit of ${path}`,
   });
 
-export const invalidEvent = (errors: FieldError[], detail?: string): Problem =>
-  new Problem({
+export const invalidEvent = (errors: FieldError[], detail?: string): ProblemError =>
+  new ProblemError({
     type: 'invalid-event',
     status: 400,
     title: 'Invalid event',
@@ -81,8 +81,8 @@ export const serviceUnavailable = (
   type: 'overloaded' | 'kafka-unavailable',
   detail: string,
   retryAfterSeconds: number,
-): Problem =>
-  new Problem({
+): ProblemError =>
+  new ProblemError({
     type,
     status: 503,
     title: type === 'overloaded' ? 'Overloaded' : 'Kafka unavailable',
@@ -93,7 +93,12 @@ export const serviceUnavailable = (
 export const notFoundHandler: RequestHandler = (req, res) => {
   sendProblem(
     res,
-    new Problem({ type: 'not-found', status: 404, title: 'Not found', detail: `${req.method} ${req.path}` }),
+    new ProblemError({
+      type: 'not-found',
+      status: 404,
+      title: 'Not found',
+      detail: `${req.method} ${req.path}`,
+    }),
   );
 };
 
@@ -103,7 +108,7 @@ export const methodNotAllowed =
   (req, res) => {
     sendProblem(
       res,
-      new Problem({
+      new ProblemError({
         type: 'method-not-allowed',
         status: 405,
         title: 'Method not allowed',
@@ -131,10 +136,10 @@ interface HttpError {
 }
 
 /** What body-parser (and other http-errors) mean, told as problems. */
-function fromHttpError(err: HttpError & Error, path: string): Problem | undefined {
+function fromHttpError(err: HttpError & Error, path: string): ProblemError | undefined {
   switch (err.type) {
     case 'entity.parse.failed':
-      return new Problem({
+      return new ProblemError({
         type: 'malformed-json',
         status: 400,
         title: 'Malformed JSON',
@@ -143,14 +148,14 @@ function fromHttpError(err: HttpError & Error, path: string): Problem | undefine
     case 'entity.too.large':
       return bodyTooLarge(err.limit ?? 0, path);
     case 'charset.unsupported':
-      return new Problem({
+      return new ProblemError({
         type: 'unsupported-media-type',
         status: 415,
         title: 'Unsupported charset',
         detail: `charset "${err.charset}" is not supported; send UTF-8 JSON`,
       });
     case 'encoding.unsupported':
-      return new Problem({
+      return new ProblemError({
         type: 'unsupported-media-type',
         status: 415,
         title: 'Unsupported content encoding',
@@ -158,7 +163,7 @@ function fromHttpError(err: HttpError & Error, path: string): Problem | undefine
       });
     case 'entity.verify.failed':
       if (!(err instanceof InvalidUtf8Error)) break;
-      return new Problem({
+      return new ProblemError({
         type: 'malformed-json',
         status: 400,
         title: 'Invalid UTF-8',
@@ -166,7 +171,7 @@ function fromHttpError(err: HttpError & Error, path: string): Problem | undefine
       });
     case 'request.aborted':
     case 'request.size.invalid':
-      return new Problem({
+      return new ProblemError({
         type: 'malformed-json',
         status: 400,
         title: 'Incomplete body',
@@ -175,7 +180,7 @@ function fromHttpError(err: HttpError & Error, path: string): Problem | undefine
   }
   const status = err.status ?? err.statusCode;
   if (status && status >= 400 && status < 500 && err.expose !== false) {
-    return new Problem({ type: 'malformed-json', status, title: 'Bad request', detail: err.message });
+    return new ProblemError({ type: 'malformed-json', status, title: 'Bad request', detail: err.message });
   }
   return undefined;
 }
@@ -191,7 +196,7 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     const problem =
-      err instanceof Problem
+      err instanceof ProblemError
         ? err
         : err instanceof Error
           ? fromHttpError(err as HttpError & Error, req.path)
@@ -206,7 +211,7 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     );
     sendProblem(
       res,
-      new Problem({
+      new ProblemError({
         type: 'internal',
         status: 500,
         title: 'Internal error',

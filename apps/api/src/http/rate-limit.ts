@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { Problem } from './problem';
+import { ProblemError } from './problem';
 
 export interface TokenBucketOptions {
   /** Tokens added per second (sustained requests per second). */
@@ -107,7 +107,7 @@ export function rateLimit(limiter: TokenBucketLimiter): RequestHandler {
       return;
     }
     next(
-      new Problem({
+      new ProblemError({
         type: 'rate-limited',
         status: 429,
         title: 'Too many requests',

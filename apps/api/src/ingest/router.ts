@@ -18,7 +18,7 @@ import { compose } from '../http/compose';
 import type { AppContext } from '../context';
 import {
   InvalidUtf8Error,
-  Problem,
+  ProblemError,
   bodyTooLarge,
   invalidEvent,
   methodNotAllowed,
@@ -57,7 +57,7 @@ const requireJson: RequestHandler = (req, _res, next) => {
     req.headers['transfer-encoding'] !== undefined || (contentLength !== undefined && contentLength !== '0');
   if (!hasBody) {
     next(
-      new Problem({
+      new ProblemError({
         type: 'missing-body',
         status: 400,
         title: 'Missing body',
@@ -68,7 +68,7 @@ const requireJson: RequestHandler = (req, _res, next) => {
   }
   if (!req.is(JSON_TYPES)) {
     next(
-      new Problem({
+      new ProblemError({
         type: 'unsupported-media-type',
         status: 415,
         title: 'Unsupported media type',
@@ -140,7 +140,7 @@ export function createIngestRouter(ctx: AppContext): Router {
     const rejected = invalid.map(({ index, errors }) => ({ index, errors }));
     if (valid.length === 0) {
       const errors: FieldError[] = invalid.flatMap((i) => i.errors);
-      throw new Problem({
+      throw new ProblemError({
         type: 'invalid-event',
         status: 400,
         title: 'Invalid events',

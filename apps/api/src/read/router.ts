@@ -18,14 +18,14 @@ import {
   type TimelineBucket,
 } from '@pitchpulse/contract';
 import type { AppContext } from '../context';
-import { Problem, methodNotAllowed, serviceUnavailable } from '../http/problem';
+import { ProblemError, methodNotAllowed, serviceUnavailable } from '../http/problem';
 import type { ReadService } from './service';
 
 const MATCH_ID = new RegExp(MATCH_ID_PATTERN);
 const INTEGER = /^(0|[1-9][0-9]{0,9})$/;
 
-const invalid = (name: string, message: string): Problem =>
-  new Problem({
+const invalid = (name: string, message: string): ProblemError =>
+  new ProblemError({
     type: 'invalid-parameter',
     status: 400,
     title: 'Invalid parameter',
@@ -33,8 +33,8 @@ const invalid = (name: string, message: string): Problem =>
     errors: [{ path: name, message }],
   });
 
-const noMatch = (matchId: string): Problem =>
-  new Problem({
+const noMatch = (matchId: string): ProblemError =>
+  new ProblemError({
     type: 'not-found',
     status: 404,
     title: 'Match not found',
@@ -98,10 +98,10 @@ function sendJson(res: Response, body: object | string): void {
 
 /** What a failed read means to the caller: ClickHouse down or busy is a 503 with Retry-After. */
 function asReadProblem(err: unknown): unknown {
-  if (err instanceof Problem) return err;
+  if (err instanceof ProblemError) return err;
   const kind = classifyClickHouseError(err);
   if (kind === 'unavailable' || kind === 'transient') {
-    return new Problem({
+    return new ProblemError({
       type: 'clickhouse-unavailable',
       status: 503,
       title: 'ClickHouse unavailable',
