@@ -91,9 +91,22 @@ function pickType(r: number): EventType {
 export const KICKOFF = Date.parse('2024-03-02T12:00:00.000Z');
 export const benchMatchId = (m: number): string => `bench-${m}`;
 
+/** Kickoffs are this far apart: 200 matches span 60 days, so the stats across matches have a season to read. */
+export const KICKOFF_SPACING_MS = 7.2 * 3_600_000;
+/** Clubs of the league: each match is two of them, so players recur across matches and weeks. */
+export const CLUBS = 20;
+const SQUAD = 18;
+
+/** The clubs of match `match`: a different pairing for each match of a round. */
+export function clubsOf(match: number): [number, number] {
+  const home = match % CLUBS;
+  const away = (home + 1 + (Math.floor(match / CLUBS) % (CLUBS - 1))) % CLUBS;
+  return [home, away];
+}
+
 /**
  * Events `from`..`to` (exclusive) of match `match` in time order, `perMatch` events spread over 95 minutes from
- * its kickoff (matches two hours apart); each received 3–43 ms after it happened.
+ * its kickoff (KICKOFF_SPACING_MS apart); each received 3–43 ms after it happened. Players are `c<club>-p<n>`.
  */
 export function matchEvents(
   match: number,
@@ -102,7 +115,8 @@ export function matchEvents(
   perMatch: number,
   rand: () => number,
 ): StoredEvent[] {
-  const kickoff = KICKOFF + match * 2 * 3_600_000;
+  const kickoff = KICKOFF + match * KICKOFF_SPACING_MS;
+  const clubs = clubsOf(match);
   const out: StoredEvent[] = [];
   for (let i = from; i < to; i++) {
     const offsetMs = Math.floor((i / perMatch) * 95 * 60_000);
@@ -114,7 +128,7 @@ export function matchEvents(
       eventType: pickType(rand()),
       timestamp: new Date(ms).toISOString(),
       teamId: team,
-      playerId: `m${match}-t${team}-p${1 + Math.floor(rand() * 18)}`,
+      playerId: `c${clubs[team - 1]}-p${1 + Math.floor(rand() * SQUAD)}`,
       metadata: { minute: Math.floor(offsetMs / 60_000) },
       receivedAt: ms + 3 + Math.floor(rand() * 40),
     });

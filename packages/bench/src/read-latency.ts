@@ -4,7 +4,7 @@
  * Uses CLICKHOUSE_URL when set, else starts a throwaway embedded stack; a throwaway database, dropped at the end.
  */
 import { RAW_QUERY, VIEWS_QUERY, insertEvents, openBenchDatabase } from './clickhouse';
-import { KICKOFF, benchMatchId, matchEvents, prng } from './events';
+import { KICKOFF, KICKOFF_SPACING_MS, benchMatchId, matchEvents, prng } from './events';
 import {
   BenchFailure,
   defer,
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const stack = await openStack({ kafka: false });
   const { client, caps, queries } = await openBenchDatabase(stack.clickhouseUrl, 'bench', defer);
   const rand = prng(2024);
-  const insertedAt = new Date(KICKOFF + 400 * 3_600_000);
+  const insertedAt = new Date(KICKOFF + (matches + 1) * KICKOFF_SPACING_MS);
   const loaded = await timed(async () => {
     for (let m = 0; m < matches; m++) {
       for (let from = 0; from < perMatch; from += 10_000) {

@@ -28,7 +28,7 @@ import {
   readQueries,
   runningMerges,
 } from './clickhouse';
-import { KICKOFF, benchMatchId, matchEvents, prng, unweightedTypes } from './events';
+import { KICKOFF, KICKOFF_SPACING_MS, benchMatchId, matchEvents, prng, unweightedTypes } from './events';
 import {
   BenchFailure,
   defer,
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   );
   const loadStart = performance.now();
   const rand = prng(2024);
-  const insertedAt = new Date(KICKOFF + 400 * 3_600_000);
+  const insertedAt = new Date(KICKOFF + (MATCHES + 1) * KICKOFF_SPACING_MS);
   let rows = 0;
   let inFlight: Promise<unknown> = Promise.resolve();
   let batch: StoredEvent[] = [];

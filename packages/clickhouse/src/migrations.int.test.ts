@@ -10,15 +10,15 @@ import { identifier, sql } from './sql';
 import { clickhouseUrl, closeEngines, openEngines, uniqueDatabase, type Engine } from './testing/engines';
 
 const SCHEMA_TABLES = [
+  'daily_figures',
   'events',
-  'match_event_counts',
-  'match_event_counts_mv',
-  'match_minute_counts',
-  'match_minute_counts_mv',
-  'match_pipeline_latency',
-  'match_pipeline_latency_mv',
-  'match_player_counts',
-  'match_player_counts_mv',
+  'events_unique',
+  'events_unique_mv',
+  'match_activity',
+  'match_activity_mv',
+  'match_current_seals',
+  'match_figures',
+  'match_figures_marker_mv',
   'schema_migrations',
 ];
 
@@ -54,7 +54,12 @@ describe('runMigrations on both engines', () => {
 
   it('reads NNN_name.sql files from the package folder, in order', () => {
     expect(MIGRATIONS_DIR).toBe(path.resolve(__dirname, '..', 'migrations'));
-    expect(labels).toEqual(['001_events', '002_match_aggregates']);
+    expect(labels).toEqual([
+      '001_events',
+      '002_match_aggregates',
+      '003_sealed_figures',
+      '004_drop_id_set_views',
+    ]);
     expect(files.every((m) => /^[0-9a-f]{64}$/.test(m.checksum))).toBe(true);
   });
 
@@ -166,12 +171,12 @@ describe('runMigrations guards applied files', () => {
   it('applies a new file alone and refuses a changed applied one', async () => {
     for (const e of engines) await runMigrations(e.client, { dir });
     fs.writeFileSync(
-      path.join(dir, '003_extra.sql'),
+      path.join(dir, '099_extra.sql'),
       'CREATE TABLE IF NOT EXISTS {{database}}.extra (id UInt32) ENGINE = MergeTree ORDER BY id;\n',
     );
     for (const e of engines) {
       const result = await runMigrations(e.client, { dir });
-      expect(result.applied).toEqual(['003_extra']);
+      expect(result.applied).toEqual(['099_extra']);
     }
     fs.appendFileSync(path.join(dir, '001_events.sql'), '\n-- an innocent-looking edit\n');
     for (const e of engines) {
@@ -183,10 +188,10 @@ describe('runMigrations guards applied files', () => {
   });
 
   it('reports versions recorded by a newer release without failing', async () => {
-    fs.rmSync(path.join(dir, '003_extra.sql'));
+    fs.rmSync(path.join(dir, '099_extra.sql'));
     for (const e of engines) {
-      const result = await runMigrations(e.client); // the package's own files: 001 and 002 unchanged
-      expect(result.unknownVersions).toEqual([3]);
+      const result = await runMigrations(e.client); // the package's own files, unchanged
+      expect(result.unknownVersions).toEqual([99]);
     }
   });
 });

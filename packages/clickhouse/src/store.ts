@@ -4,9 +4,10 @@ import { detectCapabilities, type ClickHouseCapabilities } from './capabilities'
 import { lastInserts } from './queries/freshness';
 import { highlights } from './queries/highlights';
 import { matchPage, matchTotals, type ListMatchesParams } from './queries/matches';
-import { matchMetrics, matchMetricsFromEvents } from './queries/metrics';
+import { matchMetrics, matchMetricsFromEvents, matchMetricsFromSeal } from './queries/metrics';
 import { topPlayers } from './queries/players';
 import { timeline } from './queries/timeline';
+import { sealMatch, sealPending, type PendingOptions } from './seals';
 
 /**
  * The read model of one ClickHouse server: every read query bound to a client, the server's capabilities (asked
@@ -38,9 +39,24 @@ export class ClickHouseStore {
     return matchMetrics(this.client, await this.capabilities(), { matchId });
   }
 
-  /** The metrics from the raw rows: the baseline the views are measured and cross-checked against. */
+  /** The metrics from the raw rows: the baseline seals are measured and cross-checked against. */
   async metricsFromEvents(matchId: string) {
     return matchMetricsFromEvents(this.client, await this.capabilities(), { matchId });
+  }
+
+  /** The metrics from the match's current seal only (`null` without one). */
+  async metricsFromSeal(matchId: string) {
+    return matchMetricsFromSeal(this.client, await this.capabilities(), { matchId });
+  }
+
+  /** Computes a new seal of the match from its raw rows (see seals.ts). */
+  async seal(matchId: string) {
+    return sealMatch(this.client, await this.capabilities(), matchId);
+  }
+
+  /** Seals matches whose figures are missing or stale and that have been quiet for `quietMs`. */
+  async sealPending(options: PendingOptions) {
+    return sealPending(this.client, await this.capabilities(), options);
   }
 
   async timeline(matchId: string, bucket: TimelineBucket) {

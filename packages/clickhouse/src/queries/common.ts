@@ -2,11 +2,30 @@ import type { ClickHouseCapabilities } from '../capabilities';
 import { identifier, sql, type Sql, type SqlIdentifier } from '../sql';
 
 export type SchemaTable =
-  'events' | 'match_event_counts' | 'match_minute_counts' | 'match_player_counts' | 'match_pipeline_latency';
+  | 'events'
+  | 'match_event_counts'
+  | 'match_minute_counts'
+  | 'match_player_counts'
+  | 'match_pipeline_latency'
+  | 'match_activity'
+  | 'match_seals'
+  | 'match_retirements'
+  | 'match_figures'
+  | 'match_minute_figures'
+  | 'match_player_figures'
+  | 'daily_figures'
+  | 'events_unique';
 
 export function table(caps: ClickHouseCapabilities, name: SchemaTable): SqlIdentifier {
   return identifier(caps.database, name);
 }
+
+/** Epoch ms of an event time from the raw table's columns. */
+export const EVENT_MS = sql`toUInt64(toUnixTimestamp(event_time)) * 1000 + event_time_ms`;
+/** Milliseconds from API receipt to the row in ClickHouse, clamped to UInt32. */
+export const LATENCY_MS = sql`toUInt32(least(greatest(
+    toInt64(toUnixTimestamp(inserted_at)) * 1000 + inserted_at_ms
+      - (toInt64(toUnixTimestamp(received_at)) * 1000 + received_at_ms), 0), 4294967295))`;
 
 /**
  * A read query's answer with the number of rows (deliveries) of the match that the tables it read had been fed,
@@ -21,7 +40,7 @@ export interface Versioned<T> {
 /** Epoch seconds of the start of the minute of the match's first event (0 for an unknown match). */
 export function matchStartMinuteSql(caps: ClickHouseCapabilities, matchId: string): Sql {
   return sql`(SELECT toInt64(intDiv(minMerge(first_event_ms), 60000) * 60)
-              FROM ${table(caps, 'match_event_counts')} WHERE match_id = ${matchId})`;
+              FROM ${table(caps, 'match_activity')} WHERE match_id = ${matchId})`;
 }
 
 /**
@@ -58,6 +77,11 @@ export function checkCount(name: string, value: unknown, min: number, max: numbe
     throw new RangeError(`${name} must be an integer from ${min} to ${max}`);
   }
   return value;
+}
+
+/** Byte order of UTF-8 strings, as ClickHouse compares them. */
+export function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
 /** Numbers may arrive quoted from clients that did not disable quoting of 64-bit integers. */

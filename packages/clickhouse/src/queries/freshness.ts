@@ -28,7 +28,7 @@ const toMarker = (r: MarkerRow): MatchLastInsert => ({
 });
 
 /**
- * Change markers (small states, no event-id sets): while a match's `storedRows` and `lastInsertedMs` stay the
+ * Change markers (the marker rows of match_figures and the times of match_activity, no event-id sets): while a match's `storedRows` and `lastInsertedMs` stay the
  * same, no read query of it can answer differently, so a cache or a live-update poller may skip recomputing.
  * `storedRows` only grows (each insert touching the match adds rows), so it catches inserts whose `inserted_at`
  * clock is not ahead of the last one. The markers of several matches in one query (one poll for every match a cache or live stream watches).
@@ -47,9 +47,13 @@ export async function lastInserts(
   const rows = await selectRows<MarkerRow>(
     client,
     caps,
-    sql`SELECT match_id, countMerge(stored_rows) AS stored_rows, maxMerge(last_inserted_ms) AS last_ms
-        FROM ${table(caps, 'match_event_counts')} WHERE match_id IN ${inList(ids)}
-        GROUP BY match_id`,
+    sql`SELECT match_id, stored_rows, last_ms FROM (
+          SELECT match_id, sum(stored_rows) AS stored_rows FROM ${table(caps, 'match_figures')}
+          WHERE match_id IN ${inList(ids)} AND kind = 'marker' GROUP BY match_id
+        ) AS markers INNER JOIN (
+          SELECT match_id, maxMerge(last_inserted_ms) AS last_ms FROM ${table(caps, 'match_activity')}
+          WHERE match_id IN ${inList(ids)} GROUP BY match_id
+        ) AS activity USING match_id`,
   );
   return new Map(rows.map((r) => [r.match_id, toMarker(r)]));
 }

@@ -53,9 +53,9 @@ function parseMetadata(text: string): Record<string, unknown> {
 
 /**
  * Goals and red cards, newest first (ties by event id), one entry per event id however often it was stored
- * (`null` for a match with no events), with the stored rows the answer is complete up to (see Versioned). The total and the marker
- * (match_event_counts) are read first, then the raw rows: an insert reaches `events` before any view, so the rows
- * read second hold every insert the marker counted.
+ * (`null` for a match with no events), with the stored rows the answer is complete up to (see Versioned). The
+ * marker is read first, then the raw rows: an insert reaches `events` before any view, so the rows read after it
+ * hold every insert the marker counted.
  */
 export async function highlights(
   client: ClickHouseClient,
@@ -66,12 +66,14 @@ export async function highlights(
   const limit = checkCount('limit', params.limit, 1, MAX_PAGE_SIZE);
   const offset = checkCount('offset', params.offset, 0, 1_000_000_000);
   const types = inList([...HIGHLIGHT_TYPES]);
+  // The marker is read (a scalar, before the scan) in the same SELECT as the total.
   const totals = await selectRows<{ total: number; stored_rows: number }>(
     client,
     caps,
-    sql`SELECT uniqExactMergeIf(event_ids, event_type IN ${types}) AS total,
-               countMerge(stored_rows) AS stored_rows
-        FROM ${table(caps, 'match_event_counts')} WHERE match_id = ${matchId}`,
+    sql`SELECT uniqExact(event_id) AS total,
+               (SELECT sum(stored_rows) FROM ${table(caps, 'match_figures')}
+                WHERE match_id = ${matchId} AND kind = 'marker') AS stored_rows
+        FROM ${table(caps, 'events')} WHERE match_id = ${matchId} AND event_type IN ${types}`,
   );
   const storedRows = num(totals[0]?.stored_rows ?? 0);
   if (storedRows === 0) return { value: null, storedRows };

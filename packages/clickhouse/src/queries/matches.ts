@@ -4,6 +4,7 @@ import { selectRows } from '../query';
 import { inList, sql } from '../sql';
 import { LIVE_WINDOW_MINUTES, type MatchSummary } from '@pitchpulse/contract';
 import { checkCount, checkMatchId, isoFromMs, num, table } from './common';
+import { readSealedMany } from './figures';
 
 export const MAX_PAGE_SIZE = 1000;
 
@@ -50,8 +51,8 @@ interface PageRow {
 
 /**
  * Which matches are on a page: live ones first, then by latest event time (newest first), then by id (byte
- * order). Reads the small states of `match_event_counts` only (times and change markers, no id sets), so it
- * costs in proportion to the number of matches, not of events.
+ * order). Reads the times of `match_activity` and the markers of `match_figures` (no id sets), so it costs in
+ * proportion to the number of matches, not of events.
  */
 export async function matchPage(
   client: ClickHouseClient,
@@ -63,19 +64,25 @@ export async function matchPage(
   const window = checkCount('liveWindowMinutes', params.liveWindowMinutes ?? LIVE_WINDOW_MINUTES, 0, 10_080);
   const now = params.now ?? new Date();
   const liveSinceMs = Math.max(0, now.getTime() - window * 60_000);
-  const counts = table(caps, 'match_event_counts');
+  const activity = table(caps, 'match_activity');
   const [rows, totals] = await Promise.all([
     selectRows<PageRow>(
       client,
       caps,
-      sql`SELECT match_id, minMerge(first_event_ms) AS first_ms, maxMerge(last_event_ms) AS last_ms,
-                 countMerge(stored_rows) AS stored_rows, maxMerge(last_inserted_ms) AS last_inserted_ms
-          FROM ${counts}
-          GROUP BY match_id
-          ORDER BY last_ms >= ${liveSinceMs} DESC, last_ms DESC, match_id ASC
-          LIMIT ${offset}, ${limit}`,
+      sql`SELECT match_id, first_ms, last_ms, last_inserted_ms, stored_rows FROM (
+            SELECT match_id, minMerge(first_event_ms) AS first_ms, maxMerge(last_event_ms) AS last_ms,
+                   maxMerge(last_inserted_ms) AS last_inserted_ms
+            FROM ${activity}
+            GROUP BY match_id
+            ORDER BY last_ms >= ${liveSinceMs} DESC, last_ms DESC, match_id ASC
+            LIMIT ${offset}, ${limit}
+          ) AS page ANY LEFT JOIN (
+            SELECT match_id, sum(stored_rows) AS stored_rows FROM ${table(caps, 'match_figures')}
+            WHERE kind = 'marker' GROUP BY match_id
+          ) AS markers USING match_id
+          ORDER BY last_ms >= ${liveSinceMs} DESC, last_ms DESC, match_id ASC`,
     ),
-    selectRows<{ n: number }>(client, caps, sql`SELECT uniqExact(match_id) AS n FROM ${counts}`),
+    selectRows<{ n: number }>(client, caps, sql`SELECT uniqExact(match_id) AS n FROM ${activity}`),
   ]);
   return {
     total: num(totals[0]?.n ?? 0),
@@ -90,9 +97,16 @@ export async function matchPage(
   };
 }
 
+interface TotalsRow {
+  match_id: string;
+  total_events: number;
+  goals_1: number;
+  goals_2: number;
+}
+
 /**
- * Distinct events and goals per team of the given matches (merges their id sets: costs in proportion to their
- * events). Matches without events are absent from the map.
+ * Distinct events and goals per team of the given matches: from each match's current seal (one read of their
+ * rows of match_figures), the rest from their raw rows. Matches without events are absent from the map.
  */
 export async function matchTotals(
   client: ClickHouseClient,
@@ -102,34 +116,42 @@ export async function matchTotals(
   const ids = [...new Set(params.matchIds.map(checkMatchId))];
   if (ids.length > MAX_PAGE_SIZE) throw new RangeError(`matchIds must list at most ${MAX_PAGE_SIZE} matches`);
   if (ids.length === 0) return new Map();
-  const rows = await selectRows<{
-    match_id: string;
-    total_events: number;
-    goals_1: number;
-    goals_2: number;
-    stored_rows: number;
-  }>(
+  const reads = await readSealedMany(client, caps, ids, ['event_type_team']);
+  const totals = new Map<string, MatchTotals>();
+  const unsealed: string[] = [];
+  for (const [matchId, read] of reads) {
+    if (read.marker === 0) continue;
+    if (!read.sealed) {
+      unsealed.push(matchId);
+      continue;
+    }
+    const goals = (team: number) =>
+      read.figures
+        .filter((f) => f.event_type === 'goal' && num(f.team_id) === team)
+        .reduce((a, f) => a + num(f.events), 0);
+    totals.set(matchId, {
+      totalEvents: read.figures.reduce((a, f) => a + num(f.events), 0),
+      score: { '1': goals(1), '2': goals(2) },
+      storedRows: read.marker,
+    });
+  }
+  if (unsealed.length === 0) return totals;
+  const rows = await selectRows<TotalsRow>(
     client,
     caps,
-    sql`SELECT match_id,
-               uniqExactMerge(event_ids) AS total_events,
-               uniqExactMergeIf(event_ids, event_type = 'goal' AND team_id = 1) AS goals_1,
-               uniqExactMergeIf(event_ids, event_type = 'goal' AND team_id = 2) AS goals_2,
-               countMerge(stored_rows) AS stored_rows
-        FROM ${table(caps, 'match_event_counts')}
-        WHERE match_id IN ${inList(ids)}
-        GROUP BY match_id`,
+    sql`SELECT match_id, uniqExact(event_id) AS total_events,
+               uniqExactIf(event_id, event_type = 'goal' AND team_id = 1) AS goals_1,
+               uniqExactIf(event_id, event_type = 'goal' AND team_id = 2) AS goals_2
+        FROM ${table(caps, 'events')} WHERE match_id IN ${inList(unsealed)} GROUP BY match_id`,
   );
-  return new Map(
-    rows.map((r) => [
-      r.match_id,
-      {
-        totalEvents: num(r.total_events),
-        score: { '1': num(r.goals_1), '2': num(r.goals_2) },
-        storedRows: num(r.stored_rows),
-      },
-    ]),
-  );
+  for (const r of rows) {
+    totals.set(r.match_id, {
+      totalEvents: num(r.total_events),
+      score: { '1': num(r.goals_1), '2': num(r.goals_2) },
+      storedRows: reads.get(r.match_id)!.marker,
+    });
+  }
+  return totals;
 }
 
 /** A page item and its totals as the list shows it. */

@@ -9,7 +9,18 @@ import {
 import type { ClickHouseCapabilities } from '../capabilities';
 import { selectRows } from '../query';
 import { sql, type Sql } from '../sql';
-import { checkMatchId, isoFromMs, isoMinute, minuteOf, num, table, type Versioned } from './common';
+import {
+  EVENT_MS,
+  LATENCY_MS,
+  checkMatchId,
+  isoFromMs,
+  isoMinute,
+  minuteOf,
+  num,
+  table,
+  type Versioned,
+} from './common';
+import { readSealed, type FigureRow } from './figures';
 
 /** The metrics as the tables hold them: the wire shape less the API instance's own response times. */
 export type StoredMetrics = Omit<MatchMetrics, 'responseTimePercentiles'>;
@@ -37,7 +48,6 @@ interface SummaryRow {
 
 interface LatencyRow {
   q: number[];
-  stored_rows: number;
 }
 
 /**
@@ -59,40 +69,6 @@ function summarySql(groups: Sql): Sql {
 
 const rename = sql`kind, event_type_k AS event_type, team_id_k AS team_id, feed_minute_k AS feed_minute,
                    minute_start_k AS minute_start, events, first_ms, last_ms, stored AS stored_rows`;
-
-/** Epoch ms of an event time from the raw table's columns. */
-const EVENT_MS = sql`toUInt64(toUnixTimestamp(event_time)) * 1000 + event_time_ms`;
-const LATENCY_MS = sql`toUInt32(least(greatest(
-    toInt64(toUnixTimestamp(inserted_at)) * 1000 + inserted_at_ms
-      - (toInt64(toUnixTimestamp(received_at)) * 1000 + received_at_ms), 0), 4294967295))`;
-
-/** Runs the folded per-group counts and the latency query (columns q, stored_rows) in parallel. */
-async function read(
-  client: ClickHouseClient,
-  caps: ClickHouseCapabilities,
-  matchId: string,
-  groups: Sql,
-  latency: Sql,
-): Promise<Versioned<StoredMetrics | null>> {
-  const [rows, latencyRows] = await Promise.all([
-    selectRows<SummaryRow>(client, caps, sql`SELECT ${rename} FROM (${summarySql(groups)})`),
-    selectRows<LatencyRow>(client, caps, latency),
-  ]);
-  return fromSummary(matchId, rows, latencyRows[0]);
-}
-
-function fromSummary(
-  matchId: string,
-  rows: SummaryRow[],
-  latency: LatencyRow | undefined,
-): Versioned<StoredMetrics | null> {
-  // Complete up to the table that had been fed the fewest rows.
-  const storedRows = Math.min(
-    rows.filter((r) => num(r.kind) === 1).reduce((a, r) => a + num(r.stored_rows), 0),
-    num(latency?.stored_rows ?? 0),
-  );
-  return { value: metricsOf(matchId, rows, latency?.q), storedRows };
-}
 
 function metricsOf(matchId: string, rows: SummaryRow[], latency: number[] | undefined): StoredMetrics | null {
   const byTypeTeam = rows.filter((r) => num(r.kind) === 1);
@@ -160,10 +136,26 @@ function topMinutes(counts: Map<number, number>): Array<[number, number]> {
   return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, PEAK_PERIODS);
 }
 
+/** The metrics from a current seal's figures (see queries/figures.ts). */
+function fromSeal(matchId: string, head: FigureRow, figures: FigureRow[]): StoredMetrics | null {
+  const rows: SummaryRow[] = figures.map((f) => ({
+    kind: f.kind === 'event_type_team' ? 1 : 2,
+    event_type: f.event_type as EventType,
+    team_id: num(f.team_id),
+    feed_minute: num(f.feed_minute),
+    minute_start: num(f.minute_start),
+    events: num(f.events),
+    first_ms: num(f.first_event_ms),
+    last_ms: num(f.last_event_ms),
+    stored_rows: 0,
+  }));
+  const latency = [head.latency_p50_ms, head.latency_p95_ms, head.latency_p99_ms].map(num);
+  return metricsOf(matchId, rows, latency);
+}
+
 /**
- * Per-match metrics, all from the aggregate tables (no raw-table scan): one merge of the match's id sets in
- * `match_minute_counts`, folded in the server to ~120 rows, plus the latency quantiles; with the stored rows the
- * answer is complete up to (see Versioned). `null` for a match with no events.
+ * Per-match metrics: from the match's current seal when it has one (one read of match_figures), else from its
+ * raw rows; complete up to the marker read before them (see Versioned). `null` for a match with no events.
  */
 export async function matchMetrics(
   client: ClickHouseClient,
@@ -171,20 +163,27 @@ export async function matchMetrics(
   params: MatchMetricsParams,
 ): Promise<Versioned<StoredMetrics | null>> {
   const matchId = checkMatchId(params.matchId);
-  const groups = sql`SELECT feed_minute, minute_start, event_type, team_id,
-                            uniqExactMerge(event_ids) AS n, minMerge(first_event_ms) AS f,
-                            maxMerge(last_event_ms) AS l, countMerge(stored_rows) AS c
-                     FROM ${table(caps, 'match_minute_counts')} WHERE match_id = ${matchId}
-                     GROUP BY feed_minute, minute_start, event_type, team_id`;
-  const latency = sql`SELECT quantilesExactMerge(0.5, 0.95, 0.99)(latency_ms) AS q, countMerge(stored_rows) AS stored_rows
-                      FROM ${table(caps, 'match_pipeline_latency')} WHERE match_id = ${matchId}`;
-  return read(client, caps, matchId, groups, latency);
+  const read = await readSealed(client, caps, matchId, ['event_type_team', 'minute']);
+  if (read.sealed) return { value: fromSeal(matchId, read.head, read.figures), storedRows: read.marker };
+  if (read.marker === 0) return { value: null, storedRows: 0 };
+  return { value: await matchMetricsFromEvents(client, caps, { matchId }), storedRows: read.marker };
+}
+
+/** The metrics from the match's current seal only: `null` when it has none (a live or changed match). */
+export async function matchMetricsFromSeal(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  params: MatchMetricsParams,
+): Promise<StoredMetrics | null> {
+  const matchId = checkMatchId(params.matchId);
+  const read = await readSealed(client, caps, matchId, ['event_type_team', 'minute']);
+  return read.sealed ? fromSeal(matchId, read.head, read.figures) : null;
 }
 
 /**
- * The same metrics computed by scanning the match's raw rows in `events` (distinct `event_id`s per group, latency
- * over every stored row), in the same query shape. Not used by the API: it is the baseline the read benchmark
- * compares the views with, and a cross-check that views and raw rows agree.
+ * The metrics computed by scanning the match's raw rows in `events` (distinct `event_id`s per group, latency
+ * over every stored row): what a match without a current seal is served from, the baseline the read benchmark
+ * compares seals with, and what a seal is computed from.
  */
 export async function matchMetricsFromEvents(
   client: ClickHouseClient,
@@ -199,5 +198,9 @@ export async function matchMetricsFromEvents(
                      GROUP BY feed_minute, minute_start, event_type, team_id`;
   const latency = sql`SELECT quantilesExact(0.5, 0.95, 0.99)(${LATENCY_MS}) AS q, count() AS stored_rows
                       FROM ${events} WHERE match_id = ${matchId}`;
-  return (await read(client, caps, matchId, groups, latency)).value;
+  const [rows, latencyRows] = await Promise.all([
+    selectRows<SummaryRow>(client, caps, sql`SELECT ${rename} FROM (${summarySql(groups)})`),
+    selectRows<LatencyRow>(client, caps, latency),
+  ]);
+  return metricsOf(matchId, rows, latencyRows[0]?.q);
 }

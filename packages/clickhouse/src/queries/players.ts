@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseCapabilities } from '../capabilities';
 import { selectRows } from '../query';
-import { sql, type Sql } from '../sql';
+import { sql } from '../sql';
 import {
   PLAYER_SORTS,
   READ_LIMITS,
@@ -9,7 +9,8 @@ import {
   type TeamId,
   type TopPlayer,
 } from '@pitchpulse/contract';
-import { checkCount, checkMatchId, num, table, type Versioned } from './common';
+import { byteOrder, checkCount, checkMatchId, num, table, type Versioned } from './common';
+import { readSealed } from './figures';
 
 export const MAX_TOP_PLAYERS = READ_LIMITS.players.max;
 
@@ -20,17 +21,17 @@ export interface TopPlayersParams {
   by?: PlayerSort;
 }
 
-const ORDER: Record<PlayerSort, Sql> = {
-  events: sql`events DESC`,
-  goals: sql`goals DESC`,
-  shots: sql`shots DESC`,
-};
+interface PlayerTypeRow {
+  player_id: string;
+  team_id: number;
+  event_type: string;
+  events: number;
+}
 
 /**
- * Players of a match ranked from `match_player_counts` (`null` for a match with no events), with the stored rows
- * the answer is complete up to (see Versioned). One read: each state row
- * counts twice through ARRAY JOIN, once for its player (kind 1, ranked, `limit` kept) and once for the match's
- * stored rows (kind 2, one row, no id set merged).
+ * Players of a match ranked (`null` for a match with no events), complete up to the marker (see Versioned): the
+ * distinct events per (player, team, type) from the match's current seal when it has one, else from its raw
+ * rows, summed and ranked here (a match has a few dozen players).
  */
 export async function topPlayers(
   client: ClickHouseClient,
@@ -41,44 +42,40 @@ export async function topPlayers(
   const limit = checkCount('limit', params.limit, 1, MAX_TOP_PLAYERS);
   const by = params.by ?? 'events';
   if (!PLAYER_SORTS.includes(by)) throw new RangeError(`by must be one of ${PLAYER_SORTS.join(', ')}`);
-  const rows = await selectRows<{
-    kind: number;
-    player_id: string;
-    team_id: number;
-    events: number;
-    goals: number;
-    shots: number;
-    stored_rows: number;
-  }>(
-    client,
-    caps,
-    sql`SELECT kind, player_id_k AS player_id, team_id_k AS team_id, events, goals, shots, stored_rows
-        FROM (
-          SELECT kind,
-                 if(kind = 1, player_id, '') AS player_id_k,
-                 if(kind = 1, team_id, 0) AS team_id_k,
-                 uniqExactMergeIf(event_ids, kind = 1) AS events,
-                 uniqExactMergeIf(event_ids, kind = 1 AND event_type = 'goal') AS goals,
-                 uniqExactMergeIf(event_ids, kind = 1 AND event_type = 'shot') AS shots,
-                 countMergeIf(stored_rows, kind = 2) AS stored_rows
-          FROM ${table(caps, 'match_player_counts')} ARRAY JOIN [1, 2] AS kind
-          WHERE match_id = ${matchId} AND (kind = 2 OR player_id != '')
-          GROUP BY kind, player_id_k, team_id_k
-        )
-        ORDER BY kind ASC, ${ORDER[by]}, events DESC, goals DESC, shots DESC, player_id ASC, team_id ASC
-        LIMIT ${limit} BY kind`,
+  const read = await readSealed(client, caps, matchId, ['player']);
+  if (read.marker === 0) return { value: null, storedRows: 0 };
+  const rows: PlayerTypeRow[] = read.sealed
+    ? read.figures
+    : await selectRows<PlayerTypeRow>(
+        client,
+        caps,
+        sql`SELECT player_id, team_id, event_type, uniqExact(event_id) AS events
+            FROM ${table(caps, 'events')} WHERE match_id = ${matchId} AND player_id != ''
+            GROUP BY player_id, team_id, event_type`,
+      );
+  return { value: rank(rows, by).slice(0, limit), storedRows: read.marker };
+}
+
+/** Sorted by `by`, then events, goals, shots (most first), then player id (byte order) and team. */
+function rank(rows: PlayerTypeRow[], by: PlayerSort): TopPlayer[] {
+  const players = new Map<string, TopPlayer>();
+  for (const r of rows) {
+    const teamId = num(r.team_id) as TeamId;
+    const key = JSON.stringify([r.player_id, teamId]);
+    let p = players.get(key);
+    if (!p) players.set(key, (p = { playerId: r.player_id, teamId, events: 0, goals: 0, shots: 0 }));
+    const n = num(r.events);
+    p.events += n;
+    if (r.event_type === 'goal') p.goals += n;
+    if (r.event_type === 'shot') p.shots += n;
+  }
+  return [...players.values()].sort(
+    (a, b) =>
+      b[by] - a[by] ||
+      b.events - a.events ||
+      b.goals - a.goals ||
+      b.shots - a.shots ||
+      byteOrder(a.playerId, b.playerId) ||
+      a.teamId - b.teamId,
   );
-  const total = rows.find((r) => num(r.kind) === 2);
-  const storedRows = num(total?.stored_rows ?? 0);
-  if (storedRows === 0) return { value: null, storedRows };
-  const players = rows
-    .filter((r) => num(r.kind) === 1)
-    .map((r) => ({
-      playerId: r.player_id,
-      teamId: num(r.team_id) as TeamId,
-      events: num(r.events),
-      goals: num(r.goals),
-      shots: num(r.shots),
-    }));
-  return { value: players, storedRows };
 }

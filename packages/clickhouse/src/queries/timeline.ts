@@ -8,18 +8,26 @@ import {
   type TimelineBucket,
   type TimelineEntry,
 } from '@pitchpulse/contract';
-import { checkMatchId, minuteOf, num, table, type Versioned } from './common';
+import { byteOrder, checkMatchId, minuteOf, num, table, type Versioned } from './common';
+import { readSealed } from './figures';
 
 export interface TimelineParams {
   matchId: string;
   bucket: TimelineBucket;
 }
 
+interface MinuteTypeRow {
+  feed_minute: number;
+  /** epoch seconds */
+  minute_start: number;
+  event_type: string;
+  events: number;
+}
+
 /**
- * Event counts per minute bucket and type, from `match_minute_counts` (`null` for a match with no events), with
- * the stored rows the answer is complete up to (see Versioned). One read of the match's states:
- * distinct events per (feed minute, wall-clock minute, type), bucketed here, where the match's start minute (the
- * earliest wall-clock minute) comes from the same rows.
+ * Event counts per minute bucket and type (`null` for a match with no events), complete up to the marker (see
+ * Versioned): from the match's current seal when it has one, else from its raw rows. The distinct events per
+ * (feed minute, wall-clock minute, type) are bucketed here; the match's start minute is the earliest of them.
  */
 export async function timeline(
   client: ClickHouseClient,
@@ -30,23 +38,26 @@ export async function timeline(
   if (!Object.hasOwn(TIMELINE_BUCKETS, params.bucket)) {
     throw new RangeError(`bucket must be one of ${Object.keys(TIMELINE_BUCKETS).join(', ')}`);
   }
-  const size = TIMELINE_BUCKETS[params.bucket];
-  const rows = await selectRows<{
-    feed_minute: number;
-    minute_start: number;
-    event_type: string;
-    events: number;
-    stored_rows: number;
-  }>(
-    client,
-    caps,
-    sql`SELECT feed_minute, toUnixTimestamp(minute_start) AS minute_start, event_type,
-               uniqExactMerge(event_ids) AS events, countMerge(stored_rows) AS stored_rows
-        FROM ${table(caps, 'match_minute_counts')} WHERE match_id = ${matchId}
-        GROUP BY feed_minute, minute_start, event_type`,
-  );
-  const storedRows = rows.reduce((a, r) => a + num(r.stored_rows), 0);
-  if (rows.length === 0) return { value: null, storedRows };
+  const read = await readSealed(client, caps, matchId, ['minute_type']);
+  if (read.marker === 0) return { value: null, storedRows: 0 };
+  const rows: MinuteTypeRow[] = read.sealed
+    ? read.figures
+    : await selectRows<MinuteTypeRow>(
+        client,
+        caps,
+        sql`SELECT feed_minute, toUnixTimestamp(toStartOfMinute(event_time)) AS minute_start, event_type,
+                   uniqExact(event_id) AS events
+            FROM ${table(caps, 'events')} WHERE match_id = ${matchId}
+            GROUP BY feed_minute, minute_start, event_type`,
+      );
+  if (rows.length === 0) return { value: null, storedRows: read.marker };
+  return {
+    value: { matchId, bucket: params.bucket, buckets: buckets(rows, TIMELINE_BUCKETS[params.bucket]) },
+    storedRows: read.marker,
+  };
+}
+
+function buckets(rows: MinuteTypeRow[], size: number): TimelineEntry[] {
   const matchStart = Math.min(...rows.map((r) => num(r.minute_start)));
   const byMinute = new Map<number, TimelineEntry>();
   for (const r of rows) {
@@ -57,13 +68,8 @@ export async function timeline(
     e.counts[r.event_type] = (e.counts[r.event_type] ?? 0) + num(r.events);
     e.total += num(r.events);
   }
-  const buckets = [...byMinute.values()].sort((a, b) => a.minute - b.minute);
-  for (const b of buckets)
+  const sorted = [...byMinute.values()].sort((a, b) => a.minute - b.minute);
+  for (const b of sorted)
     b.counts = Object.fromEntries(Object.entries(b.counts).sort(([x], [y]) => byteOrder(x, y)));
-  return { value: { matchId, bucket: params.bucket, buckets }, storedRows };
-}
-
-/** Byte order of UTF-8 strings, as ClickHouse compares them. */
-function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return sorted;
 }

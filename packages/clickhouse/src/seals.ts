@@ -1,0 +1,156 @@
+/**
+ * Writing seals: a match's figures computed once from its raw rows and kept as plain numbers in match_figures
+ * and daily_figures (migration 003, docs/clickhouse.md). Reading them: queries/figures.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseCapabilities } from './capabilities';
+import { execute, selectRows } from './query';
+import { sql, type Sql } from './sql';
+import { EVENT_MS, LATENCY_MS, checkCount, checkMatchId, num, table } from './queries/common';
+
+export interface SealResult {
+  matchId: string;
+  sealId: string;
+  /** the match's marker when the seal was computed */
+  version: number;
+  /** distinct events the seal counted */
+  totalEvents: number;
+}
+
+/** The columns of match_figures a seal's INSERT … SELECT fills; the rest keep their defaults. */
+const FIGURE_COLUMNS = sql`(match_id, kind, seal_id, event_type, team_id, player_id, feed_minute, minute_start, events,
+                            first_event_ms, last_event_ms)`;
+
+function figureStatements(caps: ClickHouseCapabilities, matchId: string, sealId: string): Sql[] {
+  const events = table(caps, 'events');
+  const figures = table(caps, 'match_figures');
+  const zeroMinute = sql`toDateTime(0, 'UTC')`;
+  const insert = (select: Sql) => sql`INSERT INTO ${figures} ${FIGURE_COLUMNS} ${select}`;
+  const of = sql`FROM ${events} WHERE match_id = ${matchId}`;
+  return [
+    insert(sql`SELECT match_id, 'event_type_team', ${sealId}, event_type, team_id, '', toInt16(0), ${zeroMinute},
+                      uniqExact(event_id), min(${EVENT_MS}), max(${EVENT_MS})
+               ${of} GROUP BY match_id, event_type, team_id`),
+    insert(sql`SELECT match_id, 'minute', ${sealId}, '', toUInt8(0), '', feed_minute, toStartOfMinute(event_time) AS m,
+                      uniqExact(event_id), toUInt64(0), toUInt64(0)
+               ${of} GROUP BY match_id, feed_minute, m`),
+    insert(sql`SELECT match_id, 'minute_type', ${sealId}, event_type, toUInt8(0), '', feed_minute,
+                      toStartOfMinute(event_time) AS m, uniqExact(event_id), toUInt64(0), toUInt64(0)
+               ${of} GROUP BY match_id, feed_minute, m, event_type`),
+    insert(sql`SELECT match_id, 'player', ${sealId}, event_type, team_id, player_id, toInt16(0), ${zeroMinute},
+                      uniqExact(event_id), toUInt64(0), toUInt64(0)
+               ${of} AND player_id != '' GROUP BY match_id, player_id, team_id, event_type`),
+    sql`INSERT INTO ${table(caps, 'daily_figures')} (day, match_id, seal_id, event_type, team_id, player_id, events)
+        SELECT toDate(event_time) AS event_day, match_id, ${sealId}, event_type, team_id, player_id, uniqExact(event_id)
+        ${of} GROUP BY event_day, match_id, event_type, team_id, player_id`,
+  ];
+}
+
+/** The marker of one match: the sum of its marker rows (0 without rows). */
+async function markerOf(client: ClickHouseClient, caps: ClickHouseCapabilities, matchId: string) {
+  const [row] = await selectRows<{ marker: number }>(
+    client,
+    caps,
+    sql`SELECT sum(stored_rows) AS marker FROM ${table(caps, 'match_figures')}
+        WHERE match_id = ${matchId} AND kind = 'marker'`,
+  );
+  return num(row?.marker ?? 0);
+}
+
+/**
+ * Computes a seal of `matchId` from its raw rows: the figures first, the commit row (kind 'seal') last, so a seal
+ * interrupted half-way is never read. A failed statement abandons the seal (never retried under the same id: the
+ * summing table would add the rows twice). Safe beside inserts (the marker is read before the raw rows, so a seal
+ * racing an insert is simply not current) and beside another sealer (each seal is complete; the latest wins).
+ * `null` for a match without rows.
+ */
+export async function sealMatch(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  matchId: string,
+  now: () => number = Date.now,
+): Promise<SealResult | null> {
+  const match = checkMatchId(matchId);
+  const version = await markerOf(client, caps, match);
+  if (version === 0) return null;
+  const sealId = randomUUID();
+  await Promise.all(figureStatements(caps, match, sealId).map((s) => execute(client, caps, s)));
+  const figures = table(caps, 'match_figures');
+  const [totals] = await selectRows<{ total: number }>(
+    client,
+    caps,
+    sql`SELECT sum(events) AS total FROM ${figures}
+        WHERE match_id = ${match} AND kind = 'event_type_team' AND seal_id = ${sealId}`,
+  );
+  const totalEvents = num(totals?.total ?? 0);
+  await execute(
+    client,
+    caps,
+    sql`INSERT INTO ${figures}
+          (match_id, kind, seal_id, events, first_event_ms, last_event_ms, version, sealed_ms,
+           latency_p50_ms, latency_p95_ms, latency_p99_ms)
+        SELECT match_id, 'seal', ${sealId}, ${totalEvents}, f, l, ${version}, ${now()}, q[1], q[2], q[3]
+        FROM (SELECT match_id, min(${EVENT_MS}) AS f, max(${EVENT_MS}) AS l,
+                     quantilesExact(0.5, 0.95, 0.99)(${LATENCY_MS}) AS q
+              FROM ${table(caps, 'events')} WHERE match_id = ${match} GROUP BY match_id)`,
+  );
+  return { matchId: match, sealId, version, totalEvents };
+}
+
+export interface PendingOptions {
+  /** only matches without an insert for this long (ms): a live match is read from its raw rows meanwhile */
+  quietMs: number;
+  limit: number;
+  now?: number;
+}
+
+/**
+ * Matches with rows whose latest seal is missing or stale (the marker moved), not retired, and without an insert
+ * for `quietMs`: the longest quiet first.
+ */
+export async function pendingMatches(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  options: PendingOptions,
+): Promise<string[]> {
+  const limit = checkCount('limit', options.limit, 1, 100_000);
+  const quietMs = checkCount('quietMs', options.quietMs, 0, 365 * 86_400_000);
+  const quietSince = Math.max(0, (options.now ?? Date.now()) - quietMs);
+  const rows = await selectRows<{ match_id: string }>(
+    client,
+    caps,
+    sql`SELECT match_id FROM (
+          SELECT match_id,
+                 argMaxIf(version, sealed_ms, kind = 'seal') AS latest_version,
+                 countIf(kind = 'seal') AS seals,
+                 sumIf(stored_rows, kind = 'marker') AS marker,
+                 sumIf(retired, kind = 'retired') AS retirements
+          FROM ${table(caps, 'match_figures')}
+          WHERE kind IN ('marker', 'seal', 'retired')
+          GROUP BY match_id
+        ) AS seals INNER JOIN (
+          SELECT match_id, maxMerge(last_inserted_ms) AS last_inserted
+          FROM ${table(caps, 'match_activity')} GROUP BY match_id
+        ) AS activity USING match_id
+        WHERE marker > 0 AND retirements = 0 AND (seals = 0 OR latest_version != marker)
+          AND last_inserted <= ${quietSince}
+        ORDER BY last_inserted ASC, match_id ASC
+        LIMIT ${limit}`,
+  );
+  return rows.map((r) => r.match_id);
+}
+
+/** Seals up to `limit` pending matches one after the other; answers the seals written. */
+export async function sealPending(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  options: PendingOptions,
+): Promise<SealResult[]> {
+  const sealed: SealResult[] = [];
+  for (const matchId of await pendingMatches(client, caps, options)) {
+    const seal = await sealMatch(client, caps, matchId);
+    if (seal) sealed.push(seal);
+  }
+  return sealed;
+}
