@@ -1,8 +1,14 @@
 #!/usr/bin/env node
+import path from 'node:path';
+import { ANALYST_DATABASES, ANALYST_PASSWORD_FILE, ANALYST_PROFILE, ANALYST_USER } from './clickhouse-server';
 import { MockKafkaCluster } from './rdkafka-mock';
 import { startStack, stopStack } from './stack';
-import { defaultStateFile, readState } from './state';
+import { defaultStateFile, localDir, readState } from './state';
 import { isProcessAlive } from './ports';
+
+const ANALYST_LIMITS =
+  `SELECT only, on ${ANALYST_DATABASES.join(', ')}; ${ANALYST_PROFILE.max_execution_time} s and ` +
+  `${ANALYST_PROFILE.max_memory_usage / 1e9} GB per query, ${ANALYST_PROFILE.max_concurrent_queries_for_user} at once`;
 
 const HELP = `Usage: pnpm stack <up|down|status> [--brokers N]
 
@@ -15,12 +21,30 @@ Runs PitchPulse's embedded local stack in the background:
   status   print the addresses of the running stack, exit 1 if none
 
 Addresses are written to ${defaultStateFile()}; the apps and tests read them from there.
-Set KAFKA_BROKERS and CLICKHOUSE_URL to use other servers instead (nothing embedded is started).`;
+Set KAFKA_BROKERS and CLICKHOUSE_URL to use other servers instead (nothing embedded is started).
+
+Analysts use the read-only account (${ANALYST_LIMITS});
+\`pnpm stack status\` prints the command with the port:
+  clickhouse-client --port <port> --user ${ANALYST_USER} --password "$(cat ${path.join(localDir(), 'clickhouse', ANALYST_PASSWORD_FILE)})"
+Its password is random, made at the first start and kept in that file (mode 0600); ClickHouse has only its
+sha256. New password: pnpm stack down, delete the file, pnpm stack up.`;
 
 function print(state: NonNullable<ReturnType<typeof readState>>): void {
   console.log(`KAFKA_BROKERS=${state.kafkaBrokers}`);
   console.log(`CLICKHOUSE_URL=${state.clickhouseUrl}`);
-  console.log(`clickhouse-client --port ${state.clickhouseTcpPort}   # native protocol, for analysts`);
+  const { clickhouseTcpPort: port, clickhouseAnalystUser: user, clickhouseAnalystPasswordFile: file } = state;
+  if (user && file) {
+    console.log(`CLICKHOUSE_ANALYST_USER=${user}`);
+    console.log(`CLICKHOUSE_ANALYST_PASSWORD_FILE=${file}`);
+  }
+  console.log(`clickhouse-client --port ${port}   # native protocol, user default: full access`);
+  if (user && file) {
+    console.log(
+      `clickhouse-client --port ${port} --user ${user} --password "$(cat ${file})"   # analysts: ${ANALYST_LIMITS}`,
+    );
+  } else {
+    console.log('(no analyst account: this stack was started by an older version; pnpm stack down, then up)');
+  }
   console.log(`control: ${state.controlUrl}   pid: ${state.pid}   state: ${defaultStateFile()}`);
 }
 

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, isProcessAlive, waitFor } from './ports';
@@ -61,13 +62,65 @@ function serverConfig(dir: string, httpPort: number, tcpPort: number): string {
 `;
 }
 
-const USERS_CONFIG = `<?xml version="1.0"?>
+/** The read-only account for analysts (`clickhouse-client --user analyst`). */
+export const ANALYST_USER = 'analyst';
+
+/** The databases the analyst may read: the pipeline's (CLICKHOUSE_DATABASE of the apps). */
+export const ANALYST_DATABASES: readonly string[] = ['pitchpulse'];
+
+/**
+ * The analyst's settings profile, the same in the embedded stack, Compose and Kubernetes
+ * (infra/clickhouse/users.d/analyst.xml). `readonly` 1 allows reading queries only and forbids changing any
+ * setting, so a query cannot raise the limits (18.16 has no settings constraints, which readonly 2 would need).
+ */
+export const ANALYST_PROFILE = {
+  readonly: 1,
+  max_memory_usage: 4_000_000_000,
+  max_execution_time: 60,
+  max_concurrent_queries_for_user: 4,
+} as const satisfies Record<string, number>;
+
+/** The file in the data folder holding the analyst's password (mode 0600); users.xml holds its sha256 only. */
+export const ANALYST_PASSWORD_FILE = 'analyst.password';
+
+const sha256Hex = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+/**
+ * The analyst's password from `file`; a new random one, written there with mode 0600, when the file is missing
+ * or empty (a data folder from before the analyst account existed gets one on its next start).
+ */
+function analystPassword(file: string): string {
+  try {
+    const existing = fs.readFileSync(file, 'utf8').trim();
+    if (existing) {
+      fs.chmodSync(file, 0o600);
+      return existing;
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const password = randomBytes(24).toString('base64url');
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `${password}\n`, { mode: 0o600 });
+  fs.renameSync(tmp, file);
+  return password;
+}
+
+function usersConfig(analystPasswordSha256: string): string {
+  const settings = Object.entries(ANALYST_PROFILE)
+    .map(([name, value]) => `      <${name}>${value}</${name}>`)
+    .join('\n');
+  const databases = ANALYST_DATABASES.map((d) => `<database>${xmlEscape(d)}</database>`).join('');
+  return `<?xml version="1.0"?>
 <yandex>
   <profiles>
     <default>
       <max_memory_usage>4000000000</max_memory_usage>
       <allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type>
     </default>
+    <${ANALYST_USER}>
+${settings}
+    </${ANALYST_USER}>
   </profiles>
   <users>
     <default>
@@ -76,6 +129,13 @@ const USERS_CONFIG = `<?xml version="1.0"?>
       <profile>default</profile>
       <quota>default</quota>
     </default>
+    <${ANALYST_USER}>
+      <password_sha256_hex>${analystPasswordSha256}</password_sha256_hex>
+      <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+      <profile>${ANALYST_USER}</profile>
+      <quota>default</quota>
+      <allow_databases>${databases}</allow_databases>
+    </${ANALYST_USER}>
   </users>
   <quotas>
     <default>
@@ -87,6 +147,7 @@ const USERS_CONFIG = `<?xml version="1.0"?>
   </quotas>
 </yandex>
 `;
+}
 
 /** Debian's ClickHouse 18.16 server as a child process, configured for one data folder on free ports. */
 export class ClickHouseServer {
@@ -105,8 +166,14 @@ export class ClickHouseServer {
       fs.mkdirSync(path.join(dataDir, sub), { recursive: true });
     }
     fs.writeFileSync(path.join(dataDir, 'config.xml'), serverConfig(dataDir, httpPort, tcpPort));
-    fs.writeFileSync(path.join(dataDir, 'users.xml'), USERS_CONFIG);
+    const password = analystPassword(path.join(dataDir, ANALYST_PASSWORD_FILE));
+    fs.writeFileSync(path.join(dataDir, 'users.xml'), usersConfig(sha256Hex(password)));
     return new ClickHouseServer(dataDir, httpPort, tcpPort);
+  }
+
+  /** The read-only analyst account: its user name and the file holding its password. */
+  get analyst(): { user: string; passwordFile: string } {
+    return { user: ANALYST_USER, passwordFile: path.join(this.dataDir, ANALYST_PASSWORD_FILE) };
   }
 
   get url(): string {

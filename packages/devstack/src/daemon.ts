@@ -98,6 +98,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       clickhouseUrl: clickhouse.url,
       clickhouseTcpPort: clickhouse.tcpPort,
       clickhousePid: clickhouse.pid ?? null,
+      clickhouseAnalystUser: clickhouse.analyst.user,
+      clickhouseAnalystPasswordFile: clickhouse.analyst.passwordFile,
       dataDir: options.dataDir,
       startedAt: new Date().toISOString(),
     };

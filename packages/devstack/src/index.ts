@@ -1,8 +1,16 @@
-export { ClickHouseServer } from './clickhouse-server';
+export { ANALYST_DATABASES, ANALYST_PROFILE, ANALYST_USER, ClickHouseServer } from './clickhouse-server';
 export { KafkaApiKey, StackControl } from './control';
 export { freePort, isPortOpen, isProcessAlive, waitFor } from './ports';
 export { MockKafkaCluster, type TopicSpec } from './rdkafka-mock';
-export { resolveConnection, startStack, stopStack, type Connection, type StartOptions } from './stack';
+export {
+  analystCredentials,
+  resolveConnection,
+  startStack,
+  stopStack,
+  type AnalystCredentials,
+  type Connection,
+  type StartOptions,
+} from './stack';
 export { localDir, readState, repoRoot, type StackState } from './state';
 export { preparePipeline, type PreparedPipeline } from './pipeline';
 export { PIPELINE_TOPICS } from './topics';

@@ -20,6 +20,14 @@ describe('pnpm stack up / down', () => {
       expect(up.stdout).toMatch(/^KAFKA_BROKERS=127\.0\.0\.1:\d+$/m);
       expect(up.stdout).toMatch(/^CLICKHOUSE_URL=http:\/\/127\.0\.0\.1:\d+$/m);
       const state = readState(path.join(local, 'stack.json'))!;
+      // The read-only analyst account: its password file under the stack's folder, and how to connect.
+      const passwordFile = path.join(local, 'clickhouse', 'analyst.password');
+      expect(up.stdout).toContain(
+        `CLICKHOUSE_ANALYST_USER=analyst\nCLICKHOUSE_ANALYST_PASSWORD_FILE=${passwordFile}\n`,
+      );
+      expect(up.stdout).toContain(
+        `clickhouse-client --port ${state.clickhouseTcpPort} --user analyst --password "$(cat ${passwordFile})"`,
+      );
       const ports = [
         Number(new URL(state.clickhouseUrl).port),
         state.clickhouseTcpPort,

@@ -90,6 +90,24 @@ export async function stopStack(stateFile = defaultStateFile(), timeoutMs = 30_0
   return true;
 }
 
+export interface AnalystCredentials {
+  user: string;
+  password: string;
+}
+
+/**
+ * The read-only analyst account: CLICKHOUSE_ANALYST_USER with the password in CLICKHOUSE_ANALYST_PASSWORD_FILE
+ * when set (other servers, e.g. Compose's), otherwise the running embedded stack's; undefined when there is none
+ * (external servers without those variables, or a stack started before the account existed).
+ */
+export function analystCredentials(env: NodeJS.ProcessEnv = process.env): AnalystCredentials | undefined {
+  const state = env.CLICKHOUSE_ANALYST_PASSWORD_FILE ? undefined : readState(env.PITCHPULSE_STACK_FILE);
+  const user = env.CLICKHOUSE_ANALYST_USER ?? state?.clickhouseAnalystUser;
+  const file = env.CLICKHOUSE_ANALYST_PASSWORD_FILE ?? state?.clickhouseAnalystPasswordFile;
+  if (!user || !file) return undefined;
+  return { user, password: fs.readFileSync(file, 'utf8').trim() };
+}
+
 export interface Connection {
   kafkaBrokers: string[];
   clickhouseUrl: string;

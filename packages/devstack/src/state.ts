@@ -10,6 +10,10 @@ export interface StackState {
   clickhouseUrl: string;
   clickhouseTcpPort: number;
   clickhousePid: number | null;
+  /** The read-only analyst account (absent in the state of a stack started before it existed). */
+  clickhouseAnalystUser?: string;
+  /** File holding the analyst's password (mode 0600). */
+  clickhouseAnalystPasswordFile?: string;
   dataDir: string;
   startedAt: string;
 }
