@@ -100,141 +100,224 @@ describe('two-engine compatibility: schema and aggregate views', () => {
   });
   afterAll(() => closeEngines(engines));
 
-  const viewChecks = () => {
+  const table = (name: string) => identifier(database, name);
+  const storedPerMatch = () => {
+    const rows = new Map<string, number>();
+    for (const d of delivered)
+      for (const ev of d.events) rows.set(ev.matchId, (rows.get(ev.matchId) ?? 0) + 1);
+    return rows;
+  };
+
+  /** What every insert keeps up to date: raw rows, markers, match times, the analysts' deduplicated copy. */
+  const insertChecks = () => {
     const ref = () => distinctEvents(delivered);
-
-    it('match_event_counts: distinct events per (match, type, team) and first/last event time', async () => {
-      const rows = await onBoth(engines, (e) =>
-        selectRows<Record<string, unknown>>(
-          e.client,
-          e.caps,
-          sql`SELECT match_id, event_type, team_id, uniqExactMerge(event_ids) AS events,
-                     minMerge(first_event_ms) AS first_ms, maxMerge(last_event_ms) AS last_ms,
-                     maxMerge(last_inserted_ms) AS last_inserted_ms, countMerge(stored_rows) AS stored_rows
-              FROM ${identifier(database, 'match_event_counts')}
-              GROUP BY match_id, event_type, team_id`,
-        ).then(sortRows),
-      );
-      const key = (matchId: string, type: string, team: number) => JSON.stringify([matchId, type, team]);
-      const lastInserted = new Map<string, number>();
-      const storedRows = new Map<string, number>();
-      for (const d of delivered) {
-        for (const ev of d.events) {
-          const k = key(ev.matchId, ev.eventType, ev.teamId);
-          lastInserted.set(k, Math.max(lastInserted.get(k) ?? 0, d.insertedAt.getTime()));
-          storedRows.set(k, (storedRows.get(k) ?? 0) + 1);
-        }
-      }
-      const expected = groupRows(ref(), ['match_id', 'event_type', 'team_id'], (ev) => [
-        ev.matchId,
-        ev.eventType,
-        ev.teamId,
-      ]).map((r) => ({
-        ...r,
-        last_inserted_ms: lastInserted.get(
-          key(r.match_id as string, r.event_type as string, r.team_id as number),
-        ),
-        stored_rows: storedRows.get(key(r.match_id as string, r.event_type as string, r.team_id as number)),
-      }));
-      expect(rows).toEqual(sortRows(expected));
-    });
-
-    it('match_minute_counts: distinct events and first/last time per (match, feed minute, minute, type, team)', async () => {
-      const rows = await onBoth(engines, (e) =>
-        selectRows<Record<string, unknown>>(
-          e.client,
-          e.caps,
-          sql`SELECT match_id, feed_minute, toUnixTimestamp(minute_start) AS minute_start, event_type, team_id,
-                     uniqExactMerge(event_ids) AS events,
-                     minMerge(first_event_ms) AS first_ms, maxMerge(last_event_ms) AS last_ms
-              FROM ${identifier(database, 'match_minute_counts')}
-              GROUP BY match_id, feed_minute, minute_start, event_type, team_id`,
-        ).then(sortRows),
-      );
-      const names = ['match_id', 'feed_minute', 'minute_start', 'event_type', 'team_id'];
-      const key = (ev: RefEvent) => [
-        ev.matchId,
-        ev.feedMinute,
-        ev.minuteStartMs / 1000,
-        ev.eventType,
-        ev.teamId,
-      ];
-      expect(rows).toEqual(sortRows(groupRows(ref(), names, key)));
-    });
-
-    it("match_player_counts: distinct events per (match, player, team, type), no player under ''", async () => {
-      const rows = await onBoth(engines, (e) =>
-        selectRows<Record<string, unknown>>(
-          e.client,
-          e.caps,
-          sql`SELECT match_id, player_id, team_id, event_type, uniqExactMerge(event_ids) AS events
-              FROM ${identifier(database, 'match_player_counts')}
-              GROUP BY match_id, player_id, team_id, event_type`,
-        ).then(sortRows),
-      );
-      const expected = countRows(ref(), ['match_id', 'player_id', 'team_id', 'event_type'], (ev) => [
-        ev.matchId,
-        ev.playerId,
-        ev.teamId,
-        ev.eventType,
-      ]);
-      expect(rows).toEqual(sortRows(expected));
-    });
-
-    it('match_pipeline_latency: exact p50/p95/p99 of inserted_at − received_at over stored rows', async () => {
-      const rows = await onBoth(engines, (e) =>
-        selectRows<{ match_id: string; q: number[] }>(
-          e.client,
-          e.caps,
-          sql`SELECT match_id, quantilesExactMerge(0.5, 0.95, 0.99)(latency_ms) AS q
-              FROM ${identifier(database, 'match_pipeline_latency')} GROUP BY match_id`,
-        ).then(sortRows),
-      );
-      const expected = [...latencies(delivered).entries()].map(([match_id, sorted]) => ({
-        match_id,
-        q: [0.5, 0.95, 0.99].map((l) => quantileExact(sorted, l)),
-      }));
-      expect(rows).toEqual(sortRows(expected));
-    });
-
-    it('every aggregate table counts the rows (deliveries) it was fed per match', async () => {
-      const rowsPerMatch = new Map<string, number>();
-      for (const d of delivered)
-        for (const ev of d.events) rowsPerMatch.set(ev.matchId, (rowsPerMatch.get(ev.matchId) ?? 0) + 1);
-      const expected = sortRows(
-        [...rowsPerMatch].map(([match_id, stored_rows]) => ({ match_id, stored_rows })),
-      );
-      for (const name of [
-        'match_event_counts',
-        'match_minute_counts',
-        'match_player_counts',
-        'match_pipeline_latency',
-      ]) {
-        const rows = await onBoth(engines, (e) =>
-          selectRows<Record<string, unknown>>(
-            e.client,
-            e.caps,
-            sql`SELECT match_id, countMerge(stored_rows) AS stored_rows
-                FROM ${identifier(database, name)} GROUP BY match_id`,
-          ).then(sortRows),
-        );
-        expect({ name, rows }).toEqual({ name, rows: expected });
-      }
-    });
 
     it('events: one raw row per delivery', async () => {
       const rows = await onBoth(engines, (e) =>
         selectRows<{ n: number; distinct_ids: number }>(
           e.client,
           e.caps,
-          sql`SELECT count() AS n, uniqExact(event_id) AS distinct_ids FROM ${identifier(database, 'events')}`,
+          sql`SELECT count() AS n, uniqExact(event_id) AS distinct_ids FROM ${table('events')}`,
         ),
       );
       expect(rows).toEqual([
         { n: delivered.reduce((a, d) => a + d.events.length, 0), distinct_ids: events.length },
       ]);
     });
+
+    it('match_figures markers: the rows (deliveries) stored per match', async () => {
+      const rows = await onBoth(engines, (e) =>
+        selectRows<Record<string, unknown>>(
+          e.client,
+          e.caps,
+          sql`SELECT match_id, sum(stored_rows) AS stored_rows FROM ${table('match_figures')}
+              WHERE kind = 'marker' GROUP BY match_id`,
+        ).then(sortRows),
+      );
+      const expected = [...storedPerMatch()].map(([match_id, stored_rows]) => ({ match_id, stored_rows }));
+      expect(rows).toEqual(sortRows(expected));
+    });
+
+    it('match_activity: first/last event time, latest receipt and insert per match', async () => {
+      const rows = await onBoth(engines, (e) =>
+        selectRows<Record<string, unknown>>(
+          e.client,
+          e.caps,
+          sql`SELECT match_id, minMerge(first_event_ms) AS first_ms, maxMerge(last_event_ms) AS last_ms,
+                     maxMerge(last_received_ms) AS last_received_ms,
+                     maxMerge(last_inserted_ms) AS last_inserted_ms
+              FROM ${table('match_activity')} GROUP BY match_id`,
+        ).then(sortRows),
+      );
+      const expected = new Map<string, Record<string, number>>();
+      for (const d of delivered) {
+        for (const ev of d.events) {
+          const t = Date.parse(ev.timestamp);
+          const m = expected.get(ev.matchId) ?? {
+            first_ms: t,
+            last_ms: t,
+            last_received_ms: 0,
+            last_inserted_ms: 0,
+          };
+          m.first_ms = Math.min(m.first_ms!, t);
+          m.last_ms = Math.max(m.last_ms!, t);
+          m.last_received_ms = Math.max(m.last_received_ms!, ev.receivedAt);
+          m.last_inserted_ms = Math.max(m.last_inserted_ms!, d.insertedAt.getTime());
+          expected.set(ev.matchId, m);
+        }
+      }
+      expect(rows).toEqual(sortRows([...expected].map(([match_id, m]) => ({ match_id, ...m }))));
+    });
+
+    it('events_unique: one row per event id with FINAL (and distinct ids without it)', async () => {
+      const rows = await onBoth(engines, (e) =>
+        selectRows<{ n: number; distinct_ids: number; goals: number }>(
+          e.client,
+          e.caps,
+          sql`SELECT count() AS n, uniqExact(event_id) AS distinct_ids, countIf(event_type = 'goal') AS goals
+              FROM ${table('events_unique')} FINAL`,
+        ),
+      );
+      expect(rows).toEqual([
+        {
+          n: events.length,
+          distinct_ids: events.length,
+          goals: ref().filter((ev) => ev.eventType === 'goal').length,
+        },
+      ]);
+    });
   };
+
+  /** The current seal of every match holds exactly the figures its raw rows imply. */
+  const sealChecks = () => {
+    const ref = () => distinctEvents(delivered);
+    const figures = (e: Engine, kind: string, columns: ReturnType<typeof sql>) =>
+      selectRows<Record<string, unknown>>(
+        e.client,
+        e.caps,
+        sql`SELECT match_id, ${columns} FROM ${table('match_figures')}
+            WHERE kind = ${kind} AND seal_id IN (SELECT seal_id FROM ${table('match_current_seals')})`,
+      ).then(sortRows);
+
+    it('every match has a current seal whose version is its marker', async () => {
+      const seals = await onBoth(engines, (e) =>
+        selectRows<Record<string, unknown>>(
+          e.client,
+          e.caps,
+          sql`SELECT match_id, version FROM ${table('match_current_seals')}`,
+        ).then(sortRows),
+      );
+      const expected = [...storedPerMatch()].map(([match_id, version]) => ({ match_id, version }));
+      expect(seals).toEqual(sortRows(expected));
+      for (const { matchId } of MATCHES) {
+        expect(await engines[0]!.store.metricsFromSeal(matchId)).not.toBeNull();
+      }
+    });
+
+    it('seal rows: distinct events, first/last event time, latency p50/p95/p99 over stored rows', async () => {
+      const rows = await onBoth(engines, (e) =>
+        figures(
+          e,
+          'seal',
+          sql`events, first_event_ms AS first_ms, last_event_ms AS last_ms,
+              [latency_p50_ms, latency_p95_ms, latency_p99_ms] AS q`,
+        ),
+      );
+      const lat = latencies(delivered);
+      const expected = groupRows(ref(), ['match_id'], (ev) => [ev.matchId]).map((r) => ({
+        ...r,
+        q: [0.5, 0.95, 0.99].map((l) => quantileExact(lat.get(r.match_id as string)!, l)),
+      }));
+      expect(rows).toEqual(sortRows(expected));
+    });
+
+    it('event_type_team: distinct events per (match, type, team) and first/last event time', async () => {
+      const rows = await onBoth(engines, (e) =>
+        figures(
+          e,
+          'event_type_team',
+          sql`event_type, team_id, events, first_event_ms AS first_ms, last_event_ms AS last_ms`,
+        ),
+      );
+      const names = ['match_id', 'event_type', 'team_id'];
+      expect(rows).toEqual(sortRows(groupRows(ref(), names, (ev) => [ev.matchId, ev.eventType, ev.teamId])));
+    });
+
+    it('minute and minute_type: distinct events per (match, feed minute, wall-clock minute[, type])', async () => {
+      const minute = await onBoth(engines, (e) =>
+        figures(e, 'minute', sql`feed_minute, toUnixTimestamp(minute_start) AS minute_start, events`),
+      );
+      expect(minute).toEqual(
+        sortRows(
+          countRows(ref(), ['match_id', 'feed_minute', 'minute_start'], (ev) => [
+            ev.matchId,
+            ev.feedMinute,
+            ev.minuteStartMs / 1000,
+          ]),
+        ),
+      );
+      const minuteType = await onBoth(engines, (e) =>
+        figures(
+          e,
+          'minute_type',
+          sql`feed_minute, toUnixTimestamp(minute_start) AS minute_start, event_type, events`,
+        ),
+      );
+      const names = ['match_id', 'feed_minute', 'minute_start', 'event_type'];
+      expect(minuteType).toEqual(
+        sortRows(
+          countRows(ref(), names, (ev) => [ev.matchId, ev.feedMinute, ev.minuteStartMs / 1000, ev.eventType]),
+        ),
+      );
+    });
+
+    it('player: distinct events per (match, player, team, type), none for events without a player', async () => {
+      const rows = await onBoth(engines, (e) =>
+        figures(e, 'player', sql`player_id, team_id, event_type, events`),
+      );
+      const names = ['match_id', 'player_id', 'team_id', 'event_type'];
+      const withPlayer = ref().filter((ev) => ev.playerId !== '');
+      expect(rows).toEqual(
+        sortRows(countRows(withPlayer, names, (ev) => [ev.matchId, ev.playerId, ev.teamId, ev.eventType])),
+      );
+    });
+
+    it('daily_figures: distinct events per (UTC day, match, type, team, player)', async () => {
+      const rows = await onBoth(engines, (e) =>
+        selectRows<Record<string, unknown>>(
+          e.client,
+          e.caps,
+          sql`SELECT toString(day) AS day, match_id, event_type, team_id, player_id, events
+              FROM ${table('daily_figures')}
+              WHERE seal_id IN (SELECT seal_id FROM ${table('match_current_seals')})`,
+        ).then(sortRows),
+      );
+      const names = ['day', 'match_id', 'event_type', 'team_id', 'player_id'];
+      const key = (ev: RefEvent) => [
+        new Date(ev.timeMs).toISOString().slice(0, 10),
+        ev.matchId,
+        ev.eventType,
+        ev.teamId,
+        ev.playerId,
+      ];
+      expect(rows).toEqual(sortRows(countRows(ref(), names, key)));
+    });
+  };
+
+  const sealEverything = async () => {
+    for (const e of engines) {
+      const sealed = await e.store.sealPending({ quietMs: 0, limit: 1000 });
+      expect({ engine: e.name, sealed: sealed.length }).toEqual({ engine: e.name, sealed: MATCHES.length });
+      expect(await e.store.sealPending({ quietMs: 0, limit: 1000 })).toEqual([]);
+    }
+  };
+
+  const noCurrentSeals = () =>
+    it('no match has a current seal: every read comes from the raw rows', async () => {
+      for (const { matchId } of MATCHES) {
+        expect(await onBoth(engines, (e) => e.store.metricsFromSeal(matchId))).toBeNull();
+      }
+    });
 
   const matchIds = [...MATCHES.map((m) => m.matchId), 'no-such-match', "x' OR '1'='1", 'm'.repeat(4096)];
 
@@ -424,11 +507,21 @@ describe('two-engine compatibility: schema and aggregate views', () => {
       expect(new Set(events.map((e) => e.matchId))).toEqual(new Set(MATCHES.map((m) => m.matchId)));
       beforeRedelivery = await countsSnapshot();
     });
-    viewChecks();
+    insertChecks();
+    noCurrentSeals();
     readQueryChecks();
   });
 
-  describe('after a third of the events was delivered again', () => {
+  describe('after every match was sealed', () => {
+    beforeAll(sealEverything);
+    it('every count is what the raw rows gave', async () => {
+      expect(await countsSnapshot()).toEqual(beforeRedelivery);
+    });
+    sealChecks();
+    readQueryChecks();
+  });
+
+  describe('after a third of the events was delivered again (the seals are stale)', () => {
     beforeAll(async () => {
       expect(again.reduce((a, d) => a + d.events.length, 0)).toBeGreaterThan(200);
       await deliver(again);
@@ -436,51 +529,64 @@ describe('two-engine compatibility: schema and aggregate views', () => {
     it('every count is exactly what it was before the duplicates arrived', async () => {
       expect(await countsSnapshot()).toEqual(beforeRedelivery);
     });
-    viewChecks();
+    insertChecks();
+    noCurrentSeals();
     readQueryChecks();
   });
 
-  describe('after the background merges (OPTIMIZE FINAL): every key has one row', () => {
-    const spreadKeys = (e: Engine) =>
-      selectRows<{ n: number }>(
+  describe('after sealing again', () => {
+    beforeAll(sealEverything);
+    it('every count is exactly what it was before the duplicates arrived', async () => {
+      expect(await countsSnapshot()).toEqual(beforeRedelivery);
+    });
+    sealChecks();
+    readQueryChecks();
+  });
+
+  describe('after the background merges (OPTIMIZE FINAL): markers and duplicates merged', () => {
+    const spread = (e: Engine) =>
+      selectRows<{ markers: number; copies: number }>(
         e.client,
         e.caps,
-        sql`SELECT count() AS n FROM (
-              SELECT count() AS r FROM ${identifier(database, 'match_minute_counts')}
-              GROUP BY match_id, feed_minute, minute_start, event_type, team_id
-            ) WHERE r > 1`,
-      ).then((rows) => Number(rows[0]?.n ?? 0));
+        sql`SELECT
+              (SELECT count() FROM ${table('match_figures')} WHERE kind = 'marker') -
+              (SELECT uniqExact(match_id) FROM ${table('match_figures')} WHERE kind = 'marker') AS markers,
+              (SELECT count() FROM ${table('events_unique')}) -
+              (SELECT uniqExact(event_id) FROM ${table('events_unique')}) AS copies`,
+      ).then((rows) => ({ markers: Number(rows[0]?.markers), copies: Number(rows[0]?.copies) }));
 
     beforeAll(async () => {
-      // 18.16 skips OPTIMIZE … FINAL without a word while a background merge holds some of the parts (likely
-      // right after the inserts, more so on a busy machine), and the keys stay spread. With optimize_throw_if_noop
-      // it says so (code 388, CANNOT_ASSIGN_OPTIMIZE): ask again until that merge is done, for a minute at most.
       for (const e of engines) {
-        const optimize = render(
-          sql`OPTIMIZE TABLE ${identifier(database, 'match_minute_counts')} FINAL`,
-          e.caps,
-        );
-        const deadline = Date.now() + 60_000;
-        for (;;) {
-          try {
-            await e.client.command({ ...optimize, clickhouse_settings: { optimize_throw_if_noop: 1 } });
-            break;
-          } catch (err) {
-            if (clickHouseErrorCode(err) !== 388) throw err;
-            if (Date.now() > deadline) {
-              throw new Error(
-                `${e.name}: OPTIMIZE FINAL still refused after 60 s: ${(err as Error).message}`,
-              );
-            }
-          }
-          await new Promise((r) => setTimeout(r, 200));
-        }
+        for (const name of ['match_figures', 'events_unique']) await optimizeFinal(e, table(name));
       }
-    }, 90_000);
+    }, 120_000);
 
-    it('no key is spread over several rows any more', async () => {
-      expect(await onBoth(engines, spreadKeys)).toBe(0);
+    it('one marker row per match and one events_unique row per event id, even without FINAL', async () => {
+      expect(await onBoth(engines, spread)).toEqual({ markers: 0, copies: 0 });
     });
+    sealChecks();
     readQueryChecks();
   });
 });
+
+/**
+ * OPTIMIZE … FINAL, insisting: 18.16 skips it without a word while a background merge holds some of the parts
+ * (likely right after the inserts, more so on a busy machine). With optimize_throw_if_noop it says so (code 388,
+ * CANNOT_ASSIGN_OPTIMIZE): ask again until that merge is done, for a minute at most.
+ */
+async function optimizeFinal(e: Engine, name: ReturnType<typeof identifier>): Promise<void> {
+  const optimize = render(sql`OPTIMIZE TABLE ${name} FINAL`, e.caps);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await e.client.command({ ...optimize, clickhouse_settings: { optimize_throw_if_noop: 1 } });
+      return;
+    } catch (err) {
+      if (clickHouseErrorCode(err) !== 388) throw err;
+      if (Date.now() > deadline) {
+        throw new Error(`${e.name}: OPTIMIZE FINAL still refused after 60 s: ${(err as Error).message}`);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
