@@ -32,16 +32,21 @@ export {
 export type Client = ReturnType<typeof createClickHouseClient>;
 export type Metrics = StoredMetrics;
 
-/** Names the tables print for the two ways of computing a match's metrics. */
-export const VIEWS_QUERY = 'ClickHouseStore.metrics (views)';
+/** Names the tables print for the ways of computing a match's metrics, and the floor they are compared with. */
+export const SEAL_QUERY = 'ClickHouseStore.metricsFromSeal (seal figures)';
 export const RAW_QUERY = 'ClickHouseStore.metricsFromEvents (raw scan)';
+export const FLOOR_QUERY = 'SELECT 1 (floor)';
 
 /** The read queries the benchmarks time, bound to one client. */
 export interface ReadQueries {
-  /** A match's metrics from the aggregate views (what the API serves). */
-  metrics(matchId: string): Promise<Metrics | null>;
-  /** The same metrics by scanning the match's raw rows (the baseline). */
+  /** `SELECT 1` through the same client: the cost of any query on this machine. */
+  floor(): Promise<unknown>;
+  /** A match's metrics from its current seal (what the API serves for a sealed match); throws without one. */
+  metricsFromSeal(matchId: string): Promise<Metrics>;
+  /** The same metrics by scanning the match's raw rows (the baseline, and what a live match is served from). */
   metricsFromEvents(matchId: string): Promise<Metrics | null>;
+  /** Seals every match that has no current seal; answers how many. */
+  sealAll(): Promise<number>;
   /** Further read queries by the name the read-latency table prints. */
   others: Record<string, (matchId: string) => Promise<unknown>>;
 }
@@ -49,8 +54,21 @@ export interface ReadQueries {
 export function readQueries(client: Client, caps: ClickHouseCapabilities): ReadQueries {
   const store = new ClickHouseStore(client, caps);
   return {
-    metrics: async (matchId) => (await store.metrics(matchId)).value,
+    floor: () => selectRows(client, caps, sql`SELECT 1 AS one`),
+    metricsFromSeal: async (matchId) => {
+      const metrics = await store.metricsFromSeal(matchId);
+      if (!metrics) throw new Error(`${matchId} has no current seal`);
+      return metrics;
+    },
     metricsFromEvents: (matchId) => store.metricsFromEvents(matchId),
+    sealAll: async () => {
+      let sealed = 0;
+      for (;;) {
+        const batch = await store.sealPending({ quietMs: 0, limit: 100 });
+        if (batch.length === 0) return sealed;
+        sealed += batch.length;
+      }
+    },
     others: {
       'matchPage + matchTotals (20)': async () => {
         const page = await store.matchPage({ limit: 20, offset: 0 });

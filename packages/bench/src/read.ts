@@ -1,10 +1,12 @@
 /**
- * `pnpm bench:read`: GET /api/matches/{id}/metrics under load, beside the same metrics computed by scanning the
- * raw table. Loads BENCH_EVENTS (5,000,000) events over BENCH_MATCHES (200) matches, BENCH_DUPLICATES (1 %) of
- * them delivered twice, straight into a throwaway ClickHouse database (TabSeparated batches through insertEvents),
- * starts the api as a child process (apps/api/dist/main.js), and measures in one run:
- *   1. the views query and the raw-table scan directly, interleaved, one client, BENCH_QUERY_ROUNDS (200) rounds,
- *      then each with BENCH_CONNECTIONS concurrent clients for BENCH_CONCURRENT_SECONDS (5) s;
+ * `pnpm bench:read`: a match's metrics from its seal, from its raw rows and `SELECT 1`, directly and through
+ * GET /api/matches/{id}/metrics under load. Loads BENCH_EVENTS (5,000,000) events over BENCH_MATCHES (200)
+ * matches spread over 60 days, BENCH_DUPLICATES (1 %) of them delivered twice, straight into a throwaway
+ * ClickHouse database (TabSeparated batches through insertEvents), seals every match, starts the api as a child
+ * process (apps/api/dist/main.js), and measures in one run:
+ *   1. the floor (`SELECT 1`), the seal figures and the raw-table scan directly, interleaved, one client,
+ *      BENCH_QUERY_ROUNDS (200) rounds, then each with BENCH_CONNECTIONS concurrent clients for
+ *      BENCH_CONCURRENT_SECONDS (5) s;
  *   2. the endpoint on each match's first request (nothing in memory yet);
  *   3. the endpoint with autocannon, BENCH_CONNECTIONS (50) connections for BENCH_DURATION (15) s after
  *      BENCH_WARMUP (3) s, random matches, then GET /health of the same server as the floor of this machine;
@@ -12,15 +14,16 @@
  *      second (as the consumer flushes), so their answers keep changing.
  * Uses KAFKA_BROKERS/CLICKHOUSE_URL when both are set, else starts a throwaway embedded stack. Needs `pnpm build`.
  *
- * Verdict: the views and the raw scan must agree; any non-2xx answer, connection error or timeout of a load run
+ * Verdict: the seals and the raw scan must agree; any non-2xx answer, connection error or timeout of a load run
  * fails the benchmark (exit 1).
  */
 import { sampleSum } from '@pitchpulse/observability';
 import { freePort } from '@pitchpulse/devstack';
 import type { StoredEvent } from '@pitchpulse/contract';
 import {
+  FLOOR_QUERY,
   RAW_QUERY,
-  VIEWS_QUERY,
+  SEAL_QUERY,
   activeParts,
   createClickHouseClient,
   insertEvents,
@@ -139,38 +142,46 @@ async function main(): Promise<void> {
     );
   }
 
-  // 2. Views vs raw scan, directly -------------------------------------------------------------------------
-  const check = await queries.metrics(benchMatchId(0));
-  const checkRaw = await queries.metricsFromEvents(benchMatchId(0));
-  if (JSON.stringify(check) !== JSON.stringify(checkRaw)) {
-    throw new BenchFailure(
-      `the views and the raw scan disagree on ${benchMatchId(0)}:\n${JSON.stringify(check)}\n${JSON.stringify(checkRaw)}`,
-    );
-  }
-  if (check?.totalEvents !== PER_MATCH) {
-    throw new BenchFailure(
-      `expected ${PER_MATCH} distinct events in ${benchMatchId(0)}, got ${check?.totalEvents}`,
-    );
-  }
+  // 2. Seals vs raw scan vs the floor, directly ------------------------------------------------------------
+  const sealing = await timed(() => queries.sealAll());
   console.log(
-    `\ndirect queries, ${QUERY_ROUNDS} rounds on random matches (views and raw interleaved, same answers)…`,
+    `  ${sealing.value} matches sealed in ${(sealing.ms / 1000).toFixed(1)} s (${fmtMs(sealing.ms / Math.max(1, sealing.value), 1)} each)`,
   );
-  const views: number[] = [];
-  const raw: number[] = [];
-  const qrand = prng(7);
-  for (let i = 0; i < QUERY_ROUNDS; i++) {
-    const id = benchMatchId(Math.floor(qrand() * MATCHES));
-    const order = i % 2 === 0 ? (['views', 'raw'] as const) : (['raw', 'views'] as const);
-    for (const which of order) {
-      if (which === 'views') views.push((await timed(() => queries.metrics(id))).ms);
-      else raw.push((await timed(() => queries.metricsFromEvents(id))).ms);
+  for (const m of [0, Math.floor(MATCHES / 2), MATCHES - 1]) {
+    const sealed = await queries.metricsFromSeal(benchMatchId(m));
+    const scanned = await queries.metricsFromEvents(benchMatchId(m));
+    if (JSON.stringify(sealed) !== JSON.stringify(scanned)) {
+      throw new BenchFailure(
+        `the seal and the raw scan disagree on ${benchMatchId(m)}:\n${JSON.stringify(sealed)}\n${JSON.stringify(scanned)}`,
+      );
+    }
+    if (sealed.totalEvents !== PER_MATCH) {
+      throw new BenchFailure(
+        `expected ${PER_MATCH} distinct events in ${benchMatchId(m)}, got ${sealed.totalEvents}`,
+      );
     }
   }
-  const viewsT = summarize(views);
-  const rawT = summarize(raw);
+  console.log(
+    `\ndirect queries, ${QUERY_ROUNDS} rounds on random matches (floor, seal and raw interleaved, same answers)…`,
+  );
+  const direct = { floor: [] as number[], seal: [] as number[], raw: [] as number[] };
+  const qrand = prng(7);
+  const kinds = ['floor', 'seal', 'raw'] as const;
+  const runOne = (which: (typeof kinds)[number], id: string, on: typeof queries) =>
+    which === 'floor' ? on.floor() : which === 'seal' ? on.metricsFromSeal(id) : on.metricsFromEvents(id);
+  for (let i = 0; i < QUERY_ROUNDS; i++) {
+    const id = benchMatchId(Math.floor(qrand() * MATCHES));
+    for (let k = 0; k < kinds.length; k++) {
+      const which = kinds[(i + k) % kinds.length]!;
+      direct[which].push((await timed(() => runOne(which, id, queries))).ms);
+    }
+  }
+  const floorT = summarize(direct.floor);
+  const sealT = summarize(direct.seal);
+  const rawT = summarize(direct.raw);
 
-  // The same queries with CONNECTIONS clients at once (no cache anywhere): what the endpoint would cost if it
-  // ran a query per request.
+  // The same queries with CONNECTIONS clients at once (no cache anywhere): what an analyst's dashboard or an
+  // uncached endpoint would cost.
   const concurrent = createClickHouseClient({
     url: stack.clickhouseUrl,
     database,
@@ -196,11 +207,14 @@ async function main(): Promise<void> {
     );
     return { ...t, perSecond: samples.length / CONCURRENT_SECONDS };
   };
+  const floorLoad = await underLoad(`SELECT 1, ${CONNECTIONS} concurrent clients`, () =>
+    concurrentQueries.floor(),
+  );
   const rawLoad = await underLoad(`raw scan, ${CONNECTIONS} concurrent clients`, (id) =>
     concurrentQueries.metricsFromEvents(id),
   );
-  const viewsLoad = await underLoad(`views query, ${CONNECTIONS} concurrent clients`, (id) =>
-    concurrentQueries.metrics(id),
+  const sealLoad = await underLoad(`seal figures, ${CONNECTIONS} concurrent clients`, (id) =>
+    concurrentQueries.metricsFromSeal(id),
   );
   await concurrent.close();
 
@@ -303,11 +317,13 @@ async function main(): Promise<void> {
   printTable(
     ['what', 'per s', 'p50', 'p99', 'max', 'speed-up vs the raw scan at the same concurrency (p50 / p99)'],
     [
+      row(`${FLOOR_QUERY}, 1 client`, floorT, undefined, rawT),
       row(`${RAW_QUERY}, 1 client`, rawT, undefined, rawT),
-      row(`${VIEWS_QUERY}, 1 client`, viewsT, undefined, rawT),
+      row(`${SEAL_QUERY}, 1 client`, sealT, undefined, rawT),
       row('endpoint, first request of each match, 1 client', coldT, undefined, rawT),
+      row(`SELECT 1 (floor), ${CONNECTIONS} concurrent clients`, floorLoad, floorLoad.perSecond, rawLoad),
       row(`raw-table scan, ${CONNECTIONS} concurrent clients`, rawLoad, rawLoad.perSecond, rawLoad),
-      row(`views query, ${CONNECTIONS} concurrent clients`, viewsLoad, viewsLoad.perSecond, rawLoad),
+      row(`seal figures, ${CONNECTIONS} concurrent clients`, sealLoad, sealLoad.perSecond, rawLoad),
       row(`**endpoint, ${CONNECTIONS} connections, random matches**`, ac(warm), warm.okPerSecond, rawLoad),
       row(
         `GET /health of the same API (floor), ${CONNECTIONS} connections`,
@@ -324,9 +340,15 @@ async function main(): Promise<void> {
     ],
   );
   console.log('');
+  const sealOverFloor = sealT.p50 / floorT.p50;
+  const throughputGain = sealLoad.perSecond / rawLoad.perSecond;
   console.log(
-    `ratio views ÷ raw scan (p50 latency, 1 client): ${(viewsT.p50 / rawT.p50).toFixed(3)}; ` +
-      `${CONNECTIONS} clients: ${(viewsLoad.p50 / rawLoad.p50).toFixed(3)} (lower is faster)`,
+    `per-match metrics, 1 client: seal p50 ${fmtMs(sealT.p50, 2)} = ${sealOverFloor.toFixed(2)}× the floor (${fmtMs(floorT.p50, 2)}), ` +
+      `target ≤ 2× ${mark(sealOverFloor <= 2)}; raw scan p50 ${fmtMs(rawT.p50, 2)} = ${(rawT.p50 / floorT.p50).toFixed(2)}× the floor`,
+  );
+  console.log(
+    `per-match metrics, ${CONNECTIONS} clients: seal ${fmt(sealLoad.perSecond)} queries/s = ${throughputGain.toFixed(1)}× the raw scan's ` +
+      `${fmt(rawLoad.perSecond)}, target ≥ 10× ${mark(throughputGain >= 10)} (the floor: ${fmt(floorLoad.perSecond)} queries/s)`,
   );
   console.log(
     `throughput: metrics ${fmt(warm.okPerSecond)} req/s, /health ${fmt(floor.okPerSecond)} req/s, ` +
@@ -344,7 +366,7 @@ async function main(): Promise<void> {
       `(live phase: ${fmt(liveRows)} events in ${liveInserts} inserts)`,
   );
   requireAllOk([warmupRun, warm, floor, live]);
-  console.log('verdict: views and raw scan agree; every answer of every load run was 2xx');
+  console.log('verdict: seals and raw scan agree; every answer of every load run was 2xx');
 }
 
 runBench('bench:read', main);
