@@ -5,6 +5,7 @@ import { PROBLEM_TYPES, Problem, problemTypeUri, type ProblemType } from './prob
 import { Health, Readiness } from './probes';
 import { HighlightPage, MatchList, MatchMetrics, PlayerList, Timeline } from './read';
 import { schemaComponents } from './openapi';
+import { DailyStats, PlayerLeaderboard, Retention, STATS_LIMITS, TopEvents } from './stats';
 
 type Json = Record<string, unknown>;
 
@@ -92,6 +93,14 @@ const GROUPS: Array<{ heading: string; intro: string; roots: TSchema[] }> = [
       'Every answer is computed from the aggregate tables; counts are of distinct `eventId`s. ' +
       '`GET /api/matches/{matchId}/stream` sends `event: metrics` with a MatchMetrics body as its data.',
     roots: [MatchMetrics, MatchList, Timeline, HighlightPage, PlayerList],
+  },
+  {
+    heading: 'Stats API',
+    intro:
+      '`GET /api/stats/daily`, `/top-events`, `/players` and `/retention`: figures across matches by UTC day. ' +
+      `Dates are \`YYYY-MM-DD\`; a range spans at most ${STATS_LIMITS.maxSpanDays} days. Counts are of distinct ` +
+      '`eventId`s.',
+    roots: [DailyStats, TopEvents, PlayerLeaderboard, Retention],
   },
   {
     heading: 'Kafka',

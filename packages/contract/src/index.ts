@@ -51,6 +51,24 @@ export {
   type TimelineBucket,
 } from './read';
 export {
+  DailyStats,
+  DailyStatsDay,
+  EventTypeCount,
+  ISO_DATE_PATTERN,
+  PlayerLeaderboard,
+  PlayerStats,
+  RETENTION_WINDOWS,
+  Retention,
+  RetentionWindowCount,
+  STATS_LIMITS,
+  STATS_PLAYER_SORTS,
+  TopEvents,
+  isoDateDays,
+  isoDateOf,
+  type RetentionWindow,
+  type StatsPlayerSort,
+} from './stats';
+export {
   DEFAULT_TOPICS,
   FAILURE_HEADERS,
   FAILURE_KINDS,

@@ -14,6 +14,16 @@ import {
   TIMELINE_BUCKETS,
   Timeline,
 } from './read';
+import {
+  DailyStats,
+  ISO_DATE_PATTERN,
+  PlayerLeaderboard,
+  RETENTION_WINDOWS,
+  Retention,
+  STATS_LIMITS,
+  STATS_PLAYER_SORTS,
+  TopEvents,
+} from './stats';
 
 export interface OpenApiOptions {
   /** Whether API keys are configured (x-api-key required on the write routes). */
@@ -37,6 +47,10 @@ const ROOTS: TSchema[] = [
   Timeline,
   HighlightPage,
   PlayerList,
+  DailyStats,
+  TopEvents,
+  PlayerLeaderboard,
+  Retention,
 ];
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -281,6 +295,107 @@ const readPaths: Json = {
   ),
 };
 
+const dateParam = (name: string, description: string) => ({
+  name,
+  in: 'query',
+  required: true,
+  description: `${description}: a real calendar date, YYYY-MM-DD (UTC), ${STATS_LIMITS.minDate} to ${STATS_LIMITS.maxDate}`,
+  schema: { type: 'string', pattern: ISO_DATE_PATTERN, examples: ['2024-01-15'] },
+});
+const rangeParams = [
+  dateParam('from', 'First day of the range'),
+  dateParam(
+    'to',
+    `Last day of the range (included); from ≤ to, at most ${STATS_LIMITS.maxSpanDays} days in all`,
+  ),
+];
+const statsGet = (operationId: string, summary: string, parameters: unknown[], response: Json) => ({
+  get: {
+    tags: ['stats'],
+    operationId,
+    summary,
+    security: [],
+    parameters,
+    responses: {
+      '200': response,
+      '400': problem(
+        'A parameter is missing, unknown, repeated or invalid (not a calendar date, from after to, a span over ' +
+          `${STATS_LIMITS.maxSpanDays} days, out of range); \`errors[0].path\` names it`,
+      ),
+      '405': problem('Only GET and HEAD'),
+      '503': problem('ClickHouse unavailable, or the API is overloaded', retryAfter),
+    },
+  },
+});
+
+const statsPaths: Json = {
+  '/api/stats/daily': statsGet(
+    'dailyStats',
+    'Per UTC day: matches with events, distinct events, goals, cards, distinct active players',
+    rangeParams,
+    ok('Every day of the range, zero days included', 'DailyStats'),
+  ),
+  '/api/stats/top-events': statsGet(
+    'topEvents',
+    'Event types ranked by distinct events in the range',
+    [
+      ...rangeParams,
+      intParam('limit', 'Types to list', 1, STATS_LIMITS.topEvents.max, STATS_LIMITS.topEvents.default),
+    ],
+    ok('Event types, most first', 'TopEvents'),
+  ),
+  '/api/stats/players': statsGet(
+    'playerLeaderboard',
+    'Leaderboard of players across matches: matches, goals, shots, cards, events',
+    [
+      ...rangeParams,
+      {
+        name: 'by',
+        in: 'query',
+        required: false,
+        description: 'Ranking; ties fall back to events, then playerId (byte order)',
+        schema: { type: 'string', enum: [...STATS_PLAYER_SORTS], default: 'events' },
+      },
+      intParam('limit', 'Page size', 1, STATS_LIMITS.players.max, STATS_LIMITS.players.default),
+      intParam('offset', 'Players to skip', 0, STATS_LIMITS.maxOffset, 0),
+    ],
+    ok('A page of the leaderboard', 'PlayerLeaderboard'),
+  ),
+  '/api/stats/retention': statsGet(
+    'retention',
+    'Cohort retention: of the players first seen in window 0, how many appear in each window',
+    [
+      dateParam('start', 'First day of window 0'),
+      {
+        name: 'window',
+        in: 'query',
+        required: false,
+        description: 'Window length: a day, or 7 days from `start` (not calendar weeks)',
+        schema: {
+          type: 'string',
+          enum: Object.keys(RETENTION_WINDOWS),
+          default: STATS_LIMITS.retention.defaultWindow,
+        },
+      },
+      {
+        name: 'windows',
+        in: 'query',
+        required: false,
+        description:
+          `Number of windows: 1–${STATS_LIMITS.retention.maxWindows.week} weeks or ` +
+          `1–${STATS_LIMITS.retention.maxWindows.day} days`,
+        schema: {
+          type: 'integer',
+          minimum: 1,
+          maximum: STATS_LIMITS.retention.maxWindows.day,
+          default: STATS_LIMITS.retention.defaultWindows,
+        },
+      },
+    ],
+    ok('The cohort and its windows', 'Retention'),
+  ),
+};
+
 /** The OpenAPI 3.1 document of the API, built from the contract's schemas (the ones ajv and the tests use). */
 export function buildOpenApi(options: OpenApiOptions): Json {
   const schemas = schemaComponents();
@@ -304,9 +419,13 @@ export function buildOpenApi(options: OpenApiOptions): Json {
         name: 'matches',
         description: `Per-match analytics from the materialized views. ${String(MatchMetrics.description)}`,
       },
+      {
+        name: 'stats',
+        description: `Stats across matches, by UTC day. ${String(DailyStats.description)}`,
+      },
       { name: 'operations', description: 'Probes and metrics' },
     ],
-    paths: { ...ingestPaths(options.apiKeys), ...readPaths, ...operationsPaths },
+    paths: { ...ingestPaths(options.apiKeys), ...readPaths, ...statsPaths, ...operationsPaths },
     components: {
       securitySchemes: { ApiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } },
       schemas,
