@@ -46,3 +46,11 @@ export {
 export type { StoredMetrics } from './queries/metrics';
 export { MAX_TOP_PLAYERS } from './queries/players';
 export { MAX_MARKER_MATCHES, type MatchLastInsert } from './queries/freshness';
+export {
+  MAX_UNSEALED,
+  checkStatsRange,
+  rankPlayers,
+  type CohortRetention,
+  type CohortRetentionParams,
+  type StatsRangeParams,
+} from './queries/stats';

@@ -8,6 +8,16 @@ import { matchMetrics, matchMetricsFromEvents, matchMetricsFromSeal } from './qu
 import { topPlayers } from './queries/players';
 import { timeline } from './queries/timeline';
 import { sealMatch, sealPending, type PendingOptions } from './seals';
+import {
+  dailyStats,
+  eventTypeStats,
+  playerRanking,
+  cohortRetention,
+  statsVersion,
+  type CohortRetentionParams,
+  type StatsRangeParams,
+} from './queries/stats';
+import type { StatsPlayerSort } from '@pitchpulse/contract';
 
 /**
  * The read model of one ClickHouse server: every read query bound to a client, the server's capabilities (asked
@@ -81,5 +91,30 @@ export class ClickHouseStore {
 
   async lastInserts(matchIds: readonly string[]) {
     return lastInserts(this.client, await this.capabilities(), { matchIds });
+  }
+
+  /** The stats version: moves with every insert (and retirement); while it stays, no stats answer changes. */
+  async statsVersion() {
+    return statsVersion(this.client, await this.capabilities());
+  }
+
+  /** Per UTC day of `from`…`to`: matches, distinct events, goals, cards, active players (queries/stats.ts). */
+  async dailyStats(range: StatsRangeParams) {
+    return dailyStats(this.client, await this.capabilities(), range);
+  }
+
+  /** Every event type with its distinct events in `from`…`to`, most first. */
+  async eventTypeStats(range: StatsRangeParams) {
+    return eventTypeStats(this.client, await this.capabilities(), range);
+  }
+
+  /** Every player with events in `from`…`to`, across matches, ranked by `by`. */
+  async playerRanking(params: StatsRangeParams & { by?: StatsPlayerSort }) {
+    return playerRanking(this.client, await this.capabilities(), params);
+  }
+
+  /** Cohort retention of the players first seen in window 0 (not data retention: that is retention.ts). */
+  async cohortRetention(params: CohortRetentionParams) {
+    return cohortRetention(this.client, await this.capabilities(), params);
   }
 }

@@ -1,0 +1,368 @@
+/**
+ * Stats across matches (`GET /api/stats/…`), exact under duplicates and under seals changing while they run.
+ *
+ * Where the figures come from: a match with a current seal is read from its seal's rows of `daily_figures`
+ * (distinct events per UTC day, match, type, team and player); a match without one (live, or changed since its
+ * seal) from its raw rows in `events`, grouped to the same shape with uniqExact(event_id). A match's state may
+ * flip between two subqueries of one statement, so each answer is read in three steps:
+ *   0. the stats version (every marker row plus every retirement: it only grows, and moves with every insert),
+ *      read first, so the answer holds at least what it counts;
+ *   1. one query lists the matches with rows in the range (match_activity's first/last event) that have no
+ *      current seal (match_figures' marker, seal and retired rows): normally a few live matches;
+ *   2. the stats query reads daily_figures for the matches not listed, of their latest seal (argMax of sealed_ms:
+ *      the current one, or a newer one, complete either way), UNION ALL the raw rows of the listed matches.
+ * Each match is so counted once, from one state. Past MAX_UNSEALED listed matches the whole answer is computed
+ * from `events` instead (exact, slower) rather than sending a huge IN list. Retention needs every day (a player's
+ * first appearance ever), so its steps have no range.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import {
+  EVENT_TYPES,
+  RETENTION_WINDOWS,
+  STATS_LIMITS,
+  STATS_PLAYER_SORTS,
+  isoDateDays,
+  isoDateOf,
+  type DailyStatsDay,
+  type EventTypeCount,
+  type PlayerStats,
+  type RetentionWindow,
+  type RetentionWindowCount,
+  type StatsPlayerSort,
+} from '@pitchpulse/contract';
+import type { ClickHouseCapabilities } from '../capabilities';
+import { selectRows } from '../query';
+import { inList, joinSql, sql, type Sql } from '../sql';
+import { byteOrder, checkCount, num, table, type Versioned } from './common';
+
+/** Matches without a current seal read from their raw rows at most; beyond, the answer comes from `events`. */
+export const MAX_UNSEALED = 1000;
+
+const DAY_MS = 86_400_000;
+
+/** A checked range of UTC days (days since 1970-01-01, both ends included). */
+interface DayRange {
+  first: number;
+  last: number;
+}
+
+export interface StatsRangeParams {
+  /** first UTC day, `YYYY-MM-DD` */
+  from: string;
+  /** last UTC day (included), `YYYY-MM-DD` */
+  to: string;
+}
+
+function checkDate(name: string, value: unknown): number {
+  const days = typeof value === 'string' ? isoDateDays(value) : null;
+  if (days === null) {
+    throw new RangeError(
+      `${name} must be a calendar date YYYY-MM-DD from ${STATS_LIMITS.minDate} to ${STATS_LIMITS.maxDate}`,
+    );
+  }
+  return days;
+}
+
+/** `from`…`to` as days: real dates, from ≤ to, at most STATS_LIMITS.maxSpanDays days. */
+export function checkStatsRange(params: StatsRangeParams): DayRange {
+  const first = checkDate('from', params.from);
+  const last = checkDate('to', params.to);
+  if (last < first) throw new RangeError('to must not be before from');
+  if (last - first + 1 > STATS_LIMITS.maxSpanDays) {
+    throw new RangeError(`from…to must span at most ${STATS_LIMITS.maxSpanDays} days`);
+  }
+  return { first, last };
+}
+
+const dateSql = (days: number): Sql => sql`toDate(${isoDateOf(days)})`;
+const dateTimeSql = (days: number): Sql => sql`${new Date(days * DAY_MS)}`;
+
+/**
+ * The stats version: the sum of every match's marker rows plus every retirement. Both only grow, and every insert
+ * into `events` moves it, so an answer computed after reading it holds at least the events it counts (an insert
+ * lands in `events` before its marker row); while it stays the same, no stats answer can change.
+ */
+export async function statsVersion(client: ClickHouseClient, caps: ClickHouseCapabilities): Promise<number> {
+  const [row] = await selectRows<{ version: number }>(
+    client,
+    caps,
+    sql`SELECT sumIf(stored_rows, kind = 'marker') + sumIf(retired, kind = 'retired') AS version
+        FROM ${table(caps, 'match_figures')} WHERE kind IN ('marker', 'retired')`,
+  );
+  return num(row?.version ?? 0);
+}
+
+/**
+ * Step 1: the matches with rows in the range (every match without `range`) that have no current seal, at most
+ * MAX_UNSEALED + 1 of them (more means: read everything raw).
+ */
+async function unsealedMatches(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  range: DayRange | null,
+): Promise<string[]> {
+  const overlap = range
+    ? sql`AND first_ms < ${(range.last + 1) * DAY_MS} AND last_ms >= ${range.first * DAY_MS}`
+    : sql``;
+  const rows = await selectRows<{ match_id: string }>(
+    client,
+    caps,
+    sql`SELECT match_id FROM (
+          SELECT match_id,
+                 argMaxIf(version, sealed_ms, kind = 'seal') AS latest_version,
+                 countIf(kind = 'seal') AS seals,
+                 sumIf(stored_rows, kind = 'marker') AS marker,
+                 sumIf(retired, kind = 'retired') AS retirements
+          FROM ${table(caps, 'match_figures')}
+          WHERE kind IN ('marker', 'seal', 'retired')
+          GROUP BY match_id
+        ) AS figures INNER JOIN (
+          SELECT match_id, minMerge(first_event_ms) AS first_ms, maxMerge(last_event_ms) AS last_ms
+          FROM ${table(caps, 'match_activity')} GROUP BY match_id
+        ) AS activity USING match_id
+        WHERE marker > 0 AND NOT (seals > 0 AND (latest_version = marker OR retirements > 0)) ${overlap}
+        ORDER BY match_id
+        LIMIT ${MAX_UNSEALED + 1}`,
+  );
+  return rows.map((r) => r.match_id);
+}
+
+/** What a source yields: per (day, match, type, team, player) distinct events, or distinct (player, day) pairs. */
+type Shape = 'figures' | 'player-days';
+
+interface SourceOptions {
+  shape: Shape;
+  range: DayRange | null;
+  /** matches read raw; `null`: every match raw (too many unsealed) */
+  unsealed: string[] | null;
+  /** only rows that name a player */
+  playersOnly: boolean;
+}
+
+const where = (conditions: Sql[]): Sql =>
+  conditions.length === 0 ? sql`` : sql`WHERE ${joinSql(conditions, sql` AND `)}`;
+
+/** Step 2's source: a subquery of one shape, each match from one state. */
+function source(caps: ClickHouseCapabilities, o: SourceOptions): Sql {
+  const rawConditions: Sql[] = [];
+  if (o.unsealed && o.unsealed.length > 0) rawConditions.push(sql`match_id IN ${inList(o.unsealed)}`);
+  if (o.range) {
+    rawConditions.push(
+      sql`event_time >= ${dateTimeSql(o.range.first)}`,
+      sql`event_time < ${dateTimeSql(o.range.last + 1)}`,
+    );
+  }
+  if (o.playersOnly) rawConditions.push(sql`player_id != ''`);
+  const events = table(caps, 'events');
+  const raw =
+    o.shape === 'figures'
+      ? sql`SELECT toDate(event_time) AS day, match_id, event_type, team_id, player_id,
+                   uniqExact(event_id) AS events
+            FROM ${events} ${where(rawConditions)}
+            GROUP BY day, match_id, event_type, team_id, player_id`
+      : sql`SELECT player_id, toDate(event_time) AS day
+            FROM ${events} ${where(rawConditions)}
+            GROUP BY player_id, day`;
+  if (o.unsealed === null) return raw;
+
+  const sealedConditions: Sql[] = [];
+  if (o.range)
+    sealedConditions.push(sql`day >= ${dateSql(o.range.first)}`, sql`day <= ${dateSql(o.range.last)}`);
+  if (o.unsealed.length > 0) sealedConditions.push(sql`match_id NOT IN ${inList(o.unsealed)}`);
+  if (o.playersOnly) sealedConditions.push(sql`player_id != ''`);
+  sealedConditions.push(
+    sql`seal_id IN (SELECT argMax(seal_id, sealed_ms) FROM ${table(caps, 'match_figures')}
+                    WHERE kind = 'seal' GROUP BY match_id)`,
+  );
+  const daily = table(caps, 'daily_figures');
+  const sealed =
+    o.shape === 'figures'
+      ? sql`SELECT day, match_id, event_type, team_id, player_id, events FROM ${daily} ${where(sealedConditions)}`
+      : sql`SELECT player_id, day FROM ${daily} ${where(sealedConditions)} GROUP BY player_id, day`;
+  return o.unsealed.length === 0 ? sealed : sql`${sealed} UNION ALL ${raw}`;
+}
+
+/** Steps 0–2 around `query`, which reads the source it is given. */
+async function versioned<T>(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  range: DayRange | null,
+  options: Omit<SourceOptions, 'range' | 'unsealed'>,
+  query: (from: Sql) => Promise<T>,
+): Promise<Versioned<T>> {
+  const version = await statsVersion(client, caps);
+  const listed = await unsealedMatches(client, caps, range);
+  const unsealed = listed.length > MAX_UNSEALED ? null : listed;
+  const value = await query(sql`(${source(caps, { ...options, range, unsealed })})`);
+  return { value, storedRows: version };
+}
+
+interface DailyRow {
+  day_text: string;
+  matches: number;
+  total_events: number;
+  goals: number;
+  cards: number;
+  active_players: number;
+}
+
+/** Per UTC day of the range, every day in order (days without events all zero). */
+export async function dailyStats(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  params: StatsRangeParams,
+): Promise<Versioned<DailyStatsDay[]>> {
+  const range = checkStatsRange(params);
+  return versioned(client, caps, range, { shape: 'figures', playersOnly: false }, async (from) => {
+    const rows = await selectRows<DailyRow>(
+      client,
+      caps,
+      sql`SELECT toString(day) AS day_text, uniqExact(match_id) AS matches, sum(events) AS total_events,
+                 sumIf(events, event_type = 'goal') AS goals,
+                 sumIf(events, event_type IN ('yellow_card', 'red_card')) AS cards,
+                 uniqExactIf(player_id, player_id != '') AS active_players
+          FROM ${from} GROUP BY day_text`,
+    );
+    const byDay = new Map(rows.map((r) => [r.day_text, r]));
+    const days: DailyStatsDay[] = [];
+    for (let d = range.first; d <= range.last; d++) {
+      const day = isoDateOf(d);
+      const r = byDay.get(day);
+      days.push({
+        day,
+        matches: num(r?.matches ?? 0),
+        events: num(r?.total_events ?? 0),
+        goals: num(r?.goals ?? 0),
+        cards: num(r?.cards ?? 0),
+        activePlayers: num(r?.active_players ?? 0),
+      });
+    }
+    return days;
+  });
+}
+
+/** Every event type (known to the contract) with its distinct events in the range: most first, ties by name. */
+export async function eventTypeStats(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  params: StatsRangeParams,
+): Promise<Versioned<EventTypeCount[]>> {
+  const range = checkStatsRange(params);
+  return versioned(client, caps, range, { shape: 'figures', playersOnly: false }, async (from) => {
+    const rows = await selectRows<{ event_type: string; total_events: number }>(
+      client,
+      caps,
+      sql`SELECT event_type, sum(events) AS total_events FROM ${from} GROUP BY event_type`,
+    );
+    const counts = new Map(rows.map((r) => [r.event_type, num(r.total_events)]));
+    return EVENT_TYPES.map((eventType) => ({ eventType, events: counts.get(eventType) ?? 0 })).sort(
+      (a, b) => b.events - a.events || byteOrder(a.eventType, b.eventType),
+    );
+  });
+}
+
+/** Sorted by `by` (most first), then events (most first), then playerId (byte order). */
+export function rankPlayers(players: readonly PlayerStats[], by: StatsPlayerSort): PlayerStats[] {
+  return [...players].sort(
+    (a, b) => b[by] - a[by] || b.events - a.events || byteOrder(a.playerId, b.playerId),
+  );
+}
+
+interface PlayerRow {
+  player_id: string;
+  matches: number;
+  goals: number;
+  shots: number;
+  cards: number;
+  total_events: number;
+}
+
+/** Every player with an event in the range (across matches and teams), ranked by `by` (see rankPlayers). */
+export async function playerRanking(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  params: StatsRangeParams & { by?: StatsPlayerSort },
+): Promise<Versioned<PlayerStats[]>> {
+  const range = checkStatsRange(params);
+  const by = params.by ?? 'events';
+  if (!STATS_PLAYER_SORTS.includes(by))
+    throw new RangeError(`by must be one of ${STATS_PLAYER_SORTS.join(', ')}`);
+  return versioned(client, caps, range, { shape: 'figures', playersOnly: true }, async (from) => {
+    const rows = await selectRows<PlayerRow>(
+      client,
+      caps,
+      sql`SELECT player_id, uniqExact(match_id) AS matches, sum(events) AS total_events,
+                 sumIf(events, event_type = 'goal') AS goals, sumIf(events, event_type = 'shot') AS shots,
+                 sumIf(events, event_type IN ('yellow_card', 'red_card')) AS cards
+          FROM ${from} GROUP BY player_id`,
+    );
+    const players = rows.map((r) => ({
+      playerId: r.player_id,
+      matches: num(r.matches),
+      goals: num(r.goals),
+      shots: num(r.shots),
+      cards: num(r.cards),
+      events: num(r.total_events),
+    }));
+    return rankPlayers(players, by);
+  });
+}
+
+export interface CohortRetentionParams {
+  /** first UTC day of window 0, `YYYY-MM-DD` */
+  start: string;
+  windows: number;
+  window: RetentionWindow;
+}
+
+export interface CohortRetention {
+  cohort: number;
+  items: RetentionWindowCount[];
+}
+
+/**
+ * Cohort retention: the cohort is the players whose first event ever (over every stored event) falls in window 0
+ * (`[start, start + 1 window)`); for each window k, how many of them have an event in it, and their share.
+ */
+export async function cohortRetention(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  params: CohortRetentionParams,
+): Promise<Versioned<CohortRetention>> {
+  const start = checkDate('start', params.start);
+  if (!Object.hasOwn(RETENTION_WINDOWS, params.window)) {
+    throw new RangeError(`window must be one of ${Object.keys(RETENTION_WINDOWS).join(', ')}`);
+  }
+  const windowDays = RETENTION_WINDOWS[params.window];
+  const windows = checkCount('windows', params.windows, 1, STATS_LIMITS.retention.maxWindows[params.window]);
+  const end = start + windows * windowDays;
+  return versioned(client, caps, null, { shape: 'player-days', playersOnly: true }, async (from) => {
+    const rows = await selectRows<{ k: number; players: number }>(
+      client,
+      caps,
+      sql`SELECT k, count() AS players FROM (
+            SELECT player_id, min(day) AS first_day,
+                   groupUniqArrayIf(intDiv(toInt64(toUInt32(day)) - ${start}, ${windowDays}),
+                                    day >= ${dateSql(start)} AND day < ${dateSql(end)}) AS ks
+            FROM ${from}
+            GROUP BY player_id
+            HAVING first_day >= ${dateSql(start)} AND first_day < ${dateSql(start + windowDays)}
+          ) ARRAY JOIN ks AS k
+          GROUP BY k`,
+    );
+    const byWindow = new Map(rows.map((r) => [num(r.k), num(r.players)]));
+    const cohort = byWindow.get(0) ?? 0;
+    const items: RetentionWindowCount[] = [];
+    for (let k = 0; k < windows; k++) {
+      const players = byWindow.get(k) ?? 0;
+      items.push({
+        window: k,
+        from: isoDateOf(start + k * windowDays),
+        to: isoDateOf(start + (k + 1) * windowDays - 1),
+        players,
+        share: cohort === 0 ? 0 : players / cohort,
+      });
+    }
+    return { cohort, items };
+  });
+}
