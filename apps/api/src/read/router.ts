@@ -24,7 +24,8 @@ import type { ReadService } from './service';
 const MATCH_ID = new RegExp(MATCH_ID_PATTERN);
 const INTEGER = /^(0|[1-9][0-9]{0,9})$/;
 
-const invalid = (name: string, message: string): ProblemError =>
+/** A 400 `invalid-parameter` naming the parameter (this and the helpers below serve stats-router.ts too). */
+export const invalid = (name: string, message: string): ProblemError =>
   new ProblemError({
     type: 'invalid-parameter',
     status: 400,
@@ -50,15 +51,15 @@ function matchIdOf(req: Request): string {
   return value;
 }
 
-type QuerySpec = Record<string, { parse: (raw: string, name: string) => unknown; default: unknown }>;
+export type QuerySpec = Record<string, { parse: (raw: string, name: string) => unknown; default: unknown }>;
 
-const integer = (min: number, max: number) => (raw: string, name: string) => {
+export const integer = (min: number, max: number) => (raw: string, name: string) => {
   const n = INTEGER.test(raw) ? Number(raw) : NaN;
   if (!(n >= min && n <= max)) throw invalid(name, `must be an integer from ${min} to ${max}`);
   return n;
 };
 
-const oneOf =
+export const oneOf =
   <T extends string>(values: readonly T[]) =>
   (raw: string, name: string): T => {
     if (!(values as readonly string[]).includes(raw))
@@ -67,7 +68,7 @@ const oneOf =
   };
 
 /** Every query parameter checked: only known names, each once, each valid; defaults for the missing ones. */
-function queryOf<S extends QuerySpec>(req: Request, spec: S): { [K in keyof S]: unknown } {
+export function queryOf<S extends QuerySpec>(req: Request, spec: S): { [K in keyof S]: unknown } {
   const query = req.query as Record<string, unknown>;
   for (const name of Object.keys(query)) {
     if (!Object.hasOwn(spec, name)) {
@@ -89,7 +90,7 @@ function queryOf<S extends QuerySpec>(req: Request, spec: S): { [K in keyof S]: 
 }
 
 /** A 200 with JSON: a body typed as its contract shape, or JSON text already rendered from one. */
-function sendJson(res: Response, body: object | string): void {
+export function sendJson(res: Response, body: object | string): void {
   res.statusCode = 200;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
@@ -113,7 +114,7 @@ function asReadProblem(err: unknown): unknown {
 }
 
 /** Wraps a handler so every failure becomes a problem (express 5 forwards the rejection to the error handler). */
-const read =
+export const read =
   (handler: (req: Request, res: Response) => Promise<void>): RequestHandler =>
   async (req, res) => {
     try {

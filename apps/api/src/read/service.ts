@@ -23,6 +23,7 @@ import type { ResponseTimeWindow } from '../ingest/response-times';
 import { ReadCache } from './cache';
 import { MarkerPoller } from './markers';
 import { createReadMetrics } from './metrics';
+import { StatsService } from './stats';
 import { StreamHub, type StreamSnapshot } from './stream-hub';
 
 /** What the read API is given: its store and its tuning. */
@@ -86,6 +87,8 @@ export class ReadService {
   readonly markers: MarkerPoller;
   readonly cache: ReadCache;
   readonly hub: StreamHub;
+  /** The stats across matches (`/api/stats/…`), cached against the store-wide stats version. */
+  readonly stats: StatsService;
   private readonly pages = new Map<string, { at: number; promise: Promise<MatchPage> }>();
   private readonly now: () => number;
   private readonly maxStalenessMs: number;
@@ -113,6 +116,15 @@ export class ReadService {
       onCompute: (resource) => metrics.computations.inc({ resource: resource.split(':')[0] }),
       onError: (err) => o.logger.warn({ err }, 'background recomputation failed'),
     });
+    this.stats = new StatsService({
+      store: o.store,
+      maxStalenessMs: this.maxStalenessMs,
+      pollIntervalMs: o.pollIntervalMs ?? 250,
+      now: this.now,
+      onResult: (resource, result) => metrics.cacheRequests.inc({ resource: resource.split(':')[0], result }),
+      onCompute: (resource) => metrics.computations.inc({ resource: resource.split(':')[0] }),
+      onError: (err) => o.logger.warn({ err }, 'stats version poll or recomputation failed'),
+    });
     this.hub = new StreamHub({
       markers: this.markers,
       load: (matchId) => this.snapshot(matchId),
@@ -126,11 +138,13 @@ export class ReadService {
 
   start(): void {
     this.markers.start();
+    this.stats.start();
   }
 
   /** Stops polling and ends every live stream. */
   close(): void {
     this.markers.stop();
+    this.stats.close();
     this.hub.close();
   }
 

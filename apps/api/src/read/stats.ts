@@ -1,0 +1,103 @@
+import type { ClickHouseStore, CohortRetention, Versioned } from '@pitchpulse/clickhouse';
+import type {
+  DailyStatsDay,
+  EventTypeCount,
+  PlayerStats,
+  RetentionWindow,
+  StatsPlayerSort,
+} from '@pitchpulse/contract';
+import { ReadCache, type CacheResult } from './cache';
+import { MarkerPoller } from './markers';
+
+export interface StatsServiceOptions {
+  store: ClickHouseStore;
+  /** Longest time an answer may lag ClickHouse (ms). */
+  maxStalenessMs: number;
+  /** Background poll of the stats version while stats are being read (ms). */
+  pollIntervalMs: number;
+  /** Answers kept at most (least recently used dropped first). */
+  cacheEntries?: number;
+  onResult?: (resource: string, result: CacheResult) => void;
+  onCompute?: (resource: string) => void;
+  onError?: (err: unknown) => void;
+  now?: () => number;
+}
+
+/** The one "match" the stats cache tracks: the whole store. */
+const ALL = '*';
+
+/**
+ * The stats across matches, cached like the match routes: the same ReadCache and MarkerPoller, with one marker
+ * for the whole store instead of one per match — the stats version (every stored row plus every retirement; it
+ * moves with every insert). An answer is served while the version it was computed after is still the version,
+ * confirmed at most `maxStalenessMs` ago (a shared poll every `pollIntervalMs` while stats are read, one cheap
+ * query); any insert anywhere recomputes what is read next, once however many requests wait for it. A finished
+ * season is so computed once; during live matches each answer at most once per insert batch.
+ *
+ * Answers are cached per normalised query, by what they compute: the daily figures per range, every event
+ * type per range (`limit` slices it), the whole player ranking per range and sort (pages slice it, so `total`
+ * and every page come from one computation), retention per start, window and count.
+ */
+export class StatsService {
+  private readonly markers: MarkerPoller;
+  private readonly cache: ReadCache;
+
+  constructor(private readonly o: StatsServiceOptions) {
+    this.markers = new MarkerPoller({
+      // +1: the cache answers a marker of 0 ("no rows") without computing; an empty store still has its answer
+      // (days of zeros), so the version is shifted by one here and in `versioned`.
+      fetch: async () => {
+        const version = await o.store.statsVersion();
+        return new Map([[ALL, { matchId: ALL, storedRows: version + 1, lastInsertedMs: 0 }]]);
+      },
+      intervalMs: o.pollIntervalMs,
+      maxAgeMs: o.maxStalenessMs,
+      onError: o.onError,
+      now: o.now,
+    });
+    this.cache = new ReadCache({
+      markers: this.markers,
+      maxEntries: o.cacheEntries ?? 500,
+      onResult: o.onResult,
+      onCompute: o.onCompute,
+      onError: o.onError,
+      now: o.now,
+    });
+  }
+
+  start(): void {
+    this.markers.start();
+  }
+
+  close(): void {
+    this.markers.stop();
+  }
+
+  private async get<T>(resource: string, compute: () => Promise<Versioned<T>>): Promise<T> {
+    const shifted = async () => {
+      const answer = await compute();
+      return { value: answer.value, storedRows: answer.storedRows + 1 };
+    };
+    return (await this.cache.get<T | null>(ALL, resource, shifted, null)).value!;
+  }
+
+  daily(from: string, to: string): Promise<DailyStatsDay[]> {
+    return this.get(`stats-daily:${from}:${to}`, () => this.o.store.dailyStats({ from, to }));
+  }
+
+  /** Every event type, ranked: the caller takes the first `limit`. */
+  eventTypes(from: string, to: string): Promise<EventTypeCount[]> {
+    return this.get(`stats-top-events:${from}:${to}`, () => this.o.store.eventTypeStats({ from, to }));
+  }
+
+  /** Every player of the range, ranked by `by`: the caller takes a page. */
+  players(from: string, to: string, by: StatsPlayerSort): Promise<PlayerStats[]> {
+    return this.get(`stats-players:${from}:${to}:${by}`, () => this.o.store.playerRanking({ from, to, by }));
+  }
+
+  retention(start: string, window: RetentionWindow, windows: number): Promise<CohortRetention> {
+    return this.get(`stats-retention:${start}:${window}:${windows}`, () =>
+      this.o.store.cohortRetention({ start, window, windows }),
+    );
+  }
+}
