@@ -51,7 +51,8 @@ GROUP BY match_id;
 --   marker           one row per insert into `events` (stored_rows: rows it stored for the match); merged by sum
 --   seal             the commit row of a seal: version (the marker before the raw rows were read), sealed_ms,
 --                    events (distinct events), first/last event time, latency percentiles (ms, API receipt to row
---                    in ClickHouse, over every stored row)
+--                    in ClickHouse, over every stored row), and `metrics`: the match's metrics as the API serves
+--                    them (JSON, with its format version `v`), so one small read answers a match's metrics
 --   event_type_team  distinct events per (event type, team), with the first/last event time
 --   minute           distinct events per (feed minute, wall-clock minute): the peaks
 --   minute_type      distinct events per (feed minute, wall-clock minute, event type): the timeline
@@ -77,6 +78,7 @@ CREATE TABLE IF NOT EXISTS {{database}}.match_figures
     latency_p50_ms UInt32,
     latency_p95_ms UInt32,
     latency_p99_ms UInt32,
+    metrics        String,
     stored_rows    UInt64,
     retired        UInt8
 )
@@ -92,7 +94,7 @@ AS SELECT
     toInt16(0) AS feed_minute, toDateTime(0, 'UTC') AS minute_start, toUInt64(0) AS events,
     toUInt64(0) AS first_event_ms, toUInt64(0) AS last_event_ms, toUInt64(0) AS version, toUInt64(0) AS sealed_ms,
     toUInt32(0) AS latency_p50_ms, toUInt32(0) AS latency_p95_ms, toUInt32(0) AS latency_p99_ms,
-    count() AS stored_rows, toUInt8(0) AS retired
+    '' AS metrics, count() AS stored_rows, toUInt8(0) AS retired
 FROM {{database}}.events
 GROUP BY match_id;
 
@@ -101,7 +103,7 @@ GROUP BY match_id;
 INSERT INTO {{database}}.match_figures
 SELECT
     match_id, 'marker', '', '', toUInt8(0), '', toInt16(0), toDateTime(0, 'UTC'), toUInt64(0), toUInt64(0),
-    toUInt64(0), toUInt64(0), toUInt64(0), toUInt32(0), toUInt32(0), toUInt32(0), count(), toUInt8(0)
+    toUInt64(0), toUInt64(0), toUInt64(0), toUInt32(0), toUInt32(0), toUInt32(0), '', count(), toUInt8(0)
 FROM {{database}}.events
 GROUP BY match_id;
 

@@ -8,7 +8,9 @@ import { runMigrations } from './migrations';
 import { clickHouseErrorCode } from './errors';
 import { selectRows } from './query';
 import { identifier, render, sql } from './sql';
+import { readSealed } from './queries/figures';
 import { summaryOf, type ListMatchesParams } from './queries/matches';
+import { metricsFromFigures } from './queries/metrics';
 import {
   MATCHES,
   buildDeliveries,
@@ -229,6 +231,19 @@ describe('two-engine compatibility: schema and aggregate views', () => {
         q: [0.5, 0.95, 0.99].map((l) => quantileExact(lat.get(r.match_id as string)!, l)),
       }));
       expect(rows).toEqual(sortRows(expected));
+    });
+
+    it("the seal row's metrics equal the metrics its figure rows give (the reader's fallback)", async () => {
+      for (const { matchId } of MATCHES) {
+        const fromRows = await onBoth(engines, async (e) => {
+          const read = await readSealed(e.client, e.caps, matchId, ['event_type_team', 'minute']);
+          if (!read.sealed) return null;
+          const latency = [read.head.latency_p50_ms, read.head.latency_p95_ms, read.head.latency_p99_ms];
+          return metricsFromFigures(matchId, read.figures, latency.map(Number));
+        });
+        expect({ matchId, fromRows }).toEqual({ matchId, fromRows: refMetrics(ref(), delivered, matchId) });
+        expect(await engines[0]!.store.metricsFromSeal(matchId)).toEqual(fromRows);
+      }
     });
 
     it('event_type_team: distinct events per (match, type, team) and first/last event time', async () => {

@@ -8,6 +8,8 @@ import type { ClickHouseCapabilities } from './capabilities';
 import { execute, selectRows } from './query';
 import { sql, type Sql } from './sql';
 import { EVENT_MS, LATENCY_MS, checkCount, checkMatchId, num, table } from './queries/common';
+import type { FigureRow } from './queries/figures';
+import { encodeSealedMetrics, metricsFromFigures } from './queries/metrics';
 
 export interface SealResult {
   matchId: string;
@@ -77,24 +79,36 @@ export async function sealMatch(
   const sealId = randomUUID();
   await Promise.all(figureStatements(caps, match, sealId).map((s) => execute(client, caps, s)));
   const figures = table(caps, 'match_figures');
-  const [totals] = await selectRows<{ total: number }>(
-    client,
-    caps,
-    sql`SELECT sum(events) AS total FROM ${figures}
-        WHERE match_id = ${match} AND kind = 'event_type_team' AND seal_id = ${sealId}`,
-  );
-  const totalEvents = num(totals?.total ?? 0);
+  const [written, [raw]] = await Promise.all([
+    selectRows<FigureRow>(
+      client,
+      caps,
+      sql`SELECT kind, event_type, team_id, feed_minute, toUnixTimestamp(minute_start) AS minute_start, events,
+                 first_event_ms, last_event_ms
+          FROM ${figures}
+          WHERE match_id = ${match} AND kind IN ('event_type_team', 'minute') AND seal_id = ${sealId}`,
+    ),
+    selectRows<{ q: number[] }>(
+      client,
+      caps,
+      sql`SELECT quantilesExact(0.5, 0.95, 0.99)(${LATENCY_MS}) AS q
+          FROM ${table(caps, 'events')} WHERE match_id = ${match}`,
+    ),
+  ]);
+  const latency = (raw?.q ?? [0, 0, 0]).map(num);
+  const metrics = metricsFromFigures(match, written, latency);
+  if (!metrics) return null;
   await execute(
     client,
     caps,
     sql`INSERT INTO ${figures}
           (match_id, kind, seal_id, events, first_event_ms, last_event_ms, version, sealed_ms,
-           latency_p50_ms, latency_p95_ms, latency_p99_ms)
-        SELECT match_id, 'seal', ${sealId}, ${totalEvents}, f, l, ${version}, ${now()}, q[1], q[2], q[3]
-        FROM (SELECT match_id, min(${EVENT_MS}) AS f, max(${EVENT_MS}) AS l,
-                     quantilesExact(0.5, 0.95, 0.99)(${LATENCY_MS}) AS q
-              FROM ${table(caps, 'events')} WHERE match_id = ${match} GROUP BY match_id)`,
+           latency_p50_ms, latency_p95_ms, latency_p99_ms, metrics)
+        SELECT ${match}, 'seal', ${sealId}, ${metrics.totalEvents}, ${Date.parse(metrics.firstEventAt)},
+               ${Date.parse(metrics.lastEventAt)}, ${version}, ${now()},
+               ${latency[0]!}, ${latency[1]!}, ${latency[2]!}, ${encodeSealedMetrics(metrics)}`,
   );
+  const totalEvents = metrics.totalEvents;
   return { matchId: match, sealId, version, totalEvents };
 }
 

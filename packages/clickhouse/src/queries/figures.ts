@@ -34,6 +34,12 @@ export interface FigureRow {
   retired: number;
 }
 
+/** The columns that decide which seal is current. */
+export type SealBookkeeping = Pick<
+  FigureRow,
+  'kind' | 'seal_id' | 'version' | 'sealed_ms' | 'stored_rows' | 'retired'
+>;
+
 export type SealedRead =
   /** the current seal's commit row and its figures of the kinds asked for */
   | { sealed: true; marker: number; head: FigureRow; figures: FigureRow[] }
@@ -53,10 +59,12 @@ function kindsOf(kinds: readonly FigureKind[]): Sql {
  * The current seal of one match: the seal row with the latest sealed_ms, if its version equals the sum of the
  * match's marker rows or the match is retired.
  */
-export function currentSeal(rows: readonly FigureRow[]): { marker: number; head: FigureRow | undefined } {
+export function currentSeal<T extends SealBookkeeping>(
+  rows: readonly T[],
+): { marker: number; head: T | undefined } {
   let marker = 0;
   let retired = 0;
-  let head: FigureRow | undefined;
+  let head: T | undefined;
   for (const r of rows) {
     if (r.kind === 'marker') marker += num(r.stored_rows);
     else if (r.kind === 'retired') retired += num(r.retired);

@@ -45,14 +45,29 @@ interface PageRow {
   match_id: string;
   first_ms: number;
   last_ms: number;
-  stored_rows: number;
   last_inserted_ms: number;
+}
+
+/** The markers (sum of the marker rows of match_figures) of the given matches; absent: no rows. */
+export async function markersOf(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  matchIds: readonly string[],
+): Promise<Map<string, number>> {
+  if (matchIds.length === 0) return new Map();
+  const rows = await selectRows<{ match_id: string; stored_rows: number }>(
+    client,
+    caps,
+    sql`SELECT match_id, sum(stored_rows) AS stored_rows FROM ${table(caps, 'match_figures')}
+        WHERE match_id IN ${inList(matchIds)} AND kind = 'marker' GROUP BY match_id`,
+  );
+  return new Map(rows.map((r) => [r.match_id, num(r.stored_rows)]));
 }
 
 /**
  * Which matches are on a page: live ones first, then by latest event time (newest first), then by id (byte
- * order). Reads the times of `match_activity` and the markers of `match_figures` (no id sets), so it costs in
- * proportion to the number of matches, not of events.
+ * order). Reads the times of `match_activity` (one small row per match, no id sets), then the markers of the
+ * page's matches.
  */
 export async function matchPage(
   client: ClickHouseClient,
@@ -69,21 +84,21 @@ export async function matchPage(
     selectRows<PageRow>(
       client,
       caps,
-      sql`SELECT match_id, first_ms, last_ms, last_inserted_ms, stored_rows FROM (
-            SELECT match_id, minMerge(first_event_ms) AS first_ms, maxMerge(last_event_ms) AS last_ms,
-                   maxMerge(last_inserted_ms) AS last_inserted_ms
-            FROM ${activity}
-            GROUP BY match_id
-            ORDER BY last_ms >= ${liveSinceMs} DESC, last_ms DESC, match_id ASC
-            LIMIT ${offset}, ${limit}
-          ) AS page ANY LEFT JOIN (
-            SELECT match_id, sum(stored_rows) AS stored_rows FROM ${table(caps, 'match_figures')}
-            WHERE kind = 'marker' GROUP BY match_id
-          ) AS markers USING match_id
-          ORDER BY last_ms >= ${liveSinceMs} DESC, last_ms DESC, match_id ASC`,
+      sql`SELECT match_id, minMerge(first_event_ms) AS first_ms, maxMerge(last_event_ms) AS last_ms,
+                 maxMerge(last_inserted_ms) AS last_inserted_ms
+          FROM ${activity}
+          GROUP BY match_id
+          ORDER BY last_ms >= ${liveSinceMs} DESC, last_ms DESC, match_id ASC
+          LIMIT ${offset}, ${limit}`,
     ),
     selectRows<{ n: number }>(client, caps, sql`SELECT uniqExact(match_id) AS n FROM ${activity}`),
   ]);
+  // The markers of the page's matches only: their cost does not grow with the number of matches stored.
+  const markers = await markersOf(
+    client,
+    caps,
+    rows.map((r) => r.match_id),
+  );
   return {
     total: num(totals[0]?.n ?? 0),
     items: rows.map((r) => ({
@@ -91,7 +106,7 @@ export async function matchPage(
       firstEventAt: isoFromMs(num(r.first_ms)),
       lastEventAt: isoFromMs(num(r.last_ms)),
       live: num(r.last_ms) >= liveSinceMs,
-      storedRows: num(r.stored_rows),
+      storedRows: markers.get(r.match_id) ?? 0,
       lastInsertedMs: num(r.last_inserted_ms),
     })),
   };

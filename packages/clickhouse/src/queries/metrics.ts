@@ -20,7 +20,7 @@ import {
   table,
   type Versioned,
 } from './common';
-import { readSealed, type FigureRow } from './figures';
+import { currentSeal, readSealed, type FigureRow } from './figures';
 
 /** The metrics as the tables hold them: the wire shape less the API instance's own response times. */
 export type StoredMetrics = Omit<MatchMetrics, 'responseTimePercentiles'>;
@@ -136,26 +136,75 @@ function topMinutes(counts: Map<number, number>): Array<[number, number]> {
   return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, PEAK_PERIODS);
 }
 
-/** The metrics from a current seal's figures (see queries/figures.ts). */
-function fromSeal(matchId: string, head: FigureRow, figures: FigureRow[]): StoredMetrics | null {
-  const rows: SummaryRow[] = figures.map((f) => ({
-    kind: f.kind === 'event_type_team' ? 1 : 2,
-    event_type: f.event_type as EventType,
-    team_id: num(f.team_id),
-    feed_minute: num(f.feed_minute),
-    minute_start: num(f.minute_start),
-    events: num(f.events),
-    first_ms: num(f.first_event_ms),
-    last_ms: num(f.last_event_ms),
-    stored_rows: 0,
-  }));
-  const latency = [head.latency_p50_ms, head.latency_p95_ms, head.latency_p99_ms].map(num);
-  return metricsOf(matchId, rows, latency);
+/**
+ * A seal's metrics from its figure rows (kinds event_type_team and minute) and its latency percentiles: what the
+ * sealer stores in the seal row's `metrics` column, and what a reader computes when that column is missing.
+ */
+export function metricsFromFigures(
+  matchId: string,
+  figures: readonly FigureRow[],
+  latency: readonly number[],
+): StoredMetrics | null {
+  const rows: SummaryRow[] = figures
+    .filter((f) => f.kind === 'event_type_team' || f.kind === 'minute')
+    .map((f) => ({
+      kind: f.kind === 'event_type_team' ? 1 : 2,
+      event_type: f.event_type as EventType,
+      team_id: num(f.team_id),
+      feed_minute: num(f.feed_minute),
+      minute_start: num(f.minute_start),
+      events: num(f.events),
+      first_ms: num(f.first_event_ms),
+      last_ms: num(f.last_event_ms),
+      stored_rows: 0,
+    }));
+  return metricsOf(matchId, rows, [...latency]);
+}
+
+/** The format of the seal row's `metrics` column; a seal written in another format is read from its figure rows. */
+export const SEALED_METRICS_FORMAT = 1;
+
+export function encodeSealedMetrics(metrics: StoredMetrics): string {
+  return JSON.stringify({ v: SEALED_METRICS_FORMAT, metrics });
+}
+
+function decodeSealedMetrics(text: string): StoredMetrics | undefined {
+  if (!text) return undefined;
+  const parsed = JSON.parse(text) as { v?: unknown; metrics?: StoredMetrics };
+  return parsed.v === SEALED_METRICS_FORMAT ? parsed.metrics : undefined;
 }
 
 /**
- * Per-match metrics: from the match's current seal when it has one (one read of match_figures), else from its
- * raw rows; complete up to the marker read before them (see Versioned). `null` for a match with no events.
+ * The metrics of the match's current seal: one read of the match's bookkeeping rows (markers, seals, retired),
+ * the seal row carrying the metrics; `marker` says what the answer is complete up to. `undefined` metrics: no
+ * current seal.
+ */
+async function sealedMetrics(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  matchId: string,
+): Promise<{ marker: number; metrics: StoredMetrics | null | undefined }> {
+  const rows = await selectRows<FigureRow & { metrics: string }>(
+    client,
+    caps,
+    sql`SELECT kind, seal_id, version, sealed_ms, stored_rows, retired, metrics
+        FROM ${table(caps, 'match_figures')}
+        WHERE match_id = ${matchId} AND kind IN ('marker', 'seal', 'retired')`,
+  );
+  const { marker, head } = currentSeal(rows);
+  if (!head) return { marker, metrics: undefined };
+  const stored = decodeSealedMetrics(head.metrics);
+  if (stored) return { marker, metrics: stored };
+  // A seal from another format: its figure rows hold the same numbers.
+  const read = await readSealed(client, caps, matchId, ['event_type_team', 'minute']);
+  if (!read.sealed) return { marker: read.marker, metrics: undefined };
+  const latency = [read.head.latency_p50_ms, read.head.latency_p95_ms, read.head.latency_p99_ms].map(num);
+  return { marker: read.marker, metrics: metricsFromFigures(matchId, read.figures, latency) };
+}
+
+/**
+ * Per-match metrics: from the match's current seal when it has one (one small read of match_figures), else from
+ * its raw rows; complete up to the marker read before them (see Versioned). `null` for a match with no events.
  */
 export async function matchMetrics(
   client: ClickHouseClient,
@@ -163,10 +212,10 @@ export async function matchMetrics(
   params: MatchMetricsParams,
 ): Promise<Versioned<StoredMetrics | null>> {
   const matchId = checkMatchId(params.matchId);
-  const read = await readSealed(client, caps, matchId, ['event_type_team', 'minute']);
-  if (read.sealed) return { value: fromSeal(matchId, read.head, read.figures), storedRows: read.marker };
-  if (read.marker === 0) return { value: null, storedRows: 0 };
-  return { value: await matchMetricsFromEvents(client, caps, { matchId }), storedRows: read.marker };
+  const sealed = await sealedMetrics(client, caps, matchId);
+  if (sealed.metrics !== undefined) return { value: sealed.metrics, storedRows: sealed.marker };
+  if (sealed.marker === 0) return { value: null, storedRows: 0 };
+  return { value: await matchMetricsFromEvents(client, caps, { matchId }), storedRows: sealed.marker };
 }
 
 /** The metrics from the match's current seal only: `null` when it has none (a live or changed match). */
@@ -176,8 +225,7 @@ export async function matchMetricsFromSeal(
   params: MatchMetricsParams,
 ): Promise<StoredMetrics | null> {
   const matchId = checkMatchId(params.matchId);
-  const read = await readSealed(client, caps, matchId, ['event_type_team', 'minute']);
-  return read.sealed ? fromSeal(matchId, read.head, read.figures) : null;
+  return (await sealedMetrics(client, caps, matchId)).metrics ?? null;
 }
 
 /**
