@@ -1,4 +1,14 @@
-import type { HighlightPage, MatchList, MatchMetrics, Timeline, TopPlayer } from '@pitchpulse/contract';
+import type {
+  DailyStats,
+  HighlightPage,
+  MatchList,
+  MatchMetrics,
+  PlayerLeaderboard,
+  StatsPlayerSort,
+  Timeline,
+  TopEvents,
+  TopPlayer,
+} from '@pitchpulse/contract';
 
 /** A failed API call, with the problem's `detail` (RFC 9457) when the API sent one. */
 export class ApiError extends Error {
@@ -47,6 +57,15 @@ export const api = {
     return Array.isArray(body) ? body : body.items;
   },
   streamUrl: (id: string) => `${match(id)}/stream`,
+  /** The stats across matches of a range of UTC days (`YYYY-MM-DD`). */
+  stats: {
+    daily: (from: string, to: string) => getJson<DailyStats>(`api/stats/daily?from=${from}&to=${to}`),
+    topEvents: (from: string, to: string) => getJson<TopEvents>(`api/stats/top-events?from=${from}&to=${to}`),
+    players: (from: string, to: string, by: StatsPlayerSort, limit: number, offset: number) =>
+      getJson<PlayerLeaderboard>(
+        `api/stats/players?from=${from}&to=${to}&by=${by}&limit=${limit}&offset=${offset}`,
+      ),
+  },
   /** The api's Prometheus exposition. */
   prometheus: async (): Promise<string> => (await request('metrics', 'text/plain', 5000)).text(),
 };

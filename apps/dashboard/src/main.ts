@@ -4,6 +4,8 @@ import { GROUPS, renderChart, renderChartTable } from './chart';
 import { ago, escapeHtml, formatInt, formatMs, formatRate, minuteLabel, utcMinuteLabel } from './format';
 import { LiveStream, type LiveState } from './live';
 import { CounterRate, parsePrometheus, sumOf } from './prometheus';
+import { initSeason } from './season';
+import { isSeasonHash } from './season-chart';
 import type {
   Highlight,
   MatchMetrics,
@@ -124,7 +126,8 @@ async function refreshMatches(): Promise<void> {
     // The open match's entry follows its live counters rather than the list's slower refresh.
     if (state.metrics) patchListEntry(state.metrics);
     renderMatchList();
-    if (state.selected === null && items.length > 0) {
+    // (Not while the season view is open: its address stays as it is.)
+    if (state.selected === null && items.length > 0 && !isSeasonHash(location.hash)) {
       history.replaceState(null, '', matchHref(items[0]!.matchId));
       select(items[0]!.matchId);
     }
@@ -391,6 +394,7 @@ function message(err: unknown): string {
 
 function start(): void {
   renderLegend();
+  initSeason(() => void refreshMatches());
   setConnection('idle');
   const fromHash = selectedFromHash();
   if (fromHash) select(fromHash);
