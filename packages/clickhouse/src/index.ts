@@ -54,3 +54,16 @@ export {
   type CohortRetentionParams,
   type StatsRangeParams,
 } from './queries/stats';
+export {
+  RAW_TABLES,
+  applyRetention,
+  partitionExpired,
+  partitionMonth,
+  rawPartitions,
+  retentionHorizon,
+  type DroppedPartition,
+  type RawTable,
+  type RetentionOptions,
+  type RetentionResult,
+  type SkippedPartition,
+} from './retention';
