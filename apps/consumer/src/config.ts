@@ -1,5 +1,5 @@
 import { DEFAULT_TOPICS } from '@pitchpulse/contract';
-import { bool, cleanEnv, makeValidator, num, str, url } from 'envalid';
+import { EnvMissingError, bool, cleanEnv, makeValidator, num, str, url } from 'envalid';
 import { DEFAULT_GROUP_TIMING } from './batch-consumer';
 
 const portOrZero = makeValidator<number>((input) => {
@@ -9,10 +9,60 @@ const portOrZero = makeValidator<number>((input) => {
   return n;
 });
 
+/** A whole number min–max written in digits (no sign, fraction or exponent). */
+const whole = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  makeValidator<number>((input) => {
+    const n = Number(input);
+    if (!/^\s*\d+\s*$/.test(input) || !Number.isSafeInteger(n) || n < min || n > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `${min}–${max}`;
+      throw new Error(`must be a whole number ${range}, got "${input}"`);
+    }
+    return n;
+  });
+
 const positive = (name: string, value: number): number => {
   if (!(value > 0)) throw new Error(`${name} must be greater than 0, got ${value}`);
   return value;
 };
+
+const DAY_MS = 86_400_000;
+const milliseconds = whole(1);
+const atLeastASecond = whole(1000);
+const quietMs = whole(0, 365 * DAY_MS);
+const sealBatch = whole(1, 10_000);
+const days = whole(1, 100_000);
+
+/** Names every bad or missing variable in one error. */
+const reporter =
+  (what: string) =>
+  ({ errors }: { errors: Partial<Record<string, Error>> }) => {
+    const lines = Object.entries(errors).map(
+      ([name, err]) =>
+        `  ${name}: ${err instanceof EnvMissingError ? `missing (${err.message})` : err!.message}`,
+    );
+    if (lines.length > 0) throw new Error(`invalid ${what} configuration:\n${lines.join('\n')}`);
+  };
+
+const CLICKHOUSE_SPEC = {
+  CLICKHOUSE_URL: url({ desc: 'ClickHouse HTTP URL, e.g. http://127.0.0.1:8123' }),
+  CLICKHOUSE_DATABASE: str({ default: 'pitchpulse' }),
+  CLICKHOUSE_USER: str({ default: 'default' }),
+  CLICKHOUSE_PASSWORD: str({ default: '' }),
+};
+
+function clickhouseOf(e: ReturnType<typeof cleanEnv<typeof CLICKHOUSE_SPEC>>) {
+  return {
+    url: e.CLICKHOUSE_URL,
+    database: e.CLICKHOUSE_DATABASE,
+    username: e.CLICKHOUSE_USER,
+    password: e.CLICKHOUSE_PASSWORD,
+  };
+}
+
+/** The ClickHouse settings alone (CLICKHOUSE_URL, _DATABASE, _USER, _PASSWORD): for the backfill CLI. */
+export function parseClickHouseConfig(env: NodeJS.ProcessEnv = process.env) {
+  return clickhouseOf(cleanEnv(env, CLICKHOUSE_SPEC, { reporter: reporter('ClickHouse') }));
+}
 
 /** Consumer settings, read and validated once at start-up. Defaults suit the embedded stack. */
 export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
@@ -20,10 +70,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
     env,
     {
       KAFKA_BROKERS: str({ desc: 'comma-separated host:port list' }),
-      CLICKHOUSE_URL: url(),
-      CLICKHOUSE_DATABASE: str({ default: 'pitchpulse' }),
-      CLICKHOUSE_USER: str({ default: 'default' }),
-      CLICKHOUSE_PASSWORD: str({ default: '' }),
+      ...CLICKHOUSE_SPEC,
       KAFKA_TOPIC_EVENTS: str({ default: DEFAULT_TOPICS.events }),
       KAFKA_TOPIC_RETRY: str({ default: DEFAULT_TOPICS.retry }),
       KAFKA_TOPIC_DLQ: str({ default: DEFAULT_TOPICS.dlq }),
@@ -60,13 +107,22 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
         default: 5000,
         desc: 'longest back-off between start-up attempts while ClickHouse or Kafka is unreachable',
       }),
+      SEAL_INTERVAL_MS: milliseconds({ default: 5000, desc: 'pause between two passes of the sealer' }),
+      SEAL_QUIET_MS: quietMs({
+        default: 60_000,
+        desc: 'a match is sealed once it has had no insert for this long (live matches read their raw rows)',
+      }),
+      SEAL_BATCH: sealBatch({ default: 50, desc: 'most matches sealed per pass' }),
+      RETENTION_DAYS: days({
+        default: undefined,
+        desc: 'drop raw events (whole months) older than this many days; unset: keep them forever',
+      }),
+      RETENTION_INTERVAL_MS: atLeastASecond({
+        default: 3_600_000,
+        desc: 'how often retention runs (also once shortly after start)',
+      }),
     },
-    {
-      reporter: ({ errors }) => {
-        const lines = Object.entries(errors).map(([name, err]) => `  ${name}: ${(err as Error).message}`);
-        if (lines.length > 0) throw new Error(`invalid consumer configuration:\n${lines.join('\n')}`);
-      },
-    },
+    { reporter: reporter('consumer') },
   );
   for (const name of [
     'FLUSH_MAX_EVENTS',
@@ -90,12 +146,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
     kafkaBrokers: e.KAFKA_BROKERS.split(',')
       .map((b) => b.trim())
       .filter(Boolean),
-    clickhouse: {
-      url: e.CLICKHOUSE_URL,
-      database: e.CLICKHOUSE_DATABASE,
-      username: e.CLICKHOUSE_USER,
-      password: e.CLICKHOUSE_PASSWORD,
-    },
+    clickhouse: clickhouseOf(e),
     topics: { events: e.KAFKA_TOPIC_EVENTS, retry: e.KAFKA_TOPIC_RETRY, dlq: e.KAFKA_TOPIC_DLQ },
     groupId: e.CONSUMER_GROUP,
     retryGroupId: e.RETRY_CONSUMER_GROUP,
@@ -117,6 +168,11 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
       rebalanceTimeoutMs: e.KAFKA_REBALANCE_TIMEOUT_MS,
     },
     startupRetryMaxMs: e.STARTUP_RETRY_MAX_MS,
+    maintenance: {
+      seal: { intervalMs: e.SEAL_INTERVAL_MS, quietMs: e.SEAL_QUIET_MS, batch: e.SEAL_BATCH },
+      /** `days` undefined: retention is off, raw events are kept forever */
+      retention: { days: e.RETENTION_DAYS, intervalMs: e.RETENTION_INTERVAL_MS },
+    },
     metricsPort: e.METRICS_PORT,
     stallTimeoutMs: e.STALL_TIMEOUT_MS,
   };

@@ -8,7 +8,8 @@ const HELP = `Usage: node apps/consumer/dist/main.js   (pitchpulse-consumer)
 
 Moves match events from Kafka into ClickHouse: buffers up to FLUSH_MAX_EVENTS or FLUSH_INTERVAL_MS, inserts
 once per flush, commits offsets only after the events are stored; transient failures go to the retry topic,
-undecodable and exhausted events to the DLQ (inspect and replay with pitchpulse-dlq). SIGTERM drains.
+undecodable and exhausted events to the DLQ (inspect and replay with pitchpulse-dlq). Beside that, a maintenance
+loop seals quiet matches and, with RETENTION_DAYS, drops raw events by month (docs/retention.md). SIGTERM drains.
 
 Environment (defaults in brackets):
   KAFKA_BROKERS (required), CLICKHOUSE_URL (required), CLICKHOUSE_DATABASE [pitchpulse],
@@ -19,7 +20,9 @@ Environment (defaults in brackets):
   INSERT_BACKOFF_MAX_MS [5000], CLICKHOUSE_POLL_MS [1000], RETRY_MAX_ATTEMPTS [3], RETRY_BASE_DELAY_MS [5000],
   RETRY_MAX_DELAY_MS [300000], METRICS_PORT [9091] (/health, /ready, /metrics), STALL_TIMEOUT_MS [120000],
   KAFKA_SESSION_TIMEOUT_MS [10000], KAFKA_HEARTBEAT_INTERVAL_MS [1000], KAFKA_REBALANCE_TIMEOUT_MS [30000],
-  STARTUP_RETRY_MAX_MS [5000] (ClickHouse or Kafka down at start: wait, not ready, and retry), LOG_LEVEL [info]`;
+  STARTUP_RETRY_MAX_MS [5000] (ClickHouse or Kafka down at start: wait, not ready, and retry),
+  SEAL_INTERVAL_MS [5000], SEAL_QUIET_MS [60000], SEAL_BATCH [50] (matches sealed per pass),
+  RETENTION_DAYS [unset: keep raw events forever], RETENTION_INTERVAL_MS [3600000], LOG_LEVEL [info]`;
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {

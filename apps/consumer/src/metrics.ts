@@ -61,6 +61,54 @@ export function createConsumerMetrics(registry: Registry) {
       help: '1 while the consumer is paused waiting for ClickHouse',
       registers,
     }),
+    // The maintenance loop (maintenance.ts): the sealer and retention.
+    sealsWritten: new Counter({
+      name: 'consumer_seals_written_total',
+      help: "Seals the sealer wrote (a quiet match's figures computed from its raw rows)",
+      registers,
+    }),
+    sealDuration: new Histogram({
+      name: 'consumer_seal_duration_seconds',
+      help: 'Time to seal one match',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    sealPending: new Gauge({
+      name: 'consumer_seal_pending_matches',
+      help: 'Quiet matches without a current seal, as the last sealer pass found them (at most 10000)',
+      registers,
+    }),
+    sealerErrors: new Counter({
+      name: 'consumer_sealer_errors_total',
+      help: 'Sealer passes that failed (the next pass tries again)',
+      registers,
+    }),
+    partitionsDropped: new Counter({
+      name: 'consumer_retention_partitions_dropped_total',
+      help: 'Monthly partitions of the raw tables dropped by retention, per table',
+      labelNames: ['table'],
+      registers,
+    }),
+    partitionsSkipped: new Counter({
+      name: 'consumer_retention_partitions_skipped_total',
+      help: 'Expired partitions retention left for a later run (a match of it still changing)',
+      registers,
+    }),
+    matchesRetired: new Counter({
+      name: 'consumer_retention_matches_retired_total',
+      help: 'Matches retention retired (their latest seal stays current once raw rows go)',
+      registers,
+    }),
+    retentionLastRun: new Gauge({
+      name: 'consumer_retention_last_run_timestamp_seconds',
+      help: 'When retention last completed a run (Unix time)',
+      registers,
+    }),
+    retentionErrors: new Counter({
+      name: 'consumer_retention_errors_total',
+      help: 'Retention runs that failed (the next run tries again)',
+      registers,
+    }),
   };
 }
 

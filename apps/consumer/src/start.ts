@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
+  ClickHouseStore,
   classifyClickHouseError,
   createClickHouseClient,
   insertEvents,
@@ -15,13 +16,14 @@ import { BatchConsumer, type BatchConsumerOptions, type EventStore } from './bat
 import type { ConsumerConfig } from './config';
 import { FailureRouter } from './failure-router';
 import { watchLag } from './lag';
+import { startMaintenance } from './maintenance';
 import { createConsumerMetrics, type ConsumerMetrics } from './metrics';
 import { startProbeServer } from './probe-server';
 
 export interface RunningConsumer {
   registry: Registry;
   probeServer: http.Server;
-  /** SIGTERM: stop fetching, flush, commit, disconnect. */
+  /** SIGTERM: stop fetching and the maintenance loop, flush, commit, disconnect. */
   stop(): Promise<void>;
 }
 
@@ -79,7 +81,8 @@ interface Running {
 
 /**
  * Composes the consumer: probes first (so an orchestrator sees a live, not-ready process while dependencies are
- * down), then migrations, the main and retry consumers, the failure router, lag and metrics.
+ * down), then migrations, the main and retry consumers, the failure router, lag and metrics, and the maintenance
+ * loop (sealer, retention) once the schema is there.
  */
 export async function startConsumer(
   config: ConsumerConfig,
@@ -129,6 +132,7 @@ export async function startConsumer(
     throw err;
   }
   const started = running;
+  const maintenance = startMaintenance(new ClickHouseStore(clickhouse), config.maintenance, metrics, logger);
 
   return {
     registry,
@@ -137,7 +141,9 @@ export async function startConsumer(
       // The probes keep answering while it drains (/ready: not_ready, draining), and close once it has.
       draining = true;
       started.stopLag();
-      await Promise.all(started.consumers.map((c) => c.stop()));
+      // The maintenance loop finishes its run in progress (a sealer pass stops between two seals) while the
+      // consumers drain: both need the ClickHouse client, closed last.
+      await Promise.all([maintenance.stop(), ...started.consumers.map((c) => c.stop())]);
       await Promise.allSettled([started.producer.disconnect(), started.admin.disconnect()]);
       const closed = new Promise<void>((resolve) => probeServer.close(() => resolve()));
       probeServer.closeIdleConnections();

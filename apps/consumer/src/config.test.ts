@@ -1,0 +1,73 @@
+import { parseClickHouseConfig, parseConfig } from './config';
+
+const required = { KAFKA_BROKERS: 'k1:9092, k2:9092', CLICKHOUSE_URL: 'http://ch:8123' };
+
+describe('parseConfig', () => {
+  it('applies defaults that suit the embedded stack', () => {
+    const config = parseConfig(required);
+    expect(config).toMatchObject({
+      kafkaBrokers: ['k1:9092', 'k2:9092'],
+      clickhouse: { url: 'http://ch:8123', database: 'pitchpulse', username: 'default', password: '' },
+      flush: { maxEvents: 1000, intervalMs: 5000 },
+      metricsPort: 9091,
+    });
+    expect(config.maintenance).toEqual({
+      seal: { intervalMs: 5000, quietMs: 60_000, batch: 50 },
+      retention: { days: undefined, intervalMs: 3_600_000 },
+    });
+  });
+
+  it('reads the sealer and retention settings', () => {
+    const config = parseConfig({
+      ...required,
+      SEAL_INTERVAL_MS: '250',
+      SEAL_QUIET_MS: '0',
+      SEAL_BATCH: '10000',
+      RETENTION_DAYS: ' 400 ',
+      RETENTION_INTERVAL_MS: '60000',
+    });
+    expect(config.maintenance).toEqual({
+      seal: { intervalMs: 250, quietMs: 0, batch: 10_000 },
+      retention: { days: 400, intervalMs: 60_000 },
+    });
+  });
+
+  it('names every bad or missing variable', () => {
+    expect(() => parseConfig({})).toThrow(/KAFKA_BROKERS: missing[\s\S]*CLICKHOUSE_URL: missing/);
+    for (const [name, value] of [
+      ['RETENTION_DAYS', '0'],
+      ['RETENTION_DAYS', '1.5'],
+      ['RETENTION_DAYS', '-3'],
+      ['RETENTION_DAYS', '30d'],
+      ['RETENTION_DAYS', ''],
+      ['RETENTION_DAYS', '100001'],
+      ['SEAL_INTERVAL_MS', '0'],
+      ['SEAL_QUIET_MS', '-1'],
+      ['SEAL_QUIET_MS', String(366 * 86_400_000)],
+      ['SEAL_BATCH', '0'],
+      ['SEAL_BATCH', '10001'],
+      ['RETENTION_INTERVAL_MS', '999'],
+    ]) {
+      expect(() => parseConfig({ ...required, [name!]: value })).toThrow(
+        new RegExp(`invalid consumer configuration:\\n  ${name}: must be a whole number`),
+      );
+    }
+    expect(() => parseConfig({ ...required, RETENTION_DAYS: '0' })).toThrow(
+      'RETENTION_DAYS: must be a whole number 1–100000, got "0"',
+    );
+  });
+});
+
+describe('parseClickHouseConfig', () => {
+  it('reads only the ClickHouse settings (the backfill CLI needs no Kafka)', () => {
+    expect(parseClickHouseConfig({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_DATABASE: 'x' })).toEqual({
+      url: 'http://ch:8123',
+      database: 'x',
+      username: 'default',
+      password: '',
+    });
+    expect(() => parseClickHouseConfig({})).toThrow(
+      /invalid ClickHouse configuration:\n {2}CLICKHOUSE_URL: missing/,
+    );
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * Sealing from the consumer's side: a match's seal is its figures computed once from its raw rows (see
+ * packages/clickhouse/src/seals.ts); reads use it while it is current, else the raw rows. `Sealer.pass` is one
+ * pass of the maintenance loop (quiet matches only), `backfillSeals` is `pnpm backfill` (every match, now).
+ *
+ * Both are built from `pendingMatches` and `sealMatch`, the steps of `sealPending`, so each seal is timed on its
+ * own and a pass can stop between two seals when the consumer shuts down.
+ */
+import { performance } from 'node:perf_hooks';
+import { pendingMatches, sealMatch, type ClickHouseStore, type SealResult } from '@pitchpulse/clickhouse';
+
+/** Most pending matches one pass lists (the pending gauge is capped at this). */
+export const PENDING_SCAN_LIMIT = 10_000;
+/** The largest `limit` pendingMatches takes. */
+const MAX_LIMIT = 100_000;
+/** A match with a marker but no rows (nothing to seal) is left alone this long before it is tried again. */
+const EMPTY_REST_MS = 10 * 60_000;
+
+export interface SealerOptions {
+  /** only matches without an insert for this long (SEAL_QUIET_MS) */
+  quietMs: number;
+  /** most matches sealed per pass (SEAL_BATCH) */
+  batch: number;
+}
+
+export interface SealerHooks {
+  /** a seal was written, in `seconds` */
+  onSeal?: (seal: SealResult, seconds: number) => void;
+  /** a pending match had no rows to seal (its raw rows were dropped under it); left alone for a while */
+  onEmpty?: (matchId: string) => void;
+}
+
+export interface SealPass {
+  /** pending matches found at the start of the pass (at most PENDING_SCAN_LIMIT) */
+  pending: number;
+  sealed: SealResult[];
+}
+
+/** Seals one match, timed; `null` when the match turned out to have nothing to seal. */
+async function timedSeal(store: ClickHouseStore, matchId: string) {
+  const caps = await store.capabilities();
+  const started = performance.now();
+  const seal = await sealMatch(store.client, caps, matchId);
+  const seconds = (performance.now() - started) / 1000;
+  // A match with rows always counts at least one event; a seal of none wrote no commit row.
+  return { seal: seal && seal.totalEvents > 0 ? seal : null, seconds };
+}
+
+/** The sealer of the maintenance loop: each pass seals up to `batch` quiet matches without a current seal. */
+export class Sealer {
+  /** matchId → when an empty match may be tried again (ms) */
+  private readonly resting = new Map<string, number>();
+
+  constructor(
+    private readonly store: ClickHouseStore,
+    private readonly options: SealerOptions,
+    private readonly hooks: SealerHooks = {},
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async pass(signal?: AbortSignal): Promise<SealPass> {
+    const caps = await this.store.capabilities();
+    const now = this.clock();
+    const pending = await pendingMatches(this.store.client, caps, {
+      quietMs: this.options.quietMs,
+      limit: PENDING_SCAN_LIMIT,
+      now,
+    });
+    for (const [id, until] of this.resting) if (until <= now) this.resting.delete(id);
+    const sealed: SealResult[] = [];
+    for (const matchId of pending.filter((id) => !this.resting.has(id)).slice(0, this.options.batch)) {
+      if (signal?.aborted) break;
+      const { seal, seconds } = await timedSeal(this.store, matchId);
+      if (seal) {
+        sealed.push(seal);
+        this.hooks.onSeal?.(seal, seconds);
+      } else {
+        this.resting.set(matchId, now + EMPTY_REST_MS);
+        this.hooks.onEmpty?.(matchId);
+      }
+    }
+    return { pending: pending.length, sealed };
+  }
+}
+
+export interface BackfillPage {
+  page: number;
+  /** seals written on this page */
+  sealed: SealResult[];
+  seconds: number;
+  /** seals written so far */
+  totalSealed: number;
+}
+
+export interface BackfillResult {
+  sealed: number;
+  /** distinct events the seals counted */
+  events: number;
+  pages: number;
+  /** matches sealed by this run that are pending again (an insert came after their seal: still live) */
+  changed: string[];
+  /** matches with a marker but no rows: nothing to seal */
+  empty: string[];
+}
+
+/**
+ * Seals every match without a current seal, now (quietMs 0), `pageSize` at a time, the longest quiet first.
+ * Resumable by nature: the state is the seals themselves, so a second run continues with what is still pending
+ * and one after a complete run finds nothing. Each match is sealed at most once per run: one that changes again
+ * after its seal (a live match) is reported in `changed`, for the sealer to take once it is quiet.
+ */
+export async function backfillSeals(
+  store: ClickHouseStore,
+  options: { pageSize: number; onPage?: (page: BackfillPage) => void; signal?: AbortSignal },
+): Promise<BackfillResult> {
+  const caps = await store.capabilities();
+  const attempted = new Set<string>();
+  const empty: string[] = [];
+  let seenAgain: string[] = [];
+  let pages = 0;
+  let sealedCount = 0;
+  let events = 0;
+  for (;;) {
+    if (options.signal?.aborted) break;
+    // Matches of this run that are pending again come first in the answer, or anywhere in it: ask for a page
+    // more than those, so the page is never taken up by them alone.
+    const limit = Math.min(MAX_LIMIT, options.pageSize + seenAgain.length);
+    const pending = await pendingMatches(store.client, caps, { quietMs: 0, limit });
+    seenAgain = pending.filter((id) => attempted.has(id));
+    const fresh = pending.filter((id) => !attempted.has(id)).slice(0, options.pageSize);
+    if (fresh.length === 0) {
+      if (pending.length < limit || limit === MAX_LIMIT) break;
+      continue;
+    }
+    const started = performance.now();
+    const sealed: SealResult[] = [];
+    for (const matchId of fresh) {
+      if (options.signal?.aborted) break;
+      attempted.add(matchId);
+      const { seal } = await timedSeal(store, matchId);
+      if (seal) sealed.push(seal);
+      else empty.push(matchId);
+    }
+    pages++;
+    sealedCount += sealed.length;
+    events += sealed.reduce((n, s) => n + s.totalEvents, 0);
+    options.onPage?.({
+      page: pages,
+      sealed,
+      seconds: (performance.now() - started) / 1000,
+      totalSealed: sealedCount,
+    });
+  }
+  const emptySet = new Set(empty);
+  const stillPending = await pendingMatches(store.client, caps, { quietMs: 0, limit: MAX_LIMIT });
+  const changed = stillPending.filter((id) => attempted.has(id) && !emptySet.has(id));
+  return { sealed: sealedCount, events, pages, changed, empty };
+}
