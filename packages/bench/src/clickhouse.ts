@@ -47,6 +47,10 @@ export interface ReadQueries {
   metricsFromEvents(matchId: string): Promise<Metrics | null>;
   /** Seals every match that has no current seal; answers how many. */
   sealAll(): Promise<number>;
+  /** Daily stats of a date range across matches, from the seals (what GET /api/stats/daily computes). */
+  dailyStats(from: string, to: string): Promise<unknown>;
+  /** The same from every match's raw rows (the baseline). */
+  dailyStatsFromEvents(from: string, to: string): Promise<unknown>;
   /** Further read queries by the name the read-latency table prints. */
   others: Record<string, (matchId: string) => Promise<unknown>>;
 }
@@ -61,6 +65,8 @@ export function readQueries(client: Client, caps: ClickHouseCapabilities): ReadQ
       return metrics;
     },
     metricsFromEvents: (matchId) => store.metricsFromEvents(matchId),
+    dailyStats: async (from, to) => (await store.dailyStats({ from, to })).value,
+    dailyStatsFromEvents: async (from, to) => (await store.dailyStatsFromEvents({ from, to })).value,
     sealAll: async () => {
       let sealed = 0;
       for (;;) {

@@ -7,9 +7,11 @@
  *   1. the floor (`SELECT 1`), the seal figures and the raw-table scan directly, interleaved, one client,
  *      BENCH_QUERY_ROUNDS (200) rounds, then each with BENCH_CONNECTIONS concurrent clients for
  *      BENCH_CONCURRENT_SECONDS (5) s;
+ *      then the season's daily stats across matches from the seals and from the raw rows, the same way;
  *   2. the endpoint on each match's first request (nothing in memory yet);
  *   3. the endpoint with autocannon, BENCH_CONNECTIONS (50) connections for BENCH_DURATION (15) s after
- *      BENCH_WARMUP (3) s, random matches, then GET /health of the same server as the floor of this machine;
+ *      BENCH_WARMUP (3) s, random matches, then GET /health of the same server as the floor of this machine,
+ *      then each GET /api/stats/* route of the season for BENCH_CONCURRENT_SECONDS;
  *   4. the same while BENCH_LIVE_MATCHES (10) matches receive BENCH_LIVE_RATE (1,000) events/s in one insert per
  *      second (as the consumer flushes), so their answers keep changing.
  * Uses KAFKA_BROKERS/CLICKHOUSE_URL when both are set, else starts a throwaway embedded stack. Needs `pnpm build`.
@@ -71,6 +73,12 @@ const BATCH = 100_000;
 const TARGET_P99_MS = 20;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The UTC days from the first kickoff to the end of the last match. */
+function seasonRange(): { from: string; to: string } {
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  return { from: day(KICKOFF), to: day(KICKOFF + (MATCHES - 1) * KICKOFF_SPACING_MS + 2 * 3_600_000) };
+}
 
 async function main(): Promise<void> {
   if (unweightedTypes().length > 0)
@@ -216,6 +224,30 @@ async function main(): Promise<void> {
   const sealLoad = await underLoad(`seal figures, ${CONNECTIONS} concurrent clients`, (id) =>
     concurrentQueries.metricsFromSeal(id),
   );
+
+  // Stats across matches: the whole season's daily figures, from the seals and from the raw rows.
+  const season = seasonRange();
+  const statsAnswer = JSON.stringify(await queries.dailyStats(season.from, season.to));
+  if (statsAnswer !== JSON.stringify(await queries.dailyStatsFromEvents(season.from, season.to))) {
+    throw new BenchFailure(`daily stats of ${season.from}…${season.to}: the seals and the raw rows disagree`);
+  }
+  const statsRounds = Math.max(5, Math.round(QUERY_ROUNDS / 10));
+  console.log(
+    `\ndaily stats of ${season.from}…${season.to}, ${statsRounds} rounds (seals and raw interleaved)…`,
+  );
+  const statsDirect = { seal: [] as number[], raw: [] as number[] };
+  for (let i = 0; i < statsRounds; i++) {
+    statsDirect.seal.push((await timed(() => queries.dailyStats(season.from, season.to))).ms);
+    statsDirect.raw.push((await timed(() => queries.dailyStatsFromEvents(season.from, season.to))).ms);
+  }
+  const statsSealT = summarize(statsDirect.seal);
+  const statsRawT = summarize(statsDirect.raw);
+  const statsRawLoad = await underLoad(`daily stats, raw, ${CONNECTIONS} concurrent clients`, () =>
+    concurrentQueries.dailyStatsFromEvents(season.from, season.to),
+  );
+  const statsSealLoad = await underLoad(`daily stats, seals, ${CONNECTIONS} concurrent clients`, () =>
+    concurrentQueries.dailyStats(season.from, season.to),
+  );
   await concurrent.close();
 
   // 3. The API ---------------------------------------------------------------------------------------------
@@ -259,6 +291,19 @@ async function main(): Promise<void> {
     Math.min(DURATION, CONCURRENT_SECONDS * 2),
     '/health',
   );
+  const statsPaths = {
+    daily: `/api/stats/daily?from=${season.from}&to=${season.to}`,
+    'top-events': `/api/stats/top-events?from=${season.from}&to=${season.to}`,
+    players: `/api/stats/players?from=${season.from}&to=${season.to}&by=goals&limit=20`,
+    retention: `/api/stats/retention?start=${season.from}&windows=8&window=week`,
+  };
+  const statsEndpoints: Array<[string, LoadRun]> = [];
+  for (const [name, path] of Object.entries(statsPaths)) {
+    statsEndpoints.push([
+      name,
+      await metricsLoad(`GET ${path.split('?')[0]}, ${CONNECTIONS} connections`, CONCURRENT_SECONDS, path),
+    ]);
+  }
 
   // 4. With live matches -----------------------------------------------------------------------------------
   let liveRows = 0;
@@ -324,12 +369,29 @@ async function main(): Promise<void> {
       row(`SELECT 1 (floor), ${CONNECTIONS} concurrent clients`, floorLoad, floorLoad.perSecond, rawLoad),
       row(`raw-table scan, ${CONNECTIONS} concurrent clients`, rawLoad, rawLoad.perSecond, rawLoad),
       row(`seal figures, ${CONNECTIONS} concurrent clients`, sealLoad, sealLoad.perSecond, rawLoad),
+      row(`daily stats of the season from the raw rows, 1 client`, statsRawT, undefined, statsRawT),
+      row(`daily stats of the season from the seals, 1 client`, statsSealT, undefined, statsRawT),
+      row(
+        `daily stats, raw, ${CONNECTIONS} concurrent clients`,
+        statsRawLoad,
+        statsRawLoad.perSecond,
+        statsRawLoad,
+      ),
+      row(
+        `daily stats, seals, ${CONNECTIONS} concurrent clients`,
+        statsSealLoad,
+        statsSealLoad.perSecond,
+        statsRawLoad,
+      ),
       row(`**endpoint, ${CONNECTIONS} connections, random matches**`, ac(warm), warm.okPerSecond, rawLoad),
       row(
         `GET /health of the same API (floor), ${CONNECTIONS} connections`,
         ac(floor),
         floor.okPerSecond,
         rawLoad,
+      ),
+      ...statsEndpoints.map(([name, run]) =>
+        row(`GET /api/stats/${name}, ${CONNECTIONS} connections`, ac(run), run.okPerSecond, rawLoad),
       ),
       row(
         `endpoint, ${CONNECTIONS} connections, ${LIVE_MATCHES} matches live`,
@@ -350,6 +412,21 @@ async function main(): Promise<void> {
     `per-match metrics, ${CONNECTIONS} clients: seal ${fmt(sealLoad.perSecond)} queries/s = ${throughputGain.toFixed(1)}× the raw scan's ` +
       `${fmt(rawLoad.perSecond)}, target ≥ 10× ${mark(throughputGain >= 10)} (the floor: ${fmt(floorLoad.perSecond)} queries/s)`,
   );
+  const statsOverFloor = statsSealT.p50 / floorT.p50;
+  const statsGain = statsSealLoad.perSecond / statsRawLoad.perSecond;
+  console.log(
+    `daily stats of the season, 1 client: seals p50 ${fmtMs(statsSealT.p50, 2)} = ${statsOverFloor.toFixed(2)}× the floor, ` +
+      `target ≤ 2× ${mark(statsOverFloor <= 2)} (3 queries: version, unsealed matches, figures); raw p50 ${fmtMs(statsRawT.p50, 2)}`,
+  );
+  console.log(
+    `daily stats, ${CONNECTIONS} clients: seals ${fmt(statsSealLoad.perSecond)} queries/s = ${statsGain.toFixed(1)}× the raw rows' ` +
+      `${fmt(statsRawLoad.perSecond)}, target ≥ 10× ${mark(statsGain >= 10)}`,
+  );
+  console.log(
+    `stats endpoints p99 (${CONNECTIONS} connections): ` +
+      statsEndpoints.map(([name, run]) => `${name} ${run.latency.p99} ms`).join(', ') +
+      `; GET /health ${floor.latency.p99} ms`,
+  );
   console.log(
     `throughput: metrics ${fmt(warm.okPerSecond)} req/s, /health ${fmt(floor.okPerSecond)} req/s, ` +
       `metrics with live matches ${fmt(live.okPerSecond)} req/s (2xx answers only)`,
@@ -365,7 +442,7 @@ async function main(): Promise<void> {
       `${counter('read_computations_total', { resource: 'metrics' })} computations ` +
       `(live phase: ${fmt(liveRows)} events in ${liveInserts} inserts)`,
   );
-  requireAllOk([warmupRun, warm, floor, live]);
+  requireAllOk([warmupRun, warm, floor, live, ...statsEndpoints.map(([, run]) => run)]);
   console.log('verdict: seals and raw scan agree; every answer of every load run was 2xx');
 }
 

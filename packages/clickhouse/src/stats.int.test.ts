@@ -222,6 +222,11 @@ describe('stats across matches on both engines: exact, raw, sealed and mixed', (
     for (const [from, to] of RANGES) {
       const daily = await onBoth(engines, async (e) => (await e.store.dailyStats({ from, to })).value);
       expect(daily).toEqual(refDaily(events, from, to));
+      const raw = await onBoth(
+        engines,
+        async (e) => (await e.store.dailyStatsFromEvents({ from, to })).value,
+      );
+      expect(raw).toEqual(daily);
       const types = await onBoth(engines, async (e) => (await e.store.eventTypeStats({ from, to })).value);
       expect(types).toEqual(refTypes(events, from, to));
       for (const by of ['goals', 'shots', 'cards', 'events'] as const) {

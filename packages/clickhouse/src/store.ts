@@ -103,6 +103,11 @@ export class ClickHouseStore {
     return dailyStats(this.client, await this.capabilities(), range);
   }
 
+  /** dailyStats with every match read from its raw rows: the baseline the benchmark compares the seals with. */
+  async dailyStatsFromEvents(range: StatsRangeParams) {
+    return dailyStats(this.client, await this.capabilities(), range, true);
+  }
+
   /** Every event type with its distinct events in `from`…`to`, most first. */
   async eventTypeStats(range: StatsRangeParams) {
     return eventTypeStats(this.client, await this.capabilities(), range);

@@ -189,10 +189,11 @@ async function versioned<T>(
   range: DayRange | null,
   options: Omit<SourceOptions, 'range' | 'unsealed'>,
   query: (from: Sql) => Promise<T>,
+  rawOnly = false,
 ): Promise<Versioned<T>> {
   const version = await statsVersion(client, caps);
-  const listed = await unsealedMatches(client, caps, range);
-  const unsealed = listed.length > MAX_UNSEALED ? null : listed;
+  const listed = rawOnly ? [] : await unsealedMatches(client, caps, range);
+  const unsealed = rawOnly || listed.length > MAX_UNSEALED ? null : listed;
   const value = await query(sql`(${source(caps, { ...options, range, unsealed })})`);
   return { value, storedRows: version };
 }
@@ -211,34 +212,43 @@ export async function dailyStats(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   params: StatsRangeParams,
+  /** every match from its raw rows, none from its seal: the baseline `pnpm bench:read` compares with */
+  rawOnly = false,
 ): Promise<Versioned<DailyStatsDay[]>> {
   const range = checkStatsRange(params);
-  return versioned(client, caps, range, { shape: 'figures', playersOnly: false }, async (from) => {
-    const rows = await selectRows<DailyRow>(
-      client,
-      caps,
-      sql`SELECT toString(day) AS day_text, uniqExact(match_id) AS matches, sum(events) AS total_events,
+  return versioned(
+    client,
+    caps,
+    range,
+    { shape: 'figures', playersOnly: false },
+    async (from) => {
+      const rows = await selectRows<DailyRow>(
+        client,
+        caps,
+        sql`SELECT toString(day) AS day_text, uniqExact(match_id) AS matches, sum(events) AS total_events,
                  sumIf(events, event_type = 'goal') AS goals,
                  sumIf(events, event_type IN ('yellow_card', 'red_card')) AS cards,
                  uniqExactIf(player_id, player_id != '') AS active_players
           FROM ${from} GROUP BY day_text`,
-    );
-    const byDay = new Map(rows.map((r) => [r.day_text, r]));
-    const days: DailyStatsDay[] = [];
-    for (let d = range.first; d <= range.last; d++) {
-      const day = isoDateOf(d);
-      const r = byDay.get(day);
-      days.push({
-        day,
-        matches: num(r?.matches ?? 0),
-        events: num(r?.total_events ?? 0),
-        goals: num(r?.goals ?? 0),
-        cards: num(r?.cards ?? 0),
-        activePlayers: num(r?.active_players ?? 0),
-      });
-    }
-    return days;
-  });
+      );
+      const byDay = new Map(rows.map((r) => [r.day_text, r]));
+      const days: DailyStatsDay[] = [];
+      for (let d = range.first; d <= range.last; d++) {
+        const day = isoDateOf(d);
+        const r = byDay.get(day);
+        days.push({
+          day,
+          matches: num(r?.matches ?? 0),
+          events: num(r?.total_events ?? 0),
+          goals: num(r?.goals ?? 0),
+          cards: num(r?.cards ?? 0),
+          activePlayers: num(r?.active_players ?? 0),
+        });
+      }
+      return days;
+    },
+    rawOnly,
+  );
 }
 
 /** Every event type (known to the contract) with its distinct events in the range: most first, ties by name. */
