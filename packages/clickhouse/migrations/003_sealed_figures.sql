@@ -8,8 +8,8 @@
 -- seal recorded before it read the raw rows: an insert lands in `events` before its views, so a seal never claims
 -- rows it did not read. A late event or a redelivery moves the marker, the seal stops being current, readers
 -- fall back to the raw rows and the sealer computes a new seal. Superseded seals stay (a few hundred rows each)
--- and are never read. One match's marker, seals and figures are one index range of one table, so reading a
--- match's figures and checking they are current is a single read.
+-- and are never read. One match's markers, seals and figures are in one table, so reading a match's figures and
+-- checking they are current is a single read.
 
 -- The times of each match (the list, live flags, when a match went quiet): small states only, no id sets.
 CREATE TABLE IF NOT EXISTS {{database}}.match_activity
@@ -58,6 +58,8 @@ GROUP BY match_id;
 --   minute_type      distinct events per (feed minute, wall-clock minute, event type): the timeline
 --   player           distinct events per (player, team, event type); events without a player are not here
 --   retired          retention dropped raw rows of the match: its latest seal stays current from then on
+-- Keyed by kind first: one match's rows of a kind are one index range, and the bookkeeping rows of every match
+-- (marker, seal, retired) are a small range each, which the stats across matches scan.
 -- SummingMergeTree over (events, stored_rows, retired): only marker rows share a key, and no row has all three
 -- at zero (a summing merge would delete it). A seal's rows are never written twice (a failed seal is abandoned).
 CREATE TABLE IF NOT EXISTS {{database}}.match_figures
@@ -84,8 +86,8 @@ CREATE TABLE IF NOT EXISTS {{database}}.match_figures
 )
 ENGINE = SummingMergeTree((events, stored_rows, retired))
 PARTITION BY tuple()
-ORDER BY (match_id, kind, seal_id, event_type, team_id, player_id, feed_minute, minute_start)
-SETTINGS index_granularity = 256;
+ORDER BY (kind, match_id, seal_id, event_type, team_id, player_id, feed_minute, minute_start)
+SETTINGS index_granularity = 64;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{database}}.match_figures_marker_mv
 TO {{database}}.match_figures
@@ -122,6 +124,22 @@ CREATE TABLE IF NOT EXISTS {{database}}.daily_figures
 ENGINE = MergeTree
 PARTITION BY toYYYYMM(day)
 ORDER BY (day, match_id, seal_id, event_type, team_id, player_id);
+
+-- Per seal and UTC day of its match: distinct events, goals and cards, and the players with an event that day;
+-- the daily stats read these (a few hundred rows a season) instead of daily_figures.
+CREATE TABLE IF NOT EXISTS {{database}}.daily_match_figures
+(
+    day        Date,
+    match_id   String,
+    seal_id    String,
+    events     UInt64,
+    goals      UInt64,
+    cards      UInt64,
+    players    Array(String)
+)
+ENGINE = MergeTree
+PARTITION BY toYYYYMM(day)
+ORDER BY (day, match_id, seal_id);
 
 -- The current seal of every match (cost grows with the number of matches; for one match, read its rows of
 -- match_figures and apply the same rule, docs/clickhouse.md).

@@ -11,6 +11,7 @@ import { clickhouseUrl, closeEngines, openEngines, uniqueDatabase, type Engine }
 
 const SCHEMA_TABLES = [
   'daily_figures',
+  'daily_match_figures',
   'events',
   'events_unique',
   'events_unique_mv',

@@ -196,6 +196,15 @@ describe('retention on both engines', () => {
     expect((await answers(engines[0]!)) as unknown).toEqual(await answers(engines[1]!));
   });
 
+  it('a retired match is never sealed again (a seal of the rows left would replace the complete one)', async () => {
+    for (const e of engines) {
+      expect(await e.store.seal(STRADDLING)).toBeNull();
+      expect(await e.store.metricsFromSeal(STRADDLING)).toEqual(
+        (before.get(e.name)![STRADDLING] as { metrics: { value: unknown } }).metrics.value,
+      );
+    }
+  });
+
   it('a second run is a no-op', async () => {
     for (const e of engines) {
       const result = await applyRetention(e.client, e.caps, { retentionDays: DAYS, now: NOW });

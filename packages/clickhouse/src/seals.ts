@@ -43,21 +43,28 @@ function figureStatements(caps: ClickHouseCapabilities, matchId: string, sealId:
     insert(sql`SELECT match_id, 'player', ${sealId}, event_type, team_id, player_id, toInt16(0), ${zeroMinute},
                       uniqExact(event_id), toUInt64(0), toUInt64(0)
                ${of} AND player_id != '' GROUP BY match_id, player_id, team_id, event_type`),
+    sql`INSERT INTO ${table(caps, 'daily_match_figures')} (day, match_id, seal_id, events, goals, cards, players)
+        SELECT toDate(event_time) AS event_day, match_id, ${sealId}, uniqExact(event_id),
+               uniqExactIf(event_id, event_type = 'goal'),
+               uniqExactIf(event_id, event_type IN ('yellow_card', 'red_card')),
+               groupUniqArrayIf(player_id, player_id != '')
+        ${of} GROUP BY event_day, match_id`,
     sql`INSERT INTO ${table(caps, 'daily_figures')} (day, match_id, seal_id, event_type, team_id, player_id, events)
         SELECT toDate(event_time) AS event_day, match_id, ${sealId}, event_type, team_id, player_id, uniqExact(event_id)
         ${of} GROUP BY event_day, match_id, event_type, team_id, player_id`,
   ];
 }
 
-/** The marker of one match: the sum of its marker rows (0 without rows). */
+/** One match's marker (the sum of its marker rows, 0 without rows) and whether retention retired it. */
 async function markerOf(client: ClickHouseClient, caps: ClickHouseCapabilities, matchId: string) {
-  const [row] = await selectRows<{ marker: number }>(
+  const [row] = await selectRows<{ marker: number; retired: number }>(
     client,
     caps,
-    sql`SELECT sum(stored_rows) AS marker FROM ${table(caps, 'match_figures')}
-        WHERE match_id = ${matchId} AND kind = 'marker'`,
+    sql`SELECT sumIf(stored_rows, kind = 'marker') AS marker, sumIf(retired, kind = 'retired') AS retired
+        FROM ${table(caps, 'match_figures')}
+        WHERE match_id = ${matchId} AND kind IN ('marker', 'retired')`,
   );
-  return num(row?.marker ?? 0);
+  return { marker: num(row?.marker ?? 0), retired: num(row?.retired ?? 0) > 0 };
 }
 
 /**
@@ -65,7 +72,7 @@ async function markerOf(client: ClickHouseClient, caps: ClickHouseCapabilities, 
  * interrupted half-way is never read. A failed statement abandons the seal (never retried under the same id: the
  * summing table would add the rows twice). Safe beside inserts (the marker is read before the raw rows, so a seal
  * racing an insert is simply not current) and beside another sealer (each seal is complete; the latest wins).
- * `null` for a match without rows.
+ * `null` for a match without rows or retired by retention (its latest seal stays).
  */
 export async function sealMatch(
   client: ClickHouseClient,
@@ -74,8 +81,9 @@ export async function sealMatch(
   now: () => number = Date.now,
 ): Promise<SealResult | null> {
   const match = checkMatchId(matchId);
-  const version = await markerOf(client, caps, match);
-  if (version === 0) return null;
+  const { marker: version, retired } = await markerOf(client, caps, match);
+  // A retired match has lost raw rows: a new seal would count only those left and replace the complete one.
+  if (version === 0 || retired) return null;
   const sealId = randomUUID();
   await Promise.all(figureStatements(caps, match, sealId).map((s) => execute(client, caps, s)));
   const figures = table(caps, 'match_figures');

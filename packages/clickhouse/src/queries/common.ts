@@ -14,6 +14,7 @@ export type SchemaTable =
   | 'match_minute_figures'
   | 'match_player_figures'
   | 'daily_figures'
+  | 'daily_match_figures'
   | 'events_unique';
 
 export function table(caps: ClickHouseCapabilities, name: SchemaTable): SqlIdentifier {

@@ -127,8 +127,11 @@ async function unsealedMatches(
   return rows.map((r) => r.match_id);
 }
 
-/** What a source yields: per (day, match, type, team, player) distinct events, or distinct (player, day) pairs. */
-type Shape = 'figures' | 'player-days';
+/**
+ * What a source yields: per (day, match, type, team, player) distinct events; per (day, match) distinct events,
+ * goals, cards and the players with an event; or distinct (player, day) pairs.
+ */
+type Shape = 'figures' | 'day-match' | 'player-days';
 
 interface SourceOptions {
   shape: Shape;
@@ -154,15 +157,21 @@ function source(caps: ClickHouseCapabilities, o: SourceOptions): Sql {
   }
   if (o.playersOnly) rawConditions.push(sql`player_id != ''`);
   const events = table(caps, 'events');
-  const raw =
-    o.shape === 'figures'
-      ? sql`SELECT toDate(event_time) AS day, match_id, event_type, team_id, player_id,
-                   uniqExact(event_id) AS events
-            FROM ${events} ${where(rawConditions)}
-            GROUP BY day, match_id, event_type, team_id, player_id`
-      : sql`SELECT player_id, toDate(event_time) AS day
-            FROM ${events} ${where(rawConditions)}
-            GROUP BY player_id, day`;
+  const raw = {
+    figures: sql`SELECT toDate(event_time) AS day, match_id, event_type, team_id, player_id,
+                        uniqExact(event_id) AS events
+                 FROM ${events} ${where(rawConditions)}
+                 GROUP BY day, match_id, event_type, team_id, player_id`,
+    'day-match': sql`SELECT toDate(event_time) AS day, match_id, uniqExact(event_id) AS events,
+                            uniqExactIf(event_id, event_type = 'goal') AS goals,
+                            uniqExactIf(event_id, event_type IN ('yellow_card', 'red_card')) AS cards,
+                            groupUniqArrayIf(player_id, player_id != '') AS players
+                     FROM ${events} ${where(rawConditions)}
+                     GROUP BY day, match_id`,
+    'player-days': sql`SELECT player_id, toDate(event_time) AS day
+                       FROM ${events} ${where(rawConditions)}
+                       GROUP BY player_id, day`,
+  }[o.shape];
   if (o.unsealed === null) return raw;
 
   const sealedConditions: Sql[] = [];
@@ -175,10 +184,12 @@ function source(caps: ClickHouseCapabilities, o: SourceOptions): Sql {
                     WHERE kind = 'seal' GROUP BY match_id)`,
   );
   const daily = table(caps, 'daily_figures');
-  const sealed =
-    o.shape === 'figures'
-      ? sql`SELECT day, match_id, event_type, team_id, player_id, events FROM ${daily} ${where(sealedConditions)}`
-      : sql`SELECT player_id, day FROM ${daily} ${where(sealedConditions)} GROUP BY player_id, day`;
+  const sealed = {
+    figures: sql`SELECT day, match_id, event_type, team_id, player_id, events FROM ${daily} ${where(sealedConditions)}`,
+    'day-match': sql`SELECT day, match_id, events, goals, cards, players
+                     FROM ${table(caps, 'daily_match_figures')} ${where(sealedConditions)}`,
+    'player-days': sql`SELECT player_id, day FROM ${daily} ${where(sealedConditions)} GROUP BY player_id, day`,
+  }[o.shape];
   return o.unsealed.length === 0 ? sealed : sql`${sealed} UNION ALL ${raw}`;
 }
 
@@ -202,8 +213,8 @@ interface DailyRow {
   day_text: string;
   matches: number;
   total_events: number;
-  goals: number;
-  cards: number;
+  goal_events: number;
+  card_events: number;
   active_players: number;
 }
 
@@ -220,15 +231,14 @@ export async function dailyStats(
     client,
     caps,
     range,
-    { shape: 'figures', playersOnly: false },
+    { shape: 'day-match', playersOnly: false },
     async (from) => {
       const rows = await selectRows<DailyRow>(
         client,
         caps,
         sql`SELECT toString(day) AS day_text, uniqExact(match_id) AS matches, sum(events) AS total_events,
-                 sumIf(events, event_type = 'goal') AS goals,
-                 sumIf(events, event_type IN ('yellow_card', 'red_card')) AS cards,
-                 uniqExactIf(player_id, player_id != '') AS active_players
+                 sum(goals) AS goal_events, sum(cards) AS card_events,
+                 uniqExactArray(players) AS active_players
           FROM ${from} GROUP BY day_text`,
       );
       const byDay = new Map(rows.map((r) => [r.day_text, r]));
@@ -240,8 +250,8 @@ export async function dailyStats(
           day,
           matches: num(r?.matches ?? 0),
           events: num(r?.total_events ?? 0),
-          goals: num(r?.goals ?? 0),
-          cards: num(r?.cards ?? 0),
+          goals: num(r?.goal_events ?? 0),
+          cards: num(r?.card_events ?? 0),
           activePlayers: num(r?.active_players ?? 0),
         });
       }
