@@ -36,11 +36,14 @@ export type Metrics = StoredMetrics;
 export const SEAL_QUERY = 'ClickHouseStore.metricsFromSeal (seal figures)';
 export const RAW_QUERY = 'ClickHouseStore.metricsFromEvents (raw scan)';
 export const FLOOR_QUERY = 'SELECT 1 (floor)';
+export const STORAGE_FLOOR_QUERY = 'one stored row by key (storage floor)';
 
 /** The read queries the benchmarks time, bound to one client. */
 export interface ReadQueries {
   /** `SELECT 1` through the same client: the cost of any query on this machine. */
   floor(): Promise<unknown>;
+  /** One row of a tiny MergeTree table by its key: the cost of reading anything stored. */
+  storageFloor(matchId: string): Promise<unknown>;
   /** A match's metrics from its current seal (what the API serves for a sealed match); throws without one. */
   metricsFromSeal(matchId: string): Promise<Metrics>;
   /** The same metrics by scanning the match's raw rows (the baseline, and what a live match is served from). */
@@ -59,6 +62,12 @@ export function readQueries(client: Client, caps: ClickHouseCapabilities): ReadQ
   const store = new ClickHouseStore(client, caps);
   return {
     floor: () => selectRows(client, caps, sql`SELECT 1 AS one`),
+    storageFloor: (matchId) =>
+      selectRows(
+        client,
+        caps,
+        sql`SELECT match_id FROM ${identifier(caps.database, 'match_activity')} WHERE match_id = ${matchId} LIMIT 1`,
+      ),
     metricsFromSeal: async (matchId) => {
       const metrics = await store.metricsFromSeal(matchId);
       if (!metrics) throw new Error(`${matchId} has no current seal`);

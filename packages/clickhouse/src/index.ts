@@ -32,7 +32,6 @@ export {
 } from './migrations';
 export { ClickHouseStore } from './store';
 export { pendingMatches, sealMatch, sealPending, type PendingOptions, type SealResult } from './seals';
-export { currentSealIds, unsealedMatchIds } from './queries/figures';
 export type { Versioned } from './queries/common';
 export type { HighlightSlice, StoredHighlight } from './queries/highlights';
 export {

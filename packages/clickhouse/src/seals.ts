@@ -8,7 +8,7 @@ import type { ClickHouseCapabilities } from './capabilities';
 import { execute, selectRows } from './query';
 import { sql, type Sql } from './sql';
 import { EVENT_MS, LATENCY_MS, checkCount, checkMatchId, num, table } from './queries/common';
-import type { FigureRow } from './queries/figures';
+import { NO_CURRENT_SEAL, sealStatesSql, type FigureRow } from './queries/figures';
 import { encodeSealedMetrics, metricsFromFigures } from './queries/metrics';
 
 export interface SealResult {
@@ -142,21 +142,11 @@ export async function pendingMatches(
   const rows = await selectRows<{ match_id: string }>(
     client,
     caps,
-    sql`SELECT match_id FROM (
-          SELECT match_id,
-                 argMaxIf(version, sealed_ms, kind = 'seal') AS latest_version,
-                 countIf(kind = 'seal') AS seals,
-                 sumIf(stored_rows, kind = 'marker') AS marker,
-                 sumIf(retired, kind = 'retired') AS retirements
-          FROM ${table(caps, 'match_figures')}
-          WHERE kind IN ('marker', 'seal', 'retired')
-          GROUP BY match_id
-        ) AS seals INNER JOIN (
+    sql`SELECT match_id FROM (${sealStatesSql(caps)}) AS states INNER JOIN (
           SELECT match_id, maxMerge(last_inserted_ms) AS last_inserted
           FROM ${table(caps, 'match_activity')} GROUP BY match_id
         ) AS activity USING match_id
-        WHERE marker > 0 AND retirements = 0 AND (seals = 0 OR latest_version != marker)
-          AND last_inserted <= ${quietSince}
+        WHERE ${NO_CURRENT_SEAL} AND retirements = 0 AND last_inserted <= ${quietSince}
         ORDER BY last_inserted ASC, match_id ASC
         LIMIT ${limit}`,
   );

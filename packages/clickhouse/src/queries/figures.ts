@@ -116,31 +116,19 @@ export async function readSealedMany(
 }
 
 /**
- * `SELECT seal_id` of the current seal of every match (the rule of currentSeal, in SQL; the view
- * match_current_seals is the same query for analysts). Use as `seal_id IN (${currentSealIds(caps)})`.
+ * One row per match with what decides whether its latest seal is current (the rule of currentSeal, in SQL):
+ * `match_id, latest_version, seals, marker, retirements`. The view match_current_seals applies the same rule.
  */
-export function currentSealIds(caps: ClickHouseCapabilities): Sql {
-  return sql`SELECT latest_seal_id FROM (
-               SELECT argMaxIf(seal_id, sealed_ms, kind = 'seal') AS latest_seal_id,
-                      argMaxIf(version, sealed_ms, kind = 'seal') AS latest_version,
-                      sumIf(stored_rows, kind = 'marker') AS marker,
-                      sumIf(retired, kind = 'retired') AS retirements
-               FROM ${table(caps, 'match_figures')}
-               WHERE kind IN ('marker', 'seal', 'retired')
-               GROUP BY match_id
-             ) WHERE latest_seal_id != '' AND (latest_version = marker OR retirements > 0)`;
+export function sealStatesSql(caps: ClickHouseCapabilities): Sql {
+  return sql`SELECT match_id,
+                    argMaxIf(version, sealed_ms, kind = 'seal') AS latest_version,
+                    countIf(kind = 'seal') AS seals,
+                    sumIf(stored_rows, kind = 'marker') AS marker,
+                    sumIf(retired, kind = 'retired') AS retirements
+             FROM ${table(caps, 'match_figures')}
+             WHERE kind IN ('marker', 'seal', 'retired')
+             GROUP BY match_id`;
 }
 
-/** `SELECT match_id` of every match with rows but no current seal: their figures come from the raw rows. */
-export function unsealedMatchIds(caps: ClickHouseCapabilities): Sql {
-  return sql`SELECT match_id FROM (
-               SELECT match_id,
-                      argMaxIf(version, sealed_ms, kind = 'seal') AS latest_version,
-                      countIf(kind = 'seal') AS seals,
-                      sumIf(stored_rows, kind = 'marker') AS marker,
-                      sumIf(retired, kind = 'retired') AS retirements
-               FROM ${table(caps, 'match_figures')}
-               WHERE kind IN ('marker', 'seal', 'retired')
-               GROUP BY match_id
-             ) WHERE marker > 0 AND NOT (seals > 0 AND (latest_version = marker OR retirements > 0))`;
-}
+/** On sealStatesSql's columns: the match has rows and no current seal (its figures come from the raw rows). */
+export const NO_CURRENT_SEAL = sql`marker > 0 AND NOT (seals > 0 AND (latest_version = marker OR retirements > 0))`;

@@ -34,6 +34,7 @@ import type { ClickHouseCapabilities } from '../capabilities';
 import { selectRows } from '../query';
 import { inList, joinSql, sql, type Sql } from '../sql';
 import { byteOrder, checkCount, num, table, type Versioned } from './common';
+import { NO_CURRENT_SEAL, sealStatesSql } from './figures';
 
 /** Matches without a current seal read from their raw rows at most; beyond, the answer comes from `events`. */
 export const MAX_UNSEALED = 1000;
@@ -107,20 +108,11 @@ async function unsealedMatches(
   const rows = await selectRows<{ match_id: string }>(
     client,
     caps,
-    sql`SELECT match_id FROM (
-          SELECT match_id,
-                 argMaxIf(version, sealed_ms, kind = 'seal') AS latest_version,
-                 countIf(kind = 'seal') AS seals,
-                 sumIf(stored_rows, kind = 'marker') AS marker,
-                 sumIf(retired, kind = 'retired') AS retirements
-          FROM ${table(caps, 'match_figures')}
-          WHERE kind IN ('marker', 'seal', 'retired')
-          GROUP BY match_id
-        ) AS figures INNER JOIN (
+    sql`SELECT match_id FROM (${sealStatesSql(caps)}) AS figures INNER JOIN (
           SELECT match_id, minMerge(first_event_ms) AS first_ms, maxMerge(last_event_ms) AS last_ms
           FROM ${table(caps, 'match_activity')} GROUP BY match_id
         ) AS activity USING match_id
-        WHERE marker > 0 AND NOT (seals > 0 AND (latest_version = marker OR retirements > 0)) ${overlap}
+        WHERE ${NO_CURRENT_SEAL} ${overlap}
         ORDER BY match_id
         LIMIT ${MAX_UNSEALED + 1}`,
   );
