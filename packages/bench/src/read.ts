@@ -219,7 +219,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${name.padEnd(48)} ${CONCURRENT_SECONDS} s… `);
     const samples: number[] = [];
     const crand = prng(11);
-    const until = performance.now() + CONCURRENT_SECONDS * 1000;
+    const started = performance.now();
+    const until = started + CONCURRENT_SECONDS * 1000;
     await Promise.all(
       Array.from({ length: CONNECTIONS }, async () => {
         while (performance.now() < until) {
@@ -227,11 +228,11 @@ async function main(): Promise<void> {
         }
       }),
     );
+    // Until the last query answered: a query slower than the window stretches it (counts per window would not).
+    const perSecond = samples.length / ((performance.now() - started) / 1000);
     const t = summarize(samples);
-    console.log(
-      `${fmt(samples.length / CONCURRENT_SECONDS)} queries/s, p50 ${fmtMs(t.p50, 2)}, p99 ${fmtMs(t.p99, 2)}`,
-    );
-    return { ...t, perSecond: samples.length / CONCURRENT_SECONDS };
+    console.log(`${fmt(perSecond)} queries/s, p50 ${fmtMs(t.p50, 2)}, p99 ${fmtMs(t.p99, 2)}`);
+    return { ...t, perSecond };
   };
   const floorLoad = await underLoad(`SELECT 1, ${CONNECTIONS} concurrent clients`, () =>
     concurrentQueries.floor(),
