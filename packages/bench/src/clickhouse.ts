@@ -67,6 +67,7 @@ export function readQueries(client: Client, caps: ClickHouseCapabilities): ReadQ
         client,
         caps,
         sql`SELECT match_id FROM ${identifier(caps.database, 'match_activity')} WHERE match_id = ${matchId} LIMIT 1`,
+        { max_threads: 1 }, // as the per-match reads: the cheapest read of anything stored
       ),
     metricsFromSeal: async (matchId) => {
       const metrics = await store.metricsFromSeal(matchId);

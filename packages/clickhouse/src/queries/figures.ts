@@ -4,7 +4,7 @@
  * current seal. Without one the caller reads the raw rows, and the marker read here tells it how many rows that
  * answer is complete up to (an insert lands in `events` before its marker).
  */
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { ClickHouseCapabilities } from '../capabilities';
 import { selectRows } from '../query';
 import { inList, sql, type Sql } from '../sql';
@@ -45,6 +45,13 @@ export type SealedRead =
   | { sealed: true; marker: number; head: FigureRow; figures: FigureRow[] }
   /** no current seal: read the raw rows; `marker` = 0 for a match without rows */
   | { sealed: false; marker: number };
+
+/**
+ * Settings of a read of one match's few rows of match_figures: one thread. ClickHouse would otherwise start a
+ * reading thread per part; with many such reads at once the threads cost more than the reading (measured: about
+ * a third more reads per second at 50 concurrent clients on 18.16).
+ */
+export const ONE_MATCH_READ: ClickHouseSettings = { max_threads: 1 };
 
 const COLUMNS = sql`kind, seal_id, event_type, team_id, player_id, feed_minute,
                     toUnixTimestamp(minute_start) AS minute_start, events, first_event_ms, last_event_ms, version,
@@ -93,6 +100,7 @@ export async function readSealed(
     caps,
     sql`SELECT ${COLUMNS} FROM ${table(caps, 'match_figures')}
         WHERE match_id = ${matchId} AND kind IN ${kindsOf(kinds)}`,
+    ONE_MATCH_READ,
   );
   return sealedRead(rows);
 }

@@ -20,7 +20,7 @@ import {
   table,
   type Versioned,
 } from './common';
-import { currentSeal, readSealed, type FigureRow } from './figures';
+import { ONE_MATCH_READ, currentSeal, readSealed, type FigureRow } from './figures';
 
 /** The metrics as the tables hold them: the wire shape less the API instance's own response times. */
 export type StoredMetrics = Omit<MatchMetrics, 'responseTimePercentiles'>;
@@ -190,6 +190,7 @@ async function sealedMetrics(
     sql`SELECT kind, seal_id, version, sealed_ms, stored_rows, retired, metrics
         FROM ${table(caps, 'match_figures')}
         WHERE match_id = ${matchId} AND kind IN ('marker', 'seal', 'retired')`,
+    ONE_MATCH_READ,
   );
   const { marker, head } = currentSeal(rows);
   if (!head) return { marker, metrics: undefined };
