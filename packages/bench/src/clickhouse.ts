@@ -54,6 +54,8 @@ export interface ReadQueries {
   dailyStats(from: string, to: string): Promise<unknown>;
   /** The same from every match's raw rows (the baseline). */
   dailyStatsFromEvents(from: string, to: string): Promise<unknown>;
+  /** One plain read of a date range of daily_match_figures: the least any season-wide answer from seals costs. */
+  seasonStorageFloor(from: string, to: string): Promise<unknown>;
   /** Further read queries by the name the read-latency table prints. */
   others: Record<string, (matchId: string) => Promise<unknown>>;
 }
@@ -77,6 +79,13 @@ export function readQueries(client: Client, caps: ClickHouseCapabilities): ReadQ
     metricsFromEvents: (matchId) => store.metricsFromEvents(matchId),
     dailyStats: async (from, to) => (await store.dailyStats({ from, to })).value,
     dailyStatsFromEvents: async (from, to) => (await store.dailyStatsFromEvents({ from, to })).value,
+    seasonStorageFloor: (from, to) =>
+      selectRows(
+        client,
+        caps,
+        sql`SELECT count() AS n FROM ${identifier(caps.database, 'daily_match_figures')}
+            WHERE day >= toDate(${from}) AND day <= toDate(${to})`,
+      ),
     sealAll: async () => {
       let sealed = 0;
       for (;;) {
