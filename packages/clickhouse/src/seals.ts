@@ -7,9 +7,9 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseCapabilities } from './capabilities';
 import { execute, selectRows } from './query';
 import { sql, type Sql } from './sql';
-import { EVENT_MS, LATENCY_MS, checkCount, checkMatchId, num, table } from './queries/common';
+import { EVENT_MS, checkCount, checkMatchId, num, table } from './queries/common';
 import { NO_CURRENT_SEAL, sealStatesSql, type FigureRow } from './queries/figures';
-import { encodeSealedMetrics, metricsFromFigures } from './queries/metrics';
+import { encodeSealedMetrics, latencyPercentiles, metricsFromFigures } from './queries/metrics';
 
 export interface SealResult {
   matchId: string;
@@ -87,7 +87,7 @@ export async function sealMatch(
   const sealId = randomUUID();
   await Promise.all(figureStatements(caps, match, sealId).map((s) => execute(client, caps, s)));
   const figures = table(caps, 'match_figures');
-  const [written, [raw]] = await Promise.all([
+  const [written, latency] = await Promise.all([
     selectRows<FigureRow>(
       client,
       caps,
@@ -96,14 +96,8 @@ export async function sealMatch(
           FROM ${figures}
           WHERE match_id = ${match} AND kind IN ('event_type_team', 'minute') AND seal_id = ${sealId}`,
     ),
-    selectRows<{ q: number[] }>(
-      client,
-      caps,
-      sql`SELECT quantilesExact(0.5, 0.95, 0.99)(${LATENCY_MS}) AS q
-          FROM ${table(caps, 'events')} WHERE match_id = ${match}`,
-    ),
+    latencyPercentiles(client, caps, match),
   ]);
-  const latency = (raw?.q ?? [0, 0, 0]).map(num);
   const metrics = metricsFromFigures(match, written, latency);
   if (!metrics) return null;
   await execute(
@@ -116,8 +110,7 @@ export async function sealMatch(
                ${Date.parse(metrics.lastEventAt)}, ${version}, ${now()},
                ${latency[0]!}, ${latency[1]!}, ${latency[2]!}, ${encodeSealedMetrics(metrics)}`,
   );
-  const totalEvents = metrics.totalEvents;
-  return { matchId: match, sealId, version, totalEvents };
+  return { matchId: match, sealId, version, totalEvents: metrics.totalEvents };
 }
 
 export interface PendingOptions {
