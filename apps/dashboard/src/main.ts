@@ -1,4 +1,5 @@
 import './styles.css';
+import { $, onWidthChange } from './dom';
 import { api, ApiError } from './api';
 import { GROUPS, renderChart, renderChartTable } from './chart';
 import { ago, escapeHtml, formatInt, formatMs, formatRate, minuteLabel, utcMinuteLabel } from './format';
@@ -25,12 +26,6 @@ const DETAIL_MIN_INTERVAL_MS = 1_000;
 const DETAIL_MAX_RETRIES = 10;
 const HIGHLIGHTS_SHOWN = 20;
 const PLAYERS_SHOWN = 8;
-
-const $ = <E extends Element = HTMLElement>(selector: string): E => {
-  const el = document.querySelector<E>(selector);
-  if (!el) throw new Error(`missing element ${selector}`);
-  return el;
-};
 
 interface State {
   matches: MatchSummary[];
@@ -409,14 +404,7 @@ function start(): void {
     state.shown += PAGE_SIZE;
     void refreshMatches();
   });
-  let lastWidth = 0;
-  new ResizeObserver(([entry]) => {
-    const width = Math.floor(entry!.contentRect.width);
-    if (width !== lastWidth) {
-      lastWidth = width;
-      renderChartNow();
-    }
-  }).observe($('#chart'));
+  onWidthChange($('#chart'), renderChartNow);
   void refreshMatches();
   void refreshHealth();
   setInterval(() => void refreshMatches(), MATCHES_EVERY_MS);

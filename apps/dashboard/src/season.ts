@@ -1,5 +1,6 @@
 import type { DailyStats, PlayerLeaderboard, StatsPlayerSort } from '@pitchpulse/contract';
 import { STATS_PLAYER_SORTS } from '@pitchpulse/contract/src/stats-limits';
+import { $, onWidthChange } from './dom';
 import { api } from './api';
 import { escapeHtml, formatInt } from './format';
 import {
@@ -17,12 +18,6 @@ import {
 
 const REFRESH_MS = 15_000;
 const LEADERBOARD_PAGE = 10;
-
-const $ = <E extends Element = HTMLElement>(selector: string): E => {
-  const el = document.querySelector<E>(selector);
-  if (!el) throw new Error(`missing element ${selector}`);
-  return el;
-};
 
 interface SeasonState {
   range: SeasonRange;
@@ -158,14 +153,7 @@ export function initSeason(onLeave: () => void): void {
     season.offset += LEADERBOARD_PAGE;
     void load();
   });
-  let lastWidth = 0;
-  new ResizeObserver(([entry]) => {
-    const width = Math.floor(entry!.contentRect.width);
-    if (width !== lastWidth) {
-      lastWidth = width;
-      renderChartNow();
-    }
-  }).observe($('#daily-chart'));
+  onWidthChange($('#daily-chart'), renderChartNow);
   window.addEventListener('hashchange', () => {
     if (isSeasonHash(location.hash)) {
       openFromHash();
