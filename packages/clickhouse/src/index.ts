@@ -52,6 +52,7 @@ export {
   type CohortRetention,
   type CohortRetentionParams,
   type StatsRangeParams,
+  type StatsSnapshot,
 } from './queries/stats';
 export {
   RAW_TABLES,

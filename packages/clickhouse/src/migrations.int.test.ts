@@ -16,7 +16,8 @@ const SCHEMA_TABLES = [
   'events_unique',
   'events_unique_mv',
   'match_activity',
-  'match_activity_mv',
+  'match_activity_rows_mv',
+  'match_activity_seals_mv',
   'match_current_seals',
   'match_figures',
   'match_figures_marker_mv',
@@ -60,6 +61,7 @@ describe('runMigrations on both engines', () => {
       '002_match_aggregates',
       '003_sealed_figures',
       '004_drop_id_set_views',
+      '005_match_heads',
     ]);
     expect(files.every((m) => /^[0-9a-f]{64}$/.test(m.checksum))).toBe(true);
   });

@@ -157,15 +157,36 @@ function withDatabase(statement: string, database: string): Sql {
 
 /** TABLE_ALREADY_EXISTS / DATABASE_ALREADY_EXISTS: a concurrent runner created it between check and create. */
 const ALREADY_EXISTS = new Set([57, 82]);
+const UNKNOWN_TABLE = 60;
 
-async function runStatement(client: ClickHouseClient, mode: RenderMode, statement: Sql): Promise<void> {
+/**
+ * The statement failed because its effect is already there: a concurrent runner (or an earlier run that stopped
+ * before recording the migration) dropped the table between `IF EXISTS` and the drop, or added the columns (18.16
+ * has no `ADD COLUMN IF NOT EXISTS`; one ALTER adds all its columns or none).
+ */
+function alreadyDone(text: string, err: unknown): boolean {
+  const code = clickHouseErrorCode(err);
+  if (/^DROP\s+TABLE\s+IF\s+EXISTS\s/i.test(text)) return code === UNKNOWN_TABLE;
+  if (/^ALTER\s+TABLE\s[^;]*\sADD\s+COLUMN\s/i.test(text)) {
+    return err instanceof Error && /already exists/i.test(err.message);
+  }
+  return false;
+}
+
+async function runStatement(
+  client: ClickHouseClient,
+  mode: RenderMode,
+  statement: Sql,
+  text = '',
+): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await execute(client, mode, statement);
       return;
     } catch (err) {
-      // Every statement is IF NOT EXISTS: re-running it after a concurrent create is a no-op.
+      // Every CREATE is IF NOT EXISTS: re-running it after a concurrent create is a no-op.
       if (attempt < 3 && ALREADY_EXISTS.has(clickHouseErrorCode(err) ?? -1)) continue;
+      if (alreadyDone(text, err)) return;
       throw err;
     }
   }
@@ -207,7 +228,7 @@ export async function runMigrations(
       continue;
     }
     for (const statement of migration.statements) {
-      await runStatement(client, mode, withDatabase(statement, database));
+      await runStatement(client, mode, withDatabase(statement, database), statement);
     }
     // Re-check: another process may have applied and recorded it meanwhile.
     applied = await readApplied(client, mode, database);

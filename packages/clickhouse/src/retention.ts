@@ -18,7 +18,7 @@ import { execute, selectRows } from './query';
 import { inList, sql } from './sql';
 import { sealMatch } from './seals';
 import { checkCount, num, table } from './queries/common';
-import { readSealedMany } from './queries/figures';
+import { NO_HEAD, isCurrentSeal, readHeads } from './queries/figures';
 
 /** The raw tables retention drops partitions of, in the order it drops them. */
 export const RAW_TABLES = ['events', 'events_unique'] as const;
@@ -139,18 +139,13 @@ async function matchesOfMonth(
   return rows.map((r) => r.match_id);
 }
 
-/** Of `matchIds`, those with a 'retired' row. */
+/** Of `matchIds`, those retired before. */
 async function retiredAmong(client: ClickHouseClient, caps: ClickHouseCapabilities, matchIds: string[]) {
-  const rows = await perChunk(matchIds, (chunk) =>
-    selectRows<{ match_id: string }>(
-      client,
-      caps,
-      sql`SELECT match_id FROM ${table(caps, 'match_figures')}
-          WHERE kind = 'retired' AND match_id IN ${inList(chunk)}
-          GROUP BY match_id HAVING sum(retired) > 0`,
-    ),
-  );
-  return new Set(rows.map((r) => r.match_id));
+  const retired = new Set<string>();
+  for (const chunk of chunks(matchIds)) {
+    for (const [id, head] of await readHeads(client, caps, chunk)) if (head.retired) retired.add(id);
+  }
+  return retired;
 }
 
 /** Of `matchIds`, those with an insert after `sinceMs`. */
@@ -179,8 +174,8 @@ async function withoutCurrentSeal(
 ) {
   const missing: string[] = [];
   for (const chunk of chunks(matchIds)) {
-    const reads = await readSealedMany(client, caps, chunk, []);
-    missing.push(...chunk.filter((id) => !reads.get(id)?.sealed));
+    const heads = await readHeads(client, caps, chunk);
+    missing.push(...chunk.filter((id) => !isCurrentSeal(heads.get(id) ?? NO_HEAD)));
   }
   return missing;
 }

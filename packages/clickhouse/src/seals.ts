@@ -7,8 +7,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseCapabilities } from './capabilities';
 import { execute, selectRows } from './query';
 import { sql, type Sql } from './sql';
-import { EVENT_MS, checkCount, checkMatchId, num, table } from './queries/common';
-import { NO_CURRENT_SEAL, sealStatesSql, type FigureRow } from './queries/figures';
+import { EVENT_MS, checkCount, checkMatchId, table } from './queries/common';
+import { NO_CURRENT_SEAL, headsSql, readHeads, type FigureRow } from './queries/figures';
 import { encodeSealedMetrics, latencyPercentiles, metricsFromFigures } from './queries/metrics';
 
 export interface SealResult {
@@ -55,18 +55,6 @@ function figureStatements(caps: ClickHouseCapabilities, matchId: string, sealId:
   ];
 }
 
-/** One match's marker (the sum of its marker rows, 0 without rows) and whether retention retired it. */
-async function markerOf(client: ClickHouseClient, caps: ClickHouseCapabilities, matchId: string) {
-  const [row] = await selectRows<{ marker: number; retired: number }>(
-    client,
-    caps,
-    sql`SELECT sumIf(stored_rows, kind = 'marker') AS marker, sumIf(retired, kind = 'retired') AS retired
-        FROM ${table(caps, 'match_figures')}
-        WHERE match_id = ${matchId} AND kind IN ('marker', 'retired')`,
-  );
-  return { marker: num(row?.marker ?? 0), retired: num(row?.retired ?? 0) > 0 };
-}
-
 /**
  * Computes a seal of `matchId` from its raw rows: the figures first, the commit row (kind 'seal') last, so a seal
  * interrupted half-way is never read. A failed statement abandons the seal (never retried under the same id: the
@@ -81,9 +69,23 @@ export async function sealMatch(
   now: () => number = Date.now,
 ): Promise<SealResult | null> {
   const match = checkMatchId(matchId);
-  const { marker: version, retired } = await markerOf(client, caps, match);
+  const head = (await readHeads(client, caps, [match])).get(match);
   // A retired match has lost raw rows: a new seal would count only those left and replace the complete one.
-  if (version === 0 || retired) return null;
+  if (!head || head.marker === 0 || head.retired) return null;
+  return writeSeal(client, caps, match, head.marker, now);
+}
+
+/**
+ * Writes a seal of `matchId` computed from its raw rows, recording `version`: the match's marker, read before
+ * this reads the raw rows.
+ */
+export async function writeSeal(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  match: string,
+  version: number,
+  now: () => number,
+): Promise<SealResult | null> {
   const sealId = randomUUID();
   await Promise.all(figureStatements(caps, match, sealId).map((s) => execute(client, caps, s)));
   const figures = table(caps, 'match_figures');
@@ -135,11 +137,8 @@ export async function pendingMatches(
   const rows = await selectRows<{ match_id: string }>(
     client,
     caps,
-    sql`SELECT match_id FROM (${sealStatesSql(caps)}) AS states INNER JOIN (
-          SELECT match_id, maxMerge(last_inserted_ms) AS last_inserted
-          FROM ${table(caps, 'match_activity')} GROUP BY match_id
-        ) AS activity USING match_id
-        WHERE ${NO_CURRENT_SEAL} AND retirements = 0 AND last_inserted <= ${quietSince}
+    sql`SELECT match_id FROM (${headsSql(caps, sql`1`, sql`, maxMerge(last_inserted_ms) AS last_inserted`)})
+        WHERE ${NO_CURRENT_SEAL} AND head_retired = 0 AND last_inserted <= ${quietSince}
         ORDER BY last_inserted ASC, match_id ASC
         LIMIT ${limit}`,
   );

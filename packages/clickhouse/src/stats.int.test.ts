@@ -307,6 +307,35 @@ describe('stats across matches on both engines: exact, raw, sealed and mixed', (
     await checkAll();
   });
 
+  it('an answer against an earlier snapshot holds what it counted: a match changed since counts from its latest seal', async () => {
+    for (const e of engines) await e.store.sealPending({ quietMs: 0, limit: 10_000 });
+    const [from, to] = RANGES[0]!;
+    const before = ref();
+    const snapshots = await Promise.all(engines.map((e) => e.store.statsSnapshot()));
+    for (const s of snapshots) expect(s.unsealed).toEqual([]);
+    await deliver([
+      {
+        events: matchEvents(rand, 'st-3', '2024-04-03T12:00:00.000Z', 15),
+        insertedAt: at('2024-04-12T01:00:00Z'),
+      },
+    ]);
+    const daily = (snapshot: (typeof snapshots)[number] | undefined) =>
+      Promise.all(
+        engines.map(async (e, i) => (await e.store.dailyStats({ from, to }, snapshot ?? snapshots[i])).value),
+      );
+    // st-3's seal is stale now; against the earlier snapshot it still counts, as it was when the snapshot was read.
+    for (const answer of await daily(undefined)) expect(answer).toEqual(refDaily(before, from, to));
+    for (const e of engines) {
+      const fresh = await e.store.statsSnapshot();
+      expect(fresh).toEqual({ version: snapshots[0]!.version + 15, unsealed: ['st-3'] });
+      expect((await e.store.dailyStats({ from, to }, fresh)).value).toEqual(refDaily(ref(), from, to));
+    }
+    // Sealed again: the earlier snapshot now reads the newer seal, which holds more (complete either way).
+    for (const e of engines) expect(await e.store.seal('st-3')).not.toBeNull();
+    for (const answer of await daily(undefined)) expect(answer).toEqual(refDaily(ref(), from, to));
+    await checkAll();
+  });
+
   it(`more than ${MAX_UNSEALED} matches without a seal: the answer comes from the raw rows, still exact`, async () => {
     const many: StoredEvent[] = Array.from({ length: MAX_UNSEALED + 5 }, (_, i) => ({
       eventId: uuid(),
@@ -325,10 +354,10 @@ describe('stats across matches on both engines: exact, raw, sealed and mixed', (
   });
 
   it('the stats version moves with every insert, duplicates included', async () => {
-    const before = await onBoth(engines, (e) => e.store.statsVersion());
+    const before = await onBoth(engines, async (e) => (await e.store.statsSnapshot()).version);
     expect(before).toBe(delivered.reduce((n, d) => n + d.events.length, 0));
     await deliver([{ events: firstEvents.slice(0, 3), insertedAt: at('2024-04-14T00:00:00Z') }]);
-    expect(await onBoth(engines, (e) => e.store.statsVersion())).toBe(before + 3);
+    expect(await onBoth(engines, async (e) => (await e.store.statsSnapshot()).version)).toBe(before + 3);
     const answer = await onBoth(engines, (e) => e.store.dailyStats({ from: '2024-04-01', to: '2024-04-01' }));
     expect(answer.storedRows).toBe(before + 3);
   });

@@ -13,8 +13,9 @@ import {
   eventTypeStats,
   playerRanking,
   cohortRetention,
-  statsVersion,
+  statsSnapshot,
   type CohortRetentionParams,
+  type StatsSnapshot,
   type StatsRangeParams,
 } from './queries/stats';
 import type { StatsPlayerSort } from '@pitchpulse/contract';
@@ -93,33 +94,36 @@ export class ClickHouseStore {
     return lastInserts(this.client, await this.capabilities(), { matchIds });
   }
 
-  /** The stats version: moves with every insert (and retirement); while it stays, no stats answer changes. */
-  async statsVersion() {
-    return statsVersion(this.client, await this.capabilities());
+  /**
+   * The stats snapshot: the stats version (moves with every insert and retirement; while it stays, no stats answer
+   * changes) and the matches without a current seal. The stats reads take it to skip reading their own.
+   */
+  async statsSnapshot() {
+    return statsSnapshot(this.client, await this.capabilities());
   }
 
   /** Per UTC day of `from`…`to`: matches, distinct events, goals, cards, active players (queries/stats.ts). */
-  async dailyStats(range: StatsRangeParams) {
-    return dailyStats(this.client, await this.capabilities(), range);
+  async dailyStats(range: StatsRangeParams, snapshot?: StatsSnapshot) {
+    return dailyStats(this.client, await this.capabilities(), range, { snapshot });
   }
 
   /** dailyStats with every match read from its raw rows: the baseline the benchmark compares the seals with. */
   async dailyStatsFromEvents(range: StatsRangeParams) {
-    return dailyStats(this.client, await this.capabilities(), range, true);
+    return dailyStats(this.client, await this.capabilities(), range, { rawOnly: true });
   }
 
   /** Every event type with its distinct events in `from`…`to`, most first. */
-  async eventTypeStats(range: StatsRangeParams) {
-    return eventTypeStats(this.client, await this.capabilities(), range);
+  async eventTypeStats(range: StatsRangeParams, snapshot?: StatsSnapshot) {
+    return eventTypeStats(this.client, await this.capabilities(), range, { snapshot });
   }
 
   /** Every player with events in `from`…`to`, across matches, ranked by `by`. */
-  async playerRanking(params: StatsRangeParams & { by?: StatsPlayerSort }) {
-    return playerRanking(this.client, await this.capabilities(), params);
+  async playerRanking(params: StatsRangeParams & { by?: StatsPlayerSort }, snapshot?: StatsSnapshot) {
+    return playerRanking(this.client, await this.capabilities(), params, { snapshot });
   }
 
   /** Cohort retention of the players first seen in window 0 (not data retention: that is retention.ts). */
-  async cohortRetention(params: CohortRetentionParams) {
-    return cohortRetention(this.client, await this.capabilities(), params);
+  async cohortRetention(params: CohortRetentionParams, snapshot?: StatsSnapshot) {
+    return cohortRetention(this.client, await this.capabilities(), params, { snapshot });
   }
 }

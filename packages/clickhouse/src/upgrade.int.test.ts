@@ -1,13 +1,18 @@
 /**
- * Upgrading a deployment that already holds events: the schema of the previous release (001 + 002) with rows and
- * redelivered duplicates in it, then this release's migrations, on both engines. Existing rows must move with
- * the schema: markers, match times and events_unique filled by the migration, seals by the sealer (the backfill),
- * every read equal to what the events imply before and after the backfill.
+ * Upgrading a deployment that already holds events, on both engines, from each earlier release:
+ *  - 001 + 002 (id-set views) with rows and redelivered duplicates: markers, match times and events_unique filled
+ *    by the migrations, seals by the sealer (the backfill), every read exact before and after the backfill;
+ *  - 001–004 (seals) with sealed, stale and retired matches: migration 005 moves each match's marker, retirements
+ *    and latest seal into match_activity, so the seals current before stay current (none computed again), the
+ *    stale one stays stale, and every read stays exact.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { insertEvents } from './events';
+import { execute } from './query';
+import { readHeads } from './queries/figures';
+import { writeSeal } from './seals';
 import { MIGRATIONS_DIR, runMigrations } from './migrations';
 import { selectRows } from './query';
 import { identifier, sql } from './sql';
@@ -22,17 +27,48 @@ import {
   refTimeline,
   refTopPlayers,
   uniqueDatabase,
+  type Delivery,
   type Engine,
 } from './testing';
 
 const PREVIOUS_RELEASE = ['001_events.sql', '002_match_aggregates.sql'];
+const SEALS_RELEASE = [...PREVIOUS_RELEASE, '003_sealed_figures.sql', '004_drop_id_set_views.sql'];
+
+/** A folder holding only the given migration files: the schema of an earlier release. */
+function releaseDir(files: string[]): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pitchpulse-previous-'));
+  for (const f of files) fs.copyFileSync(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
+  return dir;
+}
+
+/** Every per-match read of every engine equals what the delivered events imply. */
+async function readsMatch(engines: Engine[], delivered: Delivery[]): Promise<void> {
+  const ref = distinctEvents(delivered);
+  for (const e of engines) {
+    for (const { matchId } of MATCHES) {
+      const answers = {
+        metrics: (await e.store.metrics(matchId)).value,
+        timeline: (await e.store.timeline(matchId, '5m')).value,
+        players: (await e.store.topPlayers(matchId, { limit: 5 })).value,
+      };
+      expect({ engine: e.name, matchId, answers }).toEqual({
+        engine: e.name,
+        matchId,
+        answers: {
+          metrics: refMetrics(ref, delivered, matchId),
+          timeline: refTimeline(ref, matchId, '5m'),
+          players: refTopPlayers(ref, matchId, 5, 'events'),
+        },
+      });
+    }
+  }
+}
 
 describe('upgrade from the previous schema with data in it', () => {
   const database = uniqueDatabase('upgrade');
   const events = buildEvents();
   const { first, again } = buildDeliveries(events);
   const delivered = [...first, ...again];
-  const ref = distinctEvents(delivered);
   let engines: Engine[];
   let previous: string;
 
@@ -43,30 +79,10 @@ describe('upgrade from the previous schema with data in it', () => {
       sql`SELECT name FROM system.tables WHERE database = ${database} ORDER BY name`,
     ).then((rows) => rows.map((r) => r.name));
 
-  const readsMatchTheEvents = async () => {
-    for (const e of engines) {
-      for (const { matchId } of MATCHES) {
-        const answers = {
-          metrics: (await e.store.metrics(matchId)).value,
-          timeline: (await e.store.timeline(matchId, '5m')).value,
-          players: (await e.store.topPlayers(matchId, { limit: 5 })).value,
-        };
-        expect({ engine: e.name, matchId, answers }).toEqual({
-          engine: e.name,
-          matchId,
-          answers: {
-            metrics: refMetrics(ref, delivered, matchId),
-            timeline: refTimeline(ref, matchId, '5m'),
-            players: refTopPlayers(ref, matchId, 5, 'events'),
-          },
-        });
-      }
-    }
-  };
+  const readsMatchTheEvents = () => readsMatch(engines, delivered);
 
   beforeAll(async () => {
-    previous = fs.mkdtempSync(path.join(os.tmpdir(), 'pitchpulse-previous-'));
-    for (const f of PREVIOUS_RELEASE) fs.copyFileSync(path.join(MIGRATIONS_DIR, f), path.join(previous, f));
+    previous = releaseDir(PREVIOUS_RELEASE);
     engines = await openEngines(database);
     for (const e of engines) {
       await runMigrations(e.client, { dir: previous });
@@ -93,7 +109,7 @@ describe('upgrade from the previous schema with data in it', () => {
   it("applies this release's migrations and drops the id-set views", async () => {
     for (const e of engines) {
       const result = await runMigrations(e.client);
-      expect(result.applied).toEqual(['003_sealed_figures', '004_drop_id_set_views']);
+      expect(result.applied).toEqual(['003_sealed_figures', '004_drop_id_set_views', '005_match_heads']);
       const names = await tables(e);
       expect(names).not.toContain('match_minute_counts');
       expect(names).toEqual(expect.arrayContaining(['match_figures', 'daily_figures', 'events_unique']));
@@ -136,5 +152,100 @@ describe('upgrade from the previous schema with data in it', () => {
       for (const { matchId } of MATCHES) expect(await e.store.metricsFromSeal(matchId)).not.toBeNull();
     }
     await readsMatchTheEvents();
+  });
+});
+
+describe('upgrade from the seals release (001–004) with sealed, stale and retired matches', () => {
+  const database = uniqueDatabase('upgrade_heads');
+  const events = buildEvents();
+  const { first, again } = buildDeliveries(events);
+  const [stale, retired] = [MATCHES[0]!.matchId, MATCHES[1]!.matchId];
+  const late = again.map((d) => ({ ...d, events: d.events.filter((ev) => ev.matchId === stale) }));
+  const delivered = [...first, ...late];
+  let engines: Engine[];
+  let previous: string;
+
+  /** What the previous release's sealer recorded as a seal's version: the sum of the match's marker rows. */
+  const previousMarkers = (e: Engine) =>
+    selectRows<{ match_id: string; n: number }>(
+      e.client,
+      e.caps,
+      sql`SELECT match_id, sum(stored_rows) AS n FROM ${identifier(database, 'match_figures')}
+          WHERE kind = 'marker' GROUP BY match_id`,
+    ).then((rows) => new Map(rows.map((r) => [r.match_id, Number(r.n)])));
+
+  beforeAll(async () => {
+    previous = releaseDir(SEALS_RELEASE);
+    engines = await openEngines(database);
+    for (const e of engines) {
+      await runMigrations(e.client, { dir: previous });
+      for (const d of first) await insertEvents(e.client, d.events, d.insertedAt);
+      // Sealed as the previous release sealed (its version: the marker rows), one match retired by retention.
+      for (const [matchId, marker] of await previousMarkers(e)) {
+        expect(await writeSeal(e.client, e.caps, matchId, marker, Date.now)).not.toBeNull();
+      }
+      await execute(
+        e.client,
+        e.caps,
+        sql`INSERT INTO ${identifier(database, 'match_figures')} (match_id, kind, retired) VALUES (${retired}, 'retired', 1)`,
+      );
+      // Then redeliveries of one match: its seal is stale.
+      for (const d of late) await insertEvents(e.client, d.events, d.insertedAt);
+    }
+  });
+  afterAll(async () => {
+    await closeEngines(engines);
+    fs.rmSync(previous, { recursive: true, force: true });
+  });
+
+  it('applies 005 alone', async () => {
+    for (const e of engines) expect((await runMigrations(e.client)).applied).toEqual(['005_match_heads']);
+  });
+
+  it("moved every match's marker, retirement and latest seal into match_activity", async () => {
+    for (const e of engines) {
+      const markers = await previousMarkers(e);
+      const heads = await readHeads(
+        e.client,
+        e.caps,
+        MATCHES.map((m) => m.matchId),
+      );
+      expect(new Map([...heads].map(([id, h]) => [id, h.marker]))).toEqual(markers);
+      expect([...heads].filter(([, h]) => h.retired).map(([id]) => id)).toEqual([retired]);
+      expect([...heads].filter(([, h]) => h.sealId === '')).toEqual([]);
+    }
+  });
+
+  it('keeps the seals current before current: only the stale match is sealed again', async () => {
+    const others = MATCHES.map((m) => m.matchId).filter((id) => id !== stale);
+    for (const e of engines) {
+      for (const id of others) expect(await e.store.metricsFromSeal(id)).not.toBeNull();
+      expect(await e.store.metricsFromSeal(stale)).toBeNull();
+      const current = await selectRows<{ match_id: string }>(
+        e.client,
+        e.caps,
+        sql`SELECT match_id FROM ${identifier(database, 'match_current_seals')} ORDER BY match_id`,
+      );
+      expect(current.map((r) => r.match_id)).toEqual([...others].sort());
+    }
+    await readsMatch(engines, delivered);
+    for (const e of engines) {
+      const sealed = await e.store.sealPending({ quietMs: 0, limit: 1000 });
+      expect(sealed.map((s) => s.matchId)).toEqual([stale]);
+      expect(await e.store.metricsFromSeal(stale)).not.toBeNull();
+    }
+    await readsMatch(engines, delivered);
+  });
+
+  it('a new insert moves the marker in match_activity: the seal stops being current, reads stay exact', async () => {
+    const more = first.map((d) => ({
+      ...d,
+      events: d.events.filter((ev) => ev.matchId === stale).slice(0, 3),
+    }));
+    for (const e of engines) {
+      for (const d of more) await insertEvents(e.client, d.events, d.insertedAt);
+      expect(await e.store.metricsFromSeal(stale)).toBeNull();
+    }
+    await readsMatch(engines, [...delivered, ...more]);
   });
 });

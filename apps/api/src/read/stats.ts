@@ -1,4 +1,4 @@
-import type { ClickHouseStore, CohortRetention, Versioned } from '@pitchpulse/clickhouse';
+import type { ClickHouseStore, CohortRetention, StatsSnapshot, Versioned } from '@pitchpulse/clickhouse';
 import type {
   DailyStatsDay,
   EventTypeCount,
@@ -31,7 +31,7 @@ const ALL = '*';
  * for the whole store instead of one per match — the stats version (every stored row plus every retirement; it
  * moves with every insert). An answer is served while the version it was computed after is still the version,
  * confirmed at most `maxStalenessMs` ago (a shared poll every `pollIntervalMs` while stats are read, one cheap
- * query); any insert anywhere recomputes what is read next, once however many requests wait for it. A finished
+ * query that also lists the matches without a current seal, so a computation is then one query); any insert anywhere recomputes what is read next, once however many requests wait for it. A finished
  * season is so computed once; during live matches each answer at most once per insert batch.
  *
  * Answers are cached per normalised query, by what they compute: the daily figures per range, every event
@@ -41,14 +41,17 @@ const ALL = '*';
 export class StatsService {
   private readonly markers: MarkerPoller;
   private readonly cache: ReadCache;
+  /** The latest poll's snapshot: each computation reads its figures against it, one query instead of two. */
+  private snapshot: StatsSnapshot | undefined;
 
   constructor(private readonly o: StatsServiceOptions) {
     this.markers = new MarkerPoller({
       // +1: the cache answers a marker of 0 ("no rows") without computing; an empty store still has its answer
       // (days of zeros), so the version is shifted by one here and in `versioned`.
       fetch: async () => {
-        const version = await o.store.statsVersion();
-        return new Map([[ALL, { matchId: ALL, storedRows: version + 1, lastInsertedMs: 0 }]]);
+        const snapshot = await o.store.statsSnapshot();
+        this.snapshot = snapshot;
+        return new Map([[ALL, { matchId: ALL, storedRows: snapshot.version + 1, lastInsertedMs: 0 }]]);
       },
       intervalMs: o.pollIntervalMs,
       maxAgeMs: o.maxStalenessMs,
@@ -82,22 +85,26 @@ export class StatsService {
   }
 
   daily(from: string, to: string): Promise<DailyStatsDay[]> {
-    return this.get(`stats-daily:${from}:${to}`, () => this.o.store.dailyStats({ from, to }));
+    return this.get(`stats-daily:${from}:${to}`, () => this.o.store.dailyStats({ from, to }, this.snapshot));
   }
 
   /** Every event type, ranked: the caller takes the first `limit`. */
   eventTypes(from: string, to: string): Promise<EventTypeCount[]> {
-    return this.get(`stats-top-events:${from}:${to}`, () => this.o.store.eventTypeStats({ from, to }));
+    return this.get(`stats-top-events:${from}:${to}`, () =>
+      this.o.store.eventTypeStats({ from, to }, this.snapshot),
+    );
   }
 
   /** Every player of the range, ranked by `by`: the caller takes a page. */
   players(from: string, to: string, by: StatsPlayerSort): Promise<PlayerStats[]> {
-    return this.get(`stats-players:${from}:${to}:${by}`, () => this.o.store.playerRanking({ from, to, by }));
+    return this.get(`stats-players:${from}:${to}:${by}`, () =>
+      this.o.store.playerRanking({ from, to, by }, this.snapshot),
+    );
   }
 
   retention(start: string, window: RetentionWindow, windows: number): Promise<CohortRetention> {
     return this.get(`stats-retention:${start}:${window}:${windows}`, () =>
-      this.o.store.cohortRetention({ start, window, windows }),
+      this.o.store.cohortRetention({ start, window, windows }, this.snapshot),
     );
   }
 }

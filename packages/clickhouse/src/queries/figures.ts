@@ -1,8 +1,9 @@
 /**
- * Reading a match's sealed figures (migration 003, docs/clickhouse.md): one read of the match's index range of
- * `match_figures` returns its markers, its seals and the figures of the kinds asked for; the rule below picks the
- * current seal. Without one the caller reads the raw rows, and the marker read here tells it how many rows that
- * answer is complete up to (an insert lands in `events` before its marker).
+ * Reading a match's sealed figures (migrations 003 and 005, docs/clickhouse.md). Each match's head — its marker,
+ * retirements and latest seal — is one row of match_activity; the latest seal is current while its version equals
+ * the marker or once the match is retired. A current seal's figures are then read by seal id from match_figures
+ * (a committed seal's rows never change). Without one the caller reads the raw rows, and the head's marker tells
+ * it how many rows that answer is complete up to (an insert lands in `events` before its views).
  */
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { ClickHouseCapabilities } from '../capabilities';
@@ -30,15 +31,18 @@ export interface FigureRow {
   latency_p50_ms: number;
   latency_p95_ms: number;
   latency_p99_ms: number;
-  stored_rows: number;
-  retired: number;
 }
 
-/** The columns that decide which seal is current. */
-export type SealBookkeeping = Pick<
-  FigureRow,
-  'kind' | 'seal_id' | 'version' | 'sealed_ms' | 'stored_rows' | 'retired'
->;
+/** What decides which of a match's figures are current. */
+export interface MatchHead {
+  /** rows stored for the match so far, duplicates included: every insert raises it; 0 = no rows */
+  marker: number;
+  /** retention dropped raw rows of the match: its latest seal stays current from then on */
+  retired: boolean;
+  /** the match's latest seal ('' = none) and the marker it was computed at */
+  sealId: string;
+  sealVersion: number;
+}
 
 export type SealedRead =
   /** the current seal's commit row and its figures of the kinds asked for */
@@ -47,96 +51,115 @@ export type SealedRead =
   | { sealed: false; marker: number };
 
 /**
- * Settings of a read of one match's few rows of match_figures: one thread. ClickHouse would otherwise start a
- * reading thread per part; with many such reads at once the threads cost more than the reading (measured: about
- * a third more reads per second at 50 concurrent clients on 18.16).
+ * Settings of a read of one match's few rows: one thread. ClickHouse would otherwise start a reading thread per
+ * part; with many such reads at once the threads cost more than the reading (measured: about a third more reads
+ * per second at 50 concurrent clients on 18.16).
  */
 export const ONE_MATCH_READ: ClickHouseSettings = { max_threads: 1 };
 
-const COLUMNS = sql`kind, seal_id, event_type, team_id, player_id, feed_minute,
-                    toUnixTimestamp(minute_start) AS minute_start, events, first_event_ms, last_event_ms, version,
-                    sealed_ms, latency_p50_ms, latency_p95_ms, latency_p99_ms, stored_rows, retired`;
+/** A match's head, merged from match_activity's states (aliases differ from the column names: 18.16 needs it). */
+export const HEAD_COLUMNS = sql`sumMerge(marker) AS head_marker, sumMerge(retirements) AS head_retired,
+                                argMaxMerge(latest_seal_id) AS head_seal_id,
+                                argMaxMerge(latest_seal_version) AS head_seal_version`;
 
-/** `kind IN (…)` of the bookkeeping rows plus `kinds`. */
-function kindsOf(kinds: readonly FigureKind[]): Sql {
-  return inList(['marker', 'seal', 'retired', ...kinds]);
+/** On HEAD_COLUMNS: the match's latest seal is current. */
+export const CURRENT_SEAL = sql`(head_seal_id != '' AND (head_seal_version = head_marker OR head_retired > 0))`;
+
+/** On HEAD_COLUMNS: the match has rows and no current seal (its figures come from the raw rows). */
+export const NO_CURRENT_SEAL = sql`(head_marker > 0 AND NOT ${CURRENT_SEAL})`;
+
+export interface HeadRow {
+  head_marker: number;
+  head_retired: number;
+  head_seal_id: string;
+  head_seal_version: number;
 }
 
-/**
- * The current seal of one match: the seal row with the latest sealed_ms, if its version equals the sum of the
- * match's marker rows or the match is retired.
- */
-export function currentSeal<T extends SealBookkeeping>(
-  rows: readonly T[],
-): { marker: number; head: T | undefined } {
-  let marker = 0;
-  let retired = 0;
-  let head: T | undefined;
-  for (const r of rows) {
-    if (r.kind === 'marker') marker += num(r.stored_rows);
-    else if (r.kind === 'retired') retired += num(r.retired);
-    else if (r.kind === 'seal' && (!head || num(r.sealed_ms) > num(head.sealed_ms))) head = r;
-  }
-  const current = head && (num(head.version) === marker || retired > 0) ? head : undefined;
-  return { marker, head: current };
+export function toHead(r: HeadRow | undefined): MatchHead {
+  return {
+    marker: num(r?.head_marker ?? 0),
+    retired: num(r?.head_retired ?? 0) > 0,
+    sealId: r?.head_seal_id ?? '',
+    sealVersion: num(r?.head_seal_version ?? 0),
+  };
 }
 
-function sealedRead(rows: readonly FigureRow[]): SealedRead {
-  const { marker, head } = currentSeal(rows);
-  if (!head) return { sealed: false, marker };
-  const figures = rows.filter((r) => r.seal_id === head.seal_id && r.kind !== 'seal');
-  return { sealed: true, marker, head, figures };
+/** The head of a match without rows. */
+export const NO_HEAD: MatchHead = { marker: 0, retired: false, sealId: '', sealVersion: 0 };
+
+/** CURRENT_SEAL in TypeScript. */
+export function isCurrentSeal(head: MatchHead): boolean {
+  return head.sealId !== '' && (head.sealVersion === head.marker || head.retired);
 }
 
-/** One match's current seal and figures of `kinds`, or its marker when it has no current seal. */
-export async function readSealed(
+/** One row per match of match_activity (`where` on its columns) with HEAD_COLUMNS and `more` columns. */
+export function headsSql(caps: ClickHouseCapabilities, where: Sql, more: Sql = sql``): Sql {
+  return sql`SELECT match_id, ${HEAD_COLUMNS} ${more}
+             FROM ${table(caps, 'match_activity')} WHERE ${where} GROUP BY match_id`;
+}
+
+/** The heads of the given matches; a match without rows is absent. */
+export async function readHeads(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
-  matchId: string,
-  kinds: readonly FigureKind[],
-): Promise<SealedRead> {
-  const rows = await selectRows<FigureRow>(
+  matchIds: readonly string[],
+): Promise<Map<string, MatchHead>> {
+  if (matchIds.length === 0) return new Map();
+  const rows = await selectRows<HeadRow & { match_id: string }>(
     client,
     caps,
-    sql`SELECT ${COLUMNS} FROM ${table(caps, 'match_figures')}
-        WHERE match_id = ${matchId} AND kind IN ${kindsOf(kinds)}`,
-    ONE_MATCH_READ,
+    headsSql(caps, sql`match_id IN ${inList(matchIds)}`),
+    matchIds.length === 1 ? ONE_MATCH_READ : undefined,
   );
-  return sealedRead(rows);
+  return new Map(rows.map((r) => [r.match_id, toHead(r)]));
 }
 
-/** readSealed for several matches in one read; every id asked for is in the map (marker 0: no rows). */
+const COLUMNS = sql`match_id, kind, seal_id, event_type, team_id, player_id, feed_minute,
+                    toUnixTimestamp(minute_start) AS minute_start, events, first_event_ms, last_event_ms, version,
+                    sealed_ms, latency_p50_ms, latency_p95_ms, latency_p99_ms`;
+
+/** readSealed for several matches: one read of their heads, one of their current seals' rows; every id is in the map. */
 export async function readSealedMany(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   matchIds: readonly string[],
   kinds: readonly FigureKind[],
 ): Promise<Map<string, SealedRead>> {
-  const rows = await selectRows<FigureRow & { match_id: string }>(
-    client,
-    caps,
-    sql`SELECT match_id, ${COLUMNS} FROM ${table(caps, 'match_figures')}
-        WHERE match_id IN ${inList(matchIds)} AND kind IN ${kindsOf(kinds)}`,
-  );
-  const byMatch = new Map<string, FigureRow[]>(matchIds.map((id) => [id, []]));
-  for (const r of rows) byMatch.get(r.match_id)?.push(r);
-  return new Map([...byMatch].map(([id, matchRows]) => [id, sealedRead(matchRows)]));
+  const heads = await readHeads(client, caps, matchIds);
+  const current = [...heads].filter(([, h]) => isCurrentSeal(h));
+  const rows =
+    current.length === 0
+      ? []
+      : await selectRows<FigureRow & { match_id: string }>(
+          client,
+          caps,
+          sql`SELECT ${COLUMNS} FROM ${table(caps, 'match_figures')}
+              WHERE match_id IN ${inList(current.map(([id]) => id))}
+                AND seal_id IN ${inList(current.map(([, h]) => h.sealId))}
+                AND kind IN ${inList(['seal', ...kinds])}`,
+          matchIds.length === 1 ? ONE_MATCH_READ : undefined,
+        );
+  const reads = new Map<string, SealedRead>();
+  for (const id of matchIds) {
+    const head = heads.get(id) ?? NO_HEAD;
+    const own = isCurrentSeal(head) ? rows.filter((r) => r.seal_id === head.sealId) : [];
+    const commit = own.find((r) => r.kind === 'seal');
+    reads.set(
+      id,
+      commit
+        ? { sealed: true, marker: head.marker, head: commit, figures: own.filter((r) => r !== commit) }
+        : { sealed: false, marker: head.marker },
+    );
+  }
+  return reads;
 }
 
-/**
- * One row per match with what decides whether its latest seal is current (the rule of currentSeal, in SQL):
- * `match_id, latest_version, seals, marker, retirements`. The view match_current_seals applies the same rule.
- */
-export function sealStatesSql(caps: ClickHouseCapabilities): Sql {
-  return sql`SELECT match_id,
-                    argMaxIf(version, sealed_ms, kind = 'seal') AS latest_version,
-                    countIf(kind = 'seal') AS seals,
-                    sumIf(stored_rows, kind = 'marker') AS marker,
-                    sumIf(retired, kind = 'retired') AS retirements
-             FROM ${table(caps, 'match_figures')}
-             WHERE kind IN ('marker', 'seal', 'retired')
-             GROUP BY match_id`;
+/** One match's current seal and its figures of `kinds`, or its marker when it has no current seal. */
+export async function readSealed(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  matchId: string,
+  kinds: readonly FigureKind[],
+): Promise<SealedRead> {
+  return (await readSealedMany(client, caps, [matchId], kinds)).get(matchId)!;
 }
-
-/** On sealStatesSql's columns: the match has rows and no current seal (its figures come from the raw rows). */
-export const NO_CURRENT_SEAL = sql`marker > 0 AND NOT (seals > 0 AND (latest_version = marker OR retirements > 0))`;

@@ -28,8 +28,8 @@ const toMarker = (r: MarkerRow): MatchLastInsert => ({
 });
 
 /**
- * Change markers (the marker rows of match_figures and the times of match_activity, no event-id sets): while a match's `storedRows` and `lastInsertedMs` stay the
- * same, no read query of it can answer differently, so a cache or a live-update poller may skip recomputing.
+ * Change markers (the marker and the times of each match's row of match_activity, no event-id sets): while a
+ * match's `storedRows` and `lastInsertedMs` stay the same, no read query of it can answer differently, so a cache or a live-update poller may skip recomputing.
  * `storedRows` only grows (each insert touching the match adds rows), so it catches inserts whose `inserted_at`
  * clock is not ahead of the last one. The markers of several matches in one query (one poll for every match a cache or live stream watches).
  * Matches without events are absent from the map.
@@ -47,13 +47,8 @@ export async function lastInserts(
   const rows = await selectRows<MarkerRow>(
     client,
     caps,
-    sql`SELECT match_id, stored_rows, last_ms FROM (
-          SELECT match_id, sum(stored_rows) AS stored_rows FROM ${table(caps, 'match_figures')}
-          WHERE match_id IN ${inList(ids)} AND kind = 'marker' GROUP BY match_id
-        ) AS markers INNER JOIN (
-          SELECT match_id, maxMerge(last_inserted_ms) AS last_ms FROM ${table(caps, 'match_activity')}
-          WHERE match_id IN ${inList(ids)} GROUP BY match_id
-        ) AS activity USING match_id`,
+    sql`SELECT match_id, sumMerge(marker) AS stored_rows, maxMerge(last_inserted_ms) AS last_ms
+        FROM ${table(caps, 'match_activity')} WHERE match_id IN ${inList(ids)} GROUP BY match_id`,
   );
   return new Map(rows.map((r) => [r.match_id, toMarker(r)]));
 }

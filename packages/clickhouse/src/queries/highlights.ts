@@ -71,8 +71,8 @@ export async function highlights(
     client,
     caps,
     sql`SELECT uniqExact(event_id) AS total,
-               (SELECT sum(stored_rows) FROM ${table(caps, 'match_figures')}
-                WHERE match_id = ${matchId} AND kind = 'marker') AS stored_rows
+               (SELECT sumMerge(marker) FROM ${table(caps, 'match_activity')}
+                WHERE match_id = ${matchId}) AS stored_rows
         FROM ${table(caps, 'events')} WHERE match_id = ${matchId} AND event_type IN ${types}`,
   );
   const storedRows = num(totals[0]?.stored_rows ?? 0);

@@ -46,28 +46,12 @@ interface PageRow {
   first_ms: number;
   last_ms: number;
   last_inserted_ms: number;
-}
-
-/** The markers (sum of the marker rows of match_figures) of the given matches; absent: no rows. */
-export async function markersOf(
-  client: ClickHouseClient,
-  caps: ClickHouseCapabilities,
-  matchIds: readonly string[],
-): Promise<Map<string, number>> {
-  if (matchIds.length === 0) return new Map();
-  const rows = await selectRows<{ match_id: string; stored_rows: number }>(
-    client,
-    caps,
-    sql`SELECT match_id, sum(stored_rows) AS stored_rows FROM ${table(caps, 'match_figures')}
-        WHERE match_id IN ${inList(matchIds)} AND kind = 'marker' GROUP BY match_id`,
-  );
-  return new Map(rows.map((r) => [r.match_id, num(r.stored_rows)]));
+  stored_rows: number;
 }
 
 /**
  * Which matches are on a page: live ones first, then by latest event time (newest first), then by id (byte
- * order). Reads the times of `match_activity` (one small row per match, no id sets), then the markers of the
- * page's matches.
+ * order). Reads `match_activity` (one small row per match: times and marker, no id sets).
  */
 export async function matchPage(
   client: ClickHouseClient,
@@ -85,7 +69,7 @@ export async function matchPage(
       client,
       caps,
       sql`SELECT match_id, minMerge(first_event_ms) AS first_ms, maxMerge(last_event_ms) AS last_ms,
-                 maxMerge(last_inserted_ms) AS last_inserted_ms
+                 maxMerge(last_inserted_ms) AS last_inserted_ms, sumMerge(marker) AS stored_rows
           FROM ${activity}
           GROUP BY match_id
           ORDER BY last_ms >= ${liveSinceMs} DESC, last_ms DESC, match_id ASC
@@ -93,12 +77,6 @@ export async function matchPage(
     ),
     selectRows<{ n: number }>(client, caps, sql`SELECT uniqExact(match_id) AS n FROM ${activity}`),
   ]);
-  // The markers of the page's matches only: their cost does not grow with the number of matches stored.
-  const markers = await markersOf(
-    client,
-    caps,
-    rows.map((r) => r.match_id),
-  );
   return {
     total: num(totals[0]?.n ?? 0),
     items: rows.map((r) => ({
@@ -106,7 +84,7 @@ export async function matchPage(
       firstEventAt: isoFromMs(num(r.first_ms)),
       lastEventAt: isoFromMs(num(r.last_ms)),
       live: num(r.last_ms) >= liveSinceMs,
-      storedRows: markers.get(r.match_id) ?? 0,
+      storedRows: num(r.stored_rows),
       lastInsertedMs: num(r.last_inserted_ms),
     })),
   };

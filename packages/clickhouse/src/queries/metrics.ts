@@ -20,7 +20,15 @@ import {
   table,
   type Versioned,
 } from './common';
-import { ONE_MATCH_READ, currentSeal, readSealed, type FigureRow } from './figures';
+import {
+  HEAD_COLUMNS,
+  ONE_MATCH_READ,
+  isCurrentSeal,
+  readSealed,
+  toHead,
+  type FigureRow,
+  type HeadRow,
+} from './figures';
 
 /** The metrics as the tables hold them: the wire shape less the API instance's own response times. */
 export type StoredMetrics = Omit<MatchMetrics, 'responseTimePercentiles'>;
@@ -168,8 +176,8 @@ function decodeSealedMetrics(text: string): StoredMetrics | undefined {
 }
 
 /**
- * The metrics of the match's current seal: one read of the match's bookkeeping rows (markers, seals, retired),
- * the seal row carrying the metrics; `marker` says what the answer is complete up to. `undefined` metrics: no
+ * The metrics of the match's current seal: one read of the match's head (one row of match_activity), which
+ * carries the latest seal's metrics; `marker` says what the answer is complete up to. `undefined` metrics: no
  * current seal.
  */
 async function sealedMetrics(
@@ -177,18 +185,17 @@ async function sealedMetrics(
   caps: ClickHouseCapabilities,
   matchId: string,
 ): Promise<{ marker: number; metrics: StoredMetrics | null | undefined }> {
-  const rows = await selectRows<FigureRow & { metrics: string }>(
+  const [row] = await selectRows<HeadRow & { head_metrics: string }>(
     client,
     caps,
-    sql`SELECT kind, seal_id, version, sealed_ms, stored_rows, retired, metrics
-        FROM ${table(caps, 'match_figures')}
-        WHERE match_id = ${matchId} AND kind IN ('marker', 'seal', 'retired')`,
+    sql`SELECT ${HEAD_COLUMNS}, argMaxMerge(latest_seal_metrics) AS head_metrics
+        FROM ${table(caps, 'match_activity')} WHERE match_id = ${matchId}`,
     ONE_MATCH_READ,
   );
-  const { marker, head } = currentSeal(rows);
-  if (!head) return { marker, metrics: undefined };
-  const stored = decodeSealedMetrics(head.metrics);
-  if (stored) return { marker, metrics: stored };
+  const head = toHead(row);
+  if (!isCurrentSeal(head)) return { marker: head.marker, metrics: undefined };
+  const stored = decodeSealedMetrics(row!.head_metrics);
+  if (stored) return { marker: head.marker, metrics: stored };
   // A seal from another format: its figure rows hold the same numbers.
   const read = await readSealed(client, caps, matchId, ['event_type_team', 'minute']);
   if (!read.sealed) return { marker: read.marker, metrics: undefined };

@@ -4,16 +4,16 @@
  * Where the figures come from: a match with a current seal is read from its seal's rows of `daily_figures`
  * (distinct events per UTC day, match, type, team and player); a match without one (live, or changed since its
  * seal) from its raw rows in `events`, grouped to the same shape with uniqExact(event_id). A match's state may
- * flip between two subqueries of one statement, so each answer is read in three steps:
- *   0. the stats version (every marker row plus every retirement: it only grows, and moves with every insert),
- *      read first, so the answer holds at least what it counts;
- *   1. one query lists the matches with rows in the range (match_activity's first/last event) that have no
- *      current seal (match_figures' marker, seal and retired rows): normally a few live matches;
- *   2. the stats query reads daily_figures for the matches not listed, of their latest seal (argMax of sealed_ms:
- *      the current one, or a newer one, complete either way), UNION ALL the raw rows of the listed matches.
- * Each match is so counted once, from one state. Past MAX_UNSEALED listed matches the whole answer is computed
- * from `events` instead (exact, slower) rather than sending a huge IN list. Retention needs every day (a player's
- * first appearance ever), so its steps have no range.
+ * flip between two subqueries of one statement, so each answer is read in two steps:
+ *   1. the snapshot: one query of match_activity (one row per match) answers the stats version and the matches
+ *      with rows and no current seal (normally a few live ones). The API reads it once per poll for every stats
+ *      route, so a computation there is step 2 alone;
+ *   2. the stats query reads daily_figures for the matches not listed, of their latest seal (the head of
+ *      match_activity: the seal current at the snapshot, or a newer one, complete either way), UNION ALL the raw
+ *      rows of the listed matches.
+ * Each match is so counted once, from one state, and the answer holds at least what the version counts. Past
+ * MAX_UNSEALED listed matches the whole answer is computed from `events` instead (exact, slower) rather than
+ * sending a huge IN list. Retention needs every day (a player's first appearance ever), so it reads no range.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
@@ -34,7 +34,7 @@ import type { ClickHouseCapabilities } from '../capabilities';
 import { selectRows } from '../query';
 import { inList, joinSql, sql, type Sql } from '../sql';
 import { byteOrder, checkCount, num, table, type Versioned } from './common';
-import { NO_CURRENT_SEAL, sealStatesSql } from './figures';
+import { NO_CURRENT_SEAL, headsSql } from './figures';
 
 /** Matches without a current seal read from their raw rows at most; beyond, the answer comes from `events`. */
 export const MAX_UNSEALED = 1000;
@@ -79,44 +79,35 @@ const dateSql = (days: number): Sql => sql`toDate(${isoDateOf(days)})`;
 const dateTimeSql = (days: number): Sql => sql`${new Date(days * DAY_MS)}`;
 
 /**
- * The stats version: the sum of every match's marker rows plus every retirement. Both only grow, and every insert
- * into `events` moves it, so an answer computed after reading it holds at least the events it counts (an insert
- * lands in `events` before its marker row); while it stays the same, no stats answer can change.
+ * What the stats across matches are computed against, read in one query of match_activity (one row per match)
+ * before the figures: an answer computed after it holds at least the events `version` counts.
  */
-export async function statsVersion(client: ClickHouseClient, caps: ClickHouseCapabilities): Promise<number> {
-  const [row] = await selectRows<{ version: number }>(
-    client,
-    caps,
-    sql`SELECT sumIf(stored_rows, kind = 'marker') + sumIf(retired, kind = 'retired') AS version
-        FROM ${table(caps, 'match_figures')} WHERE kind IN ('marker', 'retired')`,
-  );
-  return num(row?.version ?? 0);
+export interface StatsSnapshot {
+  /**
+   * Every match's marker plus its retirements: both only grow and every insert into `events` moves the version,
+   * so while it stays the same no stats answer can change.
+   */
+  version: number;
+  /** the matches with rows and no current seal (read from their raw rows); `null`: more than MAX_UNSEALED */
+  unsealed: string[] | null;
 }
 
-/**
- * Step 1: the matches with rows in the range (every match without `range`) that have no current seal, at most
- * MAX_UNSEALED + 1 of them (more means: read everything raw).
- */
-async function unsealedMatches(
+export async function statsSnapshot(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
-  range: DayRange | null,
-): Promise<string[]> {
-  const overlap = range
-    ? sql`AND first_ms < ${(range.last + 1) * DAY_MS} AND last_ms >= ${range.first * DAY_MS}`
-    : sql``;
-  const rows = await selectRows<{ match_id: string }>(
+): Promise<StatsSnapshot> {
+  const [row] = await selectRows<{ version: number; unsealed: string[] }>(
     client,
     caps,
-    sql`SELECT match_id FROM (${sealStatesSql(caps)}) AS figures INNER JOIN (
-          SELECT match_id, minMerge(first_event_ms) AS first_ms, maxMerge(last_event_ms) AS last_ms
-          FROM ${table(caps, 'match_activity')} GROUP BY match_id
-        ) AS activity USING match_id
-        WHERE ${NO_CURRENT_SEAL} ${overlap}
-        ORDER BY match_id
-        LIMIT ${MAX_UNSEALED + 1}`,
+    sql`SELECT sum(head_marker) + sum(head_retired) AS version,
+               groupArrayIf(${MAX_UNSEALED + 1})(match_id, ${NO_CURRENT_SEAL}) AS unsealed
+        FROM (${headsSql(caps, sql`1`)})`,
   );
-  return rows.map((r) => r.match_id);
+  const unsealed = row?.unsealed ?? [];
+  return {
+    version: num(row?.version ?? 0),
+    unsealed: unsealed.length > MAX_UNSEALED ? null : unsealed.sort(),
+  };
 }
 
 /**
@@ -172,8 +163,7 @@ function source(caps: ClickHouseCapabilities, o: SourceOptions): Sql {
   if (o.unsealed.length > 0) sealedConditions.push(sql`match_id NOT IN ${inList(o.unsealed)}`);
   if (o.playersOnly) sealedConditions.push(sql`player_id != ''`);
   sealedConditions.push(
-    sql`seal_id IN (SELECT argMax(seal_id, sealed_ms) FROM ${table(caps, 'match_figures')}
-                    WHERE kind = 'seal' GROUP BY match_id)`,
+    sql`seal_id IN (SELECT argMaxMerge(latest_seal_id) FROM ${table(caps, 'match_activity')} GROUP BY match_id)`,
   );
   const daily = table(caps, 'daily_figures');
   const sealed = {
@@ -185,20 +175,25 @@ function source(caps: ClickHouseCapabilities, o: SourceOptions): Sql {
   return o.unsealed.length === 0 ? sealed : sql`${sealed} UNION ALL ${raw}`;
 }
 
-/** Steps 0–2 around `query`, which reads the source it is given. */
+/** `query` on the source of `snapshot` (read now if not given): each match from one state. */
 async function versioned<T>(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   range: DayRange | null,
-  options: Omit<SourceOptions, 'range' | 'unsealed'>,
+  options: Omit<SourceOptions, 'range' | 'unsealed'> & StatsReadOptions,
   query: (from: Sql) => Promise<T>,
-  rawOnly = false,
 ): Promise<Versioned<T>> {
-  const version = await statsVersion(client, caps);
-  const listed = rawOnly ? [] : await unsealedMatches(client, caps, range);
-  const unsealed = rawOnly || listed.length > MAX_UNSEALED ? null : listed;
+  const snapshot = options.snapshot ?? (await statsSnapshot(client, caps));
+  const unsealed = options.rawOnly ? null : snapshot.unsealed;
   const value = await query(sql`(${source(caps, { ...options, range, unsealed })})`);
-  return { value, storedRows: version };
+  return { value, storedRows: snapshot.version };
+}
+
+export interface StatsReadOptions {
+  /** a snapshot read before (the API's poll reads one for every stats route); default: read one first */
+  snapshot?: StatsSnapshot;
+  /** every match from its raw rows, none from its seal: the baseline `pnpm bench:read` compares with */
+  rawOnly?: boolean;
 }
 
 interface DailyRow {
@@ -215,42 +210,34 @@ export async function dailyStats(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   params: StatsRangeParams,
-  /** every match from its raw rows, none from its seal: the baseline `pnpm bench:read` compares with */
-  rawOnly = false,
+  read: StatsReadOptions = {},
 ): Promise<Versioned<DailyStatsDay[]>> {
   const range = checkStatsRange(params);
-  return versioned(
-    client,
-    caps,
-    range,
-    { shape: 'day-match', playersOnly: false },
-    async (from) => {
-      const rows = await selectRows<DailyRow>(
-        client,
-        caps,
-        sql`SELECT toString(day) AS day_text, uniqExact(match_id) AS matches, sum(events) AS total_events,
+  return versioned(client, caps, range, { shape: 'day-match', playersOnly: false, ...read }, async (from) => {
+    const rows = await selectRows<DailyRow>(
+      client,
+      caps,
+      sql`SELECT toString(day) AS day_text, uniqExact(match_id) AS matches, sum(events) AS total_events,
                  sum(goals) AS goal_events, sum(cards) AS card_events,
                  uniqExactArray(players) AS active_players
           FROM ${from} GROUP BY day_text`,
-      );
-      const byDay = new Map(rows.map((r) => [r.day_text, r]));
-      const days: DailyStatsDay[] = [];
-      for (let d = range.first; d <= range.last; d++) {
-        const day = isoDateOf(d);
-        const r = byDay.get(day);
-        days.push({
-          day,
-          matches: num(r?.matches ?? 0),
-          events: num(r?.total_events ?? 0),
-          goals: num(r?.goal_events ?? 0),
-          cards: num(r?.card_events ?? 0),
-          activePlayers: num(r?.active_players ?? 0),
-        });
-      }
-      return days;
-    },
-    rawOnly,
-  );
+    );
+    const byDay = new Map(rows.map((r) => [r.day_text, r]));
+    const days: DailyStatsDay[] = [];
+    for (let d = range.first; d <= range.last; d++) {
+      const day = isoDateOf(d);
+      const r = byDay.get(day);
+      days.push({
+        day,
+        matches: num(r?.matches ?? 0),
+        events: num(r?.total_events ?? 0),
+        goals: num(r?.goal_events ?? 0),
+        cards: num(r?.card_events ?? 0),
+        activePlayers: num(r?.active_players ?? 0),
+      });
+    }
+    return days;
+  });
 }
 
 /** Every event type (known to the contract) with its distinct events in the range: most first, ties by name. */
@@ -258,9 +245,10 @@ export async function eventTypeStats(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   params: StatsRangeParams,
+  read: StatsReadOptions = {},
 ): Promise<Versioned<EventTypeCount[]>> {
   const range = checkStatsRange(params);
-  return versioned(client, caps, range, { shape: 'figures', playersOnly: false }, async (from) => {
+  return versioned(client, caps, range, { shape: 'figures', playersOnly: false, ...read }, async (from) => {
     const rows = await selectRows<{ event_type: string; total_events: number }>(
       client,
       caps,
@@ -294,12 +282,13 @@ export async function playerRanking(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   params: StatsRangeParams & { by?: StatsPlayerSort },
+  read: StatsReadOptions = {},
 ): Promise<Versioned<PlayerStats[]>> {
   const range = checkStatsRange(params);
   const by = params.by ?? 'events';
   if (!STATS_PLAYER_SORTS.includes(by))
     throw new RangeError(`by must be one of ${STATS_PLAYER_SORTS.join(', ')}`);
-  return versioned(client, caps, range, { shape: 'figures', playersOnly: true }, async (from) => {
+  return versioned(client, caps, range, { shape: 'figures', playersOnly: true, ...read }, async (from) => {
     const rows = await selectRows<PlayerRow>(
       client,
       caps,
@@ -340,6 +329,7 @@ export async function cohortRetention(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   params: CohortRetentionParams,
+  read: StatsReadOptions = {},
 ): Promise<Versioned<CohortRetention>> {
   const start = checkDate('start', params.start);
   if (!Object.hasOwn(RETENTION_WINDOWS, params.window)) {
@@ -348,7 +338,7 @@ export async function cohortRetention(
   const windowDays = RETENTION_WINDOWS[params.window];
   const windows = checkCount('windows', params.windows, 1, STATS_LIMITS.retention.maxWindows[params.window]);
   const end = start + windows * windowDays;
-  return versioned(client, caps, null, { shape: 'player-days', playersOnly: true }, async (from) => {
+  return versioned(client, caps, null, { shape: 'player-days', playersOnly: true, ...read }, async (from) => {
     const rows = await selectRows<{ k: number; players: number }>(
       client,
       caps,
