@@ -17,6 +17,7 @@ import {
   sql,
   toEventRow,
   type ClickHouseCapabilities,
+  type StatsSnapshot,
   type StoredMetrics,
 } from '@pitchpulse/clickhouse';
 import type { StoredEvent } from '@pitchpulse/contract';
@@ -50,8 +51,13 @@ export interface ReadQueries {
   metricsFromEvents(matchId: string): Promise<Metrics | null>;
   /** Seals every match that has no current seal; answers how many. */
   sealAll(): Promise<number>;
-  /** Daily stats of a date range across matches, from the seals (what GET /api/stats/daily computes). */
-  dailyStats(from: string, to: string): Promise<unknown>;
+  /** The stats snapshot: the stats version and the matches without a current seal (one query). */
+  statsSnapshot(): Promise<StatsSnapshot>;
+  /**
+   * Daily stats of a date range across matches, from the seals: against `snapshot` one query (what the API
+   * computes, its poll having read the snapshot), without one two (the snapshot first).
+   */
+  dailyStats(from: string, to: string, snapshot?: StatsSnapshot): Promise<unknown>;
   /** The same from every match's raw rows (the baseline). */
   dailyStatsFromEvents(from: string, to: string): Promise<unknown>;
   /** One plain read of a date range of daily_match_figures: the least any season-wide answer from seals costs. */
@@ -77,7 +83,8 @@ export function readQueries(client: Client, caps: ClickHouseCapabilities): ReadQ
       return metrics;
     },
     metricsFromEvents: (matchId) => store.metricsFromEvents(matchId),
-    dailyStats: async (from, to) => (await store.dailyStats({ from, to })).value,
+    statsSnapshot: () => store.statsSnapshot(),
+    dailyStats: async (from, to, snapshot) => (await store.dailyStats({ from, to }, snapshot)).value,
     dailyStatsFromEvents: async (from, to) => (await store.dailyStatsFromEvents({ from, to })).value,
     seasonStorageFloor: (from, to) =>
       selectRows(
