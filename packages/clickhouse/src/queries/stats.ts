@@ -15,7 +15,7 @@
  * MAX_UNSEALED listed matches the whole answer is computed from `events` instead (exact, slower) rather than
  * sending a huge IN list. Retention needs every day (a player's first appearance ever), so it reads no range.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import {
   EVENT_TYPES,
   RETENTION_WINDOWS,
@@ -78,6 +78,9 @@ export function checkStatsRange(params: StatsRangeParams): DayRange {
 const dateSql = (days: number): Sql => sql`toDate(${isoDateOf(days)})`;
 const dateTimeSql = (days: number): Sql => sql`${new Date(days * DAY_MS)}`;
 
+/** Reads of one row per match, of seals, or of a few live matches: one thread beats one per part. */
+const SMALL_READ: ClickHouseSettings = { max_threads: 1 };
+
 /**
  * What the stats across matches are computed against, read in one query of match_activity (one row per match)
  * before the figures: an answer computed after it holds at least the events `version` counts.
@@ -102,6 +105,7 @@ export async function statsSnapshot(
     sql`SELECT sum(head_marker) + sum(head_retired) AS version,
                groupArrayIf(${MAX_UNSEALED + 1})(match_id, ${NO_CURRENT_SEAL}) AS unsealed
         FROM (${headsSql(caps, sql`1`)})`,
+    SMALL_READ,
   );
   const unsealed = row?.unsealed ?? [];
   return {
@@ -128,7 +132,10 @@ interface SourceOptions {
 const where = (conditions: Sql[]): Sql =>
   conditions.length === 0 ? sql`` : sql`WHERE ${joinSql(conditions, sql` AND `)}`;
 
-/** Step 2's source: a subquery of one shape, each match from one state. */
+/**
+ * Step 2's source as a FROM clause of one shape, each match from one state: the seals' table itself when every
+ * match comes from a seal (no subquery, cheaper on 18.16), else a subquery.
+ */
 function source(caps: ClickHouseCapabilities, o: SourceOptions): Sql {
   const rawConditions: Sql[] = [];
   if (o.unsealed && o.unsealed.length > 0) rawConditions.push(sql`match_id IN ${inList(o.unsealed)}`);
@@ -155,7 +162,7 @@ function source(caps: ClickHouseCapabilities, o: SourceOptions): Sql {
                        FROM ${events} ${where(rawConditions)}
                        GROUP BY player_id, day`,
   }[o.shape];
-  if (o.unsealed === null) return raw;
+  if (o.unsealed === null) return sql`FROM (${raw})`;
 
   const sealedConditions: Sql[] = [];
   if (o.range)
@@ -166,13 +173,17 @@ function source(caps: ClickHouseCapabilities, o: SourceOptions): Sql {
     sql`seal_id IN (SELECT argMaxMerge(latest_seal_id) FROM ${table(caps, 'match_activity')} GROUP BY match_id)`,
   );
   const daily = table(caps, 'daily_figures');
+  if (o.unsealed.length === 0 && o.shape !== 'player-days') {
+    const sealedTable = o.shape === 'figures' ? daily : table(caps, 'daily_match_figures');
+    return sql`FROM ${sealedTable} ${where(sealedConditions)}`;
+  }
   const sealed = {
     figures: sql`SELECT day, match_id, event_type, team_id, player_id, events FROM ${daily} ${where(sealedConditions)}`,
     'day-match': sql`SELECT day, match_id, events, goals, cards, players
                      FROM ${table(caps, 'daily_match_figures')} ${where(sealedConditions)}`,
     'player-days': sql`SELECT player_id, day FROM ${daily} ${where(sealedConditions)} GROUP BY player_id, day`,
   }[o.shape];
-  return o.unsealed.length === 0 ? sealed : sql`${sealed} UNION ALL ${raw}`;
+  return o.unsealed.length === 0 ? sql`FROM (${sealed})` : sql`FROM (${sealed} UNION ALL ${raw})`;
 }
 
 /** `query` on the source of `snapshot` (read now if not given): each match from one state. */
@@ -181,11 +192,12 @@ async function versioned<T>(
   caps: ClickHouseCapabilities,
   range: DayRange | null,
   options: Omit<SourceOptions, 'range' | 'unsealed'> & StatsReadOptions,
-  query: (from: Sql) => Promise<T>,
+  query: (from: Sql, settings: ClickHouseSettings | undefined) => Promise<T>,
 ): Promise<Versioned<T>> {
   const snapshot = options.snapshot ?? (await statsSnapshot(client, caps));
   const unsealed = options.rawOnly ? null : snapshot.unsealed;
-  const value = await query(sql`(${source(caps, { ...options, range, unsealed })})`);
+  const settings = unsealed === null ? undefined : SMALL_READ;
+  const value = await query(source(caps, { ...options, range, unsealed }), settings);
   return { value, storedRows: snapshot.version };
 }
 
@@ -213,31 +225,39 @@ export async function dailyStats(
   read: StatsReadOptions = {},
 ): Promise<Versioned<DailyStatsDay[]>> {
   const range = checkStatsRange(params);
-  return versioned(client, caps, range, { shape: 'day-match', playersOnly: false, ...read }, async (from) => {
-    const rows = await selectRows<DailyRow>(
-      client,
-      caps,
-      sql`SELECT toString(day) AS day_text, uniqExact(match_id) AS matches, sum(events) AS total_events,
+  return versioned(
+    client,
+    caps,
+    range,
+    { shape: 'day-match', playersOnly: false, ...read },
+    async (from, settings) => {
+      const rows = await selectRows<DailyRow>(
+        client,
+        caps,
+        // count(): each source has one row per (day, match); a Date comes back as YYYY-MM-DD.
+        sql`SELECT day AS day_text, count() AS matches, sum(events) AS total_events,
                  sum(goals) AS goal_events, sum(cards) AS card_events,
                  uniqExactArray(players) AS active_players
-          FROM ${from} GROUP BY day_text`,
-    );
-    const byDay = new Map(rows.map((r) => [r.day_text, r]));
-    const days: DailyStatsDay[] = [];
-    for (let d = range.first; d <= range.last; d++) {
-      const day = isoDateOf(d);
-      const r = byDay.get(day);
-      days.push({
-        day,
-        matches: num(r?.matches ?? 0),
-        events: num(r?.total_events ?? 0),
-        goals: num(r?.goal_events ?? 0),
-        cards: num(r?.card_events ?? 0),
-        activePlayers: num(r?.active_players ?? 0),
-      });
-    }
-    return days;
-  });
+          ${from} GROUP BY day`,
+        settings,
+      );
+      const byDay = new Map(rows.map((r) => [r.day_text, r]));
+      const days: DailyStatsDay[] = [];
+      for (let d = range.first; d <= range.last; d++) {
+        const day = isoDateOf(d);
+        const r = byDay.get(day);
+        days.push({
+          day,
+          matches: num(r?.matches ?? 0),
+          events: num(r?.total_events ?? 0),
+          goals: num(r?.goal_events ?? 0),
+          cards: num(r?.card_events ?? 0),
+          activePlayers: num(r?.active_players ?? 0),
+        });
+      }
+      return days;
+    },
+  );
 }
 
 /** Every event type (known to the contract) with its distinct events in the range: most first, ties by name. */
@@ -248,17 +268,24 @@ export async function eventTypeStats(
   read: StatsReadOptions = {},
 ): Promise<Versioned<EventTypeCount[]>> {
   const range = checkStatsRange(params);
-  return versioned(client, caps, range, { shape: 'figures', playersOnly: false, ...read }, async (from) => {
-    const rows = await selectRows<{ event_type: string; total_events: number }>(
-      client,
-      caps,
-      sql`SELECT event_type, sum(events) AS total_events FROM ${from} GROUP BY event_type`,
-    );
-    const counts = new Map(rows.map((r) => [r.event_type, num(r.total_events)]));
-    return EVENT_TYPES.map((eventType) => ({ eventType, events: counts.get(eventType) ?? 0 })).sort(
-      (a, b) => b.events - a.events || byteOrder(a.eventType, b.eventType),
-    );
-  });
+  return versioned(
+    client,
+    caps,
+    range,
+    { shape: 'figures', playersOnly: false, ...read },
+    async (from, settings) => {
+      const rows = await selectRows<{ event_type: string; total_events: number }>(
+        client,
+        caps,
+        sql`SELECT event_type, sum(events) AS total_events ${from} GROUP BY event_type`,
+        settings,
+      );
+      const counts = new Map(rows.map((r) => [r.event_type, num(r.total_events)]));
+      return EVENT_TYPES.map((eventType) => ({ eventType, events: counts.get(eventType) ?? 0 })).sort(
+        (a, b) => b.events - a.events || byteOrder(a.eventType, b.eventType),
+      );
+    },
+  );
 }
 
 /** Sorted by `by` (most first), then events (most first), then playerId (byte order). */
@@ -288,25 +315,32 @@ export async function playerRanking(
   const by = params.by ?? 'events';
   if (!STATS_PLAYER_SORTS.includes(by))
     throw new RangeError(`by must be one of ${STATS_PLAYER_SORTS.join(', ')}`);
-  return versioned(client, caps, range, { shape: 'figures', playersOnly: true, ...read }, async (from) => {
-    const rows = await selectRows<PlayerRow>(
-      client,
-      caps,
-      sql`SELECT player_id, uniqExact(match_id) AS matches, sum(events) AS total_events,
+  return versioned(
+    client,
+    caps,
+    range,
+    { shape: 'figures', playersOnly: true, ...read },
+    async (from, settings) => {
+      const rows = await selectRows<PlayerRow>(
+        client,
+        caps,
+        sql`SELECT player_id, uniqExact(match_id) AS matches, sum(events) AS total_events,
                  sumIf(events, event_type = 'goal') AS goals, sumIf(events, event_type = 'shot') AS shots,
                  sumIf(events, event_type IN ('yellow_card', 'red_card')) AS cards
-          FROM ${from} GROUP BY player_id`,
-    );
-    const players = rows.map((r) => ({
-      playerId: r.player_id,
-      matches: num(r.matches),
-      goals: num(r.goals),
-      shots: num(r.shots),
-      cards: num(r.cards),
-      events: num(r.total_events),
-    }));
-    return rankPlayers(players, by);
-  });
+          ${from} GROUP BY player_id`,
+        settings,
+      );
+      const players = rows.map((r) => ({
+        playerId: r.player_id,
+        matches: num(r.matches),
+        goals: num(r.goals),
+        shots: num(r.shots),
+        cards: num(r.cards),
+        events: num(r.total_events),
+      }));
+      return rankPlayers(players, by);
+    },
+  );
 }
 
 export interface CohortRetentionParams {
@@ -338,33 +372,40 @@ export async function cohortRetention(
   const windowDays = RETENTION_WINDOWS[params.window];
   const windows = checkCount('windows', params.windows, 1, STATS_LIMITS.retention.maxWindows[params.window]);
   const end = start + windows * windowDays;
-  return versioned(client, caps, null, { shape: 'player-days', playersOnly: true, ...read }, async (from) => {
-    const rows = await selectRows<{ k: number; players: number }>(
-      client,
-      caps,
-      sql`SELECT k, count() AS players FROM (
+  return versioned(
+    client,
+    caps,
+    null,
+    { shape: 'player-days', playersOnly: true, ...read },
+    async (from, settings) => {
+      const rows = await selectRows<{ k: number; players: number }>(
+        client,
+        caps,
+        sql`SELECT k, count() AS players FROM (
             SELECT player_id, min(day) AS first_day,
                    groupUniqArrayIf(intDiv(toInt64(toUInt32(day)) - ${start}, ${windowDays}),
                                     day >= ${dateSql(start)} AND day < ${dateSql(end)}) AS ks
-            FROM ${from}
+            ${from}
             GROUP BY player_id
             HAVING first_day >= ${dateSql(start)} AND first_day < ${dateSql(start + windowDays)}
           ) ARRAY JOIN ks AS k
           GROUP BY k`,
-    );
-    const byWindow = new Map(rows.map((r) => [num(r.k), num(r.players)]));
-    const cohort = byWindow.get(0) ?? 0;
-    const items: RetentionWindowCount[] = [];
-    for (let k = 0; k < windows; k++) {
-      const players = byWindow.get(k) ?? 0;
-      items.push({
-        window: k,
-        from: isoDateOf(start + k * windowDays),
-        to: isoDateOf(start + (k + 1) * windowDays - 1),
-        players,
-        share: cohort === 0 ? 0 : players / cohort,
-      });
-    }
-    return { cohort, items };
-  });
+        settings,
+      );
+      const byWindow = new Map(rows.map((r) => [num(r.k), num(r.players)]));
+      const cohort = byWindow.get(0) ?? 0;
+      const items: RetentionWindowCount[] = [];
+      for (let k = 0; k < windows; k++) {
+        const players = byWindow.get(k) ?? 0;
+        items.push({
+          window: k,
+          from: isoDateOf(start + k * windowDays),
+          to: isoDateOf(start + (k + 1) * windowDays - 1),
+          players,
+          share: cohort === 0 ? 0 : players / cohort,
+        });
+      }
+      return { cohort, items };
+    },
+  );
 }
