@@ -18,6 +18,7 @@ import { ResponseTimeWindow, recordIngestResponseTimes } from './ingest/response
 import { createIngestRouter } from './ingest/router';
 import { createReadRouter } from './read/router';
 import { ReadService, type ReadOptions } from './read/service';
+import { createHighlightsRouter } from './read/highlights-router';
 import { createStatsRouter } from './read/stats-router';
 
 export interface AppDeps {
@@ -84,6 +85,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(createIngestRouter(context));
   if (read) app.use(createReadRouter(context, read));
   if (read) app.use(createStatsRouter(context, read.stats));
+  if (read) app.use(createHighlightsRouter(context, read));
   app.use(createProbeRouter(context, deps.checks));
   app.use(createDocsRouter(buildOpenApi({ apiKeys: auth !== undefined })));
   app.use(createDashboardRouter());

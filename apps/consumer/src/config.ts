@@ -1,24 +1,7 @@
 import { DEFAULT_TOPICS } from '@pitchpulse/contract';
-import { EnvMissingError, bool, cleanEnv, makeValidator, num, str, url } from 'envalid';
+import { CLICKHOUSE_SPEC, clickhouseOf, portOrZero, reporter, whole } from '@pitchpulse/config';
+import { bool, cleanEnv, num, str } from 'envalid';
 import { DEFAULT_GROUP_TIMING } from './batch-consumer';
-
-const portOrZero = makeValidator<number>((input) => {
-  const n = Number(input);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new Error(`must be a port number 0–65535, got "${input}"`);
-  return n;
-});
-
-/** A whole number min–max written in digits (no sign, fraction or exponent). */
-const whole = (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  makeValidator<number>((input) => {
-    const n = Number(input);
-    if (!/^\s*\d+\s*$/.test(input) || !Number.isSafeInteger(n) || n < min || n > max) {
-      const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `${min}–${max}`;
-      throw new Error(`must be a whole number ${range}, got "${input}"`);
-    }
-    return n;
-  });
 
 const positive = (name: string, value: number): number => {
   if (!(value > 0)) throw new Error(`${name} must be greater than 0, got ${value}`);
@@ -31,33 +14,6 @@ const atLeastASecond = whole(1000);
 const quietMs = whole(0, 365 * DAY_MS);
 const sealBatch = whole(1, 10_000);
 const days = whole(1, 100_000);
-
-/** Names every bad or missing variable in one error. */
-const reporter =
-  (what: string) =>
-  ({ errors }: { errors: Partial<Record<string, Error>> }) => {
-    const lines = Object.entries(errors).map(
-      ([name, err]) =>
-        `  ${name}: ${err instanceof EnvMissingError ? `missing (${err.message})` : err!.message}`,
-    );
-    if (lines.length > 0) throw new Error(`invalid ${what} configuration:\n${lines.join('\n')}`);
-  };
-
-const CLICKHOUSE_SPEC = {
-  CLICKHOUSE_URL: url({ desc: 'ClickHouse HTTP URL, e.g. http://127.0.0.1:8123' }),
-  CLICKHOUSE_DATABASE: str({ default: 'pitchpulse' }),
-  CLICKHOUSE_USER: str({ default: 'default' }),
-  CLICKHOUSE_PASSWORD: str({ default: '' }),
-};
-
-function clickhouseOf(e: ReturnType<typeof cleanEnv<typeof CLICKHOUSE_SPEC>>) {
-  return {
-    url: e.CLICKHOUSE_URL,
-    database: e.CLICKHOUSE_DATABASE,
-    username: e.CLICKHOUSE_USER,
-    password: e.CLICKHOUSE_PASSWORD,
-  };
-}
 
 /** The ClickHouse settings alone (CLICKHOUSE_URL, _DATABASE, _USER, _PASSWORD): for the backfill CLI. */
 export function parseClickHouseConfig(env: NodeJS.ProcessEnv = process.env) {

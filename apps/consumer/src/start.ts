@@ -10,7 +10,7 @@ import {
   runMigrations,
 } from '@pitchpulse/clickhouse';
 import { createKafka } from '@pitchpulse/kafka';
-import { createRegistry, type Logger, type Registry } from '@pitchpulse/observability';
+import { createRegistry, startProbeServer, type Logger, type Registry } from '@pitchpulse/observability';
 import { backoffDelay } from './backoff';
 import { BatchConsumer, type BatchConsumerOptions, type EventStore } from './batch-consumer';
 import type { ConsumerConfig } from './config';
@@ -18,7 +18,6 @@ import { FailureRouter } from './failure-router';
 import { watchLag } from './lag';
 import { startMaintenance } from './maintenance';
 import { createConsumerMetrics, type ConsumerMetrics } from './metrics';
-import { startProbeServer } from './probe-server';
 
 export interface RunningConsumer {
   registry: Registry;

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * `npm start`: runs the whole pipeline locally. Starts the embedded stack (unless KAFKA_BROKERS and
- * CLICKHOUSE_URL point elsewhere), then the api and the consumer, waits until both are ready and prints where
- * everything is. Ctrl-C drains both apps and stops the stack it started; ClickHouse data stays in .local/.
+ * CLICKHOUSE_URL point elsewhere), then the api, the consumer and the highlight enricher, waits until all are
+ * ready and prints where everything is. Ctrl-C drains the apps and stops the stack it started; ClickHouse data
+ * stays in .local/.
  */
 import path from 'node:path';
 import {
@@ -17,10 +18,12 @@ import { startApp, stopApp, waitUntilReady, type AppProcess } from './processes'
 
 const HELP = `Usage: npm start   (or: node apps/runner/dist/main.js)
 
-Starts the embedded stack (ClickHouse 18.16 + librdkafka mock Kafka), the ingest/read API and the consumer.
+Starts the embedded stack (ClickHouse 18.16 + librdkafka mock Kafka), the ingest/read API, the consumer and the
+highlight enricher.
 Environment:
   PORT            API port (default 8080)
   METRICS_PORT    consumer /health, /ready, /metrics port (default 9091)
+  ENRICHER_METRICS_PORT   enricher /health, /ready, /metrics port (default 9092)
   KAFKA_BROKERS, CLICKHOUSE_URL   use these servers; no embedded stack is started
   LOG_LEVEL       info (default), debug, warn, ...`;
 
@@ -40,6 +43,7 @@ async function main(): Promise<void> {
   }
   const port = process.env.PORT ?? '8080';
   const metricsPort = process.env.METRICS_PORT ?? '9091';
+  const enricherPort = process.env.ENRICHER_METRICS_PORT ?? '9092';
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? stack!.kafkaBrokers,
@@ -51,12 +55,16 @@ async function main(): Promise<void> {
   const apps: AppProcess[] = [
     startApp('api', path.join(root, 'apps/api/dist/main.js'), env),
     startApp('consumer', path.join(root, 'apps/consumer/dist/main.js'), env),
+    startApp('enricher', path.join(root, 'apps/enricher/dist/main.js'), {
+      ...env,
+      METRICS_PORT: enricherPort,
+    }),
   ];
   let stopping = false;
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    console.log('\nstopping: draining the api and the consumer…');
+    console.log('\nstopping: draining the api, the consumer and the enricher…');
     await Promise.all(apps.map((a) => stopApp(a)));
     if (stack && !alreadyRunning) await stopStack();
     console.log(stack && alreadyRunning ? 'apps stopped; the stack you started keeps running' : 'stopped');
@@ -77,6 +85,7 @@ async function main(): Promise<void> {
     await Promise.all([
       waitUntilReady(`http://127.0.0.1:${port}/ready`, apps[0]!.exited),
       waitUntilReady(`http://127.0.0.1:${metricsPort}/ready`, apps[1]!.exited),
+      waitUntilReady(`http://127.0.0.1:${enricherPort}/ready`, apps[2]!.exited),
     ]);
   } catch (err) {
     console.error((err as Error).message);
@@ -91,6 +100,7 @@ PitchPulse is running.
   API docs       ${api}/docs
   API metrics    ${api}/metrics
   Consumer       http://127.0.0.1:${metricsPort}/metrics
+  Enricher       http://127.0.0.1:${enricherPort}/metrics   highlights: ${api}/api/highlights
   Kafka          ${env.KAFKA_BROKERS}
   ClickHouse     ${env.CLICKHOUSE_URL}${stack ? `   (clickhouse-client --port ${stack.clickhouseTcpPort})` : ''}
 Load it:  pnpm simulate --matches 20 --duration 60 --verify

@@ -107,7 +107,7 @@ export function readQueries(client: Client, caps: ClickHouseCapabilities): ReadQ
         return store.matchTotals(page.items.map((m) => m.matchId));
       },
       "timeline('5m')": (matchId) => store.timeline(matchId, '5m'),
-      'highlights(limit 20)': (matchId) => store.highlights(matchId, { limit: 20, offset: 0 }),
+      'highlights(limit 20)': (matchId) => store.highlights({ matchId, limit: 20, offset: 0 }),
       'topPlayers(limit 10)': (matchId) => store.topPlayers(matchId, { limit: 10 }),
       'lastInserts(1 match)': (matchId) => store.lastInserts([matchId]),
     },

@@ -409,10 +409,10 @@ describe('two-engine compatibility: schema and aggregate views', () => {
           [1000, 0],
           [5, 1000],
         ] as const) {
-          const page = await onBoth(
-            engines,
-            async (e) => (await e.store.highlights(matchId, { limit, offset })).value,
-          );
+          const page = await onBoth(engines, async (e) => {
+            if (!(await e.store.lastInserts([matchId])).has(matchId)) return null;
+            return e.store.highlights({ matchId, limit, offset });
+          });
           expect({ matchId, limit, offset, page }).toEqual({
             matchId,
             limit,
@@ -432,10 +432,9 @@ describe('two-engine compatibility: schema and aggregate views', () => {
             (await e.store.metrics(matchId)).storedRows,
             (await e.store.timeline(matchId, '5m')).storedRows,
             (await e.store.topPlayers(matchId, { limit: 3 })).storedRows,
-            (await e.store.highlights(matchId, { limit: 3, offset: 0 })).storedRows,
           ];
         });
-        expect({ matchId, versions }).toEqual({ matchId, versions: Array(4).fill(stored(matchId)) });
+        expect({ matchId, versions }).toEqual({ matchId, versions: Array(3).fill(stored(matchId)) });
       }
       const ids = MATCHES.map((m) => m.matchId);
       const totals = await engines[0]!.store.matchTotals(ids);
@@ -503,7 +502,7 @@ describe('two-engine compatibility: schema and aggregate views', () => {
               counts,
               timeline: (await e.store.timeline(matchId, '1m')).value,
               players: (await e.store.topPlayers(matchId, { limit: 100 })).value,
-              highlights: (await e.store.highlights(matchId, { limit: 1000, offset: 0 })).value,
+              highlights: await e.store.highlights({ matchId, limit: 1000, offset: 0 }),
             };
           }),
         );

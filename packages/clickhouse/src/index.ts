@@ -33,7 +33,26 @@ export {
 export { ClickHouseStore } from './store';
 export { pendingMatches, sealMatch, sealPending, type PendingOptions, type SealResult } from './seals';
 export type { Versioned } from './queries/common';
-export type { HighlightSlice, StoredHighlight } from './queries/highlights';
+export {
+  MAX_HIGHLIGHTS_PAGE,
+  type HighlightQuery,
+  type HighlightSlice,
+  type StoredHighlight,
+} from './queries/highlights';
+export { minuteOf } from './queries/common';
+export {
+  HIGHLIGHT_VERSIONS,
+  MAX_HIGHLIGHT_ATTEMPTS,
+  dueHighlights,
+  highlightBacklog,
+  matchGoals,
+  matchStarts,
+  recordHighlights,
+  setHighlightTypes,
+  type HighlightOutcome,
+  type MatchGoal,
+  type StoredHighlightRow,
+} from './highlights';
 export {
   MAX_PAGE_SIZE,
   summaryOf,

@@ -15,6 +15,9 @@ const SCHEMA_TABLES = [
   'events',
   'events_unique',
   'events_unique_mv',
+  'highlight_types',
+  'highlights',
+  'highlights_mv',
   'match_activity',
   'match_activity_rows_mv',
   'match_activity_seals_mv',
@@ -62,6 +65,7 @@ describe('runMigrations on both engines', () => {
       '003_sealed_figures',
       '004_drop_id_set_views',
       '005_match_heads',
+      '006_highlights',
     ]);
     expect(files.every((m) => /^[0-9a-f]{64}$/.test(m.checksum))).toBe(true);
   });

@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { PlayerSort, TimelineBucket } from '@pitchpulse/contract';
 import { detectCapabilities, type ClickHouseCapabilities } from './capabilities';
 import { lastInserts } from './queries/freshness';
-import { highlights } from './queries/highlights';
+import { getHighlight, listHighlights, type HighlightQuery } from './queries/highlights';
 import { matchPage, matchTotals, type ListMatchesParams } from './queries/matches';
 import { matchMetrics, matchMetricsFromEvents, matchMetricsFromSeal } from './queries/metrics';
 import { topPlayers } from './queries/players';
@@ -74,8 +74,14 @@ export class ClickHouseStore {
     return timeline(this.client, await this.capabilities(), { matchId, bucket });
   }
 
-  async highlights(matchId: string, page: { limit: number; offset: number }) {
-    return highlights(this.client, await this.capabilities(), { matchId, ...page });
+  /** A page of highlights (one match's or every match's, of one status or all), newest first. */
+  async highlights(query: HighlightQuery) {
+    return listHighlights(this.client, await this.capabilities(), query);
+  }
+
+  /** One highlight by id (its event id), or null. */
+  async highlight(highlightId: string) {
+    return getHighlight(this.client, await this.capabilities(), highlightId);
   }
 
   async topPlayers(matchId: string, options: { limit: number; by?: PlayerSort }) {

@@ -109,7 +109,12 @@ describe('upgrade from the previous schema with data in it', () => {
   it("applies this release's migrations and drops the id-set views", async () => {
     for (const e of engines) {
       const result = await runMigrations(e.client);
-      expect(result.applied).toEqual(['003_sealed_figures', '004_drop_id_set_views', '005_match_heads']);
+      expect(result.applied).toEqual([
+        '003_sealed_figures',
+        '004_drop_id_set_views',
+        '005_match_heads',
+        '006_highlights',
+      ]);
       const names = await tables(e);
       expect(names).not.toContain('match_minute_counts');
       expect(names).toEqual(expect.arrayContaining(['match_figures', 'daily_figures', 'events_unique']));
@@ -198,8 +203,9 @@ describe('upgrade from the seals release (001–004) with sealed, stale and reti
     fs.rmSync(previous, { recursive: true, force: true });
   });
 
-  it('applies 005 alone', async () => {
-    for (const e of engines) expect((await runMigrations(e.client)).applied).toEqual(['005_match_heads']);
+  it('applies 005 and 006', async () => {
+    for (const e of engines)
+      expect((await runMigrations(e.client)).applied).toEqual(['005_match_heads', '006_highlights']);
   });
 
   it("moved every match's marker, retirement and latest seal into match_activity", async () => {
@@ -213,6 +219,17 @@ describe('upgrade from the seals release (001–004) with sealed, stale and reti
       expect(new Map([...heads].map(([id, h]) => [id, h.marker]))).toEqual(markers);
       expect([...heads].filter(([, h]) => h.retired).map(([id]) => id)).toEqual([retired]);
       expect([...heads].filter(([, h]) => h.sealId === '')).toEqual([]);
+    }
+  });
+
+  it('006 made every stored goal and red card a PENDING highlight, once', async () => {
+    const ref = distinctEvents(delivered).filter(
+      (ev) => ev.eventType === 'goal' || ev.eventType === 'red_card',
+    );
+    for (const e of engines) {
+      const all = await e.store.highlights({ limit: 1000, offset: 0 });
+      expect(all.items.map((h) => h.eventId).sort()).toEqual(ref.map((ev) => ev.eventId).sort());
+      expect(new Set(all.items.map((h) => h.status))).toEqual(new Set(['PENDING']));
     }
   });
 

@@ -3,7 +3,7 @@ import { BatchAccepted, EventAccepted, EventBatch, MatchEvent } from './event';
 import { FAILURE_HEADERS, FailureHeaders, DEFAULT_TOPICS, StoredEvent } from './kafka';
 import { PROBLEM_TYPES, Problem, problemTypeUri, type ProblemType } from './problem';
 import { Health, Readiness } from './probes';
-import { HighlightPage, MatchList, MatchMetrics, PlayerList, Timeline } from './read';
+import { HighlightList, HighlightPage, MatchList, MatchMetrics, PlayerList, Timeline } from './read';
 import { schemaComponents } from './openapi';
 import { DailyStats, PlayerLeaderboard, Retention, STATS_LIMITS, TopEvents } from './stats';
 
@@ -92,7 +92,7 @@ const GROUPS: Array<{ heading: string; intro: string; roots: TSchema[] }> = [
     intro:
       'Every answer is computed from the aggregate tables; counts are of distinct `eventId`s. ' +
       '`GET /api/matches/{matchId}/stream` sends `event: metrics` with a MatchMetrics body as its data.',
-    roots: [MatchMetrics, MatchList, Timeline, HighlightPage, PlayerList],
+    roots: [MatchMetrics, MatchList, Timeline, HighlightPage, HighlightList, PlayerList],
   },
   {
     heading: 'Stats API',

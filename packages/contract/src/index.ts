@@ -25,8 +25,10 @@ export {
 export { CHECK_STATUSES, Health, Readiness, type CheckStatus } from './probes';
 export {
   EngagementPeriod,
+  HIGHLIGHT_STATUSES,
   HIGHLIGHT_TYPES,
   Highlight,
+  HighlightList,
   HighlightPage,
   LIVE_WINDOW_MINUTES,
   MatchList,
@@ -45,6 +47,7 @@ export {
   Timeline,
   TimelineEntry,
   TopPlayer,
+  type HighlightStatus,
   type HighlightType,
   type PlayerSort,
   type StreamEventName,

@@ -3,6 +3,8 @@ import { BatchAccepted, EventAccepted, EventBatch, MAX_BATCH_EVENTS, MatchEvent 
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, Problem, problemTypeUri, type ProblemType } from './problem';
 import { Health, Readiness } from './probes';
 import {
+  HIGHLIGHT_STATUSES,
+  HighlightList,
   HighlightPage,
   LIVE_WINDOW_MINUTES,
   MatchIdParam,
@@ -46,6 +48,7 @@ const ROOTS: TSchema[] = [
   MatchList,
   Timeline,
   HighlightPage,
+  HighlightList,
   PlayerList,
   DailyStats,
   TopEvents,
@@ -248,7 +251,7 @@ const readPaths: Json = {
   ),
   '/api/matches/{matchId}/highlights': readGet(
     'matchHighlights',
-    'Goals and red cards, newest first, each with a generated title',
+    'The match’s highlights (goals and red cards unless configured), newest first, with their enrichment status',
     [
       matchIdParam,
       intParam('limit', 'Page size', 1, READ_LIMITS.highlights.max, READ_LIMITS.highlights.default),
@@ -327,6 +330,57 @@ const statsGet = (operationId: string, summary: string, parameters: unknown[], r
     },
   },
 });
+
+const highlightGet = (
+  operationId: string,
+  summary: string,
+  parameters: unknown[],
+  response: Json,
+  missing?: string,
+) => ({
+  get: {
+    tags: ['highlights'],
+    operationId,
+    summary,
+    security: [],
+    parameters,
+    responses: {
+      '200': response,
+      '400': problem('A parameter is invalid (unknown, repeated, out of range); `errors` names it'),
+      ...(missing ? { '404': problem(missing) } : {}),
+      '405': problem('Only GET and HEAD'),
+      '503': problem('ClickHouse unavailable, or the API is overloaded', retryAfter),
+    },
+  },
+});
+
+const LIST = READ_LIMITS.highlightList;
+const highlightPaths: Json = {
+  '/api/highlights': highlightGet(
+    'listHighlights',
+    'Highlights of every match (or one), newest first, optionally of one status; first pages ≤ 1 s stale',
+    [
+      { name: 'matchId', in: 'query', required: false, description: 'Only this match', schema: MatchIdParam },
+      {
+        name: 'status',
+        in: 'query',
+        required: false,
+        description: 'Only highlights in this status',
+        schema: { type: 'string', enum: [...HIGHLIGHT_STATUSES] },
+      },
+      intParam('page', 'Page number, from 1', 1, LIST.maxPage, 1),
+      intParam('pageSize', 'Highlights per page', 1, LIST.maxPageSize, LIST.defaultPageSize),
+    ],
+    ok('A page of highlights', 'HighlightList'),
+  ),
+  '/api/highlights/{highlightId}': highlightGet(
+    'getHighlight',
+    'One highlight by id (the eventId of its event)',
+    [{ name: 'highlightId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+    ok('The highlight', 'Highlight'),
+    'No highlight has this id',
+  ),
+};
 
 const statsPaths: Json = {
   '/api/stats/daily': statsGet(
@@ -423,9 +477,21 @@ export function buildOpenApi(options: OpenApiOptions): Json {
         name: 'stats',
         description: `Stats across matches, by UTC day. ${String(DailyStats.description)}`,
       },
+      {
+        name: 'highlights',
+        description:
+          'Goals and red cards (or the configured types) as highlights: PENDING when stored, READY once the ' +
+          'enrichment worker wrote a title and summary, FAILED when its enricher kept failing.',
+      },
       { name: 'operations', description: 'Probes and metrics' },
     ],
-    paths: { ...ingestPaths(options.apiKeys), ...readPaths, ...statsPaths, ...operationsPaths },
+    paths: {
+      ...ingestPaths(options.apiKeys),
+      ...readPaths,
+      ...highlightPaths,
+      ...statsPaths,
+      ...operationsPaths,
+    },
     components: {
       securitySchemes: { ApiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } },
       schemas,

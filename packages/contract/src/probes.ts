@@ -26,7 +26,9 @@ export const Readiness = Closed(
     status: oneOf(['ready', 'not_ready'] as const),
     timestamp: DateTime({ description: 'Server time of the answer' }),
     checks: Closed('ReadinessChecks', {
-      kafka: oneOf(CHECK_STATUSES),
+      kafka: Type.Optional(
+        oneOf(CHECK_STATUSES, { description: 'Absent for a process without Kafka (the enricher)' }),
+      ),
       clickhouse: oneOf(CHECK_STATUSES),
     }),
     draining: Type.Boolean({ description: 'Shutting down: finishing accepted work, taking no new work' }),
@@ -40,7 +42,8 @@ export const Readiness = Closed(
   {
     description:
       'The API is ready while it can accept writes (Kafka reachable, not draining): ClickHouse is reported but ' +
-      'does not make it not_ready. The consumer is ready when it is in its group and ClickHouse answers.',
+      'does not make it not_ready. The consumer is ready when it is in its group and ClickHouse answers; the ' +
+      'enricher when ClickHouse answers.',
   },
 );
 export type Readiness = Static<typeof Readiness>;

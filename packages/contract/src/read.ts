@@ -10,13 +10,22 @@ export const TIMELINE_BUCKETS = { '1m': 1, '5m': 5 } as const;
 export type TimelineBucket = keyof typeof TIMELINE_BUCKETS;
 export const PLAYER_SORTS = ['events', 'goals', 'shots'] as const;
 export type PlayerSort = (typeof PLAYER_SORTS)[number];
+/** The event types that become highlights unless configured otherwise (`HIGHLIGHT_TYPES`). */
 export const HIGHLIGHT_TYPES = ['goal', 'red_card'] as const;
 export type HighlightType = (typeof HIGHLIGHT_TYPES)[number];
+/**
+ * A highlight's life: created PENDING when its event is stored, READY once enriched (title and summary), FAILED
+ * when the enricher kept failing, RETRACTED when its event was retracted.
+ */
+export const HIGHLIGHT_STATUSES = ['PENDING', 'READY', 'FAILED', 'RETRACTED'] as const;
+export type HighlightStatus = (typeof HIGHLIGHT_STATUSES)[number];
 
 /** Page sizes and bounds of the read routes' query parameters. */
 export const READ_LIMITS = {
   matches: { default: 20, max: 100 },
   highlights: { default: 20, max: 100 },
+  /** `GET /api/highlights`: `pageSize` and the last reachable `page` */
+  highlightList: { defaultPageSize: 20, maxPageSize: 100, maxPage: 1000 },
   players: { default: 10, max: 100 },
   maxOffset: 100_000,
 } as const;
@@ -157,23 +166,47 @@ export const Timeline = Closed('Timeline', {
 });
 export type Timeline = Static<typeof Timeline>;
 
+const nullable = (schema: ReturnType<typeof Type.String>) => Type.Union([schema, Type.Null()]);
+
 export const Highlight = Closed('Highlight', {
+  highlightId: Type.String({ format: 'uuid', description: 'The eventId of the event it shows' }),
+  matchId: Type.String(),
   eventId: Type.String({ format: 'uuid' }),
-  eventType: oneOf(HIGHLIGHT_TYPES),
+  eventType: oneOf(EVENT_TYPES),
   teamId: oneOf(TEAM_IDS),
   playerId: Type.Union([Type.String(), Type.Null()]),
   minute: Type.Integer({ minimum: 0, description: 'Minute of play' }),
   timestamp: DateTime(),
   metadata: FreeObject(),
-  title: Type.String({ examples: ["GOAL — Team 1, player-456 (45')", "RED CARD — Team 2, player-9 (67')"] }),
+  status: oneOf(HIGHLIGHT_STATUSES),
+  title: Type.String({
+    description: "The enricher's title once READY; until then one built from the event",
+    examples: ["GOAL — Team 1 2–1, Smith (45')", "RED CARD — Team 2, player-9 (67')"],
+  }),
+  summary: nullable(Type.String({ description: 'One sentence, once READY' })),
+  error: nullable(
+    Type.String({ description: "The enricher's last error (FAILED, or PENDING after a failed attempt)" }),
+  ),
+  attempts: Count({ description: 'Enrichment attempts that failed' }),
+  createdAt: DateTime({ description: 'When the pipeline stored its event' }),
+  updatedAt: DateTime({ description: 'When its status last changed' }),
 });
 export type Highlight = Static<typeof Highlight>;
+
+/** `GET /api/highlights`: every match's highlights (or one match's), newest first, optionally of one status. */
+export const HighlightList = Closed('HighlightList', {
+  page: Type.Integer({ minimum: 1 }),
+  pageSize: Type.Integer({ minimum: 1 }),
+  total: Count({ description: 'Highlights that match the filters' }),
+  items: Type.Array(Highlight),
+});
+export type HighlightList = Static<typeof HighlightList>;
 
 /** `GET /api/matches/{matchId}/highlights`: goals and red cards, newest first. */
 export const HighlightPage = Closed('HighlightPage', {
   matchId: Type.String(),
   ...page,
-  total: Count({ description: 'Goals + red cards of the match' }),
+  total: Count({ description: 'Highlights of the match' }),
   items: Type.Array(Highlight),
 });
 export type HighlightPage = Static<typeof HighlightPage>;
@@ -198,6 +231,8 @@ export type PlayerList = Static<typeof PlayerList>;
 /** The events of `GET /api/matches/{matchId}/stream` (`text/event-stream`), by SSE event name. */
 export const STREAM_EVENTS = {
   metrics: MatchMetrics,
+  /** a highlight of the match that became READY */
+  highlight: Highlight,
 } as const;
 export type StreamEventName = keyof typeof STREAM_EVENTS;
 

@@ -188,7 +188,7 @@ export function createReadRouter(ctx: AppContext, service: ReadService): Router 
       });
       const limit = q.limit as number;
       const offset = q.offset as number;
-      const page = await service.highlights(matchId, limit, offset);
+      const page = await service.highlights({ matchId, limit, offset });
       if (page === null) throw noMatch(matchId);
       const body: HighlightPage = { matchId, total: page.total, limit, offset, items: page.items };
       sendJson(res, body);

@@ -1,6 +1,8 @@
 import {
   summaryOf,
   type ClickHouseStore,
+  type HighlightQuery,
+  type HighlightSlice,
   type MatchPage,
   type MatchTotals,
   type StoredHighlight,
@@ -19,9 +21,11 @@ import type {
 } from '@pitchpulse/contract';
 import type { Response } from 'express';
 import type { Logger, Registry } from '@pitchpulse/observability';
+import { plainTitle } from '@pitchpulse/highlights';
 import type { ResponseTimeWindow } from '../ingest/response-times';
 import { ReadCache } from './cache';
 import { MarkerPoller } from './markers';
+import { ShortLived } from './short-lived';
 import { createReadMetrics } from './metrics';
 import { StatsService } from './stats';
 import { StreamHub, type StreamSnapshot } from './stream-hub';
@@ -61,15 +65,8 @@ interface RenderedMetrics {
   rendered?: { percentiles: Percentiles | null; json: string };
 }
 
-const TITLES: Record<Highlight['eventType'], string> = { goal: 'GOAL', red_card: 'RED CARD' };
-
-/** `GOAL — Team 1, player-456 (45')`; without a player: `RED CARD — Team 2 (67')`. */
-export function highlightTitle(h: Pick<Highlight, 'eventType' | 'teamId' | 'playerId' | 'minute'>): string {
-  const who = h.playerId ? `Team ${h.teamId}, ${h.playerId}` : `Team ${h.teamId}`;
-  return `${TITLES[h.eventType] ?? String(h.eventType).toUpperCase()} — ${who} (${h.minute}')`;
-}
-
-const withTitle = (h: StoredHighlight): Highlight => ({ ...h, title: highlightTitle(h) });
+/** Until the enricher wrote one, a highlight's title is built from its event alone. */
+const withTitle = (h: StoredHighlight): Highlight => (h.title ? h : { ...h, title: plainTitle(h) });
 
 /** The wire body: the stored metrics with this instance's response times in their documented place. */
 function metricsBody(stored: StoredMetrics, percentiles: Percentiles | null): MatchMetrics {
@@ -89,13 +86,18 @@ export class ReadService {
   readonly hub: StreamHub;
   /** The stats across matches (`/api/stats/…`), cached against the store-wide stats version. */
   readonly stats: StatsService;
-  private readonly pages = new Map<string, { at: number; promise: Promise<MatchPage> }>();
+  /** Match list pages, shared for half the staleness bound. */
+  private readonly pages: ShortLived<MatchPage>;
+  /** The first highlight page of each match, and of every match per status, shared within the staleness bound. */
+  private readonly highlightPages: ShortLived<HighlightSlice>;
   private readonly now: () => number;
   private readonly maxStalenessMs: number;
 
   constructor(private readonly o: ReadServiceOptions) {
     this.now = o.now ?? Date.now;
     this.maxStalenessMs = o.maxStalenessMs ?? 1000;
+    this.pages = new ShortLived(this.maxStalenessMs / 2, 100, this.now);
+    this.highlightPages = new ShortLived(this.maxStalenessMs, 1000, this.now);
     const metrics = createReadMetrics(o.registry, {
       streamClients: () => this.hub.clients,
       trackedMatches: () => this.markers.size,
@@ -193,24 +195,26 @@ export class ReadService {
     return value;
   }
 
-  async highlights(
-    matchId: string,
-    limit: number,
-    offset: number,
-  ): Promise<{ total: number; items: Highlight[] } | null> {
-    const { value } = await this.cache.get(
-      matchId,
-      `highlights:${limit}:${offset}`,
-      async () => {
-        const slice = await this.o.store.highlights(matchId, { limit, offset });
-        return {
-          storedRows: slice.storedRows,
-          value: slice.value && { total: slice.value.total, items: slice.value.items.map(withTitle) },
-        };
-      },
-      null,
-    );
-    return value;
+  /**
+   * A page of highlights, newest first: one match's (null when the match has no events) or every match's, of one
+   * status or all. First pages come from memory for up to the staleness bound: the enrichment worker changes
+   * highlights without moving the match's marker, so they are kept by time.
+   */
+  async highlights(query: HighlightQuery): Promise<HighlightSlice | null> {
+    if (query.matchId !== undefined && (await this.markers.marker(query.matchId)).storedRows === 0)
+      return null;
+    const load = async () => {
+      const slice = await this.o.store.highlights(query);
+      return { total: slice.total, items: slice.items.map(withTitle) };
+    };
+    if (query.offset !== 0) return load();
+    return this.highlightPages.get(`${query.matchId ?? '*'}:${query.status ?? '*'}:${query.limit}`, load);
+  }
+
+  /** One highlight by id, or null. */
+  async highlight(highlightId: string): Promise<Highlight | null> {
+    const found = await this.o.store.highlight(highlightId);
+    return found && withTitle(found);
   }
 
   async players(matchId: string, limit: number, by: PlayerSort): Promise<TopPlayer[] | null> {
@@ -301,16 +305,8 @@ export class ReadService {
   }
 
   private page(limit: number, offset: number): Promise<MatchPage> {
-    const key = `${limit}:${offset}`;
-    const now = this.now();
-    const cached = this.pages.get(key);
-    if (cached && now - cached.at <= this.maxStalenessMs / 2) return cached.promise;
-    const promise = this.o.store.matchPage({ limit, offset, now: new Date(now) });
-    this.pages.set(key, { at: now, promise });
-    promise.catch(() => {
-      if (this.pages.get(key)?.promise === promise) this.pages.delete(key);
-    });
-    if (this.pages.size > 100) this.pages.delete(this.pages.keys().next().value as string);
-    return promise;
+    return this.pages.get(`${limit}:${offset}`, () =>
+      this.o.store.matchPage({ limit, offset, now: new Date(this.now()) }),
+    );
   }
 }

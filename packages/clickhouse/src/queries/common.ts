@@ -3,19 +3,13 @@ import { identifier, sql, type Sql, type SqlIdentifier } from '../sql';
 
 export type SchemaTable =
   | 'events'
-  | 'match_event_counts'
-  | 'match_minute_counts'
-  | 'match_player_counts'
-  | 'match_pipeline_latency'
+  | 'events_unique'
   | 'match_activity'
-  | 'match_seals'
-  | 'match_retirements'
   | 'match_figures'
-  | 'match_minute_figures'
-  | 'match_player_figures'
   | 'daily_figures'
   | 'daily_match_figures'
-  | 'events_unique';
+  | 'highlights'
+  | 'highlight_types';
 
 export function table(caps: ClickHouseCapabilities, name: SchemaTable): SqlIdentifier {
   return identifier(caps.database, name);

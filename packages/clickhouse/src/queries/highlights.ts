@@ -1,44 +1,35 @@
+/**
+ * Reading highlights (migration 006; written by ../highlights.ts): each highlight's latest version, newest event
+ * first (ties by id), for every match or one, of every status or one, and one highlight by id. The minute of play
+ * is computed when read (the feed's minute, else minutes since the match's first event), like the other reads.
+ */
 import type { ClickHouseClient } from '@clickhouse/client';
+import { HIGHLIGHT_STATUSES, type Highlight, type HighlightStatus, type TeamId } from '@pitchpulse/contract';
 import type { ClickHouseCapabilities } from '../capabilities';
+import { latestHighlightsSql, type LatestHighlightRow } from '../highlights';
 import { selectRows } from '../query';
-import { inList, sql } from '../sql';
-import { HIGHLIGHT_TYPES, type Highlight, type HighlightType, type TeamId } from '@pitchpulse/contract';
-import {
-  checkCount,
-  checkMatchId,
-  isoFromMs,
-  matchStartMinuteSql,
-  minuteSql,
-  num,
-  table,
-  type Versioned,
-} from './common';
-import { MAX_PAGE_SIZE } from './matches';
+import { sql, type Sql } from '../sql';
+import { checkCount, checkMatchId, isoFromMs, minuteOf, num, table } from './common';
 
-/** A highlight as stored: the wire shape less the title the API writes. */
-export type StoredHighlight = Omit<Highlight, 'title'>;
+/** A highlight as stored: the wire shape, with an empty title until the enricher wrote one. */
+export type StoredHighlight = Highlight;
 
-export interface HighlightSlice {
-  /** goals + red cards of the match */
-  total: number;
-  items: StoredHighlight[];
-}
-
-export interface HighlightsParams {
-  matchId: string;
+export interface HighlightQuery {
+  /** one match's highlights; all matches' without */
+  matchId?: string;
+  status?: HighlightStatus;
   limit: number;
   offset: number;
 }
 
-interface HighlightRow {
-  event_id: string;
-  h_type: string;
-  h_team: number;
-  h_player: string;
-  h_time_ms: number;
-  h_metadata: string;
-  minute: number;
+export interface HighlightSlice {
+  /** highlights matching the filters */
+  total: number;
+  items: StoredHighlight[];
 }
+
+/** Highlights asked for at once, at most. */
+export const MAX_HIGHLIGHTS_PAGE = 1000;
 
 function parseMetadata(text: string): Record<string, unknown> {
   try {
@@ -51,72 +42,96 @@ function parseMetadata(text: string): Record<string, unknown> {
   }
 }
 
-/**
- * Goals and red cards, newest first (ties by event id), one entry per event id however often it was stored
- * (`null` for a match with no events), with the stored rows the answer is complete up to (see Versioned). The
- * marker is read first, then the raw rows: an insert reaches `events` before any view, so the rows read after it
- * hold every insert the marker counted.
- */
-export async function highlights(
+type ViewRow = LatestHighlightRow & { first_ms: number };
+
+function toHighlight(r: ViewRow): StoredHighlight {
+  const timeMs = num(r.h_time_ms);
+  const status = r.h_status as HighlightStatus;
+  const minuteStart = Math.floor(timeMs / 60_000) * 60;
+  const matchStart = Math.floor(num(r.first_ms) / 60_000) * 60;
+  return {
+    highlightId: r.highlight_id,
+    matchId: r.h_match,
+    eventId: r.highlight_id,
+    eventType: r.h_type as Highlight['eventType'],
+    teamId: num(r.h_team) as TeamId,
+    playerId: r.h_player === '' ? null : r.h_player,
+    minute: minuteOf(num(r.h_feed_minute), minuteStart, matchStart),
+    timestamp: isoFromMs(timeMs),
+    metadata: parseMetadata(r.h_metadata),
+    status,
+    title: r.h_title,
+    summary: status === 'READY' ? r.h_summary : null,
+    error: r.h_error === '' ? null : r.h_error,
+    attempts: num(r.h_attempts),
+    createdAt: isoFromMs(num(r.h_created_ms)),
+    updatedAt: isoFromMs(num(r.h_updated_ms)),
+  };
+}
+
+function filters(q: { matchId?: string }): Sql {
+  return q.matchId === undefined ? sql`` : sql`WHERE match_id = ${q.matchId}`;
+}
+
+function checkStatus(status: unknown): HighlightStatus | undefined {
+  if (status === undefined) return undefined;
+  if (!HIGHLIGHT_STATUSES.includes(status as HighlightStatus)) {
+    throw new RangeError(`status must be one of ${HIGHLIGHT_STATUSES.join(', ')}`);
+  }
+  return status as HighlightStatus;
+}
+
+/** The latest versions under `where`, with each match's first event time (for the minute). */
+function viewSql(caps: ClickHouseCapabilities, where: Sql, status: HighlightStatus | undefined): Sql {
+  const ofStatus = status === undefined ? sql`` : sql`WHERE h_status = ${status}`;
+  return sql`SELECT * FROM (
+               SELECT * FROM (${latestHighlightsSql(caps, where)}) ${ofStatus}
+             ) AS latest LEFT JOIN (
+               SELECT match_id AS h_match, minMerge(first_event_ms) AS first_ms
+               FROM ${table(caps, 'match_activity')} GROUP BY match_id
+             ) AS activity USING h_match`;
+}
+
+/** A page of highlights, newest event first (ties by id), with the total under the filters. */
+export async function listHighlights(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
-  params: HighlightsParams,
-): Promise<Versioned<HighlightSlice | null>> {
-  const matchId = checkMatchId(params.matchId);
-  const limit = checkCount('limit', params.limit, 1, MAX_PAGE_SIZE);
-  const offset = checkCount('offset', params.offset, 0, 1_000_000_000);
-  const types = inList([...HIGHLIGHT_TYPES]);
-  // The marker is read (a scalar, before the scan) in the same SELECT as the total.
-  const totals = await selectRows<{ total: number; stored_rows: number }>(
+  q: HighlightQuery,
+): Promise<HighlightSlice> {
+  const matchId = q.matchId === undefined ? undefined : checkMatchId(q.matchId);
+  const status = checkStatus(q.status);
+  const limit = checkCount('limit', q.limit, 1, MAX_HIGHLIGHTS_PAGE);
+  const offset = checkCount('offset', q.offset, 0, 1_000_000_000);
+  const where = filters({ matchId });
+  const ofStatus = status === undefined ? sql`` : sql`WHERE h_status = ${status}`;
+  const [totals, rows] = await Promise.all([
+    selectRows<{ n: number }>(
+      client,
+      caps,
+      sql`SELECT count() AS n FROM (${latestHighlightsSql(caps, where)}) ${ofStatus}`,
+    ),
+    selectRows<ViewRow>(
+      client,
+      caps,
+      sql`${viewSql(caps, where, status)} ORDER BY h_time_ms DESC, highlight_id ASC LIMIT ${offset}, ${limit}`,
+    ),
+  ]);
+  return { total: num(totals[0]?.n ?? 0), items: rows.map(toHighlight) };
+}
+
+/** One highlight by id (its event id), or null. */
+export async function getHighlight(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  highlightId: string,
+): Promise<StoredHighlight | null> {
+  if (typeof highlightId !== 'string' || highlightId.length === 0 || highlightId.length > 64) {
+    throw new RangeError('highlightId must be an event id');
+  }
+  const rows = await selectRows<ViewRow>(
     client,
     caps,
-    sql`SELECT uniqExact(event_id) AS total,
-               (SELECT sumMerge(marker) FROM ${table(caps, 'match_activity')}
-                WHERE match_id = ${matchId}) AS stored_rows
-        FROM ${table(caps, 'events')} WHERE match_id = ${matchId} AND event_type IN ${types}`,
+    viewSql(caps, sql`WHERE highlight_id = ${highlightId}`, undefined),
   );
-  const storedRows = num(totals[0]?.stored_rows ?? 0);
-  if (storedRows === 0) return { value: null, storedRows };
-  const minute = minuteSql(
-    sql`h_feed_minute`,
-    sql`intDiv(h_time_ms, 60000) * 60`,
-    matchStartMinuteSql(caps, matchId),
-  );
-  const rows = await selectRows<HighlightRow>(
-    client,
-    caps,
-    sql`SELECT event_id, h_type, h_team, h_player, h_time_ms, h_metadata, ${minute} AS minute
-        FROM (
-          SELECT event_id,
-                 argMin(event_type, ins) AS h_type,
-                 argMin(team_id, ins) AS h_team,
-                 argMin(player_id, ins) AS h_player,
-                 argMin(feed_minute, ins) AS h_feed_minute,
-                 argMin(time_ms, ins) AS h_time_ms,
-                 argMin(metadata, ins) AS h_metadata
-          FROM (
-            SELECT event_id, event_type, team_id, player_id, feed_minute, metadata,
-                   toUInt64(toUnixTimestamp(event_time)) * 1000 + event_time_ms AS time_ms,
-                   toUInt64(toUnixTimestamp(inserted_at)) * 1000 + inserted_at_ms AS ins
-            FROM ${table(caps, 'events')}
-            WHERE match_id = ${matchId} AND event_type IN ${types}
-          )
-          GROUP BY event_id
-        )
-        ORDER BY h_time_ms DESC, event_id ASC
-        LIMIT ${offset}, ${limit}`,
-  );
-  const page: HighlightSlice = {
-    total: num(totals[0]!.total),
-    items: rows.map((r) => ({
-      eventId: r.event_id,
-      eventType: r.h_type as HighlightType,
-      teamId: num(r.h_team) as TeamId,
-      playerId: r.h_player === '' ? null : r.h_player,
-      minute: num(r.minute),
-      timestamp: isoFromMs(num(r.h_time_ms)),
-      metadata: parseMetadata(r.h_metadata),
-    })),
-  };
-  return { value: page, storedRows };
+  return rows[0] ? toHighlight(rows[0]) : null;
 }

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseCapabilities } from '../capabilities';
-import { highlights } from './highlights';
+import { listHighlights } from './highlights';
 import { matchPage } from './matches';
 import { matchMetrics } from './metrics';
 import { topPlayers } from './players';
@@ -35,7 +35,12 @@ describe('read query parameters are validated before any request', () => {
       () => timeline(client, caps, { matchId: 'm', bucket: 'toString' as never }),
       /bucket/,
     ],
-    ['highlights limit', () => highlights(client, caps, { matchId: 'm', limit: 0, offset: 0 }), /limit/],
+    ['highlights limit', () => listHighlights(client, caps, { matchId: 'm', limit: 0, offset: 0 }), /limit/],
+    [
+      'highlights status',
+      () => listHighlights(client, caps, { status: 'DONE' as never, limit: 5, offset: 0 }),
+      /status must be one of PENDING, READY, FAILED, RETRACTED/,
+    ],
     ['players limit', () => topPlayers(client, caps, { matchId: 'm', limit: 101 }), /limit/],
     [
       'players sort',

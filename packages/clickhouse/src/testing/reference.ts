@@ -16,6 +16,8 @@ export interface RefEvent {
   feedMinute: number;
   minuteStartMs: number;
   metadata: Record<string, unknown>;
+  /** when its first copy was stored (epoch ms) */
+  firstInsertedMs: number;
 }
 
 function feedMinute(e: StoredEvent): number {
@@ -28,7 +30,11 @@ export function distinctEvents(deliveries: Delivery[]): RefEvent[] {
   const seen = new Map<string, RefEvent>();
   for (const d of deliveries) {
     for (const e of d.events) {
-      if (seen.has(e.eventId)) continue;
+      const known = seen.get(e.eventId);
+      if (known) {
+        known.firstInsertedMs = Math.min(known.firstInsertedMs, d.insertedAt.getTime());
+        continue;
+      }
       const timeMs = Date.parse(e.timestamp); // independent of the row mapper's parser
       seen.set(e.eventId, {
         eventId: e.eventId,
@@ -40,6 +46,7 @@ export function distinctEvents(deliveries: Delivery[]): RefEvent[] {
         feedMinute: feedMinute(e),
         minuteStartMs: Math.floor(timeMs / 60_000) * 60_000,
         metadata: (e.metadata as Record<string, unknown> | undefined) ?? {},
+        firstInsertedMs: d.insertedAt.getTime(),
       });
     }
   }
@@ -187,6 +194,7 @@ export function refTimeline(events: RefEvent[], matchId: string, bucket: '1m' | 
   return { matchId, bucket, buckets: list };
 }
 
+/** The highlights of a match as created (PENDING, not enriched), newest first; null for a match without events. */
 export function refHighlights(events: RefEvent[], matchId: string, limit: number, offset: number) {
   const evs = ofMatch(events, matchId);
   if (evs.length === 0) return null;
@@ -195,6 +203,8 @@ export function refHighlights(events: RefEvent[], matchId: string, limit: number
     .filter((e) => e.eventType === 'goal' || e.eventType === 'red_card')
     .sort((a, b) => b.timeMs - a.timeMs || byteCompare(a.eventId, b.eventId))
     .map((e) => ({
+      highlightId: e.eventId,
+      matchId: e.matchId,
       eventId: e.eventId,
       eventType: e.eventType,
       teamId: e.teamId,
@@ -202,6 +212,13 @@ export function refHighlights(events: RefEvent[], matchId: string, limit: number
       minute: minuteOf(e, first),
       timestamp: new Date(e.timeMs).toISOString(),
       metadata: e.metadata,
+      status: 'PENDING',
+      title: '',
+      summary: null,
+      error: null,
+      attempts: 0,
+      createdAt: new Date(e.firstInsertedMs).toISOString(),
+      updatedAt: new Date(e.firstInsertedMs).toISOString(),
     }));
   return { total: all.length, items: all.slice(offset, offset + limit) };
 }

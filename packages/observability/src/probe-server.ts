@@ -10,7 +10,7 @@ import {
   type Readiness,
 } from '@pitchpulse/contract';
 
-/** A dependency as the consumer sees it; `reason` says why it is unhealthy. */
+/** A dependency as a process sees it; `reason` says why it is unhealthy. */
 export interface CheckOutcome {
   status: CheckStatus;
   reason?: string;
@@ -18,8 +18,16 @@ export interface CheckOutcome {
 
 export interface Probe {
   health(): { alive: boolean; reason?: string };
-  /** Kafka: in the consumer group; ClickHouse: answers; `waitingFor`: what start-up still waits for. */
-  ready(): Promise<{ kafka: CheckOutcome; clickhouse: CheckOutcome; draining: boolean; waitingFor?: string }>;
+  /**
+   * Kafka (for a process that uses it: e.g. the consumer is in its group), ClickHouse (answers), and `waitingFor`:
+   * what start-up still waits for.
+   */
+  ready(): Promise<{
+    kafka?: CheckOutcome;
+    clickhouse: CheckOutcome;
+    draining: boolean;
+    waitingFor?: string;
+  }>;
 }
 
 const json = (res: http.ServerResponse, status: number, body: object, type = 'application/json') => {
@@ -37,25 +45,29 @@ const problem = (
   json(res, status, body, PROBLEM_CONTENT_TYPE);
 };
 
-/** The readiness body: ready only when both dependencies are healthy, start-up is over and it is not draining. */
+/** The readiness body: ready only when every dependency is healthy, start-up is over and it is not draining. */
 export function readinessOf(state: Awaited<ReturnType<Probe['ready']>>): Readiness {
   const { kafka, clickhouse, draining, waitingFor } = state;
   const reasons: Record<string, string> = {};
-  if (kafka.reason) reasons.kafka = kafka.reason;
+  if (kafka?.reason) reasons.kafka = kafka.reason;
   if (clickhouse.reason) reasons.clickhouse = clickhouse.reason;
   if (waitingFor) reasons.startup = waitingFor;
   if (draining) reasons.draining = 'shutting down';
-  const ready = kafka.status === 'healthy' && clickhouse.status === 'healthy' && !draining && !waitingFor;
+  const ready =
+    (kafka === undefined || kafka.status === 'healthy') &&
+    clickhouse.status === 'healthy' &&
+    !draining &&
+    !waitingFor;
   return {
     status: ready ? 'ready' : 'not_ready',
     timestamp: new Date().toISOString(),
-    checks: { kafka: kafka.status, clickhouse: clickhouse.status },
+    checks: { ...(kafka ? { kafka: kafka.status } : {}), clickhouse: clickhouse.status },
     draining,
     ...(Object.keys(reasons).length > 0 ? { reasons } : {}),
   };
 }
 
-/** /health (liveness), /ready (readiness), /metrics (Prometheus) for the consumer process. */
+/** /health (liveness), /ready (readiness), /metrics (Prometheus) for a worker process (the consumer, the enricher). */
 export function startProbeServer(port: number, registry: Registry, probe: Probe): Promise<http.Server> {
   const started = Date.now();
   const server = http.createServer((req, res) => {

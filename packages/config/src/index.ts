@@ -1,0 +1,60 @@
+/**
+ * What the processes' configurations share (each parses and validates its own once at start-up): validators for
+ * ports and whole numbers, the ClickHouse connection variables, and a reporter that names every bad or missing
+ * variable in one error.
+ */
+import { EnvMissingError, cleanEnv, makeValidator, str, url } from 'envalid';
+
+/** A TCP port 0–65535 (0: any free port). */
+export const portOrZero = makeValidator<number>((input) => {
+  const n = Number(input);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new Error(`must be a port number 0–65535, got "${input}"`);
+  return n;
+});
+
+/** A whole number min–max written in digits (no sign, fraction or exponent). */
+export const whole = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  makeValidator<number>((input) => {
+    const n = Number(input);
+    if (!/^\s*\d+\s*$/.test(input) || !Number.isSafeInteger(n) || n < min || n > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `${min}–${max}`;
+      throw new Error(`must be a whole number ${range}, got "${input}"`);
+    }
+    return n;
+  });
+
+/** Names every bad or missing variable in one error: `invalid <what> configuration:` and a line per variable. */
+export const reporter =
+  (what: string) =>
+  ({ errors }: { errors: Partial<Record<string, Error>> }) => {
+    const lines = Object.entries(errors).map(
+      ([name, err]) =>
+        `  ${name}: ${err instanceof EnvMissingError ? `missing (${err.message})` : err!.message}`,
+    );
+    if (lines.length > 0) throw new Error(`invalid ${what} configuration:\n${lines.join('\n')}`);
+  };
+
+export const CLICKHOUSE_SPEC = {
+  CLICKHOUSE_URL: url({ desc: 'ClickHouse HTTP URL, e.g. http://127.0.0.1:8123' }),
+  CLICKHOUSE_DATABASE: str({ default: 'pitchpulse' }),
+  CLICKHOUSE_USER: str({ default: 'default' }),
+  CLICKHOUSE_PASSWORD: str({ default: '' }),
+};
+
+export interface ClickHouseConnection {
+  url: string;
+  database: string;
+  username: string;
+  password: string;
+}
+
+/** The connection from variables parsed with CLICKHOUSE_SPEC. */
+export function clickhouseOf(e: ReturnType<typeof cleanEnv<typeof CLICKHOUSE_SPEC>>): ClickHouseConnection {
+  return {
+    url: e.CLICKHOUSE_URL,
+    database: e.CLICKHOUSE_DATABASE,
+    username: e.CLICKHOUSE_USER,
+    password: e.CLICKHOUSE_PASSWORD,
+  };
+}
