@@ -46,7 +46,7 @@ describe('simulate --verify against the real pipeline', () => {
 
   beforeAll(async () => {
     const pipeline = await preparePipeline(`sim_e2e_${id}`, { events: 3 });
-    const [apiPort, consumerPort] = [await freePort(), await freePort()];
+    const [apiPort, consumerPort, enricherPort] = [await freePort(), await freePort(), await freePort()];
     const env = {
       ...pipeline.env,
       FLUSH_INTERVAL_MS: '500',
@@ -58,6 +58,13 @@ describe('simulate --verify against the real pipeline', () => {
     await waitFor(
       'the consumer to be ready',
       () => ready(`http://127.0.0.1:${consumerPort}/ready`),
+      60_000,
+      250,
+    );
+    start('enricher', { ...env, METRICS_PORT: String(enricherPort), ENRICH_INTERVAL_MS: '200' });
+    await waitFor(
+      'the enricher to be ready',
+      () => ready(`http://127.0.0.1:${enricherPort}/ready`),
       60_000,
       250,
     );

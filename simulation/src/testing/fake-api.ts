@@ -60,6 +60,23 @@ export class FakeApi {
       }
       res.json(metricsOf(req.params.matchId, events));
     });
+    // Highlights as the real pipeline serves them once enriched: every stored goal, READY.
+    app.get('/api/highlights', (req, res) => {
+      const matchId = typeof req.query.matchId === 'string' ? req.query.matchId : undefined;
+      const page = Number(req.query.page ?? 1);
+      const pageSize = Number(req.query.pageSize ?? 20);
+      const goals = [...this.stored.values()].filter(
+        (e) => e.eventType === 'goal' && (matchId === undefined || e.matchId === matchId),
+      );
+      const items = goals.slice((page - 1) * pageSize, page * pageSize).map((e) => ({
+        highlightId: e.eventId,
+        eventId: e.eventId,
+        matchId: e.matchId,
+        eventType: e.eventType,
+        status: 'READY',
+      }));
+      res.json({ page, pageSize, total: goals.length, items });
+    });
     await new Promise<void>((resolve) => {
       this.server = app.listen(0, '127.0.0.1', () => resolve());
     });

@@ -11,6 +11,8 @@ export interface MatchExpectation {
   exact: ExpectedMetrics;
   /** Metrics of accepted plus unknown events: the upper bound. */
   upper: ExpectedMetrics;
+  /** The eventIds of the goals: each accepted one must have exactly one READY highlight, an unknown one may. */
+  goals: { accepted: string[]; unknown: string[] };
 }
 
 interface MatchLedger {
@@ -68,7 +70,16 @@ export class GroundTruth {
       ledger.unknown.size === 0
         ? exact
         : computeMetrics(matchId, [...ledger.accepted.values(), ...ledger.unknown.values()]);
-    return { matchId, accepted: ledger.accepted.size, unknown: ledger.unknown.size, exact, upper };
+    const goalIds = (events: Map<string, MatchEvent>) =>
+      [...events.values()].filter((e) => e.eventType === 'goal').map((e) => e.eventId);
+    return {
+      matchId,
+      accepted: ledger.accepted.size,
+      unknown: ledger.unknown.size,
+      exact,
+      upper,
+      goals: { accepted: goalIds(ledger.accepted), unknown: goalIds(ledger.unknown) },
+    };
   }
 
   private ledger(matchId: string): MatchLedger {

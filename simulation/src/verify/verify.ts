@@ -2,7 +2,7 @@ import Table from 'cli-table3';
 import type { IngestClient } from '../http/ingest-client';
 import type { GroundTruth, MatchExpectation } from '../truth/ground-truth';
 import { topMinutes, type ExpectedMetrics } from '../truth/metrics';
-import type { MatchMetrics } from '@pitchpulse/contract';
+import type { HighlightList, MatchMetrics } from '@pitchpulse/contract';
 import { compareMetrics, type Comparison } from './compare';
 
 export interface VerifyOptions {
@@ -21,6 +21,8 @@ export interface VerifiedMatch extends Comparison {
   actualTotal: number | null;
   actualGoals: number | null;
   actualPeak: string | null;
+  /** goals with a READY highlight / goals expected */
+  readyGoals: number;
 }
 
 export interface VerifyResult {
@@ -30,6 +32,50 @@ export interface VerifyResult {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+const HIGHLIGHT_PAGE = 100;
+
+/** Every highlight of the match, all pages. */
+async function matchHighlights(client: IngestClient, matchId: string): Promise<HighlightList['items']> {
+  const items: HighlightList['items'] = [];
+  for (let page = 1; ; page++) {
+    const body = await client.getJson<HighlightList>(
+      `/api/highlights?matchId=${encodeURIComponent(matchId)}&pageSize=${HIGHLIGHT_PAGE}&page=${page}`,
+    );
+    items.push(...(body?.items ?? []));
+    if (!body || items.length >= body.total || body.items.length === 0) return items;
+  }
+}
+
+/**
+ * Every accepted goal has exactly one highlight, READY; a goal whose delivery is unknown may have one; no other
+ * goal has one. Answers the problems and how many goals are READY.
+ */
+export function checkGoalHighlights(
+  expected: MatchExpectation['goals'],
+  highlights: HighlightList['items'],
+): { problems: string[]; ready: number } {
+  const problems: string[] = [];
+  const goals = highlights.filter((h) => h.eventType === 'goal');
+  const seen = new Map<string, number>();
+  for (const h of goals) seen.set(h.eventId, (seen.get(h.eventId) ?? 0) + 1);
+  const unknown = new Set(expected.unknown);
+  let ready = 0;
+  for (const id of expected.accepted) {
+    const copies = goals.filter((h) => h.eventId === id);
+    if (copies.length === 0) problems.push(`goal ${id}: no highlight`);
+    else if (copies.length > 1) problems.push(`goal ${id}: ${copies.length} highlights`);
+    else if (copies[0]!.status !== 'READY')
+      problems.push(`goal ${id}: highlight ${copies[0]!.status}, not READY`);
+    else ready += 1;
+  }
+  for (const [id, n] of seen) {
+    if (!expected.accepted.includes(id) && !unknown.has(id))
+      problems.push(`goal ${id}: a highlight, never sent`);
+    else if (unknown.has(id) && n > 1) problems.push(`goal ${id}: ${n} highlights`);
+  }
+  return { problems, ready };
+}
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
@@ -45,8 +91,9 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 }
 
 /**
- * Waits for the pipeline to flush, then checks every match's metrics against the ground truth: polls until all
- * match, or until no total has changed for `stableMs`, or `timeoutMs` passed; the last comparison is the verdict.
+ * Waits for the pipeline to flush, then checks every match's metrics and goal highlights against the ground
+ * truth: polls until all match, or until no total (nor READY count) has changed for `stableMs`, or `timeoutMs`
+ * passed; the last comparison is the verdict.
  */
 export async function verifyAgainstApi(
   client: IngestClient,
@@ -73,10 +120,16 @@ export async function verifyAgainstApi(
           actualTotal: null,
           actualGoals: null,
           actualPeak: null,
+          readyGoals: 0,
         };
       }
+      const compared = compareMetrics(expected, actual);
+      const highlights = checkGoalHighlights(expected.goals, await matchHighlights(client, expected.matchId));
       return {
-        ...compareMetrics(expected, actual),
+        ...compared,
+        pass: compared.pass && highlights.problems.length === 0,
+        problems: [...compared.problems, ...highlights.problems],
+        readyGoals: highlights.ready,
         expected,
         actualTotal: actual?.totalEvents ?? null,
         actualGoals: actual?.goals ?? null,
@@ -90,7 +143,7 @@ export async function verifyAgainstApi(
     const now = Date.now();
     const passing = matches.filter((m) => m.pass).length;
     options.onPoll?.({ passing, matches: matches.length, elapsedMs: now - started });
-    const signature = matches.map((m) => `${m.actualTotal}`).join(',');
+    const signature = matches.map((m) => `${m.actualTotal}/${m.readyGoals}`).join(',');
     if (signature !== lastSignature) {
       lastSignature = signature;
       lastChange = now;
@@ -110,11 +163,12 @@ export function formatVerifyTable(result: VerifyResult): string {
       'events expected',
       'api',
       'goals expected/api',
+      'goal highlights READY',
       'peak match/UTC minute expected',
       'api peaks',
       'result',
     ],
-    colAligns: ['left', 'right', 'right', 'right', 'left', 'left', 'left'],
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'left', 'left', 'left'],
     style: { head: [], border: [], compact: true },
   });
   for (const m of result.matches) {
@@ -127,6 +181,7 @@ export function formatVerifyTable(result: VerifyResult): string {
       expectedTotal,
       m.actualTotal === null ? '404' : String(m.actualTotal),
       `${exact.goals}/${m.actualGoals ?? '-'}`,
+      `${m.readyGoals}/${m.expected.goals.accepted.length}`,
       peak,
       m.actualPeak ?? '-',
       m.pass ? 'PASS' : 'FAIL',
