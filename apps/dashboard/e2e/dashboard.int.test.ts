@@ -286,6 +286,13 @@ describe('live match dashboard (headless Chromium)', () => {
         10_000,
       );
       if (final.goals > 0) expect(await page.locator('#highlights li.goal').count()).toBeGreaterThan(0);
+      // Each becomes READY (the enricher) and the page shows its summary, told by the stream's `highlight` events.
+      await waitUntil(
+        'every highlight with its summary',
+        () => page.locator('#highlights li[data-status="READY"] .hl-summary').count(),
+        (n) => n === highlights,
+        15_000,
+      );
       await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-e2e-final.png'), fullPage: true });
       // Accessible colours and labels: no axe-core violation (contrast, names, landmarks, table headers…).
       expect(await axeViolations(page)).toEqual([]);

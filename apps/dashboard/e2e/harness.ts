@@ -114,15 +114,16 @@ export interface Pipeline {
   apiUrl: string;
   api: Proc;
   consumer: Proc;
+  enricher: Proc;
   /** Stops the api (SIGTERM, graceful drain) and starts it again on the same port; resolves once it is ready. */
   restartApi(downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
- * The api and the consumer as child processes (their built `dist/main.js`) on the jest run's stack, with their
- * own topics and ClickHouse database so no other test's matches show up. The consumer flushes every 300 ms so
- * the page has something to show while a match is being played.
+ * The api, the consumer and the highlight enricher as child processes (their built `dist/main.js`) on the jest
+ * run's stack, with their own topics and ClickHouse database so no other test's matches show up. The consumer
+ * flushes every 300 ms so the page has something to show while a match is being played.
  */
 export async function startPipeline(): Promise<Pipeline> {
   const apiMain = requireFile(path.join(ROOT, 'apps/api/dist/main.js'), 'run `pnpm run build` first');
@@ -130,9 +131,13 @@ export async function startPipeline(): Promise<Pipeline> {
     path.join(ROOT, 'apps/consumer/dist/main.js'),
     'run `pnpm run build` first',
   );
+  const enricherMain = requireFile(
+    path.join(ROOT, 'apps/enricher/dist/main.js'),
+    'run `pnpm run build` first',
+  );
   const id = randomUUID().slice(0, 8);
   const prepared = await preparePipeline(`dashboard_e2e_${id}`, { events: 3 });
-  const [apiPort, consumerPort] = [await freePort(), await freePort()];
+  const [apiPort, consumerPort, enricherPort] = [await freePort(), await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {
     ...prepared.env,
     FLUSH_INTERVAL_MS: '300',
@@ -141,22 +146,29 @@ export async function startPipeline(): Promise<Pipeline> {
     METRICS_PORT: String(consumerPort),
   };
   const consumer = startNode('consumer', consumerMain, [], env);
+  const enricher = startNode('enricher', enricherMain, [], {
+    ...env,
+    METRICS_PORT: String(enricherPort),
+    ENRICH_INTERVAL_MS: '200',
+  });
   const api = startNode('api', apiMain, [], env);
   const pipeline: Pipeline = {
     apiUrl: `http://127.0.0.1:${apiPort}`,
     api,
     consumer,
+    enricher,
     restartApi: async (downMs) => {
       await stop(pipeline.api);
       await new Promise((r) => setTimeout(r, downMs));
       pipeline.api = startNode('api-restarted', apiMain, [], env);
       await waitReady(`${pipeline.apiUrl}/ready`, pipeline.api);
     },
-    stop: () => Promise.all([stop(pipeline.api), stop(consumer)]).then(() => undefined),
+    stop: () => Promise.all([stop(pipeline.api), stop(consumer), stop(enricher)]).then(() => undefined),
   };
   try {
     await Promise.all([
       waitReady(`http://127.0.0.1:${consumerPort}/ready`, consumer),
+      waitReady(`http://127.0.0.1:${enricherPort}/ready`, enricher),
       waitReady(`${pipeline.apiUrl}/ready`, api),
     ]);
   } catch (err) {

@@ -213,9 +213,17 @@ function renderHighlights(items: Highlight[]): void {
     .map((h) => {
       const isNew = fresh && !state.seenHighlights.has(h.eventId);
       const kind = h.eventType === 'goal' ? 'goal' : h.eventType === 'red_card' ? 'red' : 'other';
+      const detail =
+        h.status === 'READY' && h.summary
+          ? `<span class="hl-summary">${escapeHtml(h.summary)}</span>`
+          : h.status === 'PENDING'
+            ? '<span class="hl-status">Writing the summary…</span>'
+            : h.status === 'FAILED'
+              ? '<span class="hl-status">No summary: the enricher failed</span>'
+              : '';
       return (
-        `<li class="hl ${kind}${isNew ? ' new' : ''}" data-event-id="${escapeHtml(h.eventId)}">` +
-        `<span class="hl-title">${escapeHtml(h.title)}</span></li>`
+        `<li class="hl ${kind}${isNew ? ' new' : ''}" data-event-id="${escapeHtml(h.eventId)}" data-status="${escapeHtml(h.status)}">` +
+        `<span class="hl-title">${escapeHtml(h.title)}</span>${detail}</li>`
       );
     })
     .join('');
@@ -291,6 +299,13 @@ function onMetrics(m: MatchMetrics): void {
   }
 }
 
+/** A highlight of the selected match became READY: read the list again (title and summary changed). */
+function onHighlight(h: Highlight): void {
+  if (h.matchId !== state.selected) return;
+  state.highlightsFor = -1;
+  scheduleDetail();
+}
+
 function setConnection(s: LiveState | 'idle', retryInMs?: number): void {
   const el = $('#connection');
   el.dataset.state = s;
@@ -334,9 +349,9 @@ function select(id: string): void {
         ? 'No events stored for this match yet.'
         : `Could not load the metrics: ${message(err)}`;
   });
-  const stream = new LiveStream<MatchMetrics>(api.streamUrl(id), {
-    onData: onMetrics,
-    events: ['metrics' satisfies StreamEventName],
+  const stream = new LiveStream<MatchMetrics | Highlight>(api.streamUrl(id), {
+    onData: (data) => ('highlightId' in data ? onHighlight(data) : onMetrics(data)),
+    events: ['metrics', 'highlight'] satisfies StreamEventName[],
     onState: (s, retryInMs) => {
       if (state.stream !== stream) return;
       setConnection(s, retryInMs);

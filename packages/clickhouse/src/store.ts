@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { PlayerSort, TimelineBucket } from '@pitchpulse/contract';
 import { detectCapabilities, type ClickHouseCapabilities } from './capabilities';
 import { lastInserts } from './queries/freshness';
-import { getHighlight, listHighlights, type HighlightQuery } from './queries/highlights';
+import { getHighlight, listHighlights, readySince, type HighlightQuery } from './queries/highlights';
 import { matchPage, matchTotals, type ListMatchesParams } from './queries/matches';
 import { matchMetrics, matchMetricsFromEvents, matchMetricsFromSeal } from './queries/metrics';
 import { topPlayers } from './queries/players';
@@ -77,6 +77,11 @@ export class ClickHouseStore {
   /** A page of highlights (one match's or every match's, of one status or all), newest first. */
   async highlights(query: HighlightQuery) {
     return listHighlights(this.client, await this.capabilities(), query);
+  }
+
+  /** Highlights of `matchIds` that became READY after `sinceMs`, oldest first (for live streams). */
+  async highlightsReadySince(matchIds: readonly string[], sinceMs: number) {
+    return readySince(this.client, await this.capabilities(), { matchIds, sinceMs });
   }
 
   /** One highlight by id (its event id), or null. */

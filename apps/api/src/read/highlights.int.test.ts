@@ -18,6 +18,7 @@ import {
 import { HighlightList, validatorFor, type StoredEvent } from '@pitchpulse/contract';
 import { defaultEnricher, enrichDue } from '@pitchpulse/highlights';
 import { createLogger, createRegistry } from '@pitchpulse/observability';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { createApp, readServiceOf } from '../app';
 import { listen, testChecks, testConfig, type Listening } from '../testing';
 import type { ReadService } from './service';
@@ -162,5 +163,49 @@ describe('GET /api/highlights/{highlightId}', () => {
     const res = await fetch(`${api.url}/api/highlights`, { method: 'DELETE' });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toMatch(/GET/);
+  });
+});
+
+describe('GET /api/matches/{matchId}/stream', () => {
+  it('sends a `highlight` event when a highlight of the match becomes READY, once', async () => {
+    const kickoff = event('hl-live', 'pass', 0, 1);
+    const goal = event('hl-live', 'goal', 3, 1);
+    await insertEvents(clickhouse, [kickoff], new Date());
+    const controller = new AbortController();
+    const res = await fetch(`${api.url}/api/matches/hl-live/stream`, { signal: controller.signal });
+    const messages: EventSourceMessage[] = [];
+    const parser = createParser({ onEvent: (m) => messages.push(m) });
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>)
+          parser.feed(decoder.decode(chunk));
+      } catch {
+        // aborted
+      }
+    })();
+    try {
+      await insertEvents(clickhouse, [goal], new Date());
+      const caps = await detectCapabilities(clickhouse);
+      const policy = { batch: 50, maxAttempts: 3, backoffBaseMs: 1, backoffMaxMs: 1, timeoutMs: 1000 };
+      await enrichDue({ client: clickhouse, caps, enricher: defaultEnricher, policy });
+      const deadline = Date.now() + 5000;
+      while (!messages.some((m) => m.event === 'highlight') && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const pushed = messages.filter((m) => m.event === 'highlight').map((m) => JSON.parse(m.data) as Json);
+      expect(pushed).toHaveLength(1);
+      expect(pushed[0]).toMatchObject({
+        highlightId: goal.eventId,
+        status: 'READY',
+        title: "GOAL — Team 1 1–0, p-3 (3')",
+      });
+      await new Promise((r) => setTimeout(r, 2500)); // later looks overlap: still once
+      expect(messages.filter((m) => m.event === 'highlight')).toHaveLength(1);
+      expect(messages[0]!.event).toBe('metrics');
+    } finally {
+      controller.abort();
+      await reading;
+    }
   });
 });

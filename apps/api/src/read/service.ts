@@ -24,6 +24,7 @@ import type { Logger, Registry } from '@pitchpulse/observability';
 import { plainTitle } from '@pitchpulse/highlights';
 import type { ResponseTimeWindow } from '../ingest/response-times';
 import { ReadCache } from './cache';
+import { HighlightWatch } from './highlight-watch';
 import { MarkerPoller } from './markers';
 import { ShortLived } from './short-lived';
 import { createReadMetrics } from './metrics';
@@ -84,6 +85,8 @@ export class ReadService {
   readonly markers: MarkerPoller;
   readonly cache: ReadCache;
   readonly hub: StreamHub;
+  /** Pushes `highlight` events to live streams when a highlight of their match becomes READY. */
+  private readonly highlightWatch: HighlightWatch;
   /** The stats across matches (`/api/stats/…`), cached against the store-wide stats version. */
   readonly stats: StatsService;
   /** Match list pages, shared for half the staleness bound. */
@@ -136,17 +139,26 @@ export class ReadService {
       opened: o.streamOpened,
       maxClients: o.maxStreams,
     });
+    this.highlightWatch = new HighlightWatch({
+      streams: this.hub,
+      load: async (ids, since) => (await o.store.highlightsReadySince(ids, since)).map(withTitle),
+      intervalMs: Math.max(250, this.maxStalenessMs),
+      now: this.now,
+      onError: (err) => o.logger.warn({ err }, 'highlight poll for live streams failed'),
+    });
   }
 
   start(): void {
     this.markers.start();
     this.stats.start();
+    this.highlightWatch.start();
   }
 
   /** Stops polling and ends every live stream. */
   close(): void {
     this.markers.stop();
     this.stats.close();
+    this.highlightWatch.stop();
     this.hub.close();
   }
 

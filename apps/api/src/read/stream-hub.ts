@@ -114,6 +114,17 @@ export class StreamHub {
     void this.refresh(matchId);
   }
 
+  /** The matches with open streams. */
+  get matches(): string[] {
+    return [...this.channels.keys()];
+  }
+
+  /** Sends one event (`name`, one line of JSON) to every stream of the match. */
+  push(matchId: string, name: StreamEventName, data: string): void {
+    const channel = this.channels.get(matchId);
+    if (channel) this.broadcast(channel, `event: ${name}\ndata: ${data}\n\n`);
+  }
+
   /** The shared poll saw the match change. */
   changed(matchId: string): void {
     const channel = this.channels.get(matchId);

@@ -8,7 +8,7 @@ import { HIGHLIGHT_STATUSES, type Highlight, type HighlightStatus, type TeamId }
 import type { ClickHouseCapabilities } from '../capabilities';
 import { latestHighlightsSql, type LatestHighlightRow } from '../highlights';
 import { selectRows } from '../query';
-import { sql, type Sql } from '../sql';
+import { inList, sql, type Sql } from '../sql';
 import { checkCount, checkMatchId, isoFromMs, minuteOf, num, table } from './common';
 
 /** A highlight as stored: the wire shape, with an empty title until the enricher wrote one. */
@@ -134,4 +134,23 @@ export async function getHighlight(
     viewSql(caps, sql`WHERE highlight_id = ${highlightId}`, undefined),
   );
   return rows[0] ? toHighlight(rows[0]) : null;
+}
+
+/** Highlights of the given matches that became READY after `sinceMs` (their update time), oldest first. */
+export async function readySince(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  params: { matchIds: readonly string[]; sinceMs: number },
+): Promise<StoredHighlight[]> {
+  const ids = params.matchIds.map(checkMatchId);
+  if (ids.length === 0) return [];
+  const rows = await selectRows<ViewRow>(
+    client,
+    caps,
+    sql`SELECT * FROM (${viewSql(caps, sql`WHERE match_id IN ${inList(ids)}`, 'READY')})
+        WHERE h_updated_ms > ${Math.max(0, Math.floor(params.sinceMs))}
+        ORDER BY h_updated_ms ASC, highlight_id ASC
+        LIMIT ${MAX_HIGHLIGHTS_PAGE}`,
+  );
+  return rows.map(toHighlight);
 }
