@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds one app into a self-contained folder: `node dist/main.js` runs it, `node healthcheck.js` probes it.
 #
-#   infra/docker/build-app.sh <api|consumer> <outdir>
+#   infra/docker/build-app.sh <api|consumer|enricher> <outdir>
 #
 # These are the image build's steps (infra/docker/Dockerfile runs this very script), so CI can run them without
 # a Docker engine and the two cannot drift:
@@ -13,11 +13,11 @@
 #   5. prune   sources, tests, source maps and build info are not needed at run time
 set -euo pipefail
 
-usage() { echo "usage: $0 <api|consumer> <outdir>" >&2; exit 2; }
+usage() { echo "usage: $0 <api|consumer|enricher> <outdir>" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 app=$1
 out=$2
-case "$app" in api | consumer) ;; *) echo "unknown app \"$app\": expected api or consumer" >&2; usage ;; esac
+case "$app" in api | consumer | enricher) ;; *) echo "unknown app \"$app\": expected api, consumer or enricher" >&2; usage ;; esac
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 case "$out" in /*) ;; *) out="$PWD/$out" ;; esac

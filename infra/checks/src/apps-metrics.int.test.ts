@@ -1,7 +1,7 @@
 /**
  * Every metric the alert rules and the dashboard name exists in the real apps' /metrics, and the dashboard's
- * ClickHouse queries run on the real schema: the built api and consumer run against the embedded stack, one
- * event goes through the pipeline, then both are scraped.
+ * ClickHouse queries run on the real schema: the built api, consumer and enricher run against the embedded stack,
+ * events go through the pipeline (a goal becomes a READY highlight), then each is scraped.
  */
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@pitchpulse/devstack';
@@ -20,7 +20,8 @@ const matchId = `infra-checks-${suffix}`;
 let pipeline: RunningPipeline | undefined;
 let apiUrl = '';
 let consumerUrl = '';
-const scraped: { api?: Exposition; consumer?: Exposition } = {};
+let enricherUrl = '';
+const scraped: { api?: Exposition; consumer?: Exposition; enricher?: Exposition } = {};
 
 async function metrics(url: string): Promise<string> {
   const res = await fetch(`${url}/metrics`);
@@ -72,8 +73,8 @@ async function clickhouse(query: string): Promise<Record<string, unknown>[]> {
 
 beforeAll(async () => {
   pipeline = await startPipeline(`infra-checks-${suffix}`);
-  ({ apiUrl, consumerUrl } = pipeline);
-  const { api, consumer } = pipeline;
+  ({ apiUrl, consumerUrl, enricherUrl } = pipeline);
+  const { api, consumer, enricher } = pipeline;
 
   // Traffic: a goal, a batch with a yellow card, a refused event; then wait for both rows in ClickHouse.
   const event = (eventType: string) => ({
@@ -108,6 +109,10 @@ beforeAll(async () => {
       ...(hasSeries(e, 'consumer_lag') ? [] : ['consumer_lag']),
     ];
   });
+  // The goal becomes a READY highlight; the backlog gauges are set after the pass.
+  scraped.enricher = await scrapeOnce(enricherUrl, enricher, (e) =>
+    hasSeries(e, 'highlights_total', { status: 'READY' }) ? [] : ['highlights_total{status="READY"}'],
+  );
   // The route templates the queries filter on are checked against the api's request metrics.
   scraped.api = await scrapeOnce(apiUrl, api, (e) =>
     ['/api/events', '/api/events/batch']
@@ -126,7 +131,7 @@ describe('metrics named by infra/prometheus/alerts.yml and infra/grafana/dashboa
     (_where, expr) => {
       const { selectors, errors } = checkPromQL(expr);
       expect(errors).toEqual([]);
-      const sources = [scraped.api!, scraped.consumer!];
+      const sources = [scraped.api!, scraped.consumer!, scraped.enricher!];
       for (const s of selectors) {
         if (PROMETHEUS_SERIES.has(s.metric)) continue;
         const where = sources.filter((e) => familyOf(s.metric, e));
@@ -195,7 +200,7 @@ describe('dashboard ClickHouse queries on the real schema', () => {
 });
 
 describe('drain times fit the Kubernetes grace periods', () => {
-  it('SIGTERM: both apps exit 0 well within terminationGracePeriodSeconds', async () => {
+  it('SIGTERM: every app exits 0 well within terminationGracePeriodSeconds', async () => {
     const objects = renderKustomization(repoPath('infra/k8s/base'));
     const grace = (name: string) =>
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -203,10 +208,11 @@ describe('drain times fit the Kubernetes grace periods', () => {
         .terminationGracePeriodSeconds as number;
     const a = await stopProcess(pipeline!.api, 45_000);
     const c = await stopProcess(pipeline!.consumer, 45_000);
-    expect(a.code).toBe(0);
-    expect(c.code).toBe(0);
+    const n = await stopProcess(pipeline!.enricher, 45_000);
+    expect([a.code, c.code, n.code]).toEqual([0, 0, 0]);
     expect(a.ms).toBeLessThan((grace('pitchpulse-api') - 5) * 1000);
     expect(c.ms).toBeLessThan(grace('pitchpulse-consumer') * 1000);
-    console.log(`drain on SIGTERM: api ${a.ms} ms, consumer ${c.ms} ms`);
+    expect(n.ms).toBeLessThan(grace('pitchpulse-enricher') * 1000);
+    console.log(`drain on SIGTERM: api ${a.ms} ms, consumer ${c.ms} ms, enricher ${n.ms} ms`);
   }, 100_000);
 });

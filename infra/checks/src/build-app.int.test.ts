@@ -32,6 +32,11 @@ afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 describe.each([
   { app: 'api', portVar: 'PORT', workspace: ['events', 'kafka', 'clickhouse', 'observability'] },
   { app: 'consumer', portVar: 'METRICS_PORT', workspace: ['events', 'kafka', 'clickhouse', 'observability'] },
+  {
+    app: 'enricher',
+    portVar: 'METRICS_PORT',
+    workspace: ['clickhouse', 'config', 'highlights', 'observability'],
+  },
 ])('infra/docker/build-app.sh $app', ({ app, portVar, workspace }) => {
   const out = path.join(scratch, app);
   let running: RunningProcess | undefined;
@@ -112,7 +117,7 @@ describe('infra/docker/build-app.sh arguments', () => {
       run('bash', [repoPath('infra/docker/build-app.sh'), 'web', path.join(scratch, 'x')]),
     ).rejects.toMatchObject({
       code: 2,
-      stderr: expect.stringMatching(/unknown app "web": expected api or consumer/),
+      stderr: expect.stringMatching(/unknown app "web": expected api, consumer or enricher/),
     });
   });
 });

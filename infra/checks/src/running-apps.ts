@@ -59,28 +59,33 @@ export async function stopProcess(
   return { code, ms: Date.now() - start };
 }
 
-/** The built api and consumer, running on the test stack with their own topics, groups and database. */
+/** The built api, consumer and enricher, running on the test stack with their own topics, groups and database. */
 export interface RunningPipeline {
   api: RunningProcess;
   consumer: RunningProcess;
+  enricher: RunningProcess;
   apiUrl: string;
   consumerUrl: string;
+  enricherUrl: string;
   topics: { events: string; retry: string; dlq: string };
   database: string;
-  /** SIGTERM to both (SIGKILL after 45 s each). */
+  /** SIGTERM to each (SIGKILL after 45 s each). */
   stop(): Promise<void>;
 }
 
 /**
- * Starts the built consumer, then the api, on the jest stack (KAFKA_BROKERS, CLICKHOUSE_URL) under names made of
- * `name` (topics `<name>`, `.retry`, `.dlq`; database and groups alike) and waits until both are ready.
+ * Starts the built consumer, then the enricher and the api, on the jest stack (KAFKA_BROKERS, CLICKHOUSE_URL) under
+ * names made of `name` (topics `<name>`, `.retry`, `.dlq`; database and groups alike) and waits until all are
+ * ready.
  */
 export async function startPipeline(
   name: string,
   env: { api?: NodeJS.ProcessEnv; consumer?: NodeJS.ProcessEnv } = {},
 ): Promise<RunningPipeline> {
-  const [apiMain, consumerMain] = [repoPath('apps/api/dist/main.js'), repoPath('apps/consumer/dist/main.js')];
-  for (const file of [apiMain, consumerMain]) {
+  const [apiMain, consumerMain, enricherMain] = ['api', 'consumer', 'enricher'].map((app) =>
+    repoPath(`apps/${app}/dist/main.js`),
+  ) as [string, string, string];
+  for (const file of [apiMain, consumerMain, enricherMain]) {
     if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`pnpm run build\` first`);
   }
   const { topics, database, env: pipelineEnv } = await preparePipeline(name, { events: 6, retry: 3 });
@@ -100,11 +105,16 @@ export async function startPipeline(
   };
   try {
     await waitForOk(`${consumerUrl}/ready`, consumer, 60_000);
+    const enricherPort = await freePort();
+    const enricher = startProcess(enricherMain, { ...common, METRICS_PORT: String(enricherPort) });
+    started.push(enricher);
+    const enricherUrl = `http://127.0.0.1:${enricherPort}`;
+    await waitForOk(`${enricherUrl}/ready`, enricher, 60_000);
     const api = startProcess(apiMain, { ...common, PORT: String(port), HOST: '127.0.0.1', ...env.api });
     started.push(api);
     const apiUrl = `http://127.0.0.1:${port}`;
     await waitForOk(`${apiUrl}/ready`, api, 60_000);
-    return { api, consumer, apiUrl, consumerUrl, topics, database, stop };
+    return { api, consumer, enricher, apiUrl, consumerUrl, enricherUrl, topics, database, stop };
   } catch (err) {
     await stop();
     throw err;
