@@ -3,8 +3,11 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import { createLogger, createRegistry, type Registry } from '@pitchpulse/observability';
+import { createApp, readServiceOf } from './app';
 import { parseConfig, type ApiConfig } from './config';
 import type { DependencyChecks } from './context';
+import type { ReadOptions } from './read/service';
 
 /** A config for tests: the jest stack's Kafka/ClickHouse, quiet logs, then `patch`. */
 export type ConfigPatch = Omit<Partial<ApiConfig>, 'kafka'> & { kafka?: Partial<ApiConfig['kafka']> };
@@ -93,4 +96,17 @@ export function testChecks(producer?: { connected: boolean }): DependencyChecks 
       if (!res.ok) throw new Error(`ClickHouse answered ${res.status}`);
     },
   };
+}
+
+/** An app for the read routes' tests: reads from `read.store`, a producer that drops writes, quiet logs. */
+export function readApp(read: ReadOptions, registry: Registry = createRegistry()) {
+  const app = createApp({
+    config: testConfig({ rateLimit: null }),
+    logger: createLogger('api', { level: 'silent' }),
+    registry,
+    producer: { send: async () => undefined },
+    checks: testChecks(),
+    read,
+  });
+  return { app, read: readServiceOf(app)! };
 }

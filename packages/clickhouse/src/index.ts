@@ -39,7 +39,7 @@ export {
   type HighlightSlice,
   type StoredHighlight,
 } from './queries/highlights';
-export { minuteOf } from './queries/common';
+export { minuteOf, parseMetadata } from './queries/common';
 export {
   HIGHLIGHT_VERSIONS,
   MAX_HIGHLIGHT_ATTEMPTS,

@@ -13,6 +13,7 @@ import {
   matchGoals,
   matchStarts,
   minuteOf,
+  parseMetadata,
   recordHighlights,
   type ClickHouseCapabilities,
   type HighlightOutcome,
@@ -53,17 +54,6 @@ export function retryDelay(
   policy: Pick<EnrichPolicy, 'backoffBaseMs' | 'backoffMaxMs'>,
 ): number {
   return Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** Math.max(0, attempts - 1));
-}
-
-function parseMetadata(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : {};
-  } catch {
-    return {};
-  }
 }
 
 /** The score after `h`: the match's goals up to it (a goal counts itself; ties in time by event id). */

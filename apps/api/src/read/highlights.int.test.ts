@@ -17,10 +17,8 @@ import {
 } from '@pitchpulse/clickhouse';
 import { HighlightList, validatorFor, type StoredEvent } from '@pitchpulse/contract';
 import { defaultEnricher, enrichDue } from '@pitchpulse/highlights';
-import { createLogger, createRegistry } from '@pitchpulse/observability';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { createApp, readServiceOf } from '../app';
-import { listen, testChecks, testConfig, type Listening } from '../testing';
+import { listen, type Listening, readApp } from '../testing';
 import type { ReadService } from './service';
 
 type Json = Record<string, unknown>;
@@ -58,15 +56,8 @@ beforeAll(async () => {
   await runMigrations(clickhouse);
   await insertEvents(clickhouse, [...matchA, ...matchB], new Date(KICKOFF + 7_200_000));
   await insertEvents(clickhouse, [matchA[1]!], new Date(KICKOFF + 7_300_000)); // redelivered
-  const app = createApp({
-    config: testConfig({ rateLimit: null }),
-    logger: createLogger('api', { level: 'silent' }),
-    registry: createRegistry(),
-    producer: { send: async () => undefined },
-    checks: testChecks(),
-    read: { store: new ClickHouseStore(clickhouse), pollIntervalMs: 100 },
-  });
-  readApi = readServiceOf(app)!;
+  const { app, read } = readApp({ store: new ClickHouseStore(clickhouse), pollIntervalMs: 100 });
+  readApi = read;
   api = await listen(app);
 });
 

@@ -20,11 +20,10 @@ import {
   validatorFor,
   type StoredEvent,
 } from '@pitchpulse/contract';
-import { createLogger, createRegistry } from '@pitchpulse/observability';
+import { createRegistry } from '@pitchpulse/observability';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { createApp, readServiceOf } from '../app';
-import { listen, post, sampleEvent, testChecks, testConfig, type Listening } from '../testing';
+import { listen, type Listening, post, readApp, sampleEvent } from '../testing';
 import type { ReadOptions, ReadService } from './service';
 
 type Json = Record<string, unknown>;
@@ -37,15 +36,7 @@ let readApi: ReadService;
 let api: Listening;
 
 function startReadApp(options: Partial<ReadOptions> = {}) {
-  const app = createApp({
-    config: testConfig({ rateLimit: null }),
-    logger: createLogger('api', { level: 'silent' }),
-    registry: createRegistry(),
-    producer: { send: async () => undefined },
-    checks: testChecks(),
-    read: { store: new ClickHouseStore(clickhouse), pollIntervalMs: 100, ...options },
-  });
-  return { read: readServiceOf(app)!, app };
+  return readApp({ store: new ClickHouseStore(clickhouse), pollIntervalMs: 100, ...options });
 }
 
 beforeAll(async () => {

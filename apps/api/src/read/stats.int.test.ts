@@ -28,9 +28,8 @@ import {
   validatorFor,
   type StoredEvent,
 } from '@pitchpulse/contract';
-import { createLogger, createRegistry, sampleSum, type Registry } from '@pitchpulse/observability';
-import { createApp, readServiceOf } from '../app';
-import { listen, testChecks, testConfig, type Listening } from '../testing';
+import { createRegistry, type Registry, sampleSum } from '@pitchpulse/observability';
+import { listen, type Listening, readApp } from '../testing';
 import type { ReadService } from './service';
 
 type Json = Record<string, unknown>;
@@ -96,15 +95,8 @@ beforeAll(async () => {
   await insertEvents(clickhouse, events, new Date('2024-06-04T00:00:01Z')); // every event delivered twice
   await store.seal('api-s1'); // one match from its seal, the others from their raw rows
   registry = createRegistry();
-  const app = createApp({
-    config: testConfig({ rateLimit: null }),
-    logger: createLogger('api', { level: 'silent' }),
-    registry,
-    producer: { send: async () => undefined },
-    checks: testChecks(),
-    read: { store, pollIntervalMs: 100 },
-  });
-  readApi = readServiceOf(app)!;
+  const { app, read } = readApp({ store, pollIntervalMs: 100 }, registry);
+  readApi = read;
   api = await listen(app);
 });
 

@@ -81,3 +81,15 @@ export function byteOrder(a: string, b: string): number {
 
 /** Numbers may arrive quoted from clients that did not disable quoting of 64-bit integers. */
 export const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
+
+/** A stored `metadata` column as an object: `{}` when it is not a JSON object (never throws). */
+export function parseMetadata(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}

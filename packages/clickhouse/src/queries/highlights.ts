@@ -9,7 +9,7 @@ import type { ClickHouseCapabilities } from '../capabilities';
 import { latestHighlightsSql, type LatestHighlightRow } from '../highlights';
 import { selectRows } from '../query';
 import { inList, sql, type Sql } from '../sql';
-import { checkCount, checkMatchId, isoFromMs, minuteOf, num, table } from './common';
+import { checkCount, checkMatchId, isoFromMs, minuteOf, num, parseMetadata, table } from './common';
 
 /** A highlight as stored: the wire shape, with an empty title until the enricher wrote one. */
 export type StoredHighlight = Highlight;
@@ -30,17 +30,6 @@ export interface HighlightSlice {
 
 /** Highlights asked for at once, at most. */
 export const MAX_HIGHLIGHTS_PAGE = 1000;
-
-function parseMetadata(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : {};
-  } catch {
-    return {};
-  }
-}
 
 type ViewRow = LatestHighlightRow & { first_ms: number };
 
