@@ -36,7 +36,7 @@ interface State {
   timeline: Timeline | null;
   /** peak minutes of the metrics the timeline was read after (so every marked minute has its bar) */
   chartPeaks: MatchMinuteCount[];
-  stream: LiveStream<MatchMetrics> | null;
+  stream: LiveStream<MatchMetrics | Highlight> | null;
   /** totalEvents the timeline/players were last fetched for */
   detailFor: number;
   /** goals + red cards the highlights were last fetched for */
@@ -46,6 +46,8 @@ interface State {
   /** consecutive detail reads that were behind the metrics */
   detailRetries: number;
   seenHighlights: Set<string>;
+  /** the highlights on the page, as last rendered */
+  highlights: Highlight[];
 }
 
 const state: State = {
@@ -63,6 +65,7 @@ const state: State = {
   detailAt: 0,
   detailRetries: 0,
   seenHighlights: new Set(),
+  highlights: [],
 };
 
 // ---------------------------------------------------------------- match list
@@ -206,6 +209,7 @@ function renderLegend(): void {
 }
 
 function renderHighlights(items: Highlight[]): void {
+  state.highlights = items;
   const feed = $('#highlights');
   $('#highlights-empty').hidden = items.length > 0;
   const fresh = state.seenHighlights.size > 0;
@@ -299,11 +303,20 @@ function onMetrics(m: MatchMetrics): void {
   }
 }
 
-/** A highlight of the selected match became READY: read the list again (title and summary changed). */
+/**
+ * A highlight of the selected match became READY: the event carries it whole, so it replaces its entry at once
+ * (a read of the list could still answer from the API's one-second cache); one not on the page yet makes the
+ * page read the list again.
+ */
 function onHighlight(h: Highlight): void {
   if (h.matchId !== state.selected) return;
-  state.highlightsFor = -1;
-  scheduleDetail();
+  const at = state.highlights.findIndex((x) => x.highlightId === h.highlightId);
+  if (at < 0) {
+    state.highlightsFor = -1;
+    scheduleDetail();
+    return;
+  }
+  renderHighlights(state.highlights.map((x, i) => (i === at ? h : x)));
 }
 
 function setConnection(s: LiveState | 'idle', retryInMs?: number): void {
@@ -335,6 +348,7 @@ function select(id: string): void {
     detailTimer: undefined,
     detailRetries: 0,
     seenHighlights: new Set<string>(),
+    highlights: [],
   });
   $('#match-h').textContent = `Match ${id}`;
   $('#match-meta').textContent = 'Loading…';

@@ -177,6 +177,9 @@ describe('GET /api/matches/{matchId}/stream', () => {
     })();
     try {
       await insertEvents(clickhouse, [goal], new Date());
+      // The first page, read now, is cached as PENDING for up to a second…
+      const pending = await get('/api/matches/hl-live/highlights');
+      expect((pending.body.items as Json[]).map((h) => h.status)).toEqual(['PENDING']);
       const caps = await detectCapabilities(clickhouse);
       const policy = { batch: 50, maxAttempts: 3, backoffBaseMs: 1, backoffMaxMs: 1, timeoutMs: 1000 };
       await enrichDue({ client: clickhouse, caps, enricher: defaultEnricher, policy });
@@ -186,6 +189,9 @@ describe('GET /api/matches/{matchId}/stream', () => {
       }
       const pushed = messages.filter((m) => m.event === 'highlight').map((m) => JSON.parse(m.data) as Json);
       expect(pushed).toHaveLength(1);
+      // …but a read after the event sees what the event said (the event drops the cached pages of the match).
+      const after = await get('/api/matches/hl-live/highlights');
+      expect((after.body.items as Json[]).map((h) => h.status)).toEqual(['READY']);
       expect(pushed[0]).toMatchObject({
         highlightId: goal.eventId,
         status: 'READY',

@@ -139,8 +139,18 @@ export class ReadService {
       opened: o.streamOpened,
       maxClients: o.maxStreams,
     });
+    const hub = this.hub;
     this.highlightWatch = new HighlightWatch({
-      streams: this.hub,
+      streams: {
+        get matches() {
+          return hub.matches;
+        },
+        // A page read after the event must show the highlight READY: drop the cached pages that may hold it.
+        push: (matchId, name, data) => {
+          this.highlightPages.forget((key) => key.startsWith(`${matchId}:`) || key.startsWith('*:'));
+          hub.push(matchId, name, data);
+        },
+      },
       load: async (ids, since) => (await o.store.highlightsReadySince(ids, since)).map(withTitle),
       intervalMs: Math.max(250, this.maxStalenessMs),
       now: this.now,

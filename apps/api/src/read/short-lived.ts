@@ -25,4 +25,9 @@ export class ShortLived<T> {
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
     return promise;
   }
+
+  /** Drops the answers whose key passes `test`: the next reader loads them again. */
+  forget(test: (key: string) => boolean): void {
+    for (const key of [...this.entries.keys()]) if (test(key)) this.entries.delete(key);
+  }
 }
