@@ -192,29 +192,45 @@ const intParam = (name: string, description: string, min: number, max: number, d
   schema: { type: 'integer', minimum: min, maximum: max, default: dflt },
 });
 const offsetParam = intParam('offset', 'Items to skip', 0, READ_LIMITS.maxOffset, 0);
-const readErrors = (notFound: boolean) => ({
-  '400': problem('A parameter is invalid (unknown, repeated, out of range); `errors` names it'),
-  ...(notFound ? { '404': problem('No events have been stored for this match') } : {}),
-  '405': problem('Only GET and HEAD'),
-  '503': problem('ClickHouse unavailable, or the API is overloaded', retryAfter),
+/**
+ * A GET open without an API key (the read, highlight and stats routes): its 200 and the problems each of them can
+ * answer — an invalid parameter (`invalid` says which), a missing resource when `notFound` says what, a wrong
+ * method, ClickHouse down or the API overloaded.
+ */
+const openGet = (
+  tag: string,
+  operation: { operationId: string; summary: string; parameters: unknown[]; extra?: Json },
+  response: Json,
+  problems: { invalid: string; notFound?: string },
+) => ({
+  get: {
+    tags: [tag],
+    operationId: operation.operationId,
+    summary: operation.summary,
+    security: [],
+    parameters: operation.parameters,
+    ...operation.extra,
+    responses: {
+      '200': response,
+      '400': problem(problems.invalid),
+      ...(problems.notFound ? { '404': problem(problems.notFound) } : {}),
+      '405': problem('Only GET and HEAD'),
+      '503': problem('ClickHouse unavailable, or the API is overloaded', retryAfter),
+    },
+  },
 });
+const INVALID_PARAMETER = 'A parameter is invalid (unknown, repeated, out of range); `errors` names it';
 const readGet = (
   operationId: string,
   summary: string,
   parameters: unknown[],
   response: Json,
   extra: Json = {},
-) => ({
-  get: {
-    tags: ['matches'],
-    operationId,
-    summary,
-    security: [],
-    parameters,
-    ...extra,
-    responses: { '200': response, ...readErrors(parameters.includes(matchIdParam)) },
-  },
-});
+) =>
+  openGet('matches', { operationId, summary, parameters, extra }, response, {
+    invalid: INVALID_PARAMETER,
+    ...(parameters.includes(matchIdParam) ? { notFound: 'No events have been stored for this match' } : {}),
+  });
 
 const readPaths: Json = {
   '/api/matches': readGet(
@@ -312,47 +328,24 @@ const rangeParams = [
     `Last day of the range (included); from ≤ to, at most ${STATS_LIMITS.maxSpanDays} days in all`,
   ),
 ];
-const statsGet = (operationId: string, summary: string, parameters: unknown[], response: Json) => ({
-  get: {
-    tags: ['stats'],
-    operationId,
-    summary,
-    security: [],
-    parameters,
-    responses: {
-      '200': response,
-      '400': problem(
-        'A parameter is missing, unknown, repeated or invalid (not a calendar date, from after to, a span over ' +
-          `${STATS_LIMITS.maxSpanDays} days, out of range); \`errors[0].path\` names it`,
-      ),
-      '405': problem('Only GET and HEAD'),
-      '503': problem('ClickHouse unavailable, or the API is overloaded', retryAfter),
-    },
-  },
-});
+const statsGet = (operationId: string, summary: string, parameters: unknown[], response: Json) =>
+  openGet('stats', { operationId, summary, parameters }, response, {
+    invalid:
+      'A parameter is missing, unknown, repeated or invalid (not a calendar date, from after to, a span over ' +
+      `${STATS_LIMITS.maxSpanDays} days, out of range); \`errors[0].path\` names it`,
+  });
 
 const highlightGet = (
   operationId: string,
   summary: string,
   parameters: unknown[],
   response: Json,
-  missing?: string,
-) => ({
-  get: {
-    tags: ['highlights'],
-    operationId,
-    summary,
-    security: [],
-    parameters,
-    responses: {
-      '200': response,
-      '400': problem('A parameter is invalid (unknown, repeated, out of range); `errors` names it'),
-      ...(missing ? { '404': problem(missing) } : {}),
-      '405': problem('Only GET and HEAD'),
-      '503': problem('ClickHouse unavailable, or the API is overloaded', retryAfter),
-    },
-  },
-});
+  notFound?: string,
+) =>
+  openGet('highlights', { operationId, summary, parameters }, response, {
+    invalid: INVALID_PARAMETER,
+    ...(notFound ? { notFound } : {}),
+  });
 
 const LIST = READ_LIMITS.highlightList;
 const highlightPaths: Json = {
