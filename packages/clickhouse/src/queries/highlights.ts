@@ -70,14 +70,16 @@ function checkStatus(status: unknown): HighlightStatus | undefined {
   return status as HighlightStatus;
 }
 
-/** The latest versions under `where`, with each match's first event time (for the minute). */
+/** The latest versions under `where`, with the first event time of their matches only (for the minute). */
 function viewSql(caps: ClickHouseCapabilities, where: Sql, status: HighlightStatus | undefined): Sql {
   const ofStatus = status === undefined ? sql`` : sql`WHERE h_status = ${status}`;
   return sql`SELECT * FROM (
                SELECT * FROM (${latestHighlightsSql(caps, where)}) ${ofStatus}
              ) AS latest LEFT JOIN (
                SELECT match_id AS h_match, minMerge(first_event_ms) AS first_ms
-               FROM ${table(caps, 'match_activity')} GROUP BY match_id
+               FROM ${table(caps, 'match_activity')}
+               WHERE match_id IN (SELECT match_id FROM ${table(caps, 'highlights')} ${where})
+               GROUP BY match_id
              ) AS activity USING h_match`;
 }
 
