@@ -30,14 +30,14 @@ const database = `enr_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 const client = createClickHouseClient({ url: process.env.CLICKHOUSE_URL!, database });
 const MODE = { nativeParams: false };
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pitchpulse-enricher-'));
-/** A pluggable enricher that takes 100 ms per highlight: a pass of 30 takes 3 s. */
+/** A pluggable enricher that takes 250 ms per highlight: a pass of 30 takes 7.5 s, long enough to stop it mid-pass on a busy machine. */
 const SLOW = path.join(dir, 'slow-enricher.js');
 fs.writeFileSync(
   SLOW,
   `exports.enricher = {
      name: 'slow',
      enrich: async (input) => {
-       await new Promise((r) => setTimeout(r, 100));
+       await new Promise((r) => setTimeout(r, 250));
        return { title: 'T ' + input.highlightId, summary: 'S ' + input.score['1'] + '-' + input.score['2'] };
      },
    };\n`,
