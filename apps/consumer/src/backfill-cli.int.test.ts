@@ -98,6 +98,9 @@ describe('pnpm backfill (pitchpulse-backfill) on a database holding unsealed eve
     expect(result.stdout).toMatch(/^page 1: sealed 2 match\(es\), [\d,]+ events, in [\d.]+ s \(2 of ~3\)$/m);
     expect(result.stdout).toMatch(/^page 2: sealed 1 match\(es\), [\d,]+ events, in [\d.]+ s \(3 of ~3\)$/m);
     expect(result.stdout).toMatch(/^done: 3 seal\(s\), [\d,]+ events, 2 page\(s\)/m);
+    expect(result.stdout).toMatch(
+      /^stored the season's daily stats: [1-9]\d* day\(s\) at stats version \d+$/m,
+    );
     for (const matchId of matchIds) {
       const sealed = await store.metricsFromSeal(matchId);
       expect({ matchId, sealed }).toEqual({ matchId, sealed: await store.metricsFromEvents(matchId) });

@@ -20,7 +20,8 @@ the seals of a deployment that already held events before it was upgraded (migra
 match times and events_unique itself). Applies pending migrations first, as the consumer does at start.
 Resumable: the seals are the progress, so running it again continues with what is still pending, and a run
 after a complete one seals nothing. Safe beside running consumers (their sealers may seal the same matches:
-each seal is complete, the latest wins). docs/retention.md#seals-in-operation
+each seal is complete, the latest wins). Once every match is sealed, stores the season's daily stats
+(season_days) for GET /api/stats/daily. docs/retention.md#seals-in-operation
 
 Environment: CLICKHOUSE_URL (required), CLICKHOUSE_DATABASE [pitchpulse], CLICKHOUSE_USER [default],
 CLICKHOUSE_PASSWORD.
@@ -102,6 +103,11 @@ async function backfill(options: { pageSize: number; dryRun?: boolean }): Promis
     if (result.empty.length > 0) {
       console.log(
         `${count(result.empty.length)} match(es) have a marker but no raw rows, nothing to seal (e.g. ${result.empty[0]})`,
+      );
+    }
+    if (result.seasonDays) {
+      console.log(
+        `stored the season's daily stats: ${count(result.seasonDays.days)} day(s) at stats version ${result.seasonDays.version}`,
       );
     }
     return EXIT.done;

@@ -82,8 +82,15 @@ describe("the consumer's sealer (Kafka → consumer → ClickHouse)", () => {
     const text = await waitUntil(
       'the seal metrics',
       () => metricsText(app),
-      (s) => sampleSum(s, 'consumer_seals_written_total') >= 2,
+      (s) =>
+        sampleSum(s, 'consumer_seals_written_total') >= 2 &&
+        sampleSum(s, 'consumer_season_days_written_total') >= 1,
       10_000,
+    );
+    // Every match sealed: the pass stored the season's days, which the daily stats now read.
+    const day = (await store.metricsFromEvents('m-seal-a'))!.firstEventAt.slice(0, 10);
+    expect((await store.dailyStats({ from: day, to: day })).value).toEqual(
+      (await store.dailyStatsFromEvents({ from: day, to: day })).value,
     );
     expect(sampleSum(text, 'consumer_seal_duration_seconds_count')).toBeGreaterThanOrEqual(2);
     expect(text).toMatch(/^consumer_seal_pending_matches(\{[^}]*\})? \d+$/m);

@@ -89,6 +89,10 @@ export function maintenanceTasks(
     },
     onEmpty: (matchId) =>
       logger.warn({ matchId }, 'sealer: the match has a marker but no raw rows, nothing to seal'),
+    onSeasonDays: (stored) => {
+      metrics.seasonDaysWritten.inc();
+      logger.debug({ version: stored.version, days: stored.days }, "sealer: stored the season's daily stats");
+    },
   });
   const tasks: PeriodicTask[] = [
     {

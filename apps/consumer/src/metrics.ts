@@ -78,6 +78,11 @@ export function createConsumerMetrics(registry: Registry) {
       help: 'Quiet matches without a current seal, as the last sealer pass found them (at most 10000)',
       registers,
     }),
+    seasonDaysWritten: new Counter({
+      name: 'consumer_season_days_written_total',
+      help: "Versions of the season's daily stats the sealer stored (each time every match had a current seal)",
+      registers,
+    }),
     sealerErrors: new Counter({
       name: 'consumer_sealer_errors_total',
       help: 'Sealer passes that failed (the next pass tries again)',

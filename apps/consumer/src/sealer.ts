@@ -4,10 +4,17 @@
  * pass of the maintenance loop (quiet matches only), `backfillSeals` is `pnpm backfill` (every match, now).
  *
  * Both are built from `pendingMatches` and `sealMatch`, the steps of `sealPending`, so each seal is timed on its
- * own and a pass can stop between two seals when the consumer shuts down.
+ * own and a pass can stop between two seals when the consumer shuts down. Both end by storing the season's daily
+ * stats (season_days) once every match is sealed.
  */
 import { performance } from 'node:perf_hooks';
-import { pendingMatches, sealMatch, type ClickHouseStore, type SealResult } from '@pitchpulse/clickhouse';
+import {
+  pendingMatches,
+  sealMatch,
+  type ClickHouseStore,
+  type SealResult,
+  type SeasonDaysResult,
+} from '@pitchpulse/clickhouse';
 
 /** Most pending matches one pass lists (the pending gauge is capped at this). */
 export const PENDING_SCAN_LIMIT = 10_000;
@@ -28,12 +35,16 @@ export interface SealerHooks {
   onSeal?: (seal: SealResult, seconds: number) => void;
   /** a pending match had no rows to seal (its raw rows were dropped under it); left alone for a while */
   onEmpty?: (matchId: string) => void;
+  /** the season's daily stats were stored for a new stats version */
+  onSeasonDays?: (stored: SeasonDaysResult) => void;
 }
 
 export interface SealPass {
   /** pending matches found at the start of the pass (at most PENDING_SCAN_LIMIT) */
   pending: number;
   sealed: SealResult[];
+  /** the season's daily stats stored by this pass (`null`: a match is not sealed yet, or nothing changed) */
+  seasonDays: SeasonDaysResult | null;
 }
 
 /** Seals one match, timed; `null` when the match turned out to have nothing to seal (sealMatch wrote nothing). */
@@ -77,7 +88,9 @@ export class Sealer {
         this.hooks.onEmpty?.(matchId);
       }
     }
-    return { pending: pending.length, sealed };
+    const seasonDays = signal?.aborted ? null : await this.store.writeSeasonDays();
+    if (seasonDays) this.hooks.onSeasonDays?.(seasonDays);
+    return { pending: pending.length, sealed, seasonDays };
   }
 }
 
@@ -99,6 +112,8 @@ export interface BackfillResult {
   changed: string[];
   /** matches with a marker but no rows: nothing to seal */
   empty: string[];
+  /** the season's daily stats stored at the end (`null`: a match is still unsealed, or they were stored already) */
+  seasonDays: SeasonDaysResult | null;
 }
 
 /**
@@ -152,5 +167,6 @@ export async function backfillSeals(
   const emptySet = new Set(empty);
   const stillPending = await pendingMatches(store.client, caps, { quietMs: 0, limit: MAX_LIMIT });
   const changed = stillPending.filter((id) => attempted.has(id) && !emptySet.has(id));
-  return { sealed: sealedCount, events, pages, changed, empty };
+  const seasonDays = options.signal?.aborted ? null : await store.writeSeasonDays();
+  return { sealed: sealedCount, events, pages, changed, empty, seasonDays };
 }

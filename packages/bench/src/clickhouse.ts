@@ -49,19 +49,19 @@ export interface ReadQueries {
   metricsFromSeal(matchId: string): Promise<Metrics>;
   /** The same metrics by scanning the match's raw rows (the baseline, and what a live match is served from). */
   metricsFromEvents(matchId: string): Promise<Metrics | null>;
-  /** Seals every match that has no current seal; answers how many. */
+  /** Seals every match that has no current seal and stores the season's days; answers how many seals. */
   sealAll(): Promise<number>;
   /** The stats snapshot: the stats version and the matches without a current seal (one query). */
   statsSnapshot(): Promise<StatsSnapshot>;
   /**
-   * Daily stats of a date range across matches, from the seals: against `snapshot` one query (what the API
-   * computes, its poll having read the snapshot), without one two (the snapshot first).
+   * Daily stats of a date range across matches: against `snapshot` one query (what the API runs, its poll having
+   * read the snapshot), from season_days when it holds the snapshot's version; without one two (the snapshot first).
    */
   dailyStats(from: string, to: string, snapshot?: StatsSnapshot): Promise<unknown>;
   /** The same from every match's raw rows (the baseline). */
   dailyStatsFromEvents(from: string, to: string): Promise<unknown>;
-  /** One plain read of a date range of daily_match_figures: the least any season-wide answer from seals costs. */
-  seasonStorageFloor(from: string, to: string): Promise<unknown>;
+  /** The same computed from the seals (as without season_days), against `snapshot`. */
+  dailyStatsComputed(from: string, to: string, snapshot: StatsSnapshot): Promise<unknown>;
   /** Further read queries by the name the read-latency table prints. */
   others: Record<string, (matchId: string) => Promise<unknown>>;
 }
@@ -86,18 +86,18 @@ export function readQueries(client: Client, caps: ClickHouseCapabilities): ReadQ
     statsSnapshot: () => store.statsSnapshot(),
     dailyStats: async (from, to, snapshot) => (await store.dailyStats({ from, to }, snapshot)).value,
     dailyStatsFromEvents: async (from, to) => (await store.dailyStatsFromEvents({ from, to })).value,
-    seasonStorageFloor: (from, to) =>
-      selectRows(
-        client,
-        caps,
-        sql`SELECT count() AS n FROM ${identifier(caps.database, 'daily_match_figures')}
-            WHERE day >= toDate(${from}) AND day <= toDate(${to})`,
-      ),
+    dailyStatsComputed: async (from, to, snapshot) =>
+      (await store.dailyStatsComputed({ from, to }, snapshot)).value,
     sealAll: async () => {
       let sealed = 0;
       for (;;) {
         const batch = await store.sealPending({ quietMs: 0, limit: 100 });
-        if (batch.length === 0) return sealed;
+        if (batch.length === 0) {
+          // As the consumer's sealer does once every match is sealed (a fresh database: never stored before).
+          if (!(await store.writeSeasonDays()))
+            throw new Error("every match sealed, yet the season's days not stored");
+          return sealed;
+        }
         sealed += batch.length;
       }
     },

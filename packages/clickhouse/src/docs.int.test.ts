@@ -30,9 +30,10 @@ describe('docs/clickhouse.md example queries', () => {
     for (const e of engines) {
       await runMigrations(e.client);
       for (const d of first) await insertEvents(e.client, d.events, d.insertedAt);
-      // Seal after the redeliveries (each moves the marker): every match has a current seal.
+      // Seal after the redeliveries (each moves the marker): every match has a current seal, the season is stored.
       for (const d of again) await insertEvents(e.client, d.events, d.insertedAt);
       await e.store.sealPending({ quietMs: 0, limit: 1000 });
+      await e.store.writeSeasonDays();
     }
   });
   afterAll(() => closeEngines(engines));

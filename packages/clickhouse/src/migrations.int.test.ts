@@ -25,6 +25,7 @@ const SCHEMA_TABLES = [
   'match_figures',
   'match_figures_marker_mv',
   'schema_migrations',
+  'season_days',
 ];
 
 async function tables(e: Engine, database: string): Promise<string[]> {
@@ -66,6 +67,7 @@ describe('runMigrations on both engines', () => {
       '004_drop_id_set_views',
       '005_match_heads',
       '006_highlights',
+      '007_season_days',
     ]);
     expect(files.every((m) => /^[0-9a-f]{64}$/.test(m.checksum))).toBe(true);
   });

@@ -2,7 +2,8 @@
  * Stats across matches on both engines (ClickHouse 18.16 and chdb): every figure of dailyStats, eventTypeStats,
  * playerRanking and retention equals what the delivered events imply, computed here in plain TypeScript, whether
  * the matches are read raw, from their seals, or from a mix of current, stale and missing seals; and the answers
- * of both engines are equal. Retention is also checked against a small example worked out by hand.
+ * of both engines are equal; the daily stats also from season_days, the days the sealer stores once every match
+ * is sealed. Retention is also checked against a small example worked out by hand.
  */
 import {
   EVENT_TYPES,
@@ -15,8 +16,10 @@ import {
 } from '@pitchpulse/contract';
 import { insertEvents } from './events';
 import { runMigrations } from './migrations';
-import { MAX_UNSEALED } from './queries/stats';
+import { execute, selectRows } from './query';
+import { MAX_UNSEALED, type StatsSnapshot } from './queries/stats';
 import { pendingMatches } from './seals';
+import { identifier, sql } from './sql';
 import {
   closeEngines,
   distinctEvents,
@@ -216,8 +219,9 @@ describe('stats across matches on both engines: exact, raw, sealed and mixed', (
     ['2023-12-01', '2023-12-31'], // no events at all
   ];
 
-  /** Every stats answer against the reference, on both engines. */
+  /** Every stats answer against the reference, on both engines (the daily ones from season_days if all sealed). */
   const checkAll = async () => {
+    for (const e of engines) await e.store.writeSeasonDays();
     const events = ref();
     for (const [from, to] of RANGES) {
       const daily = await onBoth(engines, async (e) => (await e.store.dailyStats({ from, to })).value);
@@ -279,6 +283,23 @@ describe('stats across matches on both engines: exact, raw, sealed and mixed', (
     for (const e of engines) await e.store.sealPending({ quietMs: 0, limit: 1000 });
     expect(await pending()).toEqual([]);
     await checkAll();
+  });
+
+  it("every match sealed: the season's days are stored once per version, and the daily stats read that version", async () => {
+    for (const e of engines) {
+      const snapshot = await e.store.statsSnapshot();
+      expect(snapshot.unsealed).toEqual([]);
+      // Stored by checkAll already: nothing to do for this version, however many sealers ask.
+      expect(await Promise.all([e.store.writeSeasonDays(), e.store.writeSeasonDays()])).toEqual([null, null]);
+      const stored = await selectRows<{ day: string; n: number }>(
+        e.client,
+        e.caps,
+        sql`SELECT toString(day) AS day, count() AS n FROM ${identifier(database, 'season_days')}
+            WHERE version = ${snapshot.version} AND is_commit = 0 GROUP BY day ORDER BY day`,
+      );
+      const days = new Set(ref().map((ev) => isoDateOf(dayOf(ev.timeMs))));
+      expect(stored.map((r) => r.day)).toEqual([...days].sort());
+    }
   });
 
   it('half sealed, then more duplicates and new events (stale seals, a new match)', async () => {
@@ -370,6 +391,46 @@ describe('stats across matches on both engines: exact, raw, sealed and mixed', (
     await expect(store.cohortRetention({ start: '2024-01-01', windows: 53, window: 'week' })).rejects.toThrow(
       /windows/,
     );
+  });
+});
+
+describe('daily stats of a stored version: read from season_days, only when it is whole', () => {
+  const database = uniqueDatabase('season_days');
+  let engines: Engine[];
+  beforeAll(async () => {
+    engines = await openEngines(database);
+    for (const e of engines) await runMigrations(e.client);
+  });
+  afterAll(() => closeEngines(engines));
+
+  it('answers the stored rows with their commit row and no unsealed match; else computes (no events: zeros)', async () => {
+    const version = 77;
+    const range = { from: '2024-04-02', to: '2024-04-03' };
+    const zeros = refDaily([], range.from, range.to);
+    const stored = [
+      { day: '2024-04-02', matches: 42, events: 4242, goals: 3, cards: 1, activePlayers: 17 },
+      { day: '2024-04-03', matches: 0, events: 0, goals: 0, cards: 0, activePlayers: 0 },
+    ];
+    for (const e of engines) {
+      const days = (snapshot: StatsSnapshot) => e.store.dailyStats(range, snapshot).then((a) => a.value);
+      const seasonDays = identifier(database, 'season_days');
+      await execute(
+        e.client,
+        e.caps,
+        sql`INSERT INTO ${seasonDays} (version, day, is_commit, matches, events, goals, cards, active_players)
+            VALUES (${version}, toDate('2024-04-02'), 0, 42, 4242, 3, 1, 17),
+                   (${version + 1}, toDate('2024-04-03'), 0, 9, 9, 9, 9, 9)`,
+      );
+      expect(await days({ version, unsealed: [] })).toEqual(zeros); // no commit row: not whole
+      await execute(
+        e.client,
+        e.caps,
+        sql`INSERT INTO ${seasonDays} (version, day, is_commit) VALUES (${version}, toDate('1970-01-01'), 1)`,
+      );
+      expect(await days({ version, unsealed: [] })).toEqual(stored);
+      expect(await days({ version, unsealed: ['st-1'] })).toEqual(zeros);
+      expect(await days({ version, unsealed: null })).toEqual(zeros);
+    }
   });
 });
 

@@ -8,6 +8,7 @@ import { matchMetrics, matchMetricsFromEvents, matchMetricsFromSeal } from './qu
 import { topPlayers } from './queries/players';
 import { timeline } from './queries/timeline';
 import { sealMatch, sealPending, type PendingOptions } from './seals';
+import { writeSeasonDays } from './season-days';
 import {
   dailyStats,
   eventTypeStats,
@@ -70,6 +71,11 @@ export class ClickHouseStore {
     return sealPending(this.client, await this.capabilities(), options);
   }
 
+  /** Stores the season's daily stats at the current stats version when every match is sealed (season-days.ts). */
+  async writeSeasonDays() {
+    return writeSeasonDays(this.client, await this.capabilities());
+  }
+
   async timeline(matchId: string, bucket: TimelineBucket) {
     return timeline(this.client, await this.capabilities(), { matchId, bucket });
   }
@@ -116,6 +122,11 @@ export class ClickHouseStore {
   /** Per UTC day of `from`…`to`: matches, distinct events, goals, cards, active players (queries/stats.ts). */
   async dailyStats(range: StatsRangeParams, snapshot?: StatsSnapshot) {
     return dailyStats(this.client, await this.capabilities(), range, { snapshot });
+  }
+
+  /** dailyStats computed from the seals and raw rows even when season_days holds the snapshot's version. */
+  async dailyStatsComputed(range: StatsRangeParams, snapshot?: StatsSnapshot) {
+    return dailyStats(this.client, await this.capabilities(), range, { snapshot, computed: true });
   }
 
   /** dailyStats with every match read from its raw rows: the baseline the benchmark compares the seals with. */

@@ -4,7 +4,9 @@
  *    by the migrations, seals by the sealer (the backfill), every read exact before and after the backfill;
  *  - 001–004 (seals) with sealed, stale and retired matches: migration 005 moves each match's marker, retirements
  *    and latest seal into match_activity, so the seals current before stay current (none computed again), the
- *    stale one stays stale, and every read stays exact.
+ *    stale one stays stale, and every read stays exact;
+ *  - 001–006 (highlights) with every match sealed: the daily stats stay exact after 007, computed from the seals
+ *    until the sealer stores the season's days, then read from them.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,6 +35,7 @@ import {
 
 const PREVIOUS_RELEASE = ['001_events.sql', '002_match_aggregates.sql'];
 const SEALS_RELEASE = [...PREVIOUS_RELEASE, '003_sealed_figures.sql', '004_drop_id_set_views.sql'];
+const HIGHLIGHTS_RELEASE = [...SEALS_RELEASE, '005_match_heads.sql', '006_highlights.sql'];
 
 /** A folder holding only the given migration files: the schema of an earlier release. */
 function releaseDir(files: string[]): string {
@@ -114,6 +117,7 @@ describe('upgrade from the previous schema with data in it', () => {
         '004_drop_id_set_views',
         '005_match_heads',
         '006_highlights',
+        '007_season_days',
       ]);
       const names = await tables(e);
       expect(names).not.toContain('match_minute_counts');
@@ -203,9 +207,13 @@ describe('upgrade from the seals release (001–004) with sealed, stale and reti
     fs.rmSync(previous, { recursive: true, force: true });
   });
 
-  it('applies 005 and 006', async () => {
+  it('applies 005, 006 and 007', async () => {
     for (const e of engines)
-      expect((await runMigrations(e.client)).applied).toEqual(['005_match_heads', '006_highlights']);
+      expect((await runMigrations(e.client)).applied).toEqual([
+        '005_match_heads',
+        '006_highlights',
+        '007_season_days',
+      ]);
   });
 
   it("moved every match's marker, retirement and latest seal into match_activity", async () => {
@@ -264,5 +272,61 @@ describe('upgrade from the seals release (001–004) with sealed, stale and reti
       expect(await e.store.metricsFromSeal(stale)).toBeNull();
     }
     await readsMatch(engines, [...delivered, ...more]);
+  });
+});
+
+describe('upgrade from the highlights release (001–006) with every match sealed', () => {
+  const database = uniqueDatabase('upgrade_days');
+  const events = buildEvents();
+  const { first, again } = buildDeliveries(events);
+  const days = events.map((ev) => new Date(ev.timestamp).toISOString().slice(0, 10)).sort();
+  const range = { from: days[0]!, to: days[days.length - 1]! };
+  let engines: Engine[];
+  let previous: string;
+  /** Per engine: the daily stats computed from the raw rows before the upgrade. */
+  const before = new Map<string, unknown>();
+
+  const daily = (e: Engine) => e.store.dailyStats(range).then((a) => a.value);
+
+  beforeAll(async () => {
+    previous = releaseDir(HIGHLIGHTS_RELEASE);
+    engines = await openEngines(database);
+    for (const e of engines) {
+      await runMigrations(e.client, { dir: previous });
+      for (const d of [...first, ...again]) await insertEvents(e.client, d.events, d.insertedAt);
+      await e.store.sealPending({ quietMs: 0, limit: 1000 });
+      before.set(e.name, (await e.store.dailyStatsFromEvents(range)).value);
+    }
+  });
+  afterAll(async () => {
+    await closeEngines(engines);
+    fs.rmSync(previous, { recursive: true, force: true });
+  });
+
+  it('applies 007; the daily stats are computed from the seals until the season is stored, then read from it', async () => {
+    for (const e of engines) {
+      expect((await runMigrations(e.client)).applied).toEqual(['007_season_days']);
+      const expected = before.get(e.name);
+      expect((expected as unknown[]).length).toBeGreaterThan(0);
+      expect(await daily(e)).toEqual(expected);
+      const snapshot = await e.store.statsSnapshot();
+      expect(await e.store.writeSeasonDays()).toEqual({
+        version: snapshot.version,
+        days: new Set(days).size,
+      });
+      expect(await daily(e)).toEqual(expected);
+    }
+  });
+
+  it('a new insert leaves the stored version behind: nothing stored while a match is unsealed, still exact', async () => {
+    const more = first.map((d) => ({ ...d, events: d.events.slice(0, 2) }));
+    for (const e of engines) {
+      for (const d of more) await insertEvents(e.client, d.events, d.insertedAt);
+      expect(await e.store.writeSeasonDays()).toBeNull();
+      expect(await daily(e)).toEqual(before.get(e.name)); // the same events again: duplicates only
+      await e.store.sealPending({ quietMs: 0, limit: 1000 });
+      expect(await e.store.writeSeasonDays()).not.toBeNull();
+      expect(await daily(e)).toEqual(before.get(e.name));
+    }
   });
 });

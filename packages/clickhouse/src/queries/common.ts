@@ -9,7 +9,8 @@ export type SchemaTable =
   | 'daily_figures'
   | 'daily_match_figures'
   | 'highlights'
-  | 'highlight_types';
+  | 'highlight_types'
+  | 'season_days';
 
 export function table(caps: ClickHouseCapabilities, name: SchemaTable): SqlIdentifier {
   return identifier(caps.database, name);

@@ -14,6 +14,8 @@
  * Each match is so counted once, from one state, and the answer holds at least what the version counts. Past
  * MAX_UNSEALED listed matches the whole answer is computed from `events` instead (exact, slower) rather than
  * sending a huge IN list. Retention needs every day (a player's first appearance ever), so it reads no range.
+ * The daily figures skip step 2 when the snapshot lists no match and season_days holds its version whole (the
+ * sealer stores it, season-days.ts).
  */
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import {
@@ -206,9 +208,11 @@ export interface StatsReadOptions {
   snapshot?: StatsSnapshot;
   /** every match from its raw rows, none from its seal: the baseline `pnpm bench:read` compares with */
   rawOnly?: boolean;
+  /** daily stats computed even when season_days holds the snapshot's version (what `pnpm bench:read` compares) */
+  computed?: boolean;
 }
 
-interface DailyRow {
+export interface DailyRow {
   day_text: string;
   matches: number;
   total_events: number;
@@ -217,7 +221,83 @@ interface DailyRow {
   active_players: number;
 }
 
-/** Per UTC day of the range, every day in order (days without events all zero). */
+/** The daily figures of every day `from` has rows for (days without events have no row). */
+async function dailyRows(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  from: Sql,
+  settings: ClickHouseSettings | undefined,
+): Promise<DailyRow[]> {
+  return selectRows<DailyRow>(
+    client,
+    caps,
+    // count(): each source has one row per (day, match); a Date comes back as YYYY-MM-DD.
+    sql`SELECT day AS day_text, count() AS matches, sum(events) AS total_events,
+               sum(goals) AS goal_events, sum(cards) AS card_events,
+               uniqExactArray(players) AS active_players
+        ${from} GROUP BY day`,
+    settings,
+  );
+}
+
+/** Every day of the whole season from the latest seals: what season_days stores (a snapshot without unsealed). */
+export async function seasonDailyRows(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+): Promise<DailyRow[]> {
+  const from = source(caps, { shape: 'day-match', range: null, unsealed: [], playersOnly: false });
+  return dailyRows(client, caps, from, SMALL_READ);
+}
+
+/**
+ * The days of `range` as season_days stored them for stats version `version`, in one read of a few rows;
+ * `null` when that version is not stored whole (no commit row): the answer is then computed.
+ */
+async function storedDays(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  version: number,
+  range: DayRange,
+): Promise<DailyRow[] | null> {
+  const rows = await selectRows<DailyRow & { is_commit: number }>(
+    client,
+    caps,
+    // LIMIT 1 BY: two sealers may store one version (each copy is a whole answer) before a merge folds them.
+    sql`SELECT day AS day_text, is_commit, matches, events AS total_events, goals AS goal_events,
+               cards AS card_events, active_players
+        FROM ${table(caps, 'season_days')}
+        WHERE version = ${version}
+          AND (is_commit = 1 OR (day >= ${dateSql(range.first)} AND day <= ${dateSql(range.last)}))
+        LIMIT 1 BY day, is_commit`,
+    SMALL_READ,
+  );
+  if (!rows.some((r) => num(r.is_commit) === 1)) return null;
+  return rows.filter((r) => num(r.is_commit) === 0);
+}
+
+function everyDay(range: DayRange, rows: DailyRow[]): DailyStatsDay[] {
+  const byDay = new Map(rows.map((r) => [r.day_text, r]));
+  const days: DailyStatsDay[] = [];
+  for (let d = range.first; d <= range.last; d++) {
+    const day = isoDateOf(d);
+    const r = byDay.get(day);
+    days.push({
+      day,
+      matches: num(r?.matches ?? 0),
+      events: num(r?.total_events ?? 0),
+      goals: num(r?.goal_events ?? 0),
+      cards: num(r?.card_events ?? 0),
+      activePlayers: num(r?.active_players ?? 0),
+    });
+  }
+  return days;
+}
+
+/**
+ * Per UTC day of the range, every day in order (days without events all zero). When every match has a current
+ * seal and the sealer stored this version in season_days, one read of it; else computed from the seals and raw
+ * rows.
+ */
 export async function dailyStats(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
@@ -225,38 +305,21 @@ export async function dailyStats(
   read: StatsReadOptions = {},
 ): Promise<Versioned<DailyStatsDay[]>> {
   const range = checkStatsRange(params);
+  if (!read.rawOnly) {
+    const snapshot = read.snapshot ?? (await statsSnapshot(client, caps));
+    const stored =
+      snapshot.unsealed?.length === 0 && !read.computed
+        ? await storedDays(client, caps, snapshot.version, range)
+        : null;
+    if (stored) return { value: everyDay(range, stored), storedRows: snapshot.version };
+    read = { ...read, snapshot };
+  }
   return versioned(
     client,
     caps,
     range,
     { shape: 'day-match', playersOnly: false, ...read },
-    async (from, settings) => {
-      const rows = await selectRows<DailyRow>(
-        client,
-        caps,
-        // count(): each source has one row per (day, match); a Date comes back as YYYY-MM-DD.
-        sql`SELECT day AS day_text, count() AS matches, sum(events) AS total_events,
-                 sum(goals) AS goal_events, sum(cards) AS card_events,
-                 uniqExactArray(players) AS active_players
-          ${from} GROUP BY day`,
-        settings,
-      );
-      const byDay = new Map(rows.map((r) => [r.day_text, r]));
-      const days: DailyStatsDay[] = [];
-      for (let d = range.first; d <= range.last; d++) {
-        const day = isoDateOf(d);
-        const r = byDay.get(day);
-        days.push({
-          day,
-          matches: num(r?.matches ?? 0),
-          events: num(r?.total_events ?? 0),
-          goals: num(r?.goal_events ?? 0),
-          cards: num(r?.card_events ?? 0),
-          activePlayers: num(r?.active_players ?? 0),
-        });
-      }
-      return days;
-    },
+    async (from, settings) => everyDay(range, await dailyRows(client, caps, from, settings)),
   );
 }
 
