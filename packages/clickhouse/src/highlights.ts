@@ -13,7 +13,7 @@ import { databaseOf } from './client';
 import { splitDateTime } from './events';
 import { execute, selectRows } from './query';
 import { identifier, inList, joinSql, render, sql, type Sql } from './sql';
-import { checkCount, num, table } from './queries/common';
+import { checkCount, notRetracted, num, table } from './queries/common';
 
 /** The version of each state: a later state always wins however the rows arrive (migration 006). */
 export const HIGHLIGHT_VERSIONS = {
@@ -21,9 +21,9 @@ export const HIGHLIGHT_VERSIONS = {
   created: 0,
   /** READY or FAILED */
   final: 2 ** 40,
-  /** RETRACTED: overrides everything */
-  retracted: 2 ** 41,
 } as const;
+// 2^41 was reserved for RETRACTED by migration 006; a retracted highlight is decided at read time instead, from
+// `retractions` (migration 008), so a retraction stored before its event needs no row here.
 /** A failed attempt that will be retried writes PENDING at version = the attempts so far (1, 2, …). */
 export const MAX_HIGHLIGHT_ATTEMPTS = 1000;
 
@@ -154,7 +154,8 @@ export async function recordHighlights(
 /**
  * Each highlight's latest version, as columns prefixed `h_` (18.16: an alias must not name a column it reads). The
  * event's fields come from its first stored copy (every later version copies them), the state from the highest
- * version; a highlight still at version 0 was last updated when it was created.
+ * version; a highlight still at version 0 was last updated when it was created. A highlight whose event is
+ * retracted is RETRACTED, whatever its versions say (the enricher no longer picks it up).
  */
 export function latestHighlightsSql(caps: ClickHouseCapabilities, where: Sql): Sql {
   return sql`SELECT highlight_id,
@@ -165,7 +166,8 @@ export function latestHighlightsSql(caps: ClickHouseCapabilities, where: Sql): S
                     argMin(toUInt64(toUnixTimestamp(event_time)) * 1000 + event_time_ms, created_ms) AS h_time_ms,
                     argMin(feed_minute, created_ms) AS h_feed_minute,
                     argMin(metadata, created_ms) AS h_metadata,
-                    argMax(status, version) AS h_status,
+                    if((any(match_id), highlight_id) IN (SELECT match_id, event_id FROM ${table(caps, 'retractions')}),
+                       'RETRACTED', argMax(status, version)) AS h_status,
                     argMax(title, version) AS h_title,
                     argMax(summary, version) AS h_summary,
                     argMax(error, version) AS h_error,
@@ -268,6 +270,7 @@ export async function matchGoals(
                any(toUInt64(toUnixTimestamp(event_time)) * 1000 + event_time_ms) AS g_time_ms
         FROM ${table(caps, 'events')}
         WHERE match_id IN ${inList(matchIds)} AND event_type = 'goal'
+          AND ${notRetracted(caps, sql`match_id IN ${inList(matchIds)}`)}
         GROUP BY match_id, event_id
         ORDER BY match_id, g_time_ms, event_id`,
   );

@@ -32,6 +32,7 @@ export {
 } from './migrations';
 export { ClickHouseStore } from './store';
 export { pendingMatches, sealMatch, sealPending, type PendingOptions, type SealResult } from './seals';
+export { foundRetractions, insertRetractions, matchRetractions } from './retractions';
 export { writeSeasonDays, type SeasonDaysResult } from './season-days';
 export type { Versioned } from './queries/common';
 export {

@@ -19,11 +19,13 @@ const SCHEMA_TABLES = [
   'highlights',
   'highlights_mv',
   'match_activity',
+  'match_activity_retractions_mv',
   'match_activity_rows_mv',
   'match_activity_seals_mv',
   'match_current_seals',
   'match_figures',
   'match_figures_marker_mv',
+  'retractions',
   'schema_migrations',
   'season_days',
 ];
@@ -68,6 +70,7 @@ describe('runMigrations on both engines', () => {
       '005_match_heads',
       '006_highlights',
       '007_season_days',
+      '008_retractions',
     ]);
     expect(files.every((m) => /^[0-9a-f]{64}$/.test(m.checksum))).toBe(true);
   });

@@ -7,7 +7,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseCapabilities } from './capabilities';
 import { execute, selectRows } from './query';
 import { sql, type Sql } from './sql';
-import { EVENT_MS, checkCount, checkMatchId, table } from './queries/common';
+import { EVENT_MS, checkCount, checkMatchId, notRetracted, table } from './queries/common';
 import { NO_CURRENT_SEAL, headsSql, readHeads, type FigureRow } from './queries/figures';
 import { encodeSealedMetrics, latencyPercentiles, metricsFromFigures } from './queries/metrics';
 
@@ -29,7 +29,7 @@ function figureStatements(caps: ClickHouseCapabilities, matchId: string, sealId:
   const figures = table(caps, 'match_figures');
   const zeroMinute = sql`toDateTime(0, 'UTC')`;
   const insert = (select: Sql) => sql`INSERT INTO ${figures} ${FIGURE_COLUMNS} ${select}`;
-  const of = sql`FROM ${events} WHERE match_id = ${matchId}`;
+  const of = sql`FROM ${events} WHERE match_id = ${matchId} AND ${notRetracted(caps, sql`match_id = ${matchId}`)}`;
   return [
     insert(sql`SELECT match_id, 'event_type_team', ${sealId}, event_type, team_id, '', toInt16(0), ${zeroMinute},
                       uniqExact(event_id), min(${EVENT_MS}), max(${EVENT_MS})
@@ -101,18 +101,29 @@ export async function writeSeal(
     latencyPercentiles(client, caps, match),
   ]);
   const metrics = metricsFromFigures(match, written, latency);
-  if (!metrics) return null;
+  // No event counts: its rows were dropped under it (nothing to seal), or every one is retracted (a seal of nothing).
+  if (!metrics && !(await hasRetractions(client, caps, match))) return null;
   await execute(
     client,
     caps,
     sql`INSERT INTO ${figures}
           (match_id, kind, seal_id, events, first_event_ms, last_event_ms, version, sealed_ms,
            latency_p50_ms, latency_p95_ms, latency_p99_ms, metrics)
-        SELECT ${match}, 'seal', ${sealId}, ${metrics.totalEvents}, ${Date.parse(metrics.firstEventAt)},
-               ${Date.parse(metrics.lastEventAt)}, ${version}, ${now()},
+        SELECT ${match}, 'seal', ${sealId}, ${metrics?.totalEvents ?? 0},
+               ${metrics ? Date.parse(metrics.firstEventAt) : 0}, ${metrics ? Date.parse(metrics.lastEventAt) : 0},
+               ${version}, ${now()},
                ${latency[0]!}, ${latency[1]!}, ${latency[2]!}, ${encodeSealedMetrics(metrics)}`,
   );
-  return { matchId: match, sealId, version, totalEvents: metrics.totalEvents };
+  return { matchId: match, sealId, version, totalEvents: metrics?.totalEvents ?? 0 };
+}
+
+async function hasRetractions(client: ClickHouseClient, caps: ClickHouseCapabilities, match: string) {
+  const [row] = await selectRows<{ n: number }>(
+    client,
+    caps,
+    sql`SELECT count() AS n FROM ${table(caps, 'retractions')} WHERE match_id = ${match}`,
+  );
+  return Number(row?.n ?? 0) > 0;
 }
 
 export interface PendingOptions {

@@ -7,6 +7,7 @@ import { matchPage, matchTotals, type ListMatchesParams } from './queries/matche
 import { matchMetrics, matchMetricsFromEvents, matchMetricsFromSeal } from './queries/metrics';
 import { topPlayers } from './queries/players';
 import { timeline } from './queries/timeline';
+import { matchRetractions } from './retractions';
 import { sealMatch, sealPending, type PendingOptions } from './seals';
 import { writeSeasonDays } from './season-days';
 import {
@@ -91,6 +92,11 @@ export class ClickHouseStore {
   }
 
   /** One highlight by id (its event id), or null. */
+  /** The retractions of a match, oldest first, each with whether its event is stored (retractions.ts). */
+  async retractions(matchId: string) {
+    return matchRetractions(this.client, await this.capabilities(), matchId);
+  }
+
   async highlight(highlightId: string) {
     return getHighlight(this.client, await this.capabilities(), highlightId);
   }

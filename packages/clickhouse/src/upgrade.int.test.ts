@@ -6,7 +6,8 @@
  *    and latest seal into match_activity, so the seals current before stay current (none computed again), the
  *    stale one stays stale, and every read stays exact;
  *  - 001–006 (highlights) with every match sealed: the daily stats stay exact after 007, computed from the seals
- *    until the sealer stores the season's days, then read from them.
+ *    until the sealer stores the season's days, then read from them; 008 (retractions) keeps every seal current
+ *    (no match is sealed again for it) and a first retraction makes only its match's seal stale.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,6 +15,7 @@ import path from 'node:path';
 import { insertEvents } from './events';
 import { execute } from './query';
 import { readHeads } from './queries/figures';
+import { insertRetractions } from './retractions';
 import { writeSeal } from './seals';
 import { MIGRATIONS_DIR, runMigrations } from './migrations';
 import { selectRows } from './query';
@@ -42,6 +44,16 @@ function releaseDir(files: string[]): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pitchpulse-previous-'));
   for (const f of files) fs.copyFileSync(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
   return dir;
+}
+
+/**
+ * The tests write an earlier release's seals with today's sealer, which leaves retracted events out and so reads
+ * `retractions`: give the earlier schema that table as 008 creates it (008's CREATE … IF NOT EXISTS then keeps it).
+ */
+async function addRetractionsTable(e: Engine, database: string): Promise<void> {
+  const file = fs.readFileSync(path.join(MIGRATIONS_DIR, '008_retractions.sql'), 'utf8');
+  const create = file.slice(file.indexOf('CREATE TABLE'), file.indexOf(';', file.indexOf('CREATE TABLE')));
+  await e.client.command({ query: create.replaceAll('{{database}}', database) });
 }
 
 /** Every per-match read of every engine equals what the delivered events imply. */
@@ -118,6 +130,7 @@ describe('upgrade from the previous schema with data in it', () => {
         '005_match_heads',
         '006_highlights',
         '007_season_days',
+        '008_retractions',
       ]);
       const names = await tables(e);
       expect(names).not.toContain('match_minute_counts');
@@ -188,6 +201,7 @@ describe('upgrade from the seals release (001–004) with sealed, stale and reti
     engines = await openEngines(database);
     for (const e of engines) {
       await runMigrations(e.client, { dir: previous });
+      await addRetractionsTable(e, database);
       for (const d of first) await insertEvents(e.client, d.events, d.insertedAt);
       // Sealed as the previous release sealed (its version: the marker rows), one match retired by retention.
       for (const [matchId, marker] of await previousMarkers(e)) {
@@ -207,12 +221,13 @@ describe('upgrade from the seals release (001–004) with sealed, stale and reti
     fs.rmSync(previous, { recursive: true, force: true });
   });
 
-  it('applies 005, 006 and 007', async () => {
+  it('applies 005–008', async () => {
     for (const e of engines)
       expect((await runMigrations(e.client)).applied).toEqual([
         '005_match_heads',
         '006_highlights',
         '007_season_days',
+        '008_retractions',
       ]);
   });
 
@@ -293,6 +308,7 @@ describe('upgrade from the highlights release (001–006) with every match seale
     engines = await openEngines(database);
     for (const e of engines) {
       await runMigrations(e.client, { dir: previous });
+      await addRetractionsTable(e, database);
       for (const d of [...first, ...again]) await insertEvents(e.client, d.events, d.insertedAt);
       await e.store.sealPending({ quietMs: 0, limit: 1000 });
       before.set(e.name, (await e.store.dailyStatsFromEvents(range)).value);
@@ -303,9 +319,9 @@ describe('upgrade from the highlights release (001–006) with every match seale
     fs.rmSync(previous, { recursive: true, force: true });
   });
 
-  it('applies 007; the daily stats are computed from the seals until the season is stored, then read from it', async () => {
+  it('applies 007 and 008; the daily stats are computed from the seals until the season is stored, then read from it', async () => {
     for (const e of engines) {
-      expect((await runMigrations(e.client)).applied).toEqual(['007_season_days']);
+      expect((await runMigrations(e.client)).applied).toEqual(['007_season_days', '008_retractions']);
       const expected = before.get(e.name);
       expect((expected as unknown[]).length).toBeGreaterThan(0);
       expect(await daily(e)).toEqual(expected);
@@ -327,6 +343,23 @@ describe('upgrade from the highlights release (001–006) with every match seale
       await e.store.sealPending({ quietMs: 0, limit: 1000 });
       expect(await e.store.writeSeasonDays()).not.toBeNull();
       expect(await daily(e)).toEqual(before.get(e.name));
+    }
+  });
+
+  it('008 kept every seal current; a first retraction makes only its own match pending', async () => {
+    const goal = events.find((ev) => ev.eventType === 'goal')!;
+    for (const e of engines) {
+      expect(await e.store.sealPending({ quietMs: 0, limit: 1000 })).toEqual([]);
+      const { eventId, matchId } = goal;
+      await insertRetractions(e.client, [
+        { kind: 'retraction', eventId, matchId, reason: 'VAR', receivedAt: Date.now() },
+      ]);
+      const sealed = await e.store.sealPending({ quietMs: 0, limit: 1000 });
+      expect(sealed.map((s) => s.matchId)).toEqual([goal.matchId]);
+      const metrics = (await e.store.metrics(goal.matchId)).value!;
+      expect(metrics).toEqual(await e.store.metricsFromEvents(goal.matchId));
+      const stored = new Set(events.filter((ev) => ev.matchId === goal.matchId).map((ev) => ev.eventId));
+      expect(metrics.totalEvents).toBe(stored.size - 1);
     }
   });
 });

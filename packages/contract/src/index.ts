@@ -72,6 +72,17 @@ export {
   type StatsPlayerSort,
 } from './stats';
 export {
+  MAX_BATCH_RETRACTIONS,
+  MAX_RETRACTION_REASON_LENGTH,
+  MatchRetraction,
+  MatchRetractions,
+  Retraction,
+  RetractionAccepted,
+  RetractionBatch,
+  RetractionBatchAccepted,
+  StoredRetraction,
+} from './retraction';
+export {
   DEFAULT_TOPICS,
   FAILURE_HEADERS,
   FAILURE_KINDS,

@@ -1,5 +1,9 @@
-import type { MatchEvent, StoredEvent } from '@pitchpulse/contract';
-import { validateStoredEvent } from './validate';
+import type { MatchEvent, Retraction, StoredEvent, StoredRetraction } from '@pitchpulse/contract';
+import { validateStoredEvent, validateStoredRetraction, type ValidationResult } from './validate';
+
+/** What a message on the events topic carries: an event, or a retraction of one. */
+export type StoredRecord =
+  { kind: 'event'; event: StoredEvent } | { kind: 'retraction'; retraction: StoredRetraction };
 
 export interface EncodedMessage {
   key: string;
@@ -14,12 +18,17 @@ export function encodeEventMessage(event: MatchEvent, receivedAt: number): Encod
   return { key: event.matchId, value: `${json.slice(0, -1)},"receivedAt":${Math.trunc(receivedAt)}}` };
 }
 
+/** Key = matchId: a retraction is ordered with its match's events and read by the same consumer. */
+export function encodeRetractionMessage(retraction: Retraction, receivedAt: number): EncodedMessage {
+  const stored: StoredRetraction = { kind: 'retraction', ...retraction, receivedAt: Math.trunc(receivedAt) };
+  return { key: retraction.matchId, value: JSON.stringify(stored) };
+}
+
 export class UndecodableMessageError extends Error {
   override readonly name = 'UndecodableMessageError';
 }
 
-/** Parses and re-validates a Kafka message value; anything else is undecodable (and belongs in the DLQ). */
-export function decodeEventMessage(value: Buffer | string | null): StoredEvent {
+function parseObject(value: Buffer | string | null): Record<string, unknown> {
   if (value === null) throw new UndecodableMessageError('message has no value');
   let parsed: unknown;
   try {
@@ -34,11 +43,31 @@ export function decodeEventMessage(value: Buffer | string | null): StoredEvent {
   if (typeof receivedAt !== 'number' || !Number.isSafeInteger(receivedAt) || receivedAt < 0) {
     throw new UndecodableMessageError('receivedAt must be epoch milliseconds');
   }
-  const checked = validateStoredEvent(parsed);
-  if (!checked.ok) {
+  return parsed as Record<string, unknown>;
+}
+
+function checked<T>(what: string, result: ValidationResult<T>): T {
+  if (!result.ok) {
     throw new UndecodableMessageError(
-      `event breaks the contract: ${checked.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+      `${what} breaks the contract: ${result.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
     );
   }
-  return checked.value;
+  return result.value;
+}
+
+/** Parses and re-validates a Kafka message value that must be an event; anything else is undecodable. */
+export function decodeEventMessage(value: Buffer | string | null): StoredEvent {
+  return checked('event', validateStoredEvent(parseObject(value)));
+}
+
+/**
+ * Parses and re-validates a message of the events topic: a retraction (`"kind": "retraction"`) or an event;
+ * anything else is undecodable (and belongs in the DLQ).
+ */
+export function decodeRecordMessage(value: Buffer | string | null): StoredRecord {
+  const parsed = parseObject(value);
+  if (parsed.kind === 'retraction') {
+    return { kind: 'retraction', retraction: checked('retraction', validateStoredRetraction(parsed)) };
+  }
+  return { kind: 'event', event: checked('event', validateStoredEvent(parsed)) };
 }

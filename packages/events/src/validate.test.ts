@@ -137,7 +137,7 @@ describe('validateBatch', () => {
     expect(result).toEqual({
       ok: true,
       value: {
-        valid: [{ index: 0, event: valid }],
+        valid: [{ index: 0, item: valid }],
         invalid: [
           { index: 1, errors: [{ path: '/events/1/teamId', message: 'must be 1 or 2' }] },
           { index: 2, errors: [{ path: '/events/2/eventId', message: 'must be a UUID' }] },
@@ -150,7 +150,7 @@ describe('validateBatch', () => {
     expect(validateBatch({ events: [valid, 'goal', null] })).toEqual({
       ok: true,
       value: {
-        valid: [{ index: 0, event: valid }],
+        valid: [{ index: 0, item: valid }],
         invalid: [
           { index: 1, errors: [{ path: '/events/1', message: 'must be object' }] },
           { index: 2, errors: [{ path: '/events/2', message: 'must be object' }] },

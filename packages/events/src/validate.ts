@@ -4,7 +4,10 @@ import {
   MATCH_ID_RULE,
   MAX_METADATA_BYTES,
   MatchEvent,
+  Retraction,
+  RetractionBatch,
   StoredEvent,
+  StoredRetraction,
   parseTimestampMs,
   validatorFor,
   type FieldError,
@@ -15,6 +18,9 @@ export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: 
 const validateEventSchema = validatorFor(MatchEvent);
 const validateStoredEventSchema = validatorFor(StoredEvent);
 const validateBatchSchema = validatorFor(EventBatch);
+const validateRetractionSchema = validatorFor(Retraction);
+const validateStoredRetractionSchema = validatorFor(StoredRetraction);
+const validateRetractionBatchSchema = validatorFor(RetractionBatch);
 
 const EARLIEST_TIMESTAMP_MS = 0;
 const LATEST_TIMESTAMP_MS = Date.UTC(2105, 11, 31, 23, 59, 59, 999);
@@ -121,26 +127,59 @@ function checkBeyondSchema<T extends MatchEvent>(input: T): ValidationResult<T> 
   return { ok: true, value: input };
 }
 
-export interface BatchValidation {
-  valid: Array<{ index: number; event: MatchEvent }>;
+export interface BatchValidation<T = MatchEvent> {
+  valid: Array<{ index: number; item: T }>;
   invalid: Array<{ index: number; errors: FieldError[] }>;
 }
 
-/** Validates a batch body: its envelope must be right; then each event is judged on its own. */
-export function validateBatch(input: unknown): ValidationResult<BatchValidation> {
-  if (!validateBatchSchema(input)) return { ok: false, errors: describeAll(validateBatchSchema.errors) };
-  const result: BatchValidation = { valid: [], invalid: [] };
-  input.events.forEach((candidate, index) => {
-    const checked = validateEvent(candidate);
-    if (checked.ok) result.valid.push({ index, event: checked.value });
+/** Judges each item of a batch on its own, naming each error by its place in the body (`/events/3/teamId`). */
+function judgeEach<T>(
+  field: string,
+  items: unknown[],
+  validateOne: (candidate: unknown) => ValidationResult<T>,
+): BatchValidation<T> {
+  const result: BatchValidation<T> = { valid: [], invalid: [] };
+  items.forEach((candidate, index) => {
+    const checked = validateOne(candidate);
+    if (checked.ok) result.valid.push({ index, item: checked.value });
     else
       result.invalid.push({
         index,
         errors: checked.errors.map((e) => ({
           ...e,
-          path: `/events/${index}${e.path === '/' ? '' : e.path}`,
+          path: `/${field}/${index}${e.path === '/' ? '' : e.path}`,
         })),
       });
   });
-  return { ok: true, value: result };
+  return result;
+}
+
+/** Validates a batch body: its envelope must be right; then each event is judged on its own. */
+export function validateBatch(input: unknown): ValidationResult<BatchValidation<MatchEvent>> {
+  if (!validateBatchSchema(input)) return { ok: false, errors: describeAll(validateBatchSchema.errors) };
+  return { ok: true, value: judgeEach('events', input.events, validateEvent) };
+}
+
+/** Validates one retraction (`POST /api/retractions`). */
+export function validateRetraction(input: unknown): ValidationResult<Retraction> {
+  if (!validateRetractionSchema(input)) {
+    return { ok: false, errors: describeAll(validateRetractionSchema.errors) };
+  }
+  return { ok: true, value: input };
+}
+
+/** Validates a retraction read back from Kafka: the request plus `kind` and `receivedAt`. */
+export function validateStoredRetraction(input: unknown): ValidationResult<StoredRetraction> {
+  if (!validateStoredRetractionSchema(input)) {
+    return { ok: false, errors: describeAll(validateStoredRetractionSchema.errors) };
+  }
+  return { ok: true, value: input };
+}
+
+/** Validates a retraction batch body: its envelope must be right; then each retraction is judged on its own. */
+export function validateRetractionBatch(input: unknown): ValidationResult<BatchValidation<Retraction>> {
+  if (!validateRetractionBatchSchema(input)) {
+    return { ok: false, errors: describeAll(validateRetractionBatchSchema.errors) };
+  }
+  return { ok: true, value: judgeEach('retractions', input.retractions, validateRetraction) };
 }

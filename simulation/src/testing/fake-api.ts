@@ -155,11 +155,11 @@ export class FakeApi {
         });
       return;
     }
-    this.store(valid.map((v) => v.event));
+    this.store(valid.map((v) => v.item));
     const answer: BatchAccepted = {
       status: rejected.length === 0 ? 'accepted' : 'partially_accepted',
       timestamp: new Date().toISOString(),
-      accepted: valid.map(({ index, event }) => ({ index, eventId: event.eventId })),
+      accepted: valid.map(({ index, item }) => ({ index, eventId: item.eventId })),
       rejected,
     };
     res.status(202).json(answer);

@@ -151,17 +151,17 @@ export function createIngestRouter(ctx: AppContext): Router {
     }
     const receivedAt = now();
     try {
-      await producer.send(valid.map(({ event }) => toMessage(event, receivedAt)));
+      await producer.send(valid.map(({ item }) => toMessage(item, receivedAt)));
     } catch (err) {
       throw unavailable(err);
     }
     const byType = new Map<string, number>();
-    for (const { event } of valid) byType.set(event.eventType, (byType.get(event.eventType) ?? 0) + 1);
+    for (const { item } of valid) byType.set(item.eventType, (byType.get(item.eventType) ?? 0) + 1);
     for (const [eventType, count] of byType) metrics.eventsIngested.inc({ event_type: eventType }, count);
     const body: BatchAccepted = {
       status: rejected.length === 0 ? 'accepted' : 'partially_accepted',
       timestamp: new Date(receivedAt).toISOString(),
-      accepted: valid.map(({ index, event }) => ({ index, eventId: event.eventId })),
+      accepted: valid.map(({ index, item }) => ({ index, eventId: item.eventId })),
       rejected,
     };
     sendJson(res, 202, body);

@@ -10,10 +10,19 @@ export type SchemaTable =
   | 'daily_match_figures'
   | 'highlights'
   | 'highlight_types'
-  | 'season_days';
+  | 'season_days'
+  | 'retractions';
 
 export function table(caps: ClickHouseCapabilities, name: SchemaTable): SqlIdentifier {
   return identifier(caps.database, name);
+}
+
+/**
+ * On `events`: the row's event is not retracted (migration 008). `scope` narrows the retractions read to the
+ * matches the query reads (`match_id = …`), or `1` for all. Every figure read from raw rows applies it.
+ */
+export function notRetracted(caps: ClickHouseCapabilities, scope: Sql): Sql {
+  return sql`(match_id, event_id) NOT IN (SELECT match_id, event_id FROM ${table(caps, 'retractions')} WHERE ${scope})`;
 }
 
 /** Epoch ms of an event time from the raw table's columns. */

@@ -3,7 +3,7 @@ import type { ClickHouseCapabilities } from '../capabilities';
 import { selectRows } from '../query';
 import { inList, sql } from '../sql';
 import { LIVE_WINDOW_MINUTES, type MatchSummary } from '@pitchpulse/contract';
-import { checkCount, checkMatchId, isoFromMs, num, table } from './common';
+import { checkCount, checkMatchId, isoFromMs, notRetracted, num, table } from './common';
 import { readSealedMany } from './figures';
 
 export const MAX_PAGE_SIZE = 1000;
@@ -72,10 +72,17 @@ export async function matchPage(
                  maxMerge(last_inserted_ms) AS last_inserted_ms, sumMerge(marker) AS stored_rows
           FROM ${activity}
           GROUP BY match_id
+          HAVING first_ms <= last_ms
           ORDER BY last_ms >= ${liveSinceMs} DESC, last_ms DESC, match_id ASC
           LIMIT ${offset}, ${limit}`,
     ),
-    selectRows<{ n: number }>(client, caps, sql`SELECT uniqExact(match_id) AS n FROM ${activity}`),
+    // A match with retractions and no events yet has a row of match_activity without times: not listed.
+    selectRows<{ n: number }>(
+      client,
+      caps,
+      sql`SELECT count() AS n FROM (SELECT match_id FROM ${activity} GROUP BY match_id
+                                    HAVING minMerge(first_event_ms) <= maxMerge(last_event_ms))`,
+    ),
   ]);
   return {
     total: num(totals[0]?.n ?? 0),
@@ -135,7 +142,9 @@ export async function matchTotals(
     sql`SELECT match_id, uniqExact(event_id) AS total_events,
                uniqExactIf(event_id, event_type = 'goal' AND team_id = 1) AS goals_1,
                uniqExactIf(event_id, event_type = 'goal' AND team_id = 2) AS goals_2
-        FROM ${table(caps, 'events')} WHERE match_id IN ${inList(unsealed)} GROUP BY match_id`,
+        FROM ${table(caps, 'events')}
+        WHERE match_id IN ${inList(unsealed)} AND ${notRetracted(caps, sql`match_id IN ${inList(unsealed)}`)}
+        GROUP BY match_id`,
   );
   for (const r of rows) {
     totals.set(r.match_id, {

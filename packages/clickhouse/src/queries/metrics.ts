@@ -16,6 +16,7 @@ import {
   isoFromMs,
   isoMinute,
   minuteOf,
+  notRetracted,
   num,
   table,
   type Versioned,
@@ -165,14 +166,15 @@ export function metricsFromFigures(
 /** The format of the seal row's `metrics` column; a seal written in another format is read from its figure rows. */
 export const SEALED_METRICS_FORMAT = 1;
 
-export function encodeSealedMetrics(metrics: StoredMetrics): string {
+/** `null`: a seal of a match whose every stored event is retracted (it counts nothing). */
+export function encodeSealedMetrics(metrics: StoredMetrics | null): string {
   return JSON.stringify({ v: SEALED_METRICS_FORMAT, metrics });
 }
 
-function decodeSealedMetrics(text: string): StoredMetrics | undefined {
+function decodeSealedMetrics(text: string): StoredMetrics | null | undefined {
   if (!text) return undefined;
-  const parsed = JSON.parse(text) as { v?: unknown; metrics?: StoredMetrics };
-  return parsed.v === SEALED_METRICS_FORMAT ? parsed.metrics : undefined;
+  const parsed = JSON.parse(text) as { v?: unknown; metrics?: StoredMetrics | null };
+  return parsed.v === SEALED_METRICS_FORMAT ? (parsed.metrics ?? null) : undefined;
 }
 
 /**
@@ -195,7 +197,7 @@ async function sealedMetrics(
   const head = toHead(row);
   if (!isCurrentSeal(head)) return { marker: head.marker, metrics: undefined };
   const stored = decodeSealedMetrics(row!.head_metrics);
-  if (stored) return { marker: head.marker, metrics: stored };
+  if (stored !== undefined) return { marker: head.marker, metrics: stored };
   // A seal from another format: its figure rows hold the same numbers.
   const read = await readSealed(client, caps, matchId, ['event_type_team', 'minute']);
   if (!read.sealed) return { marker: read.marker, metrics: undefined };
@@ -242,7 +244,8 @@ export async function latencyPercentiles(
     client,
     caps,
     sql`SELECT quantilesExact(0.5, 0.95, 0.99)(${LATENCY_MS}) AS q
-        FROM ${table(caps, 'events')} WHERE match_id = ${matchId}`,
+        FROM ${table(caps, 'events')}
+        WHERE match_id = ${matchId} AND ${notRetracted(caps, sql`match_id = ${matchId}`)}`,
   );
   return (row?.q ?? [0, 0, 0]).map(num);
 }
@@ -260,7 +263,8 @@ export async function matchMetricsFromEvents(
   const matchId = checkMatchId(params.matchId);
   const groups = sql`SELECT feed_minute, toStartOfMinute(event_time) AS minute_start, event_type, team_id,
                             uniqExact(event_id) AS n, min(${EVENT_MS}) AS f, max(${EVENT_MS}) AS l
-                     FROM ${table(caps, 'events')} WHERE match_id = ${matchId}
+                     FROM ${table(caps, 'events')}
+                     WHERE match_id = ${matchId} AND ${notRetracted(caps, sql`match_id = ${matchId}`)}
                      GROUP BY feed_minute, minute_start, event_type, team_id`;
   const [rows, latency] = await Promise.all([
     selectRows<SummaryRow>(client, caps, sql`SELECT ${rename} FROM (${summarySql(groups)})`),

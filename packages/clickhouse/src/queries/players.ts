@@ -9,8 +9,8 @@ import {
   type TeamId,
   type TopPlayer,
 } from '@pitchpulse/contract';
-import { byteOrder, checkCount, checkMatchId, num, table, type Versioned } from './common';
-import { readSealed } from './figures';
+import { byteOrder, checkCount, checkMatchId, notRetracted, num, table, type Versioned } from './common';
+import { readSealed, type SealedRead } from './figures';
 
 export const MAX_TOP_PLAYERS = READ_LIMITS.players.max;
 
@@ -50,10 +50,31 @@ export async function topPlayers(
         client,
         caps,
         sql`SELECT player_id, team_id, event_type, uniqExact(event_id) AS events
-            FROM ${table(caps, 'events')} WHERE match_id = ${matchId} AND player_id != ''
+            FROM ${table(caps, 'events')}
+            WHERE match_id = ${matchId} AND player_id != '' AND ${notRetracted(caps, sql`match_id = ${matchId}`)}
             GROUP BY player_id, team_id, event_type`,
       );
+  if (rows.length === 0 && !(await countsEvents(client, caps, matchId, read))) {
+    return { value: null, storedRows: read.marker }; // every event of the match is retracted
+  }
   return { value: rank(rows, by).slice(0, limit), storedRows: read.marker };
+}
+
+/** Whether any event of the match counts (is not retracted): from its seal, else from its raw rows. */
+async function countsEvents(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  matchId: string,
+  read: SealedRead,
+): Promise<boolean> {
+  if (read.sealed) return num(read.head.events) > 0;
+  const [row] = await selectRows<{ n: number }>(
+    client,
+    caps,
+    sql`SELECT count() AS n FROM ${table(caps, 'events')}
+        WHERE match_id = ${matchId} AND ${notRetracted(caps, sql`match_id = ${matchId}`)}`,
+  );
+  return num(row?.n ?? 0) > 0;
 }
 
 /** Sorted by `by`, then events, goals, shots (most first), then player id (byte order) and team. */

@@ -35,7 +35,7 @@ import {
 import type { ClickHouseCapabilities } from '../capabilities';
 import { selectRows } from '../query';
 import { inList, joinSql, sql, type Sql } from '../sql';
-import { byteOrder, checkCount, num, table, type Versioned } from './common';
+import { byteOrder, checkCount, notRetracted, num, table, type Versioned } from './common';
 import { NO_CURRENT_SEAL, headsSql } from './figures';
 
 /** Matches without a current seal read from their raw rows at most; beyond, the answer comes from `events`. */
@@ -148,6 +148,8 @@ function source(caps: ClickHouseCapabilities, o: SourceOptions): Sql {
     );
   }
   if (o.playersOnly) rawConditions.push(sql`player_id != ''`);
+  const unsealedOnly = o.unsealed && o.unsealed.length > 0 ? sql`match_id IN ${inList(o.unsealed)}` : sql`1`;
+  rawConditions.push(notRetracted(caps, unsealedOnly));
   const events = table(caps, 'events');
   const raw = {
     figures: sql`SELECT toDate(event_time) AS day, match_id, event_type, team_id, player_id,
