@@ -1,5 +1,5 @@
 import type { IHeaders } from 'kafkajs';
-import type { StoredEvent } from '@pitchpulse/contract';
+import type { StoredRecord } from '@pitchpulse/events';
 
 /** One consumed Kafka message: decoded, or with the reason it could not be. */
 export interface ConsumedMessage {
@@ -9,7 +9,8 @@ export interface ConsumedMessage {
   key: Buffer | null;
   value: Buffer | null;
   headers?: IHeaders;
-  event?: StoredEvent;
+  /** the event or retraction it carries, once decoded */
+  record?: StoredRecord;
   decodeError?: string;
 }
 

@@ -1,15 +1,18 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { decodeEventMessage } from '@pitchpulse/events';
+import { decodeRecordMessage, type StoredRecord } from '@pitchpulse/events';
 import { failureFromHeaders } from '@pitchpulse/kafka';
 import type { Logger } from '@pitchpulse/observability';
 import { sleep } from './backoff';
 import { BatchBuffer, commitOffsetsFor, type ConsumedMessage } from './batch-buffer';
 import type { FailureRouter } from './failure-router';
 import type { ConsumerMetrics } from './metrics';
-import { StoreAborted, storeEvents, type StoreDeps, type StorePolicy } from './store';
+import { StoreAborted, storeRecords, type StoreDeps, type StorePolicy } from './store';
 
-/** Where events are stored: ClickHouse in production. */
-export type EventStore = Pick<StoreDeps, 'insert' | 'classify' | 'isAvailable'>;
+/** Where events and retractions are stored: ClickHouse in production. */
+export interface EventStore extends Pick<StoreDeps<StoredRecord>, 'insert' | 'classify' | 'isAvailable'> {
+  /** Of stored retractions, the `matchId/eventId` of those whose event is stored (retractions_total{found}). */
+  foundEvents?(retractions: ReadonlyArray<{ matchId: string; eventId: string }>): Promise<Set<string>>;
+}
 
 export interface BatchConsumerOptions {
   /** `main` consumes match-events; `retry` consumes the retry topic and holds each message until it is due. */
@@ -192,7 +195,7 @@ export class BatchConsumer {
       headers: message.headers,
     };
     try {
-      consumed.event = decodeEventMessage(message.value);
+      consumed.record = decodeRecordMessage(message.value);
     } catch (err) {
       consumed.decodeError = (err as Error).message;
     }
@@ -248,23 +251,49 @@ export class BatchConsumer {
   }
 
   private async storeAndRoute(items: ConsumedMessage[], heartbeat: Heartbeat): Promise<void> {
-    const decoded = items.filter((m) => m.event !== undefined);
-    const outcome = await storeEvents(
+    const decoded = items.filter((m) => m.record !== undefined);
+    const outcome = await storeRecords(
       decoded,
-      (m) => m.event!,
+      (m) => m.record!,
       this.storeDeps(heartbeat),
       this.options.store,
     );
-    this.metrics.rowsInserted.inc({ source: this.options.role }, outcome.stored.length);
+    const retractions = outcome.stored.flatMap((m) =>
+      m.record!.kind === 'retraction' ? [m.record!.retraction] : [],
+    );
+    this.metrics.rowsInserted.inc({ source: this.options.role }, outcome.stored.length - retractions.length);
+    await this.countRetractions(retractions);
     await this.router.route([
       ...items
-        .filter((m) => m.event === undefined)
+        .filter((m) => m.record === undefined)
         .map((m) => ({ source: m, kind: 'undecodable' as const, error: m.decodeError ?? 'undecodable' })),
       ...outcome.failed.map((f) => ({ source: f.item, kind: f.kind, error: f.error })),
     ]);
   }
 
-  private storeDeps(heartbeat: Heartbeat): StoreDeps {
+  /** retractions_total{found}: whether each stored retraction's event was stored by then (logged, never fatal). */
+  private async countRetractions(retractions: ReadonlyArray<{ matchId: string; eventId: string }>) {
+    if (retractions.length === 0 || !this.eventStore.foundEvents) return;
+    try {
+      const found = await this.eventStore.foundEvents(retractions);
+      const hits = retractions.filter((r) => found.has(`${r.matchId}/${r.eventId}`)).length;
+      this.metrics.retractions.inc({ found: 'true' }, hits);
+      this.metrics.retractions.inc({ found: 'false' }, retractions.length - hits);
+      for (const r of retractions) {
+        this.logger.info(
+          { matchId: r.matchId, eventId: r.eventId, found: found.has(`${r.matchId}/${r.eventId}`) },
+          'retraction stored',
+        );
+      }
+    } catch (err) {
+      this.logger.warn(
+        { err, retractions: retractions.length },
+        'retractions stored; could not tell whether their events are',
+      );
+    }
+  }
+
+  private storeDeps(heartbeat: Heartbeat): StoreDeps<StoredRecord> {
     return {
       ...this.eventStore,
       heartbeat,

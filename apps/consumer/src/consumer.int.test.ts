@@ -1,4 +1,6 @@
 import type { AddressInfo } from 'node:net';
+import { ClickHouseStore } from '@pitchpulse/clickhouse';
+import { encodeRetractionMessage } from '@pitchpulse/events';
 import { createLogger, sampleSum } from '@pitchpulse/observability';
 import { startConsumer, type RunningConsumer } from './start';
 import { parseConfig } from './config';
@@ -83,6 +85,46 @@ describe('consumer → ClickHouse (embedded stack)', () => {
     const goals = events.filter((e) => e.eventType === 'goal').length;
     expect(metrics?.goals).toBe(goals);
     expect(metrics?.eventsByType.pass).toBe(events.filter((e) => e.eventType === 'pass').length);
+  });
+
+  it('stores retractions from the events topic: the figures leave the events out, found or not is counted', async () => {
+    const t = await isolated();
+    apps.push(await startApp(t));
+    const events = makeEvents(200, 'm-var');
+    const [taken, neverSent] = [
+      events[17]!,
+      { ...events[18]!, eventId: '00000000-0000-4000-8000-0000000000ff' },
+    ];
+    const retractionOf = (e: { eventId: string; matchId: string }) =>
+      encodeRetractionMessage({ eventId: e.eventId, matchId: e.matchId, reason: 'VAR' }, Date.now());
+    await produce(t.kafka, t.topics.events, events);
+    await produceRaw(t.kafka, t.topics.events, [
+      retractionOf(taken),
+      retractionOf(neverSent),
+      retractionOf(taken),
+    ]);
+    const store = new ClickHouseStore(t.clickhouse);
+    const metrics = await waitUntil(
+      'the metrics without the retracted event',
+      () => store.metrics('m-var'),
+      (m) => m.value?.totalEvents === 199,
+    );
+    expect(metrics.value).toEqual(await store.metricsFromEvents('m-var'));
+    const retractions = await store.retractions('m-var'); // received in the same millisecond: any order
+    expect(retractions).toHaveLength(2);
+    expect(retractions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ eventId: taken.eventId, found: true, eventType: taken.eventType }),
+        expect.objectContaining({ eventId: neverSent.eventId, found: false, eventType: null }),
+      ]),
+    );
+    await metricReaching(apps[0]!, 'consumer_retractions_total', 3);
+    const text = await metricValue(apps[0]!, 'consumer_retractions_total');
+    expect(sampleSum(text, 'consumer_retractions_total', { found: 'true' })).toBe(2);
+    expect(sampleSum(text, 'consumer_retractions_total', { found: 'false' })).toBe(1);
+    expect(
+      sampleSum(await metricValue(apps[0]!, 'consumer_rows_inserted_total'), 'consumer_rows_inserted_total'),
+    ).toBe(200);
   });
 
   it('flushes on size (1000 events) and on time (the interval) alike', async () => {

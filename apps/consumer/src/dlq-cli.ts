@@ -17,7 +17,8 @@ function summary(letter: DeadLetter): string {
   let event = '';
   try {
     const v = JSON.parse(letter.value ?? '') as Record<string, unknown>;
-    event = `${String(v.matchId ?? '?')} ${String(v.eventType ?? '?')} ${String(v.eventId ?? '?')}`;
+    const what = v.kind === 'retraction' ? 'retraction of' : String(v.eventType ?? '?');
+    event = `${String(v.matchId ?? '?')} ${what} ${String(v.eventId ?? '?')}`;
   } catch {
     event = `(undecodable: ${(letter.value ?? '').slice(0, 40)})`;
   }

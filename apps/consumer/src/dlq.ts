@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IHeaders, Kafka } from 'kafkajs';
-import { decodeEventMessage, encodeEventMessage } from '@pitchpulse/events';
+import { decodeRecordMessage, encodeEventMessage, encodeRetractionMessage } from '@pitchpulse/events';
 import { failureFromHeaders, type FailureInfo } from '@pitchpulse/kafka';
 
 export interface DeadLetter {
@@ -107,8 +107,15 @@ export function prepareReplay(letter: DeadLetter, patch: Patch): ReplayVerdict {
   const fixed = { ...parsed, ...patch };
   if (typeof fixed.receivedAt !== 'number') fixed.receivedAt = Date.now();
   try {
-    const { receivedAt, ...event } = decodeEventMessage(JSON.stringify(fixed));
-    const encoded = encodeEventMessage(event, receivedAt);
+    const record = decodeRecordMessage(JSON.stringify(fixed));
+    let encoded;
+    if (record.kind === 'retraction') {
+      const { kind: _kind, receivedAt, ...retraction } = record.retraction;
+      encoded = encodeRetractionMessage(retraction, receivedAt);
+    } else {
+      const { receivedAt, ...event } = record.event;
+      encoded = encodeEventMessage(event, receivedAt);
+    }
     return {
       letter,
       ok: true,

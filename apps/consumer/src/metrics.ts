@@ -16,6 +16,12 @@ export function createConsumerMetrics(registry: Registry) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
+    retractions: new Counter({
+      name: 'consumer_retractions_total',
+      help: 'Retractions stored, by whether the retracted event was stored by then (found="false": not yet, or never)',
+      labelNames: ['found'],
+      registers,
+    }),
     rowsInserted: new Counter({
       name: 'consumer_rows_inserted_total',
       help: 'Events inserted into ClickHouse',

@@ -1,5 +1,6 @@
 import { Partitioners } from 'kafkajs';
 import type { StoredEvent } from '@pitchpulse/contract';
+import type { StoredRecord } from '@pitchpulse/events';
 import { failureFromHeaders, readTopic } from '@pitchpulse/kafka';
 import { createLogger, createRegistry, sampleSum } from '@pitchpulse/observability';
 import { BatchConsumer, type EventStore } from './batch-consumer';
@@ -20,7 +21,8 @@ class ScriptedStore implements EventStore {
   readonly stored = new Map<string, StoredEvent>();
   calls = 0;
   constructor(private readonly fail: (events: StoredEvent[], call: number) => InsertErrorKind | undefined) {}
-  insert = async (events: StoredEvent[]) => {
+  insert = async (records: StoredRecord[]) => {
+    const events = records.flatMap((r) => (r.kind === 'event' ? [r.event] : []));
     const kind = this.fail(events, ++this.calls);
     if (kind) throw new KindError(kind);
     for (const e of events) this.stored.set(e.eventId, e);

@@ -7,6 +7,7 @@ import {
   classifyClickHouseError,
   createClickHouseClient,
   insertEvents,
+  insertRetractions,
   runMigrations,
 } from '@pitchpulse/clickhouse';
 import { createKafka } from '@pitchpulse/kafka';
@@ -37,10 +38,16 @@ export class StartAborted extends Error {}
 const REQUEST_MARGIN_MS = 5000;
 
 function clickHouseEventStore(client: ClickHouseClient): EventStore {
+  const store = new ClickHouseStore(client);
   return {
-    insert: async (events) => {
-      await insertEvents(client, events, new Date());
+    insert: async (records) => {
+      const insertedAt = new Date();
+      const events = records.flatMap((r) => (r.kind === 'event' ? [r.event] : []));
+      const retractions = records.flatMap((r) => (r.kind === 'retraction' ? [r.retraction] : []));
+      await insertEvents(client, events, insertedAt);
+      await insertRetractions(client, retractions, insertedAt);
     },
+    foundEvents: (retractions) => store.foundRetractions(retractions),
     classify: classifyClickHouseError,
     isAvailable: async () => (await client.ping()).success,
   };

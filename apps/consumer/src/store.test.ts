@@ -1,5 +1,5 @@
 import type { StoredEvent } from '@pitchpulse/contract';
-import { StoreAborted, storeEvents, type InsertErrorKind, type StoreDeps } from './store';
+import { StoreAborted, storeRecords, type InsertErrorKind, type StoreDeps } from './store';
 
 class KindError extends Error {
   constructor(readonly kind: InsertErrorKind) {
@@ -18,7 +18,10 @@ const event = (n: number): StoredEvent => ({
 
 const policy = { maxAttempts: 3, backoff: { baseMs: 1, maxMs: 2 }, unavailablePollMs: 1 };
 
-function deps(insert: (events: StoredEvent[]) => Promise<void>, extra: Partial<StoreDeps> = {}): StoreDeps {
+function deps(
+  insert: (events: StoredEvent[]) => Promise<void>,
+  extra: Partial<StoreDeps<StoredEvent>> = {},
+): StoreDeps<StoredEvent> {
   return {
     insert,
     classify: (err) => (err instanceof KindError ? err.kind : 'transient'),
@@ -29,11 +32,11 @@ function deps(insert: (events: StoredEvent[]) => Promise<void>, extra: Partial<S
   };
 }
 
-describe('storeEvents', () => {
+describe('storeRecords', () => {
   it('stores everything in one insert when it succeeds', async () => {
     const calls: number[] = [];
     const items = Array.from({ length: 1000 }, (_, i) => event(i));
-    const outcome = await storeEvents(
+    const outcome = await storeRecords(
       items,
       (e) => e,
       deps(async (e) => void calls.push(e.length)),
@@ -47,7 +50,7 @@ describe('storeEvents', () => {
     const items = Array.from({ length: 1000 }, (_, i) => event(i));
     const stored: StoredEvent[] = [];
     let inserts = 0;
-    const outcome = await storeEvents(
+    const outcome = await storeRecords(
       items,
       (e) => e,
       deps(async (events) => {
@@ -65,7 +68,7 @@ describe('storeEvents', () => {
 
   it('retries transient errors in place and succeeds', async () => {
     let attempts = 0;
-    const outcome = await storeEvents(
+    const outcome = await storeRecords(
       [event(1)],
       (e) => e,
       deps(async () => {
@@ -80,7 +83,7 @@ describe('storeEvents', () => {
   it('reports every event failed after the last transient attempt', async () => {
     let attempts = 0;
     const items = [event(1), event(2)];
-    const outcome = await storeEvents(
+    const outcome = await storeRecords(
       items,
       (e) => e,
       deps(async () => {
@@ -103,7 +106,7 @@ describe('storeEvents', () => {
     let heartbeats = 0;
     let polls = 0;
     const waiting: boolean[] = [];
-    const outcome = await storeEvents(
+    const outcome = await storeRecords(
       [event(1)],
       (e) => e,
       deps(
@@ -131,7 +134,7 @@ describe('storeEvents', () => {
 
   it('gives up without storing when shutdown begins during an outage', async () => {
     let aborted = false;
-    const promise = storeEvents(
+    const promise = storeRecords(
       [event(1)],
       (e) => e,
       deps(

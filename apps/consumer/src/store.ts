@@ -1,10 +1,11 @@
-import type { FailureKind, StoredEvent } from '@pitchpulse/contract';
+import type { FailureKind } from '@pitchpulse/contract';
 import { backoffDelay, sleep, type BackoffPolicy } from './backoff';
 
 export type InsertErrorKind = Exclude<FailureKind, 'undecodable'>;
 
-export interface StoreDeps {
-  insert(events: StoredEvent[]): Promise<void>;
+/** `R`: what one insert takes (the consumer's: events and retractions, StoredRecord). */
+export interface StoreDeps<R> {
+  insert(rows: R[]): Promise<void>;
   classify(err: unknown): InsertErrorKind;
   /** Resolves once ClickHouse answers again (used while it is unavailable). */
   isAvailable(): Promise<boolean>;
@@ -42,14 +43,14 @@ export class StoreAborted extends Error {
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /**
- * Inserts the events of `items` in one insert. A data error splits the batch in halves until only the bad
- * events fail; transient errors are retried in place with backoff, then reported as failed; while ClickHouse is
+ * Inserts the rows of `items` in one insert. A data error splits the batch in halves until only the bad
+ * items fail; transient errors are retried in place with backoff, then reported as failed; while ClickHouse is
  * unavailable it waits (heartbeating) instead of failing anything.
  */
-export async function storeEvents<T>(
+export async function storeRecords<T, R>(
   items: T[],
-  eventOf: (item: T) => StoredEvent,
-  deps: StoreDeps,
+  rowOf: (item: T) => R,
+  deps: StoreDeps<R>,
   policy: StorePolicy,
 ): Promise<StoreOutcome<T>> {
   const outcome: StoreOutcome<T> = { stored: [], failed: [] };
@@ -60,7 +61,7 @@ export async function storeEvents<T>(
     if (deps.aborted()) throw new StoreAborted('shutting down before the batch was stored');
     attempt += 1;
     try {
-      const dataFailures = await insertBisecting(items, eventOf, deps);
+      const dataFailures = await insertBisecting(items, rowOf, deps);
       const failedItems = new Set(dataFailures.map((f) => f.item));
       outcome.stored.push(...items.filter((item) => !failedItems.has(item)));
       outcome.failed.push(...dataFailures);
@@ -83,13 +84,13 @@ export async function storeEvents<T>(
 }
 
 /** Inserts items; on a data error bisects. Returns the items that fail for a data reason on their own. */
-async function insertBisecting<T>(
+async function insertBisecting<T, R>(
   items: T[],
-  eventOf: (item: T) => StoredEvent,
-  deps: StoreDeps,
+  rowOf: (item: T) => R,
+  deps: StoreDeps<R>,
 ): Promise<Array<StoreFailure<T>>> {
   try {
-    await deps.insert(items.map(eventOf));
+    await deps.insert(items.map(rowOf));
     return [];
   } catch (err) {
     if (deps.classify(err) !== 'data') throw err;
@@ -97,13 +98,13 @@ async function insertBisecting<T>(
     if (items.length === 1) return [{ item: items[0]!, kind: 'data', error: messageOf(err) }];
     const middle = Math.ceil(items.length / 2);
     await deps.heartbeat();
-    const left = await insertBisecting(items.slice(0, middle), eventOf, deps);
-    const right = await insertBisecting(items.slice(middle), eventOf, deps);
+    const left = await insertBisecting(items.slice(0, middle), rowOf, deps);
+    const right = await insertBisecting(items.slice(middle), rowOf, deps);
     return [...left, ...right];
   }
 }
 
-async function waitUntilAvailable(deps: StoreDeps, policy: StorePolicy): Promise<void> {
+async function waitUntilAvailable<R>(deps: StoreDeps<R>, policy: StorePolicy): Promise<void> {
   deps.onWaiting?.(true);
   try {
     while (!deps.aborted()) {
@@ -120,7 +121,7 @@ async function waitUntilAvailable(deps: StoreDeps, policy: StorePolicy): Promise
  * Sleeps in slices of at most a second so heartbeats keep flowing and shutdown is noticed; heartbeats at least
  * once, even when a busy event loop let a short wait expire before its first slice.
  */
-async function sleepWithHeartbeats(ms: number, deps: StoreDeps): Promise<void> {
+async function sleepWithHeartbeats<R>(ms: number, deps: StoreDeps<R>): Promise<void> {
   const until = Date.now() + ms;
   while (!deps.aborted()) {
     await sleep(Math.max(0, Math.min(until - Date.now(), 1000)));

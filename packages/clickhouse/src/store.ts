@@ -7,7 +7,7 @@ import { matchPage, matchTotals, type ListMatchesParams } from './queries/matche
 import { matchMetrics, matchMetricsFromEvents, matchMetricsFromSeal } from './queries/metrics';
 import { topPlayers } from './queries/players';
 import { timeline } from './queries/timeline';
-import { matchRetractions } from './retractions';
+import { foundRetractions, matchRetractions } from './retractions';
 import { sealMatch, sealPending, type PendingOptions } from './seals';
 import { writeSeasonDays } from './season-days';
 import {
@@ -92,6 +92,11 @@ export class ClickHouseStore {
   }
 
   /** One highlight by id (its event id), or null. */
+  /** Of the given retractions, the `matchId/eventId` of those whose event is stored. */
+  async foundRetractions(retractions: ReadonlyArray<{ matchId: string; eventId: string }>) {
+    return foundRetractions(this.client, await this.capabilities(), retractions);
+  }
+
   /** The retractions of a match, oldest first, each with whether its event is stored (retractions.ts). */
   async retractions(matchId: string) {
     return matchRetractions(this.client, await this.capabilities(), matchId);

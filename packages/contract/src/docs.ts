@@ -3,6 +3,14 @@ import { BatchAccepted, EventAccepted, EventBatch, MatchEvent } from './event';
 import { FAILURE_HEADERS, FailureHeaders, DEFAULT_TOPICS, StoredEvent } from './kafka';
 import { PROBLEM_TYPES, Problem, problemTypeUri, type ProblemType } from './problem';
 import { Health, Readiness } from './probes';
+import {
+  MatchRetractions,
+  Retraction,
+  RetractionAccepted,
+  RetractionBatch,
+  RetractionBatchAccepted,
+  StoredRetraction,
+} from './retraction';
 import { HighlightList, HighlightPage, MatchList, MatchMetrics, PlayerList, Timeline } from './read';
 import { schemaComponents } from './openapi';
 import { DailyStats, PlayerLeaderboard, Retention, STATS_LIMITS, TopEvents } from './stats';
@@ -74,9 +82,18 @@ const GROUPS: Array<{ heading: string; intro: string; roots: TSchema[] }> = [
     roots: [MatchEvent, EventBatch, EventAccepted, BatchAccepted],
   },
   {
+    heading: 'Retractions',
+    intro:
+      '`POST /api/retractions` takes one Retraction; `POST /api/retractions/batch` a RetractionBatch; both answer ' +
+      '`202` once Kafka acknowledged the write, like the events. Once stored, every figure leaves the retracted ' +
+      'event out, whichever of the two arrived first; the same event retracted twice counts as once. ' +
+      '`GET /api/matches/{matchId}/retractions` lists them, with whether each event was stored.',
+    roots: [Retraction, RetractionBatch, RetractionAccepted, RetractionBatchAccepted, MatchRetractions],
+  },
+  {
     heading: 'Errors',
     intro:
-      'Every error is `application/problem+json` (RFC 9457). 400 malformed JSON or an invalid event · 401/403 ' +
+      'Every error is `application/problem+json` (RFC 9457). 400 malformed JSON, an invalid event or retraction · 401/403 ' +
       'missing or unknown API key (when keys are configured) · 404 unknown match · 405 wrong method · 413 body ' +
       'too large · 415 not JSON · 429 rate limited (`Retry-After`) · 503 Kafka or ClickHouse unavailable, or ' +
       'overloaded (`Retry-After`), never a `202`.',
@@ -107,8 +124,9 @@ const GROUPS: Array<{ heading: string; intro: string; roots: TSchema[] }> = [
     intro:
       `Topics: \`${DEFAULT_TOPICS.events}\` (key = matchId, so a match keeps its order), \`${DEFAULT_TOPICS.retry}\` ` +
       `(delayed re-attempts) and \`${DEFAULT_TOPICS.dlq}\` (inspect with \`pnpm dlq list\`, replay with ` +
-      '`pnpm dlq replay`). Retry and DLQ copies keep key and value byte for byte and add the failure headers.',
-    roots: [StoredEvent, FailureHeaders],
+      '`pnpm dlq replay`). Retry and DLQ copies keep key and value byte for byte and add the failure headers. ' +
+      'A retraction travels on the events topic too (`"kind": "retraction"`), so it is ordered with its match.',
+    roots: [StoredEvent, StoredRetraction, FailureHeaders],
   },
 ];
 

@@ -3,6 +3,14 @@ import { BatchAccepted, EventAccepted, EventBatch, MAX_BATCH_EVENTS, MatchEvent 
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, Problem, problemTypeUri, type ProblemType } from './problem';
 import { Health, Readiness } from './probes';
 import {
+  MAX_BATCH_RETRACTIONS,
+  MatchRetractions,
+  Retraction,
+  RetractionAccepted,
+  RetractionBatch,
+  RetractionBatchAccepted,
+} from './retraction';
+import {
   HIGHLIGHT_STATUSES,
   HighlightList,
   HighlightPage,
@@ -41,6 +49,11 @@ const ROOTS: TSchema[] = [
   EventBatch,
   EventAccepted,
   BatchAccepted,
+  Retraction,
+  RetractionBatch,
+  RetractionAccepted,
+  RetractionBatchAccepted,
+  MatchRetractions,
   Problem,
   Health,
   Readiness,
@@ -114,7 +127,51 @@ function ingestPaths(apiKeys: boolean): Json {
     ...ref('EventBatch'),
     description: 'Each item is a MatchEvent, validated on its own',
   };
+  const exampleRetraction = {
+    eventId: EXAMPLE_EVENT.eventId,
+    matchId: EXAMPLE_EVENT.matchId,
+    reason: 'VAR: offside in the build-up',
+  };
+  const retractionErrors = {
+    ...writeErrors,
+    '400': problem('Malformed JSON, no body, or an invalid retraction: `errors` lists every field'),
+  };
   return {
+    '/api/retractions': {
+      post: {
+        tags: ['ingest'],
+        operationId: 'retractEvent',
+        summary: 'Take an event back (a goal disallowed): every figure leaves it out once stored',
+        description:
+          'Retracting an event twice is the same as once; a retraction may arrive before its event (it is kept, ' +
+          'and the event never counts). See GET /api/matches/{matchId}/retractions.',
+        security,
+        requestBody: { required: true, content: json(ref('Retraction'), exampleRetraction) },
+        responses: { '202': ok('Durably written to Kafka', 'RetractionAccepted'), ...retractionErrors },
+      },
+    },
+    '/api/retractions/batch': {
+      post: {
+        tags: ['ingest'],
+        operationId: 'retractBatch',
+        summary: `Send up to ${MAX_BATCH_RETRACTIONS} retractions; valid ones are accepted, invalid ones listed by index`,
+        security,
+        requestBody: {
+          required: true,
+          content: json(
+            { ...ref('RetractionBatch'), description: 'Each item is a Retraction, validated on its own' },
+            { retractions: [exampleRetraction] },
+          ),
+        },
+        responses: {
+          '202': ok(
+            'Every valid retraction is durably written to Kafka; invalid ones are listed in `rejected`',
+            'RetractionBatchAccepted',
+          ),
+          ...retractionErrors,
+        },
+      },
+    },
     '/api/events': {
       post: {
         tags: ['ingest'],
@@ -290,6 +347,12 @@ const readPaths: Json = {
       },
     ],
     ok('Ranked players', 'PlayerList'),
+  ),
+  '/api/matches/{matchId}/retractions': readGet(
+    'matchRetractions',
+    'The match’s retractions, oldest first, and whether each retracted event was stored',
+    [matchIdParam],
+    ok('The retractions', 'MatchRetractions'),
   ),
   '/api/matches/{matchId}/stream': readGet(
     'matchStream',

@@ -7,6 +7,7 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 /** Problem types the services answer with (RFC 9457 `type` is `urn:pitchpulse:problem:<name>`). */
 export const PROBLEM_TYPES = {
   'invalid-event': 'The body breaks the event contract; `errors` lists every field',
+  'invalid-retraction': 'The body breaks the retraction contract; `errors` lists every field',
   'malformed-json': 'The body is not valid JSON',
   'missing-body': 'The request has no body',
   'body-too-large': 'The body is larger than the limit',

@@ -7,6 +7,8 @@ export interface HttpMetrics {
   record(req: Request, res: Response, seconds: number): void;
   /** Events written to Kafka (acknowledged), by type. */
   eventsIngested: Counter<'event_type'>;
+  /** Retractions written to Kafka (acknowledged). */
+  retractionsAccepted: Counter;
 }
 
 /**
@@ -49,6 +51,11 @@ export function createHttpMetrics(registry: Registry, lifecycle: Lifecycle): Htt
     labelNames: ['event_type'] as const,
     registers,
   });
+  const retractionsAccepted = new Counter({
+    name: 'retractions_accepted_total',
+    help: 'Retractions acknowledged by Kafka and answered 202',
+    registers,
+  });
   const record = (req: Request, res: Response, seconds: number): void => {
     // A connection closed before the response was complete is counted as 499 (client closed request).
     const status = res.writableFinished ? String(res.statusCode) : '499';
@@ -56,5 +63,5 @@ export function createHttpMetrics(registry: Registry, lifecycle: Lifecycle): Htt
     requests.inc(labels);
     duration.observe(labels, seconds);
   };
-  return { record, eventsIngested };
+  return { record, eventsIngested, retractionsAccepted };
 }

@@ -77,6 +77,15 @@ export const invalidEvent = (errors: FieldError[], detail?: string): ProblemErro
     errors,
   });
 
+export const invalidRetraction = (errors: FieldError[]): ProblemError =>
+  new ProblemError({
+    type: 'invalid-retraction',
+    status: 400,
+    title: 'Invalid retraction',
+    detail: errors.map((e) => `${e.path}: ${e.message}`).join('; '),
+    errors,
+  });
+
 export const serviceUnavailable = (
   type: 'overloaded' | 'kafka-unavailable',
   detail: string,

@@ -3,10 +3,20 @@ import express, { type RequestHandler, type Response, type Router } from 'expres
 import {
   type BatchAccepted,
   type EventAccepted,
-  type FieldError,
   type MatchEvent,
+  type Retraction,
+  type RetractionAccepted,
+  type RetractionBatchAccepted,
 } from '@pitchpulse/contract';
-import { encodeEventMessage, validateBatch, validateEvent } from '@pitchpulse/events';
+import {
+  encodeEventMessage,
+  encodeRetractionMessage,
+  validateBatch,
+  validateEvent,
+  validateRetraction,
+  validateRetractionBatch,
+  type BatchValidation,
+} from '@pitchpulse/events';
 import {
   ProduceError,
   ProducerClosedError,
@@ -21,6 +31,7 @@ import {
   ProblemError,
   bodyTooLarge,
   invalidEvent,
+  invalidRetraction,
   methodNotAllowed,
   serviceUnavailable,
 } from '../http/problem';
@@ -93,13 +104,49 @@ const declaredWithin =
   };
 
 /** Writes a JSON answer directly (express's res.json does content negotiation work this hot path does not need). */
-function sendJson(res: Response, status: number, body: EventAccepted | BatchAccepted): void {
+function sendJson(
+  res: Response,
+  status: number,
+  body: EventAccepted | BatchAccepted | RetractionAccepted | RetractionBatchAccepted,
+): void {
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.end(JSON.stringify(body));
 }
 
-/** POST /api/events and POST /api/events/batch: validate, write to Kafka (acks=all), then 202. */
+/** The 202 of a batch: every valid item is in Kafka, the others are listed with their errors. */
+function batchAnswer<T extends { eventId: string }>(
+  checked: BatchValidation<T>,
+  receivedAt: number,
+): BatchAccepted & RetractionBatchAccepted {
+  return {
+    status: checked.invalid.length === 0 ? 'accepted' : 'partially_accepted',
+    timestamp: new Date(receivedAt).toISOString(),
+    accepted: checked.valid.map(({ index, item }) => ({ index, eventId: item.eventId })),
+    rejected: checked.invalid.map(({ index, errors }) => ({ index, errors })),
+  };
+}
+
+/** A batch without one valid item: 400 listing every item's errors. */
+function nothingValid(
+  type: 'invalid-event' | 'invalid-retraction',
+  what: string,
+  checked: BatchValidation<unknown>,
+) {
+  return new ProblemError({
+    type,
+    status: 400,
+    title: `Invalid ${what}`,
+    detail: `None of the ${checked.invalid.length} ${what} is valid`,
+    errors: checked.invalid.flatMap((i) => i.errors),
+    rejected: checked.invalid.map(({ index, errors }) => ({ index, errors })),
+  });
+}
+
+/**
+ * POST /api/events, /api/events/batch, /api/retractions and /api/retractions/batch: validate, write to Kafka
+ * (acks=all), then 202. A retraction travels on the events topic, keyed by its match like the events.
+ */
 export function createIngestRouter(ctx: AppContext): Router {
   const { producer, topic, metrics, guard, now } = ctx;
   const admit = compose([guard, requireJson]);
@@ -113,17 +160,24 @@ export function createIngestRouter(ctx: AppContext): Router {
     const { key, value } = encodeEventMessage(event, receivedAt);
     return { topic, key, value };
   };
+  const toRetractionMessage = (retraction: Retraction, receivedAt: number): ProduceMessage => {
+    const { key, value } = encodeRetractionMessage(retraction, receivedAt);
+    return { topic, key, value };
+  };
+  const send = async (messages: ProduceMessage[]) => {
+    try {
+      await producer.send(messages);
+    } catch (err) {
+      throw unavailable(err);
+    }
+  };
 
   router.post('/api/events', admit, parse(ctx.config.maxBodyBytes), async (req, res) => {
     const checked = validateEvent(req.body);
     if (!checked.ok) throw invalidEvent(checked.errors);
     const event = checked.value;
     const receivedAt = now();
-    try {
-      await producer.send([toMessage(event, receivedAt)]);
-    } catch (err) {
-      throw unavailable(err);
-    }
+    await send([toMessage(event, receivedAt)]);
     metrics.eventsIngested.inc({ event_type: event.eventType });
     const body: EventAccepted = {
       eventId: event.eventId,
@@ -136,38 +190,44 @@ export function createIngestRouter(ctx: AppContext): Router {
   router.post('/api/events/batch', admit, parse(ctx.config.maxBatchBodyBytes), async (req, res) => {
     const checked = validateBatch(req.body);
     if (!checked.ok) throw invalidEvent(checked.errors);
-    const { valid, invalid } = checked.value;
-    const rejected = invalid.map(({ index, errors }) => ({ index, errors }));
-    if (valid.length === 0) {
-      const errors: FieldError[] = invalid.flatMap((i) => i.errors);
-      throw new ProblemError({
-        type: 'invalid-event',
-        status: 400,
-        title: 'Invalid events',
-        detail: `None of the ${invalid.length} events is valid`,
-        errors,
-        rejected,
-      });
-    }
+    const { valid } = checked.value;
+    if (valid.length === 0) throw nothingValid('invalid-event', 'events', checked.value);
     const receivedAt = now();
-    try {
-      await producer.send(valid.map(({ item }) => toMessage(item, receivedAt)));
-    } catch (err) {
-      throw unavailable(err);
-    }
+    await send(valid.map(({ item }) => toMessage(item, receivedAt)));
     const byType = new Map<string, number>();
     for (const { item } of valid) byType.set(item.eventType, (byType.get(item.eventType) ?? 0) + 1);
     for (const [eventType, count] of byType) metrics.eventsIngested.inc({ event_type: eventType }, count);
-    const body: BatchAccepted = {
-      status: rejected.length === 0 ? 'accepted' : 'partially_accepted',
+    sendJson(res, 202, batchAnswer(checked.value, receivedAt));
+  });
+
+  router.post('/api/retractions', admit, parse(ctx.config.maxBodyBytes), async (req, res) => {
+    const checked = validateRetraction(req.body);
+    if (!checked.ok) throw invalidRetraction(checked.errors);
+    const receivedAt = now();
+    await send([toRetractionMessage(checked.value, receivedAt)]);
+    metrics.retractionsAccepted.inc();
+    const body: RetractionAccepted = {
+      eventId: checked.value.eventId,
+      status: 'accepted',
       timestamp: new Date(receivedAt).toISOString(),
-      accepted: valid.map(({ index, item }) => ({ index, eventId: item.eventId })),
-      rejected,
     };
     sendJson(res, 202, body);
   });
 
+  router.post('/api/retractions/batch', admit, parse(ctx.config.maxBatchBodyBytes), async (req, res) => {
+    const checked = validateRetractionBatch(req.body);
+    if (!checked.ok) throw invalidRetraction(checked.errors);
+    const { valid } = checked.value;
+    if (valid.length === 0) throw nothingValid('invalid-retraction', 'retractions', checked.value);
+    const receivedAt = now();
+    await send(valid.map(({ item }) => toRetractionMessage(item, receivedAt)));
+    metrics.retractionsAccepted.inc(valid.length);
+    sendJson(res, 202, batchAnswer(checked.value, receivedAt));
+  });
+
   router.all('/api/events', methodNotAllowed(['POST']));
   router.all('/api/events/batch', methodNotAllowed(['POST']));
+  router.all('/api/retractions', methodNotAllowed(['POST']));
+  router.all('/api/retractions/batch', methodNotAllowed(['POST']));
   return router;
 }

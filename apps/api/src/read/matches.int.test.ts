@@ -10,12 +10,14 @@ import {
   execute,
   identifier,
   insertEvents,
+  insertRetractions,
   runMigrations,
   sql,
 } from '@pitchpulse/clickhouse';
 import {
   EVENT_TYPES,
   MatchMetrics,
+  MatchRetractions,
   buildOpenApi,
   validatorFor,
   type StoredEvent,
@@ -609,6 +611,48 @@ describe('GET /api/matches/{matchId}/stream', () => {
     const res = await get(`/api/matches/rd-nothing-${randomUUID().slice(0, 8)}/stream`);
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+
+  it('pushes the metrics without a retracted goal within 2 s of its retraction; /retractions lists it', async () => {
+    const s = await open(`${api.url}/api/matches/${matchId}/stream`);
+    const before = JSON.parse((await s.next((m) => m.event === 'metrics', 2000)).data) as MatchMetrics;
+    const insertedAt = Date.now();
+    const [goal] = makeEvents(matchId, [{ type: 'goal', team: 1, at: 5000, minute: 80 }], insertedAt);
+    await insertEvents(clickhouse, [goal!], new Date(insertedAt));
+    await s.next((m) => m.event === 'metrics' && JSON.parse(m.data).goals === before.goals + 1, 2000);
+    const retraction = {
+      kind: 'retraction' as const,
+      eventId: goal!.eventId,
+      matchId,
+      reason: 'VAR: offside',
+    };
+    await insertRetractions(clickhouse, [{ ...retraction, receivedAt: Date.now() }]);
+    const after = await s.next(
+      (m) => m.event === 'metrics' && JSON.parse(m.data).goals === before.goals,
+      2000,
+    );
+    expect(JSON.parse(after.data)).toEqual({ ...before, byTeam: expect.any(Object) });
+    expect(JSON.parse(after.data).byTeam).toEqual(before.byTeam);
+    s.abort();
+
+    const listed = await get(`/api/matches/${matchId}/retractions`);
+    expect(listed.status).toBe(200);
+    expect(validatorFor(MatchRetractions)(listed.body)).toBe(true);
+    expect(listed.body).toEqual({
+      matchId,
+      total: 1,
+      notFound: 0,
+      items: [
+        {
+          eventId: goal!.eventId,
+          reason: 'VAR: offside',
+          retractedAt: expect.any(String),
+          found: true,
+          eventType: 'goal',
+        },
+      ],
+    });
+    expect((await get(`/api/matches/rd-nothing-${randomUUID().slice(0, 8)}/retractions`)).status).toBe(404);
   });
 });
 

@@ -213,6 +213,18 @@ export function createReadRouter(ctx: AppContext, service: ReadService): Router 
   );
 
   router.get(
+    '/api/matches/:matchId/retractions',
+    shed,
+    read(async (req, res) => {
+      const matchId = matchIdOf(req);
+      queryOf(req, {});
+      const retractions = await service.retractions(matchId);
+      if (retractions === null) throw noMatch(matchId);
+      sendJson(res, retractions);
+    }),
+  );
+
+  router.get(
     '/api/matches/:matchId/stream',
     shed,
     read(async (req, res) => {
@@ -232,6 +244,7 @@ export function createReadRouter(ctx: AppContext, service: ReadService): Router 
     '/api/matches/:matchId/timeline',
     '/api/matches/:matchId/highlights',
     '/api/matches/:matchId/players',
+    '/api/matches/:matchId/retractions',
     '/api/matches/:matchId/stream',
   ]) {
     router.all(path, methodNotAllowed(['GET', 'HEAD']));

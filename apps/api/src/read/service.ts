@@ -12,6 +12,7 @@ import {
 import type {
   Highlight,
   MatchMetrics,
+  MatchRetractions,
   MatchSummary,
   Percentiles,
   PlayerSort,
@@ -231,6 +232,13 @@ export class ReadService {
     };
     if (query.offset !== 0) return load();
     return this.highlightPages.get(`${query.matchId ?? '*'}:${query.status ?? '*'}:${query.limit}`, load);
+  }
+
+  /** The match's retractions, read each time (a few rows); null for a match nothing was stored for. */
+  async retractions(matchId: string): Promise<MatchRetractions | null> {
+    if ((await this.markers.marker(matchId)).storedRows === 0) return null;
+    const items = await this.o.store.retractions(matchId);
+    return { matchId, total: items.length, notFound: items.filter((r) => !r.found).length, items };
   }
 
   /** One highlight by id, or null. */
