@@ -110,7 +110,7 @@ describe('consumer → ClickHouse (embedded stack)', () => {
       (m) => m.value?.totalEvents === 199,
     );
     expect(metrics.value).toEqual(await store.metricsFromEvents('m-var'));
-    const retractions = await store.retractions('m-var'); // received in the same millisecond: any order
+    const retractions = (await store.retractions('m-var')).value; // received in the same millisecond: any order
     expect(retractions).toHaveLength(2);
     expect(retractions).toEqual(
       expect.arrayContaining([

@@ -1,7 +1,8 @@
 /**
  * End-to-end: the built api + consumer on the jest stack, a simulated match played through the real ingest
  * path (`pnpm simulate`), and the dashboard in headless Chromium. The page's counters must equal what the
- * metrics API answered, follow the match live over SSE without a reload, and settle on the final figures.
+ * metrics API answered, follow the match live over SSE without a reload, and settle on the final figures; a goal
+ * disallowed afterwards (a retraction) leaves the score and shows as disallowed, with the corrections listed.
  * Screenshots go to artifacts/ (git-ignored).
  */
 import type { MatchList, MatchMetrics } from '@pitchpulse/contract';
@@ -356,6 +357,71 @@ describe('live match dashboard (headless Chromium)', () => {
         'same document',
       );
 
+      // A late goal is disallowed on review, and an event not received yet is taken back (issue 17): the score
+      // drops without a reload, the goal's highlight shows as disallowed with the reason, and the corrections
+      // list both (the second as not received yet).
+      expect(await page.locator('#corrections').isHidden()).toBe(true);
+      const unknownEvent = randomUUID();
+      for (const [eventId, reason] of [
+        [late[0]!.eventId, 'VAR: offside in the build-up'],
+        [unknownEvent, 'VAR: sent for the wrong match'],
+      ] as const) {
+        const res = await fetch(`${apiUrl}/api/retractions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ eventId, matchId, reason }),
+        });
+        expect(res.status).toBe(202);
+      }
+      const corrected = await waitUntil(
+        'the disallowed goal to leave the metrics API',
+        () => recorder.poll(),
+        (m) => m.totalEvents === after.totalEvents - 1,
+        20_000,
+      );
+      expect(corrected.byTeam['2'].goals).toBe(after.byTeam['2'].goals - 1);
+      const correctedShown = await waitUntil(
+        'the page to show the score without the disallowed goal',
+        () => shownCounters(page),
+        (c) => c.totalEvents === corrected.totalEvents,
+        15_000,
+      );
+      expect(correctedShown).toEqual(expectedCounters(corrected));
+      const disallowed = page.locator(`#highlights li[data-event-id="${late[0]!.eventId}"]`);
+      await waitUntil(
+        'the disallowed goal in the highlights feed, with its reason',
+        async () => ({
+          status: await disallowed.getAttribute('data-status'),
+          text: await disallowed.textContent(),
+        }),
+        (h) => h.status === 'RETRACTED' && (h.text ?? '').includes('VAR: offside in the build-up'),
+        15_000,
+      );
+      expect(await disallowed.getAttribute('class')).not.toMatch(/\bgoal\b/);
+      expect(await disallowed.locator('s').count()).toBe(1);
+      expect(await disallowed.locator('.badge').textContent()).toBe('Disallowed');
+      // The other four late goals still count and show as goals.
+      expect(await page.locator('#highlights li.goal', { hasText: 'late-scorer' }).count()).toBe(4);
+      const corrections = await waitUntil(
+        'both retractions in the corrections',
+        () =>
+          page.locator('#corrections:not([hidden]) #corrections-list li').evaluateAll((els) =>
+            els.map((e) => ({
+              eventId: e.getAttribute('data-event-id'),
+              found: e.getAttribute('data-found'),
+              text: e.textContent,
+            })),
+          ),
+        (items) => items.length === 2,
+        15_000,
+      );
+      const byId = new Map(corrections.map((c) => [c.eventId, c]));
+      expect(byId.get(late[0]!.eventId)).toMatchObject({ found: 'true' });
+      expect(byId.get(late[0]!.eventId)!.text).toMatch(/^Goal \(99'\)VAR: offside in the build-up/);
+      expect(byId.get(unknownEvent)).toMatchObject({ found: 'false' });
+      expect(byId.get(unknownEvent)!.text).toContain('event not received yet');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-e2e-corrections.png'), fullPage: true });
+
       // Phone width: one column, nothing wider than the screen.
       await page.setViewportSize({ width: 390, height: 844 });
       // The chart is redrawn for the new width by a ResizeObserver, on a later frame: wait for the layout.
@@ -366,7 +432,7 @@ describe('live match dashboard (headless Chromium)', () => {
         10_000,
       );
       expect(phoneWidth).toBeLessThanOrEqual(390);
-      expect(await shownCounters(page)).toEqual(expectedCounters(after));
+      expect(await shownCounters(page)).toEqual(expectedCounters(corrected));
       await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-e2e-phone.png'), fullPage: true });
       expect(await axeViolations(page)).toEqual([]);
       // While the api restarted, the browser logged its cut stream (reset) and refused reconnects; nothing else.

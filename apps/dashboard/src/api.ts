@@ -3,6 +3,7 @@ import type {
   HighlightPage,
   MatchList,
   MatchMetrics,
+  MatchRetractions,
   PlayerLeaderboard,
   StatsPlayerSort,
   Timeline,
@@ -55,6 +56,16 @@ export const api = {
   players: async (id: string, limit: number): Promise<TopPlayer[]> => {
     const body = await getJson<TopPlayer[] | { items: TopPlayer[] }>(`${match(id)}/players?limit=${limit}`);
     return Array.isArray(body) ? body : body.items;
+  },
+  /** The match's retractions; none when the API knows nothing of the match (404). */
+  retractions: async (id: string): Promise<MatchRetractions> => {
+    try {
+      return await getJson<MatchRetractions>(`${match(id)}/retractions`);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404)
+        return { matchId: id, total: 0, notFound: 0, items: [] };
+      throw err;
+    }
   },
   streamUrl: (id: string) => `${match(id)}/stream`,
   /** The stats across matches of a range of UTC days (`YYYY-MM-DD`). */

@@ -1,4 +1,4 @@
-import { ago, escapeHtml, formatInt, formatMs, formatRate, utcMinuteLabel } from './format';
+import { ago, escapeHtml, formatInt, formatMs, formatRate, utcMinuteLabel, utcTimeLabel } from './format';
 
 describe('format', () => {
   it('escapes markup', () => {
@@ -32,5 +32,8 @@ describe('utcMinuteLabel', () => {
   it('shows the wall-clock minute of the contract’s peakMinute as HH:MM UTC', () => {
     expect(utcMinuteLabel('2024-01-15T14:45:00Z')).toBe('14:45 UTC');
     expect(utcMinuteLabel('2024-01-15T00:05:00Z')).toBe('00:05 UTC');
+    expect(utcTimeLabel('2024-01-15T14:47:09.250Z')).toBe('14:47:09 UTC');
+    expect(utcTimeLabel('2024-01-15T15:47:09+01:00')).toBe('14:47:09 UTC');
+    expect(utcTimeLabel('soon')).toBe('—');
   });
 });

@@ -38,6 +38,12 @@ export const minuteLabel = (minute: number): string => `${minute}'`;
 /** A wall-clock minute (`2024-01-15T14:45:00Z`) as `14:45 UTC`. */
 export const utcMinuteLabel = (timestamp: string): string => `${timestamp.slice(11, 16)} UTC`;
 
+/** An ISO time as `14:45:07 UTC`; not a time → "—". */
+export function utcTimeLabel(iso: string): string {
+  const t = Date.parse(iso);
+  return Number.isFinite(t) ? `${new Date(t).toISOString().slice(11, 19)} UTC` : '—';
+}
+
 /** "just now", "12 s ago", "3 min ago", "2 h ago" from an ISO time. */
 export function ago(iso: string, now: number): string {
   const t = Date.parse(iso);

@@ -3,6 +3,13 @@ import { $, onWidthChange } from './dom';
 import { api, ApiError } from './api';
 import { GROUPS, renderChart, renderChartTable } from './chart';
 import { ago, escapeHtml, formatInt, formatMs, formatRate, minuteLabel, utcMinuteLabel } from './format';
+import {
+  correctionsNote,
+  indexRetractions,
+  renderCorrections,
+  renderHighlight,
+  retractedHighlights,
+} from './highlights';
 import { LiveStream, type LiveState } from './live';
 import { CounterRate, parsePrometheus, sumOf } from './prometheus';
 import { initSeason } from './season';
@@ -11,6 +18,8 @@ import type {
   Highlight,
   MatchMetrics,
   MatchMinuteCount,
+  MatchRetraction,
+  MatchRetractions,
   MatchSummary,
   StreamEventName,
   Timeline,
@@ -21,6 +30,8 @@ const PAGE_SIZE = 20;
 /** the API's largest page of matches */
 const MAX_PAGE = 100;
 const MATCHES_EVERY_MS = 10_000;
+/** Corrections are read with every detail read; this often besides, for a retraction that moves no figure. */
+const CORRECTIONS_EVERY_MS = 10_000;
 const HEALTH_EVERY_MS = 5_000;
 const DETAIL_MIN_INTERVAL_MS = 1_000;
 const DETAIL_MAX_RETRIES = 10;
@@ -39,8 +50,10 @@ interface State {
   stream: LiveStream<MatchMetrics | Highlight> | null;
   /** totalEvents the timeline/players were last fetched for */
   detailFor: number;
-  /** goals + red cards the highlights were last fetched for */
+  /** goals + red cards the highlights were last fetched for: their page's total less the retracted ones */
   highlightsFor: number;
+  /** the total of the highlight page last read (retracted ones included); -1: read it again */
+  highlightsTotal: number;
   detailTimer: ReturnType<typeof setTimeout> | undefined;
   detailAt: number;
   /** consecutive detail reads that were behind the metrics */
@@ -48,6 +61,9 @@ interface State {
   seenHighlights: Set<string>;
   /** the highlights on the page, as last rendered */
   highlights: Highlight[];
+  /** the match's retractions as last read (null: not read yet) */
+  retractions: MatchRetractions | null;
+  retractionIndex: Map<string, MatchRetraction>;
 }
 
 const state: State = {
@@ -61,11 +77,14 @@ const state: State = {
   stream: null,
   detailFor: -1,
   highlightsFor: -1,
+  highlightsTotal: -1,
   detailTimer: undefined,
   detailAt: 0,
   detailRetries: 0,
   seenHighlights: new Set(),
   highlights: [],
+  retractions: null,
+  retractionIndex: new Map(),
 };
 
 // ---------------------------------------------------------------- match list
@@ -208,30 +227,54 @@ function renderLegend(): void {
       .join('') + '<li><span class="peak-key" aria-hidden="true">▼</span>Peak engagement minute</li>';
 }
 
+const shownHtml = new WeakMap<Element, string>();
+
+/** Sets the element's markup unless it already shows exactly this (as this page last wrote it). */
+function setHtml(el: Element, html: string): void {
+  if (shownHtml.get(el) === html) return;
+  el.innerHTML = html;
+  shownHtml.set(el, html);
+}
+
+/** The highlights feed; a highlight whose event was retracted shows as disallowed (highlights.ts). */
 function renderHighlights(items: Highlight[]): void {
   state.highlights = items;
   const feed = $('#highlights');
   $('#highlights-empty').hidden = items.length > 0;
   const fresh = state.seenHighlights.size > 0;
-  feed.innerHTML = items
-    .map((h) => {
-      const isNew = fresh && !state.seenHighlights.has(h.eventId);
-      const kind = h.eventType === 'goal' ? 'goal' : h.eventType === 'red_card' ? 'red' : 'other';
-      const detail =
-        h.status === 'READY' && h.summary
-          ? `<span class="hl-summary">${escapeHtml(h.summary)}</span>`
-          : h.status === 'PENDING'
-            ? '<span class="hl-status">Writing the summary…</span>'
-            : h.status === 'FAILED'
-              ? '<span class="hl-status">No summary: the enricher failed</span>'
-              : '';
-      return (
-        `<li class="hl ${kind}${isNew ? ' new' : ''}" data-event-id="${escapeHtml(h.eventId)}" data-status="${escapeHtml(h.status)}">` +
-        `<span class="hl-title">${escapeHtml(h.title)}</span>${detail}</li>`
-      );
-    })
+  const html = items
+    .map((h) =>
+      renderHighlight(h, state.retractionIndex.get(h.eventId), fresh && !state.seenHighlights.has(h.eventId)),
+    )
     .join('');
+  // Unchanged markup is left alone: the feed is a live region, rewriting it would announce it again.
+  setHtml(feed, html);
   for (const h of items) state.seenHighlights.add(h.eventId);
+  renderCorrectionsNow();
+}
+
+/** The corrections card: the match's retractions, hidden while there are none. */
+function renderCorrectionsNow(): void {
+  const r = state.retractions;
+  const card = $('#corrections');
+  card.hidden = !r || r.items.length === 0;
+  if (!r || card.hidden) return;
+  setHtml($('#corrections-list'), renderCorrections(r.items, state.highlights));
+  $('#corrections-note').textContent = correctionsNote(r);
+}
+
+/** Takes a read of the match's retractions; whether it differs from the one the page shows. */
+function applyRetractions(r: MatchRetractions): boolean {
+  if (state.retractions && JSON.stringify(state.retractions) === JSON.stringify(r)) return false;
+  state.retractions = r;
+  state.retractionIndex = indexRetractions(r);
+  return true;
+}
+
+/** The highlights last read that still count (goals + red cards, as the metrics count them); -1: unknown. */
+function countedHighlights(): number {
+  if (state.highlightsTotal < 0) return -1;
+  return state.highlightsTotal - retractedHighlights({ items: state.highlights }, state.retractionIndex);
 }
 
 function renderPlayers(players: TopPlayer[]): void {
@@ -263,20 +306,24 @@ async function refreshDetail(): Promise<void> {
   const wantHighlights = highlightKey !== state.highlightsFor;
   state.detailFor = m.totalEvents;
   try {
-    const [timeline, players, highlights] = await Promise.all([
+    const [timeline, players, highlights, retractions] = await Promise.all([
       api.timeline(id),
       api.players(id, PLAYERS_SHOWN),
       wantHighlights ? api.highlights(id, HIGHLIGHTS_SHOWN) : Promise.resolve(null),
+      // A retraction moves the metrics: the corrections are read with the rest (a failed read keeps them as
+      // they were).
+      api.retractions(id).catch(() => null),
     ]);
     if (state.selected !== id) return;
     state.timeline = timeline;
     state.chartPeaks = m.peakMatchMinutes;
     renderChartNow();
     renderPlayers(players);
-    if (highlights) {
-      state.highlightsFor = highlights.total;
-      renderHighlights(highlights.items);
-    }
+    const corrected = retractions !== null && applyRetractions(retractions);
+    if (highlights) state.highlightsTotal = highlights.total;
+    if (highlights || corrected) renderHighlights(highlights?.items ?? state.highlights);
+    // The highlight page lists retracted goals and red cards too; the metrics no longer count them.
+    state.highlightsFor = countedHighlights();
     // Each read is answered on its own: one may be a moment behind the metrics the page shows. Until the
     // timeline and the highlights add up to those metrics, read them again (a bounded number of times).
     state.detailFor = timeline.buckets.reduce((sum, b) => sum + b.total, 0);
@@ -313,6 +360,7 @@ function onHighlight(h: Highlight): void {
   const at = state.highlights.findIndex((x) => x.highlightId === h.highlightId);
   if (at < 0) {
     state.highlightsFor = -1;
+    state.highlightsTotal = -1;
     scheduleDetail();
     return;
   }
@@ -345,16 +393,21 @@ function select(id: string): void {
     chartPeaks: [],
     detailFor: -1,
     highlightsFor: -1,
+    highlightsTotal: -1,
     detailTimer: undefined,
     detailRetries: 0,
     seenHighlights: new Set<string>(),
     highlights: [],
+    retractions: null,
+    retractionIndex: new Map<string, MatchRetraction>(),
   });
   $('#match-h').textContent = `Match ${id}`;
   $('#match-meta').textContent = 'Loading…';
   $('#chart').innerHTML = '<p class="muted">Loading…</p>';
-  $('#highlights').innerHTML = '';
+  setHtml($('#highlights'), '');
   $('#players').innerHTML = '';
+  $('#corrections').hidden = true;
+  setHtml($('#corrections-list'), '');
   renderMatchList();
   void api.metrics(id).then(onMetrics, (err: unknown) => {
     if (state.selected !== id) return;
@@ -376,6 +429,29 @@ function select(id: string): void {
   });
   state.stream = stream;
   stream.start();
+}
+
+/**
+ * The corrections between detail reads: a retraction of an event not received yet (or its event arriving) moves
+ * no figure, so no metrics are pushed for it.
+ */
+async function refreshCorrections(): Promise<void> {
+  const id = state.selected;
+  if (!id || !state.metrics || isSeasonHash(location.hash)) return;
+  let r: MatchRetractions;
+  try {
+    r = await api.retractions(id);
+  } catch {
+    return; // the next read may do better
+  }
+  if (state.selected !== id || !applyRetractions(r)) return;
+  renderHighlights(state.highlights);
+  state.highlightsFor = countedHighlights();
+  const m = state.metrics;
+  if (m && state.highlightsFor !== m.goals + m.redCards) {
+    state.detailRetries = 0;
+    scheduleDetail();
+  }
 }
 
 // ---------------------------------------------------------------- pipeline health
@@ -438,6 +514,7 @@ function start(): void {
   void refreshHealth();
   setInterval(() => void refreshMatches(), MATCHES_EVERY_MS);
   setInterval(() => void refreshHealth(), HEALTH_EVERY_MS);
+  setInterval(() => void refreshCorrections(), CORRECTIONS_EVERY_MS);
 }
 
 start();

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { insertEvents } from './events';
 import { runMigrations } from './migrations';
+import { insertRetractions } from './retractions';
 import { closeEngines, openEngines, uniqueDatabase, type Engine } from './testing/engines';
 import { buildDeliveries, buildEvents } from './testing/fixture';
 
@@ -32,6 +33,17 @@ describe('docs/clickhouse.md example queries', () => {
       for (const d of first) await insertEvents(e.client, d.events, d.insertedAt);
       // Seal after the redeliveries (each moves the marker): every match has a current seal, the season is stored.
       for (const d of again) await insertEvents(e.client, d.events, d.insertedAt);
+      // One of match-123's goals disallowed: the examples leave it out or mark it.
+      const goal = events.find((ev) => ev.matchId === 'match-123' && ev.eventType === 'goal')!;
+      await insertRetractions(e.client, [
+        {
+          kind: 'retraction',
+          eventId: goal.eventId,
+          matchId: goal.matchId,
+          reason: 'VAR',
+          receivedAt: goal.receivedAt,
+        },
+      ]);
       await e.store.sealPending({ quietMs: 0, limit: 1000 });
       await e.store.writeSeasonDays();
     }

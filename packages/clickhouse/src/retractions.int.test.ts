@@ -120,7 +120,7 @@ describe('retractions on both engines: every figure leaves the retracted events 
     await retract([afterEvent, earliest, neverSent], 'VAR: offside');
     await checkFigures();
     for (const e of engines) {
-      expect(await e.store.retractions('cmp-derived')).toEqual([
+      expect((await e.store.retractions('cmp-derived')).value).toEqual([
         {
           eventId: earliest.eventId,
           reason: 'VAR: offside',
@@ -129,7 +129,7 @@ describe('retractions on both engines: every figure leaves the retracted events 
           eventType: earliest.eventType,
         },
       ]);
-      expect(await e.store.retractions(neverSent.matchId)).toEqual([
+      expect((await e.store.retractions(neverSent.matchId)).value).toEqual([
         expect.objectContaining({ eventId: neverSent.eventId, found: false, eventType: null }),
       ]);
     }
@@ -153,7 +153,7 @@ describe('retractions on both engines: every figure leaves the retracted events 
   it('the retraction first, then the event it names', async () => {
     await retract([beforeEvent], 'sent for the wrong match');
     for (const e of engines) {
-      expect(await e.store.retractions('cmp-derived')).toContainEqual(
+      expect((await e.store.retractions('cmp-derived')).value).toContainEqual(
         expect.objectContaining({ eventId: beforeEvent.eventId, found: false }),
       );
     }
@@ -161,7 +161,7 @@ describe('retractions on both engines: every figure leaves the retracted events 
     await deliver([beforeEvent]);
     await checkFigures();
     for (const e of engines) {
-      expect(await e.store.retractions('cmp-derived')).toContainEqual(
+      expect((await e.store.retractions('cmp-derived')).value).toContainEqual(
         expect.objectContaining({
           eventId: beforeEvent.eventId,
           found: true,
@@ -178,7 +178,7 @@ describe('retractions on both engines: every figure leaves the retracted events 
     await retract([afterEvent], 'a third review');
     await checkFigures();
     for (const e of engines) {
-      const list = await e.store.retractions('cmp-feed-minutes');
+      const list = (await e.store.retractions('cmp-feed-minutes')).value;
       expect(list.map((r) => [r.eventId, r.reason])).toEqual([
         [afterEvent.eventId, 'VAR: offside'],
         [afterSeal.eventId, 'VAR: handball'],

@@ -9,7 +9,8 @@ import { databaseOf } from './client';
 import { splitDateTime } from './events';
 import { selectRows } from './query';
 import { identifier, inList, render, sql } from './sql';
-import { checkMatchId, num, table } from './queries/common';
+import { checkMatchId, num, table, type Versioned } from './queries/common';
+import { readHeads } from './queries/figures';
 
 const COLUMNS = [
   'match_id',
@@ -69,14 +70,16 @@ export async function foundRetractions(
 
 /**
  * The retractions of a match, oldest first: each retracted eventId once (its first retraction's reason and
- * time), whether its event is stored, and the event's type once it is.
+ * time), whether its event is stored, and the event's type once it is; complete up to the match's marker, read
+ * first (every stored event or retraction moves it, so a cache may keep the answer while it stays).
  */
 export async function matchRetractions(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   matchId: string,
-): Promise<MatchRetraction[]> {
+): Promise<Versioned<MatchRetraction[]>> {
   const match = checkMatchId(matchId);
+  const marker = (await readHeads(client, caps, [match])).get(match)?.marker ?? 0;
   const received = sql`toUInt64(toUnixTimestamp(received_at)) * 1000 + received_at_ms`;
   const retractions = table(caps, 'retractions');
   const [rows, found] = await Promise.all([
@@ -99,11 +102,12 @@ export async function matchRetractions(
     ),
   ]);
   const typeOf = new Map(found.map((r) => [r.event_id, r.found_type as EventType]));
-  return rows.map((r) => ({
+  const value = rows.map((r) => ({
     eventId: r.event_id,
     reason: r.first_reason,
     retractedAt: new Date(num(r.first_ms)).toISOString(),
     found: typeOf.has(r.event_id),
     eventType: typeOf.get(r.event_id) ?? null,
   }));
+  return { value, storedRows: marker };
 }

@@ -234,10 +234,18 @@ export class ReadService {
     return this.highlightPages.get(`${query.matchId ?? '*'}:${query.status ?? '*'}:${query.limit}`, load);
   }
 
-  /** The match's retractions, read each time (a few rows); null for a match nothing was stored for. */
+  /** The match's retractions, cached like the figures (an event or retraction stored moves the marker). */
   async retractions(matchId: string): Promise<MatchRetractions | null> {
-    if ((await this.markers.marker(matchId)).storedRows === 0) return null;
-    const items = await this.o.store.retractions(matchId);
+    const { value: items } = await this.cache.get(
+      matchId,
+      'retractions',
+      async () => {
+        const read = await this.o.store.retractions(matchId);
+        return { ...read, value: read.storedRows === 0 ? null : read.value };
+      },
+      null,
+    );
+    if (items === null) return null;
     return { matchId, total: items.length, notFound: items.filter((r) => !r.found).length, items };
   }
 
