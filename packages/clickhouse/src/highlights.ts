@@ -13,7 +13,7 @@ import { databaseOf } from './client';
 import { splitDateTime } from './events';
 import { execute, selectRows } from './query';
 import { identifier, inList, joinSql, render, sql, type Sql } from './sql';
-import { checkCount, notRetracted, num, table } from './queries/common';
+import { checkCount, firstEventsSql, notRetracted, num, table } from './queries/common';
 
 /** The version of each state: a later state always wins however the rows arrive (migration 006). */
 export const HIGHLIGHT_VERSIONS = {
@@ -292,8 +292,7 @@ export async function matchStarts(
   const rows = await selectRows<{ match_id: string; first_ms: number }>(
     client,
     caps,
-    sql`SELECT match_id, minMerge(first_event_ms) AS first_ms FROM ${table(caps, 'match_activity')}
-        WHERE match_id IN ${inList(matchIds)} GROUP BY match_id`,
+    firstEventsSql(caps, inList(matchIds)),
   );
   return new Map(rows.map((r) => [r.match_id, num(r.first_ms)]));
 }

@@ -15,6 +15,7 @@ import {
   closeEngines,
   distinctEvents,
   openEngines,
+  refHighlights,
   refMetrics,
   refTimeline,
   refTopPlayers,
@@ -210,6 +211,21 @@ describe('retractions on both engines: every figure leaves the retracted events 
       const others = [...status].filter(([id]) => id !== afterEvent.eventId && id !== afterSeal.eventId);
       expect(others.length).toBeGreaterThan(0);
       expect(new Set(others.map(([, s]) => s))).toEqual(new Set(['PENDING']));
+    }
+  });
+
+  it("highlights' minutes count from the first event that counts (cmp-derived's first two are retracted)", async () => {
+    // Its first two events share a minute: with the second retracted too, its minutes count from a later one.
+    await retract([ofMatch('cmp-derived')[1]!], 'sent for the wrong match');
+    const ref = distinctEvents(kept(delivered));
+    for (const e of engines) {
+      for (const matchId of ['cmp-derived', 'cmp-feed-minutes']) {
+        const expected = refHighlights(ref, matchId, 1000, 0)!.items.map((h) => [h.eventId, h.minute]);
+        expect(expected.length).toBeGreaterThan(0);
+        const page = await e.store.highlights({ matchId, limit: 1000, offset: 0 });
+        const minutes = page.items.filter((h) => h.status !== 'RETRACTED').map((h) => [h.eventId, h.minute]);
+        expect({ engine: e.name, matchId, minutes }).toEqual({ engine: e.name, matchId, minutes: expected });
+      }
     }
   });
 });

@@ -25,6 +25,23 @@ export function notRetracted(caps: ClickHouseCapabilities, scope: Sql): Sql {
   return sql`(match_id, event_id) NOT IN (SELECT match_id, event_id FROM ${table(caps, 'retractions')} WHERE ${scope})`;
 }
 
+/**
+ * `match_id, first_ms` (epoch ms of the first event that counts) of the matches `IN` the subquery `matches`: from
+ * match_activity's times, or, for a match with retractions (whose first event may be one of them), from its raw
+ * rows without the retracted ones. Minutes of play count from it (minuteSql).
+ */
+export function firstEventsSql(caps: ClickHouseCapabilities, matches: Sql): Sql {
+  const retracted = sql`(SELECT match_id FROM ${table(caps, 'retractions')})`;
+  return sql`SELECT match_id, minMerge(first_event_ms) AS first_ms FROM ${table(caps, 'match_activity')}
+             WHERE match_id IN ${matches} AND match_id NOT IN ${retracted}
+             GROUP BY match_id
+             UNION ALL
+             SELECT match_id, min(${EVENT_MS}) AS first_ms
+             FROM ${table(caps, 'events')}
+             WHERE match_id IN ${matches} AND match_id IN ${retracted} AND ${notRetracted(caps, sql`match_id IN ${matches}`)}
+             GROUP BY match_id`;
+}
+
 /** Epoch ms of an event time from the raw table's columns. */
 export const EVENT_MS = sql`toUInt64(toUnixTimestamp(event_time)) * 1000 + event_time_ms`;
 /** Milliseconds from API receipt to the row in ClickHouse, clamped to UInt32. */

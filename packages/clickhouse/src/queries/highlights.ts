@@ -9,7 +9,16 @@ import type { ClickHouseCapabilities } from '../capabilities';
 import { latestHighlightsSql, type LatestHighlightRow } from '../highlights';
 import { selectRows } from '../query';
 import { inList, sql, type Sql } from '../sql';
-import { checkCount, checkMatchId, isoFromMs, minuteOf, num, parseMetadata, table } from './common';
+import {
+  checkCount,
+  checkMatchId,
+  firstEventsSql,
+  isoFromMs,
+  minuteOf,
+  num,
+  parseMetadata,
+  table,
+} from './common';
 
 /** A highlight as stored: the wire shape, with an empty title until the enricher wrote one. */
 export type StoredHighlight = Highlight;
@@ -76,10 +85,8 @@ function viewSql(caps: ClickHouseCapabilities, where: Sql, status: HighlightStat
   return sql`SELECT * FROM (
                SELECT * FROM (${latestHighlightsSql(caps, where)}) ${ofStatus}
              ) AS latest LEFT JOIN (
-               SELECT match_id AS h_match, minMerge(first_event_ms) AS first_ms
-               FROM ${table(caps, 'match_activity')}
-               WHERE match_id IN (SELECT match_id FROM ${table(caps, 'highlights')} ${where})
-               GROUP BY match_id
+               SELECT match_id AS h_match, first_ms
+               FROM (${firstEventsSql(caps, sql`(SELECT match_id FROM ${table(caps, 'highlights')} ${where})`)})
              ) AS activity USING h_match`;
 }
 
