@@ -22,6 +22,12 @@ export const HIGHLIGHT_VERSIONS = {
   /** READY or FAILED */
   final: 2 ** 40,
 } as const;
+
+/**
+ * The version of a READY highlight written again at `atMs` because a retraction in its match changed the score
+ * its title was written with: above the first READY, a later revision above an earlier one.
+ */
+export const revisionVersion = (atMs: number): number => HIGHLIGHT_VERSIONS.final + Math.floor(atMs);
 // 2^41 was reserved for RETRACTED by migration 006; a retracted highlight is decided at read time instead, from
 // `retractions` (migration 008), so a retraction stored before its event needs no row here.
 /** A failed attempt that will be retried writes PENDING at version = the attempts so far (1, 2, …). */
@@ -67,6 +73,8 @@ export interface StoredHighlightRow {
   status: HighlightStatus;
   attempts: number;
   createdMs: number;
+  /** READY, but written before the latest retraction of its match: to be enriched again */
+  revise: boolean;
 }
 
 /** What the worker records about one highlight: its new state. */
@@ -211,21 +219,32 @@ export function toStoredHighlight(r: LatestHighlightRow): StoredHighlightRow {
     status: r.h_status as HighlightStatus,
     attempts: num(r.h_attempts),
     createdMs: num(r.h_created_ms),
+    revise: r.h_status === 'READY', // dueHighlights returns a READY one only when it is to be revised
   };
 }
 
-/** PENDING highlights due for an attempt at `nowMs`, oldest first, at most `limit`. */
+/**
+ * Highlights due for the enricher at `nowMs`, oldest first, at most `limit`: PENDING ones whose next attempt is
+ * due, and READY ones written before the latest retraction stored in their match (their title may carry a score
+ * that counted a disallowed goal: `revise`).
+ */
 export async function dueHighlights(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   params: { nowMs: number; limit: number },
 ): Promise<StoredHighlightRow[]> {
   const limit = checkCount('limit', params.limit, 1, 10_000);
+  const inserted = sql`toUInt64(toUnixTimestamp(inserted_at)) * 1000 + inserted_at_ms`;
   const rows = await selectRows<LatestHighlightRow>(
     client,
     caps,
-    sql`SELECT * FROM (${latestHighlightsSql(caps, sql``)})
-        WHERE h_status = 'PENDING' AND h_next_ms <= ${params.nowMs}
+    sql`SELECT * FROM (${latestHighlightsSql(caps, sql``)}) AS latest
+        LEFT JOIN (
+            SELECT match_id AS h_match, max(${inserted}) AS retracted_ms
+            FROM ${table(caps, 'retractions')} GROUP BY match_id
+        ) AS retracted USING h_match
+        WHERE (h_status = 'PENDING' AND h_next_ms <= ${params.nowMs})
+           OR (h_status = 'READY' AND h_updated_ms < retracted_ms)
         ORDER BY h_created_ms ASC, highlight_id ASC
         LIMIT ${limit}`,
   );

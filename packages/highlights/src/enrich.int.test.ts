@@ -4,7 +4,7 @@
  * makes them READY with the default enricher's title and summary (scorer, running score, minute), a failing
  * enricher is retried with backoff and then FAILED, and the read queries page, filter and find them.
  */
-import { insertEvents, runMigrations, setHighlightTypes } from '@pitchpulse/clickhouse';
+import { insertEvents, insertRetractions, runMigrations, setHighlightTypes } from '@pitchpulse/clickhouse';
 import { closeEngines, openEngines, uniqueDatabase, type Engine } from '@pitchpulse/clickhouse/testing';
 import type { StoredEvent } from '@pitchpulse/contract';
 import { defaultEnricher } from './titles';
@@ -223,6 +223,85 @@ describe('highlights on both engines: created once, enriched, retried, failed, r
       const page = await e.store.highlights({ matchId: 'hl-5', limit: 10, offset: 0 });
       expect(page.items.map((h) => h.eventType)).toEqual(['yellow_card']);
       await setHighlightTypes(e.client, e.caps, ['goal', 'red_card'], Date.now() + 1);
+    }
+  });
+});
+
+describe('a retraction: its highlight is RETRACTED, the titles that counted the goal are written again', () => {
+  const database = uniqueDatabase('highlights_var');
+  let engines: Engine[];
+  const kickoff = event('hl-var', 'pass', 0); // the minutes count from it, whichever goal is retracted
+  const g1 = event('hl-var', 'goal', 10, { teamId: 1, playerId: 'p-1' });
+  const g2 = event('hl-var', 'goal', 20, { teamId: 1, playerId: 'p-2' });
+  const g3 = event('hl-var', 'goal', 30, { teamId: 2, playerId: 'p-3' });
+  // Each pass runs a second after the step before it, and each retraction is stored between two passes.
+  let clock = Date.now() - 60_000;
+  const pass = (e: Engine, enricher: HighlightEnricher = defaultEnricher) => {
+    const at = (clock += 1000);
+    return enrichDue({ client: e.client, caps: e.caps, enricher, policy: POLICY, now: () => at });
+  };
+  const retract = (e: Engine, goal: StoredEvent) => {
+    const at = (clock += 1000);
+    const { eventId, matchId } = goal;
+    return insertRetractions(
+      e.client,
+      [{ kind: 'retraction', eventId, matchId, reason: 'VAR', receivedAt: at }],
+      new Date(at),
+    );
+  };
+  const titles = async (e: Engine) => {
+    const page = await e.store.highlights({ matchId: 'hl-var', limit: 10, offset: 0 });
+    return page.items.map((h) => [h.eventId, h.status, h.title, h.error]);
+  };
+
+  beforeAll(async () => {
+    engines = await openEngines(database);
+    for (const e of engines) {
+      await runMigrations(e.client);
+      await insertEvents(e.client, [kickoff, g1, g2, g3], new Date(KICKOFF + 3_600_000));
+    }
+  });
+  afterAll(() => closeEngines(engines));
+
+  it('the goals after a disallowed one get the corrected running score; nothing else is enriched again', async () => {
+    for (const e of engines) {
+      expect((await pass(e)).outcomes).toHaveLength(3);
+      expect(await titles(e)).toEqual([
+        [g3.eventId, 'READY', "GOAL — Team 2 2–1, p-3 (30')", null],
+        [g2.eventId, 'READY', "GOAL — Team 1 2–0, p-2 (20')", null],
+        [g1.eventId, 'READY', "GOAL — Team 1 1–0, p-1 (10')", null],
+      ]);
+      await retract(e, g1);
+      const revised = (await pass(e)).outcomes;
+      expect(revised.map((o) => [o.highlight.highlightId, o.status])).toEqual([
+        [g2.eventId, 'READY'],
+        [g3.eventId, 'READY'],
+      ]);
+      expect(await titles(e)).toEqual([
+        [g3.eventId, 'READY', "GOAL — Team 2 1–1, p-3 (30')", null],
+        [g2.eventId, 'READY', "GOAL — Team 1 1–0, p-2 (20')", null],
+        [g1.eventId, 'RETRACTED', "GOAL — Team 1 1–0, p-1 (10')", null],
+      ]);
+      expect((await pass(e)).outcomes).toEqual([]);
+    }
+  });
+
+  it('an enricher failing on the revision: the old title is dropped (the API shows the plain one), with the error', async () => {
+    const failing: HighlightEnricher = {
+      name: 'down',
+      enrich: () => Promise.reject(new Error('model offline')),
+    };
+    for (const e of engines) {
+      await retract(e, g2);
+      expect((await pass(e, failing)).outcomes.map((o) => o.highlight.highlightId)).toEqual([g3.eventId]);
+      const [latest] = await titles(e);
+      expect(latest).toEqual([
+        g3.eventId,
+        'READY',
+        '',
+        'could not revise it after a retraction: model offline',
+      ]);
+      expect((await pass(e, failing)).outcomes).toEqual([]);
     }
   });
 });

@@ -1,6 +1,8 @@
 /**
  * One enrichment pass: the due PENDING highlights (oldest first), each given to the enricher with its match
- * around it, the outcomes written in one insert at the end. A highlight whose enricher throws (or times out) is
+ * around it, the outcomes written in one insert at the end. A READY highlight of a match where a retraction was
+ * stored since is enriched again (the running score in its title may count a disallowed goal) under a higher
+ * version; if that fails, its title is dropped for the plain one, with the error. A highlight whose enricher throws (or times out) is
  * PENDING again with the error, not before the backoff, until `maxAttempts`: then FAILED. A pass interrupted
  * before its insert (a crash, SIGKILL) writes nothing: its highlights are still PENDING and the next pass, in
  * this process or another, enriches them; a highlight enriched twice has the same final version, one row once
@@ -15,6 +17,7 @@ import {
   minuteOf,
   parseMetadata,
   recordHighlights,
+  revisionVersion,
   type ClickHouseCapabilities,
   type HighlightOutcome,
   type MatchGoal,
@@ -108,16 +111,23 @@ async function attempt(
   try {
     const { title, summary } = await withTimeout(d.enricher.enrich(input), d.policy.timeoutMs);
     d.onAttempt?.(h, (now() - started) / 1000);
-    return {
-      highlight: h,
-      status: 'READY',
-      title,
-      summary,
-      attempts: h.attempts,
-      version: HIGHLIGHT_VERSIONS.final,
-    };
+    const version = h.revise ? revisionVersion(now()) : HIGHLIGHT_VERSIONS.final;
+    return { highlight: h, status: 'READY', title, summary, attempts: h.attempts, version };
   } catch (err) {
     d.onAttempt?.(h, (now() - started) / 1000, err);
+    if (h.revise) {
+      // Its old title may count a disallowed goal: drop it (the API shows the plain title) rather than keep it.
+      const error = `could not revise it after a retraction: ${messageOf(err)}`;
+      return {
+        highlight: h,
+        status: 'READY',
+        title: '',
+        summary: '',
+        error,
+        attempts: h.attempts,
+        version: revisionVersion(now()),
+      };
+    }
     const attempts = h.attempts + 1;
     const error = messageOf(err);
     if (attempts >= d.policy.maxAttempts) {
