@@ -152,4 +152,75 @@ describe('simulate --verify against the real pipeline', () => {
       await client.close();
     }
   }, 120_000);
+
+  it('leaves disallowed goals out of every figure (--retract-share), and notices a retraction it was not told of', async () => {
+    const result = await runSimulation({
+      url,
+      matches: 3,
+      batch: 100,
+      concurrency: 4,
+      seed: 515151,
+      kickoff: new Date('2024-05-18T14:00:00.000Z'),
+      invalidShare: 0,
+      duplicateShare: 0.05,
+      retractShare: 0.5,
+    });
+    // A 404 from the retraction routes aborts the run and says so here.
+    expect(result.report.run.aborted).toBeNull();
+    const r = result.report.retractions;
+    expect(r.planned).toBeGreaterThan(0);
+    expect(r).toMatchObject({ sent: r.planned, accepted: r.planned, rejectedUnexpectedly: 0 });
+    expect(result.report.events.accepted).toBe(result.report.events.generated);
+
+    const client = new IngestClient({ url, connections: 4 });
+    try {
+      const verdict = await verifyAgainstApi(client, result.truth, {
+        timeoutMs: 45_000,
+        stableMs: 8_000,
+        pollMs: 500,
+      });
+      expect(verdict.matches.filter((m) => !m.pass).map((m) => m.problems)).toEqual([]);
+      expect(verdict.matches.reduce((n, m) => n + (m.listedRetractions ?? 0), 0)).toBe(r.planned);
+
+      // A goal the ground truth still counts, retracted behind the simulator's back: verification fails.
+      const counted = result.plan.matches
+        .flatMap((m) => m.events)
+        .map((sim) => sim.event)
+        .find(
+          (e) =>
+            e.eventType === 'goal' &&
+            !result.truth.expectation(e.matchId).goals.retracted.includes(e.eventId),
+        )!;
+      expect(
+        await client.sendRetraction({ eventId: counted.eventId, matchId: counted.matchId, reason: 'stray' }),
+      ).toEqual({
+        kind: 'accepted',
+      });
+      const expectedGoals = result.truth.expectation(counted.matchId).exact.goals;
+      await waitFor(
+        'the stray retraction to reach the metrics',
+        async () =>
+          (await client.getJson<MatchMetrics>(`/api/matches/${counted.matchId}/metrics`))?.goals ===
+          expectedGoals - 1,
+        20_000,
+        250,
+      );
+      const after = await verifyAgainstApi(client, result.truth, {
+        timeoutMs: 5_000,
+        stableMs: 2_000,
+        pollMs: 500,
+      });
+      const failed = after.matches.find((m) => m.matchId === counted.matchId)!;
+      expect(failed.pass).toBe(false);
+      expect(failed.problems).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^goals: expected \d+, got \d+$/),
+          `goal ${counted.eventId}: highlight RETRACTED, not READY`,
+          `retraction of ${counted.eventId}: listed, never sent`,
+        ]),
+      );
+    } finally {
+      await client.close();
+    }
+  }, 120_000);
 });

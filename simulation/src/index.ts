@@ -3,9 +3,9 @@ export { buildSquad, type Player, type Position, type Squad, type TeamId } from 
 export { deriveEventId, simulatedMatchId } from './model/ids';
 export { Rng } from './model/rng';
 export { BREAKAGES, breakEvent, type Breakage } from './model/invalid';
-export { planRun, type Outgoing, type PlanOptions, type RunPlan } from './run/plan';
+export { planRun, RETRACTION_REASON, type Outgoing, type PlanOptions, type RunPlan } from './run/plan';
 export { runSimulation, type Progress, type SimulationOptions, type SimulationResult } from './run/simulator';
-export { GroundTruth, type MatchExpectation } from './truth/ground-truth';
+export { GroundTruth, type ExpectedRetraction, type MatchExpectation } from './truth/ground-truth';
 export { computeMetrics, minuteOf, type ExpectedMetrics } from './truth/metrics';
 export { compareMetrics, type Comparison, type MetricsFigures } from './verify/compare';
 export { verifyAgainstApi, formatVerifyTable, type VerifyOptions, type VerifyResult } from './verify/verify';

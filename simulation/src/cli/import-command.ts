@@ -34,17 +34,17 @@ function command(): Command {
   for (const option of apiOptions('batch', 8)) command.addOption(option);
   return command
     .description(
-      'Bulk-import historical match events from CSV or NDJSON through the batch API, validating every row.',
+      'Bulk-import historical match events (and retractions of events) from CSV or NDJSON through the batch API, validating every row.',
     )
     .argument(
       '<file>',
-      'a .csv file (header = contract fields, metadata as a JSON column) or .ndjson (one event per line)',
+      'a .csv file (header = contract fields, metadata as a JSON column) or .ndjson (one event or retraction per line)',
     )
     .addOption(
       new Option('--format <format>', 'override the format the file name implies').choices(['csv', 'ndjson']),
     )
     .addOption(
-      new Option('-b, --batch <size>', 'events per request (the API takes at most 1000)')
+      new Option('-b, --batch <size>', 'rows per request (the API takes at most 1000)')
         .default(1000)
         .argParser(integer(1, 1000)),
     )
@@ -80,12 +80,20 @@ CSV columns are the contract's fields: eventId, matchId, eventType, timestamp, t
 metadata (optional; metadata is a JSON object in one quoted cell). Quoted cells may hold newlines and commas.
 Rejected rows are reported with the line they start on and every field error; valid rows are sent in batches.
 
+Retractions (an event taken back, e.g. a goal disallowed on review) may sit among the events: in NDJSON a line
+{"kind": "retraction", "eventId": …, "matchId": …, "reason": …}; in CSV two more columns, kind and reason: a row
+whose kind is "retraction" has eventId, matchId and reason, its other cells empty (a header with kind and reason
+needs no eventType, timestamp or teamId column: a file of retractions only). A row without a kind (or kind "event")
+is an event. Retractions are validated against their contract and sent through POST /api/retractions/batch (with
+--kafka: as retraction messages on the events topic).
+
 Resuming: <file>.import-state.json records the last line up to which every row was acknowledged (or rejected).
 Running the same command again continues after it; rows re-sent after a crash are harmless because the API
 deduplicates by eventId. --from-line N starts elsewhere; --restart starts over.
 
 --kafka writes valid rows straight to the events topic in the API's message format (key = matchId, value =
-event + receivedAt, acks=all), for bulk loads that should not go through HTTP; rows are validated the same way.
+event + receivedAt, or retraction + kind + receivedAt, acks=all), for bulk loads that should not go through HTTP;
+rows are validated the same way.
 
 (Plain "pnpm import" is pnpm's own lockfile command: say "pnpm run import".)
 
@@ -104,10 +112,14 @@ function formatRejected(row: RejectedRow): string {
 }
 
 export function formatImportSummary(r: ImportResult, stateFile: string): string {
+  const ofThem =
+    r.retractions === 0
+      ? ''
+      : ` (${r.retractions.toLocaleString('en-US')} retraction${r.retractions === 1 ? '' : 's'})`;
   const lines = [
     `${r.dryRun ? 'Dry run' : 'Import'} of ${r.file} (${r.format}) from line ${r.startLine}: ` +
       `${r.rows.toLocaleString('en-US')} rows in ${(r.elapsedMs / 1000).toFixed(1)} s (${perSecond(r.rows, r.elapsedMs).toLocaleString('en-US')} rows/s)`,
-    `  valid ${r.valid.toLocaleString('en-US')} · rejected in file ${r.rejectedInFile.toLocaleString('en-US')} (${percent(r.rejectedInFile, r.rows)} %)` +
+    `  valid ${r.valid.toLocaleString('en-US')}${ofThem} · rejected in file ${r.rejectedInFile.toLocaleString('en-US')} (${percent(r.rejectedInFile, r.rows)} %)` +
       (r.dryRun
         ? ''
         : ` · imported ${r.imported.toLocaleString('en-US')} · refused by the API ${r.rejectedByApi.toLocaleString('en-US')}`),

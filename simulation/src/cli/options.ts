@@ -18,12 +18,14 @@ export function positiveNumber(value: string): number {
   return n;
 }
 
-export function share(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 0.5) {
-    throw new InvalidArgumentError('must be a share from 0 to 0.5, e.g. 0.01 for 1 %');
-  }
-  return n;
+export function shareUpTo(max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > max) {
+      throw new InvalidArgumentError(`must be a share from 0 to ${max}, e.g. 0.01 for 1 %`);
+    }
+    return n;
+  };
 }
 
 export function isoDate(value: string): Date {

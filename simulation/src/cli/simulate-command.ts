@@ -6,7 +6,7 @@ import { runSimulation } from '../run/simulator';
 import { formatSimulationReport } from '../stats/report';
 import { formatVerifyTable, verifyAgainstApi, type VerifyResult } from '../verify/verify';
 import { progressBar } from './progress';
-import { apiOptions, parseCommandLine, integer, isoDate, positiveNumber, share } from './options';
+import { apiOptions, parseCommandLine, integer, isoDate, positiveNumber, shareUpTo } from './options';
 
 interface SimulateFlags {
   url: string;
@@ -20,6 +20,7 @@ interface SimulateFlags {
   kickoff?: Date;
   invalidShare: number;
   duplicateShare: number;
+  retractShare: number;
   maxAttempts: number;
   timeout: number;
   verify: boolean;
@@ -82,12 +83,20 @@ function command(): Command {
         'extra, deliberately broken events (expected 400s, never counted)',
       )
         .default(0)
-        .argParser(share),
+        .argParser(shareUpTo(0.5)),
     )
     .addOption(
       new Option('--duplicate-share <share>', 'accepted events sent a second time (must be counted once)')
         .default(0)
-        .argParser(share),
+        .argParser(shareUpTo(0.5)),
+    )
+    .addOption(
+      new Option(
+        '--retract-share <share>',
+        'goals disallowed on review: each is retracted (POST /api/retractions) about a minute of play later',
+      )
+        .default(0)
+        .argParser(shareUpTo(1)),
     )
     .option(
       '--verify',
@@ -112,13 +121,20 @@ Counting rules: an event is in the ground truth only once the API acknowledged i
 count once. An event whose request failed ambiguously (503 after the last retry, timeout, broken connection) is
 "unknown": --verify then accepts any count between accepted and accepted + unknown, and exact figures otherwise.
 
-Exit status: 0 all good · 1 verification failed, the API refused valid events or accepted broken ones, or the run
-was aborted (e.g. 401/403: pass --api-key) · 2 bad command line.
+Retractions: with --retract-share S each goal is disallowed with probability S; about a minute of play after it
+the simulator retracts it (reason "VAR review: goal disallowed"; /api/retractions/batch with --batch). A goal whose
+retraction was acknowledged counts nowhere: --verify expects every figure without it, its highlight RETRACTED, and
+GET /api/matches/{id}/retractions to list it with found: true. A retraction that failed ambiguously leaves its goal
+"unknown". With --export the retractions are written as records the import reads ("kind": "retraction").
+
+Exit status: 0 all good · 1 verification failed, the API refused valid events or retractions or accepted broken
+ones, or the run was aborted (e.g. 401/403: pass --api-key) · 2 bad command line.
 
 Examples:
   pnpm simulate --matches 20 --duration 60 --verify
   pnpm simulate --matches 200 --batch 500 --concurrency 8            # as fast as possible, batch endpoint
-  pnpm simulate --matches 50 --rate 2000 --invalid-share 0.01 --duplicate-share 0.02 --json > run.json`,
+  pnpm simulate --matches 50 --rate 2000 --invalid-share 0.01 --duplicate-share 0.02 --json > run.json
+  pnpm simulate --matches 20 --duration 60 --retract-share 0.2 --verify       # a fifth of the goals disallowed`,
     );
 }
 
@@ -141,9 +157,13 @@ export async function simulateMain(argv: readonly string[]): Promise<number> {
       kickoff,
       invalidShare: flags.invalidShare,
       duplicateShare: 0,
+      retractShare: flags.retractShare,
     });
     const written = await exportPlan(plan, flags.export);
-    log(`wrote ${written} events of ${flags.matches} matches (seed ${seed}) to ${flags.export}`);
+    const retractions = plan.retractions > 0 ? ` (${plan.retractions} of them retractions)` : '';
+    log(
+      `wrote ${written} records${retractions} of ${flags.matches} matches (seed ${seed}) to ${flags.export}`,
+    );
     return 0;
   }
   log(
@@ -174,6 +194,7 @@ export async function simulateMain(argv: readonly string[]): Promise<number> {
     kickoff,
     invalidShare: flags.invalidShare,
     duplicateShare: flags.duplicateShare,
+    retractShare: flags.retractShare,
     retry: { maxAttempts: flags.maxAttempts, baseDelayMs: 100, maxDelayMs: 10_000 },
     timeoutMs: flags.timeout,
     signal: controller.signal,
@@ -233,7 +254,8 @@ export async function simulateMain(argv: readonly string[]): Promise<number> {
   }
 
   const e = report.events;
-  const unexpected = e.rejectedUnexpectedly + e.acceptedUnexpectedly;
+  const unexpected =
+    e.rejectedUnexpectedly + e.acceptedUnexpectedly + report.retractions.rejectedUnexpectedly;
   if (report.run.aborted !== null || unexpected > 0 || (verification && !verification.pass)) return 1;
   return 0;
 }

@@ -20,6 +20,22 @@ describe('batch answers', () => {
     ]);
   });
 
+  it('reads a retraction batch’s answer the same way, its errors named under /retractions/<index>', () => {
+    const outcomes = interpretBatchAnswer(
+      {
+        status: 'partially_accepted',
+        accepted: [{ index: 1, eventId: 'b' }],
+        rejected: [{ index: 0, errors: [{ path: '/retractions/0/reason', message: 'must not be empty' }] }],
+      },
+      2,
+      'retractions',
+    );
+    expect(outcomes).toEqual([
+      { kind: 'rejected', status: 400, errors: [{ path: '/reason', message: 'must not be empty' }] },
+      { kind: 'accepted' },
+    ]);
+  });
+
   it('treats an index the answer does not mention as unknown when it lists accepted ones', () => {
     const outcomes = interpretBatchAnswer({ accepted: [{ index: 0 }], rejected: [] }, 2);
     expect(outcomes[1]).toMatchObject({ kind: 'unknown', status: 202 });

@@ -2,7 +2,7 @@ import type { FieldError } from '@pitchpulse/contract';
 import { Pool } from 'undici';
 import { DEFAULT_RETRY, RETRYABLE_STATUSES, parseRetryAfter, retryDelay, type RetryPolicy } from './retry';
 
-/** What became of one event after every attempt. */
+/** What became of one event (or retraction) after every attempt. */
 export type EventOutcome =
   /** The API acknowledged it with 2xx: it is durable. */
   | { kind: 'accepted' }
@@ -87,12 +87,20 @@ function failureOutcome(exchange: Exchange & { ambiguous?: boolean }): EventOutc
   };
 }
 
+/** The array a batch body carries its items in: `{events: [...]}` or `{retractions: [...]}`. */
+export type BatchField = 'events' | 'retractions';
+
 /**
- * Per-index outcomes of a `202` batch answer. The API lists refused events by index (`rejected`, `invalid` or
- * `errors`: `[{index, errors}]`); every other event of a 2xx batch is durable. If the body lists accepted events
+ * Per-index outcomes of a `202` batch answer. The API lists refused items by index (`rejected`, `invalid` or
+ * `errors`: `[{index, errors}]`); every other item of a 2xx batch is durable. If the body lists accepted items
  * explicitly, an index in neither list is reported as unknown.
  */
-export function interpretBatchAnswer(body: unknown, size: number): EventOutcome[] {
+export function interpretBatchAnswer(
+  body: unknown,
+  size: number,
+  field: BatchField = 'events',
+): EventOutcome[] {
+  const itemPrefix = new RegExp(`^/${field}/\\d+`);
   const outcomes: EventOutcome[] = new Array<EventOutcome>(size);
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const refusedLists = ['rejected', 'invalid', 'errors']
@@ -106,7 +114,7 @@ export function interpretBatchAnswer(body: unknown, size: number): EventOutcome[
       outcomes[index] = {
         kind: 'rejected',
         status: 400,
-        errors: errors?.map((e) => ({ ...e, path: e.path.replace(/^\/events\/\d+/, '') || '/' })),
+        errors: errors?.map((e) => ({ ...e, path: e.path.replace(itemPrefix, '') || '/' })),
       };
     }
   }
@@ -129,12 +137,12 @@ export function interpretBatchAnswer(body: unknown, size: number): EventOutcome[
   return outcomes;
 }
 
-/** Per-index outcomes of a `400` batch answer: every event refused, with its own errors where the body names them. */
-function interpretBatchRefusal(exchange: Exchange, size: number): EventOutcome[] {
+/** Per-index outcomes of a `400` batch answer: every item refused, with its own errors where the body names them. */
+function interpretBatchRefusal(exchange: Exchange, size: number, field: BatchField): EventOutcome[] {
   const all = problemErrors(exchange.body) ?? [];
   const detail = problemDetail(exchange.body);
   return Array.from({ length: size }, (_, index) => {
-    const prefix = `/events/${index}`;
+    const prefix = `/${field}/${index}`;
     const own = all.filter((e) => e.path === prefix || e.path.startsWith(`${prefix}/`));
     return {
       kind: 'rejected' as const,
@@ -149,8 +157,9 @@ function interpretBatchRefusal(exchange: Exchange, size: number): EventOutcome[]
 }
 
 /**
- * HTTP client for the ingest API (undici keep-alive pool). Retries 429/502/503/504 and network errors after
- * `Retry-After` (or exponential backoff), at most `retry.maxAttempts` attempts, then reports each event's fate.
+ * HTTP client for the ingest API (undici keep-alive pool): events and retractions, one at a time or in batches.
+ * Retries 429/502/503/504 and network errors after `Retry-After` (or exponential backoff), at most
+ * `retry.maxAttempts` attempts, then reports each item's fate.
  */
 export class IngestClient {
   private readonly pool: Pool;
@@ -174,21 +183,20 @@ export class IngestClient {
     this.sleep = options.sleep ?? realSleep;
   }
 
-  async sendEvent(event: unknown): Promise<EventOutcome> {
-    const exchange = await this.withRetries('/api/events', event);
-    if (typeof exchange.status === 'number' && exchange.status >= 200 && exchange.status < 300)
-      return { kind: 'accepted' };
-    return failureOutcome(exchange);
+  sendEvent(event: unknown): Promise<EventOutcome> {
+    return this.sendOne('/api/events', event);
   }
 
-  async sendBatch(events: readonly unknown[]): Promise<EventOutcome[]> {
-    const exchange = await this.withRetries('/api/events/batch', { events });
-    const { status } = exchange;
-    if (typeof status === 'number' && status >= 200 && status < 300)
-      return interpretBatchAnswer(exchange.body, events.length);
-    if (status === 400) return interpretBatchRefusal(exchange, events.length);
-    const outcome = failureOutcome(exchange);
-    return events.map(() => outcome);
+  sendBatch(events: readonly unknown[]): Promise<EventOutcome[]> {
+    return this.sendMany('/api/events/batch', 'events', events);
+  }
+
+  sendRetraction(retraction: unknown): Promise<EventOutcome> {
+    return this.sendOne('/api/retractions', retraction);
+  }
+
+  sendRetractionBatch(retractions: readonly unknown[]): Promise<EventOutcome[]> {
+    return this.sendMany('/api/retractions/batch', 'retractions', retractions);
   }
 
   /** GET a JSON resource under the API; `null` body on 404. Throws on anything but 200/404. */
@@ -207,6 +215,27 @@ export class IngestClient {
 
   async close(): Promise<void> {
     await this.pool.close();
+  }
+
+  private async sendOne(path: string, body: unknown): Promise<EventOutcome> {
+    const exchange = await this.withRetries(path, body);
+    if (typeof exchange.status === 'number' && exchange.status >= 200 && exchange.status < 300)
+      return { kind: 'accepted' };
+    return failureOutcome(exchange);
+  }
+
+  private async sendMany(
+    path: string,
+    field: BatchField,
+    items: readonly unknown[],
+  ): Promise<EventOutcome[]> {
+    const exchange = await this.withRetries(path, { [field]: items });
+    const { status } = exchange;
+    if (typeof status === 'number' && status >= 200 && status < 300)
+      return interpretBatchAnswer(exchange.body, items.length, field);
+    if (status === 400) return interpretBatchRefusal(exchange, items.length, field);
+    const outcome = failureOutcome(exchange);
+    return items.map(() => outcome);
   }
 
   /**

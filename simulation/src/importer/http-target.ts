@@ -1,8 +1,11 @@
-import type { MatchEvent } from '@pitchpulse/contract';
+import type { MatchEvent, Retraction } from '@pitchpulse/contract';
 import { IngestClient, type ClientOptions, type EventOutcome } from '../http/ingest-client';
 import type { ImportTarget } from './importer';
 
-/** Sends import batches through `POST /api/events/batch` (retries 429/503 after Retry-After). */
+/**
+ * Sends import batches through `POST /api/events/batch` and `POST /api/retractions/batch` (retries 429/503 after
+ * Retry-After).
+ */
 export class HttpTarget implements ImportTarget {
   private readonly client: IngestClient;
 
@@ -12,6 +15,10 @@ export class HttpTarget implements ImportTarget {
 
   send(events: MatchEvent[]): Promise<EventOutcome[]> {
     return this.client.sendBatch(events);
+  }
+
+  sendRetractions(retractions: Retraction[]): Promise<EventOutcome[]> {
+    return this.client.sendRetractionBatch(retractions);
   }
 
   close(): Promise<void> {

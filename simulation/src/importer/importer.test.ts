@@ -96,6 +96,43 @@ describe('importFile through the batch API', () => {
     expect(api.acknowledged).toHaveLength(40);
   });
 
+  it('sends retraction rows through the retraction batch route, in the same batches as the events', async () => {
+    const file = join(dir, 'feed.ndjson');
+    const goal = (n: number) =>
+      JSON.stringify({
+        eventId: id(n),
+        matchId: 'hist-r',
+        eventType: 'goal',
+        timestamp: '2023-08-12T15:00:00Z',
+        teamId: 1,
+      });
+    const retraction = (n: number, reason = 'VAR review: goal disallowed') =>
+      JSON.stringify({ kind: 'retraction', eventId: id(n), matchId: 'hist-r', reason });
+    // A retraction may come before its event, and may name an event the file never holds.
+    writeFileSync(
+      file,
+      [retraction(2), goal(1), goal(2), goal(3), retraction(1), retraction(3, ''), retraction(9)].join('\n'),
+    );
+    const { result, rejected } = await run(file, { batch: 3 });
+    expect(result).toMatchObject({
+      completed: true,
+      rows: 7,
+      valid: 6,
+      retractions: 3,
+      imported: 6,
+      rejectedInFile: 1,
+    });
+    expect(rejected).toEqual([
+      { line: 6, by: 'file', errors: [expect.objectContaining({ path: '/reason' })] },
+    ]);
+    expect(api.acknowledged).toEqual([id(1), id(2), id(3)]);
+    expect([...api.retractions.keys()]).toEqual([id(2), id(1), id(9)]);
+    expect(api.requests.map((r) => `${r.path} ${r.events}`)).toEqual(
+      expect.arrayContaining(['/api/retractions/batch 1', '/api/events/batch 2', '/api/retractions/batch 2']),
+    );
+    expect(api.requests.filter((r) => r.path === '/api/events/batch')).toHaveLength(2);
+  });
+
   it('stops on an outage with the checkpoint after the last acknowledged batch, and resumes there exactly once', async () => {
     const { file, validIds, lastLine } = writeCsv(dir);
     api.fail({ count: 3, status: 202 }); // three batches go through…
@@ -168,6 +205,8 @@ describe('importFile through the batch API', () => {
         if (++batches === 2) controller.abort(); // Ctrl-C while the second batch is in flight
         return target.send(events);
       },
+      sendRetractions: (retractions: Parameters<typeof target.sendRetractions>[0]) =>
+        target.sendRetractions(retractions),
       close: () => target.close(),
     };
     const first = await importFile({
@@ -231,6 +270,16 @@ describe('pnpm run import (CLI)', () => {
     expect(api.stored.size).toBe(3);
   });
 
+  it('counts retractions among the valid rows in the summary', async () => {
+    const file = join(dir, 'retractions.csv');
+    writeFileSync(file, `eventId,matchId,kind,reason\n${id(5)},hist-4,retraction,VAR review\n`);
+    expect(await importMain([file, '--url', api.url, '--no-progress'])).toBe(0);
+    expect(out).toContain('valid 1 (1 retraction) · rejected in file 0 (0 %) · imported 1');
+    expect([...api.retractions.values()].map((r) => r.retraction)).toEqual([
+      { eventId: id(5), matchId: 'hist-4', reason: 'VAR review' },
+    ]);
+  });
+
   it('exits 0 for a clean file, 2 for a missing file or bad flags, 0 for --help', async () => {
     const file = join(dir, 'clean.ndjson');
     writeFileSync(
@@ -243,5 +292,6 @@ describe('pnpm run import (CLI)', () => {
     expect(await importMain([file, '--batch', '5000'])).toBe(2);
     expect(await importMain(['--help'])).toBe(0);
     expect(out).toContain('Usage: pnpm run import');
+    expect(out).toContain('"kind": "retraction"');
   });
 });

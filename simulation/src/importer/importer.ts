@@ -1,22 +1,24 @@
-import type { FieldError, MatchEvent } from '@pitchpulse/contract';
+import type { FieldError, MatchEvent, Retraction } from '@pitchpulse/contract';
 import { createReadStream, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { EventOutcome } from '../http/ingest-client';
 import { readState, stateFileFor, writeState, type ImportState } from './checkpoint';
 import { formatOf, readRows, type ImportFormat } from './read';
-import { ImportFileError } from './rows';
+import { ImportFileError, type Row } from './rows';
 
-/** Where valid events go: the batch API, or (with --kafka) straight to the topic. */
+/** Where valid events and retractions go: the batch APIs, or (with --kafka) straight to the topic. */
 export interface ImportTarget {
   /** One outcome per event, in order. */
   send(events: MatchEvent[]): Promise<EventOutcome[]>;
+  /** One outcome per retraction, in order. */
+  sendRetractions(retractions: Retraction[]): Promise<EventOutcome[]>;
   close(): Promise<void>;
 }
 
 export interface ImportOptions {
   file: string;
   format?: ImportFormat;
-  /** Events per request (≤ 1000, the batch endpoint's limit). */
+  /** Records per batch (≤ 1000, the batch endpoints' limit); its events and retractions go in one request each. */
   batch: number;
   /** Batches in flight at once. */
   concurrency: number;
@@ -58,6 +60,8 @@ export interface ImportResult {
   startLine: number;
   rows: number;
   valid: number;
+  /** Of the valid rows, retractions. */
+  retractions: number;
   /** Rows the API acknowledged (duplicates of earlier runs included: the API deduplicates by eventId). */
   imported: number;
   rejectedInFile: number;
@@ -72,8 +76,11 @@ export interface ImportResult {
   elapsedMs: number;
 }
 
+/** A valid row on its way: an event or a retraction. */
+type ValidRow = Pick<Row, 'line' | 'event' | 'retraction'>;
+
 interface PendingBatch {
-  rows: Array<{ line: number; event: MatchEvent }>;
+  rows: ValidRow[];
   /** Every record up to this line is in this batch, an earlier one, or was rejected. */
   coverLine: number;
   /** Rows of the file rejected up to `coverLine` (this run). */
@@ -83,11 +90,24 @@ interface PendingBatch {
   done: boolean;
 }
 
+/** Sends a batch's events and its retractions, each through its own route; answers one outcome per row, in order. */
+async function sendRows(target: ImportTarget, rows: ValidRow[]): Promise<EventOutcome[]> {
+  const events = rows.flatMap((r) => (r.event ? [r.event] : []));
+  const retractions = rows.flatMap((r) => (r.retraction ? [r.retraction] : []));
+  const [eventOutcomes, retractionOutcomes] = await Promise.all([
+    events.length > 0 ? target.send(events) : [],
+    retractions.length > 0 ? target.sendRetractions(retractions) : [],
+  ]);
+  let nextEvent = 0;
+  let nextRetraction = 0;
+  return rows.map((r) => (r.event ? eventOutcomes[nextEvent++]! : retractionOutcomes[nextRetraction++]!));
+}
+
 /**
- * Imports a CSV or NDJSON file: validates every record, reports rejected ones with their line numbers, and sends
- * the valid ones in batches. The checkpoint moves only past lines whose batches (and every earlier batch) were
- * acknowledged, so a re-run after a crash or an outage continues where it must; rows re-sent then are harmless
- * because the API deduplicates by eventId.
+ * Imports a CSV or NDJSON file: validates every record (events and retractions), reports rejected ones with their
+ * line numbers, and sends the valid ones in batches. The checkpoint moves only past lines whose batches (and every
+ * earlier batch) were acknowledged, so a re-run after a crash or an outage continues where it must; rows re-sent
+ * then are harmless because the API deduplicates by eventId (a retraction, by the eventId it takes back).
  */
 export async function importFile(options: ImportOptions): Promise<ImportResult> {
   const started = Date.now();
@@ -120,6 +140,7 @@ export async function importFile(options: ImportOptions): Promise<ImportResult> 
     startLine,
     rows: 0,
     valid: 0,
+    retractions: 0,
     imported: previous && options.fromLine === undefined ? previous.imported : 0,
     rejectedInFile: previous && options.fromLine === undefined ? previous.rejected : 0,
     rejectedByApi: 0,
@@ -190,7 +211,7 @@ export async function importFile(options: ImportOptions): Promise<ImportResult> 
   const dispatch = async (batch: PendingBatch): Promise<void> => {
     inFlight++;
     try {
-      const outcomes = await (options.target as ImportTarget).send(batch.rows.map((r) => r.event));
+      const outcomes = await sendRows(options.target as ImportTarget, batch.rows);
       let failure: EventOutcome | undefined;
       outcomes.forEach((outcome, i) => {
         const row = batch.rows[i] as { line: number };
@@ -231,7 +252,7 @@ export async function importFile(options: ImportOptions): Promise<ImportResult> 
   };
 
   const running: Array<Promise<void>> = [];
-  let current: Array<{ line: number; event: MatchEvent }> = [];
+  let current: ValidRow[] = [];
   let lastLine = startLine - 1;
   const flush = async (): Promise<void> => {
     if (current.length === 0) return;
@@ -257,10 +278,11 @@ export async function importFile(options: ImportOptions): Promise<ImportResult> 
       if (result.stopped) break;
       result.rows++;
       lastLine = row.endLine;
-      if (row.event) {
+      if (row.event || row.retraction) {
         result.valid++;
+        if (row.retraction) result.retractions++;
         if (!dryRun) {
-          current.push({ line: row.line, event: row.event });
+          current.push({ line: row.line, event: row.event, retraction: row.retraction });
           if (current.length >= options.batch) await flush();
         }
       } else {

@@ -1,5 +1,5 @@
-import { DEFAULT_TOPICS, type MatchEvent } from '@pitchpulse/contract';
-import { encodeEventMessage } from '@pitchpulse/events';
+import { DEFAULT_TOPICS, type MatchEvent, type Retraction } from '@pitchpulse/contract';
+import { encodeEventMessage, encodeRetractionMessage, type EncodedMessage } from '@pitchpulse/events';
 import {
   GroupCommitProducer,
   ProduceError,
@@ -22,8 +22,9 @@ export interface KafkaTargetOptions {
 
 /**
  * Writes import batches straight to the events topic, bypassing the API: the same message format the API
- * produces (key = matchId, value = event + receivedAt), acks=all through the group-commit producer. A failed
- * produce is retried; a timed-out or failed one may still have landed, so its events end "unknown".
+ * produces (key = matchId, value = event + receivedAt, or a retraction with `kind` and receivedAt), acks=all
+ * through the group-commit producer. A failed produce is retried; a timed-out or failed one may still have landed,
+ * so its records end "unknown".
  */
 export class KafkaTarget implements ImportTarget {
   private readonly producer: GroupCommitProducer;
@@ -42,7 +43,19 @@ export class KafkaTarget implements ImportTarget {
     this.retry = options.retry ?? DEFAULT_RETRY;
   }
 
-  async send(events: MatchEvent[]): Promise<EventOutcome[]> {
+  send(events: MatchEvent[]): Promise<EventOutcome[]> {
+    return this.produce(events, encodeEventMessage);
+  }
+
+  sendRetractions(retractions: Retraction[]): Promise<EventOutcome[]> {
+    return this.produce(retractions, encodeRetractionMessage);
+  }
+
+  /** Produces one message per record, each attempt stamped with its own receive time; one outcome per record. */
+  private async produce<T>(
+    records: T[],
+    encode: (record: T, receivedAt: number) => EncodedMessage,
+  ): Promise<EventOutcome[]> {
     let ambiguous = false;
     let last: unknown;
     for (let attempt = 1; attempt <= this.retry.maxAttempts; attempt++) {
@@ -50,10 +63,8 @@ export class KafkaTarget implements ImportTarget {
         this.connecting ??= this.producer.connect();
         await this.connecting;
         const receivedAt = Date.now();
-        await this.producer.send(
-          events.map((e) => ({ topic: this.topic, ...encodeEventMessage(e, receivedAt) })),
-        );
-        return events.map(() => ({ kind: 'accepted' as const }));
+        await this.producer.send(records.map((r) => ({ topic: this.topic, ...encode(r, receivedAt) })));
+        return records.map(() => ({ kind: 'accepted' as const }));
       } catch (err) {
         last = err;
         if (err instanceof ProduceTimeoutError || err instanceof ProduceFailedError) ambiguous = true;
@@ -66,7 +77,7 @@ export class KafkaTarget implements ImportTarget {
     const outcome: EventOutcome = ambiguous
       ? { kind: 'unknown', status: 'network', reason }
       : { kind: 'not-delivered', status: 'network', reason };
-    return events.map(() => outcome);
+    return records.map(() => outcome);
   }
 
   async close(): Promise<void> {

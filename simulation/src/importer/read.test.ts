@@ -21,7 +21,9 @@ const summary = (r: Row[]): Array<[number, number, string]> =>
     row.endLine,
     row.event
       ? `ok ${row.event.eventId.slice(-2)}`
-      : row.errors!.map((e) => `${e.path} ${e.message}`).join('; '),
+      : row.retraction
+        ? `retraction ${row.retraction.eventId.slice(-2)}`
+        : row.errors!.map((e) => `${e.path} ${e.message}`).join('; '),
   ]);
 
 describe('CSV rows', () => {
@@ -86,6 +88,45 @@ describe('CSV rows', () => {
     await expect(rows('', 'csv')).rejects.toThrow('the file is empty');
   });
 
+  it('reads retractions from the kind and reason columns, among events', async () => {
+    const text = [
+      `${HEADER},kind,reason`,
+      `${id(1)},m1,goal,2024-05-18T14:03:00Z,1,,,,`, //                      line 2: an event
+      `${id(1)},m1,,,,,,retraction,VAR review: goal disallowed`, //          line 3: its retraction
+      `${id(2)},m1,pass,2024-05-18T14:04:00Z,2,,,event,`, //                 line 4: kind "event" is an event
+      `${id(3)},m1,,,,,,retraction,`, //                                     line 5: no reason
+      `${id(4)},m1,goal,2024-05-18T14:05:00Z,1,,,retraction,"VAR, offside"`, // line 6: event fields on a retraction
+      `${id(5)},m1,,,,,,goal,x`, //                                          line 7: unknown kind
+      `${id(6)},m1,pass,2024-05-18T14:06:00Z,2,,,,a reason`, //             line 8: a reason on an event
+    ].join('\n');
+    const result = await rows(text, 'csv');
+    expect(summary(result)).toEqual([
+      [2, 2, 'ok 01'],
+      [3, 3, 'retraction 01'],
+      [4, 4, 'ok 02'],
+      [5, 5, '/reason is required'],
+      [6, 6, expect.stringMatching(/^\/eventType is not a known field.*\/timestamp is not a known field/)],
+      [7, 7, '/kind must be "retraction", or "event" (the same as no kind)'],
+      [8, 8, '/reason is not a known field (unknown fields are rejected)'],
+    ]);
+    expect(result[1]!.retraction).toEqual({
+      eventId: id(1),
+      matchId: 'm1',
+      reason: 'VAR review: goal disallowed',
+    });
+  });
+
+  it('takes a file of retractions only, without the event columns', async () => {
+    const text = `eventId,matchId,kind,reason\n${id(7)},m2,retraction,disallowed\n${id(8)},m2,,disallowed\n`;
+    expect(summary(await rows(text, 'csv'))).toEqual([
+      [2, 2, 'retraction 07'],
+      [3, 3, expect.stringMatching(/^\/eventType is required; .*\/reason is not a known field/)],
+    ]);
+    await expect(rows('eventId,matchId,kind\n', 'csv')).rejects.toThrow(
+      'line 1: missing columns eventType, timestamp, teamId',
+    );
+  });
+
   it('stops at a CSV syntax error, naming the line where the broken record starts', async () => {
     const text = [
       HEADER,
@@ -137,5 +178,31 @@ describe('NDJSON rows', () => {
       [6, 6, '/ must be object'],
     ]);
     expect((await rows(text, 'ndjson', 4)).map((r) => r.line)).toEqual([4, 5, 6]);
+  });
+
+  it('reads a line with "kind": "retraction" as a retraction, validated against its contract', async () => {
+    const retraction = (extra: object) =>
+      JSON.stringify({ kind: 'retraction', eventId: id(1), matchId: 'm1', reason: 'VAR: offside', ...extra });
+    const text = [
+      retraction({}),
+      retraction({ reason: '' }),
+      retraction({ teamId: 1 }),
+      JSON.stringify({
+        kind: 'event',
+        eventId: id(2),
+        matchId: 'm1',
+        eventType: 'goal',
+        timestamp: '2024-05-18T14:03:00Z',
+        teamId: 1,
+      }),
+      JSON.stringify({ kind: 'Retraction', eventId: id(3), matchId: 'm1', reason: 'x' }),
+    ].join('\n');
+    expect(summary(await rows(text, 'ndjson'))).toEqual([
+      [1, 1, 'retraction 01'],
+      [2, 2, expect.stringMatching(/^\/reason must NOT have fewer than 1 characters/)],
+      [3, 3, '/teamId is not a known field (unknown fields are rejected)'],
+      [4, 4, 'ok 02'],
+      [5, 5, '/kind must be "retraction", or "event" (the same as no kind)'],
+    ]);
   });
 });

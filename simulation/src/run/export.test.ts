@@ -32,4 +32,31 @@ describe('exporting a run to a file', () => {
         );
     },
   );
+
+  it.each(['csv', 'ndjson'] as const)(
+    'writes a run’s retractions to %s as records the importer reads back as retractions',
+    async (format) => {
+      const retracting = planRun({
+        seed: 4,
+        matches: 2,
+        kickoff: new Date('2024-05-18T14:00:00Z'),
+        invalidShare: 0,
+        duplicateShare: 0,
+        retractShare: 1,
+      });
+      expect(retracting.retractions).toBeGreaterThan(0);
+      const file = join(dir, `retracting.${format}`);
+      expect(await exportPlan(retracting, file)).toBe(retracting.items.length);
+      const records = [];
+      for await (const row of readRows(createReadStream(file), format)) {
+        expect(row.errors).toBeUndefined();
+        records.push(row.event ?? row.retraction);
+      }
+      expect(records).toEqual(retracting.items.map((i) => i.event ?? i.retraction));
+      if (format === 'csv')
+        expect(readFileSync(file, 'utf8').split('\n')[0]).toBe(
+          'eventId,matchId,eventType,timestamp,teamId,playerId,metadata,kind,reason',
+        );
+    },
+  );
 });

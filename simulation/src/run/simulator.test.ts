@@ -140,4 +140,84 @@ describe('runSimulation against a local API', () => {
     expect(api.stored.size).toBe(first);
     expect(api.acknowledged.length).toBe(first * 2);
   });
+
+  describe('with --retract-share', () => {
+    const goalsOf = (result: Awaited<ReturnType<typeof runSimulation>>) =>
+      result.plan.matches.reduce((n, m) => n + m.score[1] + m.score[2], 0);
+
+    it('retracts goals through the batch route; the truth leaves them out and the verification passes', async () => {
+      const result = await runSimulation(options({ matches: 4, batch: 100, retractShare: 0.5 }));
+      const r = result.report.retractions;
+      expect(r.planned).toBe(result.plan.retractions);
+      expect(r.planned).toBeGreaterThan(0);
+      expect(r).toMatchObject({ sent: r.planned, accepted: r.planned, rejectedUnexpectedly: 0, unknown: 0 });
+      expect(api.retractions.size).toBe(r.planned);
+      expect(api.requests.some((q) => q.path === '/api/retractions/batch')).toBe(true);
+      const expectedGoals = result.truth
+        .matchIds()
+        .reduce((n, id) => n + result.truth.expectation(id).exact.goals, 0);
+      expect(expectedGoals).toBe(goalsOf(result) - r.planned);
+      const verdict = await verify(result);
+      expect(verdict.matches.filter((m) => !m.pass).map((m) => m.problems)).toEqual([]);
+      expect(verdict.matches.reduce((n, m) => n + (m.listedRetractions ?? 0), 0)).toBe(r.planned);
+    });
+
+    it('stays exact with single POSTs and re-sent duplicates: a retracted goal sent again stays retracted', async () => {
+      const result = await runSimulation(options({ matches: 2, retractShare: 1, duplicateShare: 0.5 }));
+      const { events, retractions } = result.report;
+      expect(retractions.accepted).toBe(goalsOf(result));
+      expect(api.requests.filter((q) => q.path === '/api/retractions')).toHaveLength(retractions.planned);
+      const goalIds = new Set(
+        result.plan.matches.flatMap((m) =>
+          m.events.filter((s) => s.event.eventType === 'goal').map((s) => s.event.eventId),
+        ),
+      );
+      expect(api.acknowledged.filter((id) => goalIds.has(id)).length).toBeGreaterThan(goalIds.size);
+      expect(events.duplicatesAccepted).toBe(events.duplicatesSent);
+      const verdict = await verify(result);
+      expect(verdict.pass).toBe(true);
+      for (const m of verdict.matches) expect(m.expected.exact.goals).toBe(0);
+    });
+
+    it('fails the verification when the pipeline ignores the retractions it acknowledged', async () => {
+      api.ignoreRetractions = true;
+      const result = await runSimulation(options({ matches: 2, batch: 100, retractShare: 1 }));
+      expect(result.report.retractions.accepted).toBeGreaterThan(0);
+      const verdict = await verify(result);
+      expect(verdict.pass).toBe(false);
+      const failed = verdict.matches.find((m) => !m.pass)!;
+      expect(failed.problems).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^totalEvents: expected \d+, got \d+$/),
+          expect.stringMatching(/^goals: expected 0, got [1-9]/),
+          expect.stringMatching(/^byTeam\.[12]\.goals: expected 0/),
+          expect.stringMatching(/^goal [0-9a-f-]+: highlight READY, not RETRACTED$/),
+          expect.stringMatching(/^retraction of [0-9a-f-]+: listed 0 times, expected once$/),
+        ]),
+      );
+    });
+
+    it('counts a retraction that failed ambiguously as unknown, and its goal may count either way', async () => {
+      api.fail({ route: '/api/retractions/batch', count: 3, status: 503, retryAfter: '0', landed: true });
+      const result = await runSimulation(
+        options({ matches: 4, batch: 100, concurrency: 1, retractShare: 1 }),
+      );
+      const r = result.report.retractions;
+      expect(r.unknown).toBeGreaterThan(0);
+      expect(r.accepted + r.unknown).toBe(r.planned);
+      const unknownGoals = result.truth
+        .matchIds()
+        .reduce((n, id) => n + result.truth.expectation(id).unknown, 0);
+      expect(unknownGoals).toBe(r.unknown);
+      expect((await verify(result)).pass).toBe(true);
+    });
+
+    it('stops, naming the route, when the API has no retraction route', async () => {
+      api.fail({ route: '/api/retractions/batch', count: 1_000_000, status: 404 });
+      const result = await runSimulation(options({ matches: 2, batch: 100, retractShare: 1 }));
+      expect(result.report.run.aborted).toMatch(/404 for POST \/api\/retractions.*without --retract-share/);
+      expect(result.report.retractions.accepted).toBe(0);
+      expect(result.report.retractions.notDelivered).toBe(result.report.retractions.planned);
+    });
+  });
 });

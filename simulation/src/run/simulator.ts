@@ -1,3 +1,4 @@
+import type { Retraction } from '@pitchpulse/contract';
 import type { EventOutcome } from '../http/ingest-client';
 import { IngestClient } from '../http/ingest-client';
 import type { RetryPolicy } from '../http/retry';
@@ -22,6 +23,8 @@ export interface SimulationOptions {
   kickoff: Date;
   invalidShare: number;
   duplicateShare: number;
+  /** Share (0–1) of goals disallowed and retracted about a minute of play later; default 0. */
+  retractShare?: number;
   retry?: RetryPolicy;
   timeoutMs?: number;
   /** Called about four times a second while the run goes on. */
@@ -31,9 +34,9 @@ export interface SimulationOptions {
 }
 
 export interface Progress {
-  /** Events whose fate is known (valid, invalid and duplicates). */
+  /** Events (and retractions) whose fate is known (valid, invalid, duplicates, retractions). */
   done: number;
-  /** Events planned (valid + invalid + duplicates to re-send). */
+  /** Events planned (valid + invalid + duplicates to re-send + retractions). */
   total: number;
   accepted: number;
   /** Requests per second over the last second. */
@@ -51,6 +54,13 @@ export interface SimulationResult {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** An outcome as a sample line says it: `400 /teamId: must be 1 or 2`, `202`, `503: …`. */
+function describeOutcome(outcome: EventOutcome): string {
+  if (outcome.kind === 'rejected')
+    return `${outcome.status} ${outcome.errors?.map((x) => `${x.path}: ${x.message}`).join('; ') ?? outcome.detail ?? ''}`;
+  return outcome.kind === 'accepted' ? '202' : `${outcome.status}: ${outcome.reason}`;
+}
 
 /** Runs one load test: plans the matches, sends every event, keeps the ground truth and the report figures. */
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
@@ -96,6 +106,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     unknown: 0,
     notDelivered: 0,
   };
+  const retractionCounts = {
+    planned: plan.retractions,
+    sent: 0,
+    accepted: 0,
+    rejectedUnexpectedly: 0,
+    unknown: 0,
+    notDelivered: 0,
+  };
   const samples: string[] = [];
   const sample = (text: string): void => {
     if (samples.length < 10) samples.push(text);
@@ -110,24 +128,26 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   };
   options.signal?.addEventListener('abort', () => abort('interrupted'), { once: true });
 
+  /**
+   * 401, 403 and 404 refuse the caller (its key, the URL), not the item: the run cannot go on, and the item was
+   * certainly not stored. Aborts on those; answers the outcome to count.
+   */
+  const judgeCaller = (answer: EventOutcome, whenNotFound: string): EventOutcome => {
+    if (answer.kind !== 'rejected' || ![401, 403, 404].includes(answer.status)) return answer;
+    abort(
+      answer.status === 404
+        ? whenNotFound
+        : `the API answered ${answer.status} (${answer.detail ?? 'API key'}): pass a valid --api-key`,
+    );
+    return { kind: 'not-delivered', status: answer.status, reason: `HTTP ${answer.status}` };
+  };
+
   const settle = (item: Outgoing, answer: EventOutcome): void => {
     done++;
-    // Refused for who sent it, not for what: not the event's fault, and certainly not stored.
-    const refusedCaller = answer.kind === 'rejected' && [401, 403, 404].includes(answer.status);
-    const outcome: EventOutcome = refusedCaller
-      ? { kind: 'not-delivered', status: answer.status, reason: `HTTP ${answer.status}` }
-      : answer;
-    if (answer.kind === 'rejected' && (answer.status === 401 || answer.status === 403)) {
-      abort(`the API answered ${answer.status} (${answer.detail ?? 'API key'}): pass a valid --api-key`);
-    } else if (answer.kind === 'rejected' && answer.status === 404) {
-      abort(`the API answered 404 for the ingest route: is ${options.url} the PitchPulse API?`);
-    }
-    const errorText = (): string =>
-      outcome.kind === 'rejected'
-        ? `${outcome.status} ${outcome.errors?.map((x) => `${x.path}: ${x.message}`).join('; ') ?? outcome.detail ?? ''}`
-        : outcome.kind === 'accepted'
-          ? '202'
-          : `${outcome.status}: ${outcome.reason}`;
+    const outcome = judgeCaller(
+      answer,
+      `the API answered 404 for the ingest route: is ${options.url} the PitchPulse API?`,
+    );
     if (item.kind === 'invalid') {
       e.invalidSent++;
       if (outcome.kind === 'rejected') e.invalidRejected++;
@@ -143,7 +163,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       if (outcome.kind === 'accepted') e.duplicatesAccepted++;
       else if (outcome.kind === 'rejected') {
         e.rejectedUnexpectedly++;
-        sample(`duplicate of ${event.eventId} refused: ${errorText()}`);
+        sample(`duplicate of ${event.eventId} refused: ${describeOutcome(outcome)}`);
       }
       return;
     }
@@ -165,7 +185,33 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       case 'rejected':
         e.rejectedUnexpectedly++;
         validRefused++;
-        sample(`valid ${event.eventType} ${event.eventId} refused: ${errorText()}`);
+        sample(`valid ${event.eventType} ${event.eventId} refused: ${describeOutcome(outcome)}`);
+        break;
+    }
+  };
+
+  const settleRetraction = (retraction: Retraction, answer: EventOutcome): void => {
+    done++;
+    retractionCounts.sent++;
+    const outcome = judgeCaller(
+      answer,
+      `the API answered 404 for POST /api/retractions: does ${options.url} take retractions? (run without --retract-share)`,
+    );
+    switch (outcome.kind) {
+      case 'accepted':
+        truth.recordRetractionAccepted(retraction);
+        retractionCounts.accepted++;
+        break;
+      case 'unknown':
+        truth.recordRetractionUnknown(retraction);
+        retractionCounts.unknown++;
+        break;
+      case 'not-delivered':
+        retractionCounts.notDelivered++;
+        break;
+      case 'rejected':
+        retractionCounts.rejectedUnexpectedly++;
+        sample(`retraction of ${retraction.eventId} refused: ${describeOutcome(outcome)}`);
         break;
     }
   };
@@ -219,19 +265,37 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       for (const { dueAt } of taken) lag.record(Math.max(0, sendAt - dueAt));
       const items = taken.map((t) => t.item);
       inFlight++;
-      sends++;
       try {
-        if (options.batch === undefined) {
-          settle(items[0]!, await client.sendEvent(items[0]!.body));
-        } else {
-          const outcomes = await client.sendBatch(items.map((i) => i.body));
-          items.forEach((item, i) => settle(item, outcomes[i]!));
-        }
+        await sendEvents(items.filter((item) => item.kind !== 'retraction'));
+        await sendRetractions(items.filter((item) => item.kind === 'retraction'));
       } finally {
         inFlight--;
         queue.wake();
       }
     }
+  };
+
+  const sendEvents = async (items: Outgoing[]): Promise<void> => {
+    if (items.length === 0) return;
+    sends++;
+    if (options.batch === undefined) {
+      settle(items[0]!, await client.sendEvent(items[0]!.body));
+      return;
+    }
+    const outcomes = await client.sendBatch(items.map((i) => i.body));
+    items.forEach((item, i) => settle(item, outcomes[i]!));
+  };
+
+  const sendRetractions = async (items: Outgoing[]): Promise<void> => {
+    if (items.length === 0) return;
+    sends++;
+    const retractions = items.map((item) => item.retraction!);
+    if (options.batch === undefined) {
+      settleRetraction(retractions[0]!, await client.sendRetraction(retractions[0]));
+      return;
+    }
+    const outcomes = await client.sendRetractionBatch(retractions);
+    retractions.forEach((retraction, i) => settleRetraction(retraction, outcomes[i]!));
   };
 
   let lastRequests = 0;
@@ -267,6 +331,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const elapsedMs = Date.now() - started;
   // Whatever the run did not get to (aborted) was certainly not stored.
   e.notDelivered += Math.max(0, plan.generated - (e.accepted + e.unknown + e.notDelivered + validRefused));
+  retractionCounts.notDelivered += Math.max(0, retractionCounts.planned - retractionCounts.sent);
   options.onProgress?.({
     done,
     total: done,
@@ -292,6 +357,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       aborted,
     },
     events: { generated: plan.generated, ...e },
+    retractions: retractionCounts,
     throughput: {
       acceptedPerSecond: perSecond(e.accepted, elapsedMs),
       eventsPerSecond: perSecond(done, elapsedMs),

@@ -78,6 +78,7 @@ describe('closing report', () => {
       unknown: 6,
       notDelivered: 4,
     },
+    retractions: { planned: 5, sent: 5, accepted: 4, rejectedUnexpectedly: 0, unknown: 1, notDelivered: 0 },
     throughput: { acceptedPerSecond: 32.6, eventsPerSecond: 33.8, requestsPerSecond: 0.4 },
     requests: { total: 25, retries: 3 },
     latencyMs: { count: 25, mean: 3.1, p50: 2.5, p95: 8, p99: 12.25, max: 13 },
@@ -93,9 +94,16 @@ describe('closing report', () => {
     expect(text).toMatch(/accepted \(202\)[\s│]+1,990[\s│]+99\.5 %/);
     expect(text).toMatch(/undelivered: unknown \(5xx, timeout\)[\s│]+6[\s│]+0\.3 %/);
     expect(text).toMatch(/invalid sent \/ rejected \(expected 4xx\)[\s│]+20 \/ 20/);
+    expect(text).toMatch(/retractions sent \/ accepted \(202\)[\s│]+5 \/ 4[\s│]+80 %/);
+    expect(text).toMatch(/retractions refused \/ unknown \/ not stored[\s│]+0 \/ 1 \/ 0/);
     expect(text).toContain('p50 2.5 · p95 8 · p99 12.25 · max 13');
     expect(text).toMatch(/503[\s│]+3[\s│]+12 %/);
     expect(text).toContain('25 requests (3 retries)');
     expect(text).toContain('Sent behind schedule (ms): p50 0.5 · p99 4.5 · max 9');
+  });
+
+  it('leaves the retraction rows out of a run without retractions', () => {
+    const none = { planned: 0, sent: 0, accepted: 0, rejectedUnexpectedly: 0, unknown: 0, notDelivered: 0 };
+    expect(formatSimulationReport({ ...report, retractions: none })).not.toContain('retractions');
   });
 });

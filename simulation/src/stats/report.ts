@@ -64,6 +64,20 @@ export interface SimulationReport {
     /** Valid events certainly not stored (rate limited to the end, connection refused, aborted run). */
     notDelivered: number;
   };
+  /** Retractions of disallowed goals (--retract-share). */
+  retractions: {
+    planned: number;
+    /** Retractions whose request was made. */
+    sent: number;
+    /** Acknowledged with 202: their goals count nowhere. */
+    accepted: number;
+    /** Refused with 4xx (a bug in the API or the simulator). */
+    rejectedUnexpectedly: number;
+    /** Might have been stored (5xx, timeouts): their goals may or may not count. */
+    unknown: number;
+    /** Certainly not stored (rate limited to the end, connection refused, aborted run). */
+    notDelivered: number;
+  };
   throughput: { acceptedPerSecond: number; eventsPerSecond: number; requestsPerSecond: number };
   requests: { total: number; retries: number };
   latencyMs: LatencySummary;
@@ -112,6 +126,21 @@ export function formatSimulationReport(r: SimulationReport): string {
     ['invalid sent / rejected (expected 4xx)', `${n(e.invalidSent)} / ${n(e.invalidRejected)}`, ''],
     ['invalid accepted unexpectedly', n(e.acceptedUnexpectedly), ''],
   );
+  const t = r.retractions;
+  if (t.planned > 0) {
+    events.push(
+      [
+        'retractions sent / accepted (202)',
+        `${n(t.sent)} / ${n(t.accepted)}`,
+        `${percent(t.accepted, t.planned)} %`,
+      ],
+      [
+        'retractions refused / unknown / not stored',
+        `${n(t.rejectedUnexpectedly)} / ${n(t.unknown)} / ${n(t.notDelivered)}`,
+        '',
+      ],
+    );
+  }
   lines.push(events.toString());
   lines.push('');
   lines.push(

@@ -5,39 +5,82 @@ import {
   type EventAccepted,
   type FieldError,
   type MatchEvent,
+  type MatchRetractions,
   type ProblemBody,
+  type Retraction,
 } from '@pitchpulse/contract';
 import type { MetricsFigures } from '../verify/compare';
-import { validateBatch, validateEvent } from '@pitchpulse/events';
+import {
+  validateBatch,
+  validateEvent,
+  validateRetraction,
+  validateRetractionBatch,
+  type BatchValidation,
+  type ValidationResult,
+} from '@pitchpulse/events';
 import express, { type Request, type Response } from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A planned answer: the next `count` ingest requests answer `status` (optionally after storing the events).
- * A 2xx status means "handle normally", to place failures exactly in a sequence.
+ * A planned answer: the next `count` ingest requests (events or retractions; of one route only with `route`) answer
+ * `status` (optionally after storing what they carry). A 2xx status means "handle normally", to place failures
+ * exactly in a sequence.
  */
 interface Fault {
+  /** Only requests to this path, e.g. `/api/retractions/batch`; default every ingest route. */
+  route?: string;
   count: number;
   status: number;
   retryAfter?: string;
-  /** Store the events anyway before failing: the ambiguous case a client must count as "unknown". */
+  /** Store what the request carries anyway before failing: the ambiguous case a client must count as "unknown". */
   landed?: boolean;
+}
+
+/** What an ingest route takes in: events or retractions, one per request or in batches. */
+interface Intake<T extends { eventId: string }> {
+  /** The batch body's array, e.g. `events` in `{events: [...]}`. */
+  field: 'events' | 'retractions';
+  problem: { type: 'invalid-event' | 'invalid-retraction'; title: string };
+  validateOne(input: unknown): ValidationResult<T>;
+  validateMany(input: unknown): ValidationResult<BatchValidation<T>>;
+  keep(items: T[]): void;
 }
 
 /**
  * A stand-in for the PitchPulse API in unit tests of the simulator and the importer: the real contract validator,
- * deduplication by eventId, the batch answer shape, failure injection, and a metrics endpoint computed from what
- * it stored. It records every request it received, so tests can see exactly what was sent.
+ * deduplication by eventId, the batch answer shape, retractions (every figure leaves a retracted event out, in
+ * any order), failure injection, and metrics computed from what it stored. It records every request it received,
+ * so tests can see exactly what was sent.
  */
 export class FakeApi {
   readonly stored = new Map<string, MatchEvent>();
   /** eventIds of every event received in a request that was answered 2xx, in arrival order (duplicates kept). */
   readonly acknowledged: string[] = [];
+  /** The first retraction of each eventId, with when it arrived. */
+  readonly retractions = new Map<string, { retraction: Retraction; retractedAt: string }>();
+  /** A broken pipeline: retractions are acknowledged (202), then forgotten. */
+  ignoreRetractions = false;
   readonly requests: Array<{ path: string; status: number; events: number }> = [];
   private faults: Fault[] = [];
   private server?: Server;
   url = '';
+
+  private readonly eventIntake: Intake<MatchEvent> = {
+    field: 'events',
+    problem: { type: 'invalid-event', title: 'Invalid event' },
+    validateOne: validateEvent,
+    validateMany: validateBatch,
+    keep: (events) => this.store(events),
+  };
+
+  private readonly retractionIntake: Intake<Retraction> = {
+    field: 'retractions',
+    problem: { type: 'invalid-retraction', title: 'Invalid retraction' },
+    validateOne: validateRetraction,
+    validateMany: validateRetractionBatch,
+    keep: (retractions) => this.retract(retractions),
+  };
 
   fail(fault: Fault): void {
     this.faults.push({ ...fault });
@@ -50,17 +93,28 @@ export class FakeApi {
   async start(): Promise<this> {
     const app = express();
     app.use(express.json({ limit: '10mb' }));
-    app.post('/api/events', (req, res) => this.ingest(req, res, false));
-    app.post('/api/events/batch', (req, res) => this.ingest(req, res, true));
+    app.post('/api/events', (req, res) => this.ingest(req, res, false, this.eventIntake));
+    app.post('/api/events/batch', (req, res) => this.ingest(req, res, true, this.eventIntake));
+    app.post('/api/retractions', (req, res) => this.ingest(req, res, false, this.retractionIntake));
+    app.post('/api/retractions/batch', (req, res) => this.ingest(req, res, true, this.retractionIntake));
     app.get('/api/matches/:matchId/metrics', (req, res) => {
-      const events = [...this.stored.values()].filter((e) => e.matchId === req.params.matchId);
+      const events = this.counted().filter((e) => e.matchId === req.params.matchId);
       if (events.length === 0) {
-        res.status(404).type('application/problem+json').send({ status: 404, title: 'Unknown match' });
+        unknownMatch(res);
         return;
       }
       res.json(metricsOf(req.params.matchId, events));
     });
-    // Highlights as the real pipeline serves them once enriched: every stored goal, READY.
+    app.get('/api/matches/:matchId/retractions', (req, res) => {
+      const listed = this.matchRetractions(req.params.matchId);
+      const stored = [...this.stored.values()].some((e) => e.matchId === req.params.matchId);
+      if (listed.total === 0 && !stored) {
+        unknownMatch(res);
+        return;
+      }
+      res.json(listed);
+    });
+    // Highlights as the real pipeline serves them once enriched: every stored goal, READY (RETRACTED if retracted).
     app.get('/api/highlights', (req, res) => {
       const matchId = typeof req.query.matchId === 'string' ? req.query.matchId : undefined;
       const page = Number(req.query.page ?? 1);
@@ -73,7 +127,7 @@ export class FakeApi {
         eventId: e.eventId,
         matchId: e.matchId,
         eventType: e.eventType,
-        status: 'READY',
+        status: this.retractions.has(e.eventId) ? 'RETRACTED' : 'READY',
       }));
       res.json({ page, pageSize, total: goals.length, items });
     });
@@ -89,39 +143,73 @@ export class FakeApi {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }
 
-  private ingest(req: Request, res: Response, batch: boolean): void {
+  /** Stored events that count: not retracted. */
+  private counted(): MatchEvent[] {
+    return [...this.stored.values()].filter((e) => !this.retractions.has(e.eventId));
+  }
+
+  private matchRetractions(matchId: string): MatchRetractions {
+    const items = [...this.retractions.values()]
+      .filter(({ retraction }) => retraction.matchId === matchId)
+      .map(({ retraction, retractedAt }) => {
+        const event = this.stored.get(retraction.eventId);
+        const found = event?.matchId === matchId;
+        return {
+          eventId: retraction.eventId,
+          reason: retraction.reason,
+          retractedAt,
+          found,
+          eventType: found ? event!.eventType : null,
+        };
+      });
+    return { matchId, total: items.length, notFound: items.filter((i) => !i.found).length, items };
+  }
+
+  /** Answers the next planned fault for this route, if it is a failure; true when it did. */
+  private injectFault<T extends { eventId: string }>(
+    req: Request,
+    res: Response,
+    batch: boolean,
+    intake: Intake<T>,
+  ): boolean {
+    const index = this.faults.findIndex((f) => f.route === undefined || f.route === req.path);
+    const fault = this.faults[index];
+    if (fault && --fault.count <= 0) this.faults.splice(index, 1);
+    if (!fault || fault.status < 300) return false;
+    if (fault.landed) {
+      const candidates: unknown[] = batch
+        ? ((req.body as Record<string, unknown[] | undefined>)[intake.field] ?? [])
+        : [req.body];
+      const valid = candidates.map((c) => intake.validateOne(c)).filter((c) => c.ok);
+      intake.keep(valid.map((c) => c.value));
+    }
+    if (fault.retryAfter !== undefined) res.set('retry-after', fault.retryAfter);
+    this.requests.push({ path: req.path, status: fault.status, events: 0 });
+    res
+      .status(fault.status)
+      .type('application/problem+json')
+      .send({ status: fault.status, title: 'injected failure' });
+    return true;
+  }
+
+  private ingest<T extends { eventId: string }>(
+    req: Request,
+    res: Response,
+    batch: boolean,
+    intake: Intake<T>,
+  ): void {
+    if (this.injectFault(req, res, batch, intake)) return;
     const path = req.path;
-    const fault = this.faults[0];
-    if (fault) {
-      if (--fault.count <= 0) this.faults.shift();
-    }
-    if (fault && fault.status >= 300) {
-      if (fault.landed) {
-        const candidates: unknown[] = batch
-          ? ((req.body as { events?: unknown[] }).events ?? [])
-          : [req.body];
-        for (const c of candidates) {
-          const checked = validateEvent(c);
-          if (checked.ok) this.stored.set(checked.value.eventId, checked.value);
-        }
-      }
-      if (fault.retryAfter !== undefined) res.set('retry-after', fault.retryAfter);
-      this.requests.push({ path, status: fault.status, events: 0 });
-      res
-        .status(fault.status)
-        .type('application/problem+json')
-        .send({ status: fault.status, title: 'injected failure' });
-      return;
-    }
     if (!batch) {
-      const checked = validateEvent(req.body);
+      const checked = intake.validateOne(req.body);
       if (!checked.ok) {
         this.requests.push({ path, status: 400, events: 1 });
-        res.status(400).type('application/problem+json').send(problem('Invalid event', checked.errors));
+        res.status(400).type('application/problem+json').send(problem(intake.problem, checked.errors));
         return;
       }
-      this.store([checked.value]);
+      intake.keep([checked.value]);
       this.requests.push({ path, status: 202, events: 1 });
+      // RetractionAccepted has the same shape.
       const accepted: EventAccepted = {
         eventId: checked.value.eventId,
         status: 'accepted',
@@ -130,9 +218,9 @@ export class FakeApi {
       res.status(202).json(accepted);
       return;
     }
-    const checked = validateBatch(req.body);
+    const checked = intake.validateMany(req.body);
     if (!checked.ok) {
-      res.status(400).type('application/problem+json').send(problem('Invalid batch', checked.errors));
+      res.status(400).type('application/problem+json').send(problem(intake.problem, checked.errors));
       return;
     }
     const { valid, invalid } = checked.value;
@@ -148,14 +236,15 @@ export class FakeApi {
         .type('application/problem+json')
         .send({
           ...problem(
-            'Invalid events',
+            intake.problem,
             invalid.flatMap((i) => i.errors),
           ),
           rejected,
         });
       return;
     }
-    this.store(valid.map((v) => v.item));
+    intake.keep(valid.map((v) => v.item));
+    // RetractionBatchAccepted has the same shape.
     const answer: BatchAccepted = {
       status: rejected.length === 0 ? 'accepted' : 'partially_accepted',
       timestamp: new Date().toISOString(),
@@ -171,16 +260,32 @@ export class FakeApi {
       if (!this.stored.has(e.eventId)) this.stored.set(e.eventId, e);
     }
   }
+
+  private retract(retractions: Retraction[]): void {
+    if (this.ignoreRetractions) return;
+    const retractedAt = new Date().toISOString();
+    for (const retraction of retractions) {
+      if (!this.retractions.has(retraction.eventId))
+        this.retractions.set(retraction.eventId, { retraction, retractedAt });
+    }
+  }
 }
 
-const problem = (title: string, errors: FieldError[]): ProblemBody => ({
-  type: problemTypeUri('invalid-event'),
+const unknownMatch = (res: Response): void => {
+  res.status(404).type('application/problem+json').send({ status: 404, title: 'Unknown match' });
+};
+
+const problem = (
+  { type, title }: Intake<{ eventId: string }>['problem'],
+  errors: FieldError[],
+): ProblemBody => ({
+  type: problemTypeUri(type),
   title,
   status: 400,
   errors,
 });
 
-/** The metrics body (less the API's latencies), computed the plain way from stored (deduplicated) events. */
+/** The metrics body (less the API's latencies), computed the plain way from stored (deduplicated) events that count. */
 function metricsOf(matchId: string, events: MatchEvent[]): MetricsFigures {
   const eventsByType = Object.fromEntries(EVENT_TYPES.map((t) => [t, 0])) as MetricsFigures['eventsByType'];
   const minutes = new Map<number, number>();

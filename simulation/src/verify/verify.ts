@@ -1,8 +1,8 @@
 import Table from 'cli-table3';
 import type { IngestClient } from '../http/ingest-client';
-import type { GroundTruth, MatchExpectation } from '../truth/ground-truth';
+import type { ExpectedRetraction, GroundTruth, MatchExpectation } from '../truth/ground-truth';
 import { topMinutes, type ExpectedMetrics } from '../truth/metrics';
-import type { HighlightList, MatchMetrics } from '@pitchpulse/contract';
+import type { HighlightList, MatchMetrics, MatchRetractions } from '@pitchpulse/contract';
 import { compareMetrics, type Comparison } from './compare';
 
 export interface VerifyOptions {
@@ -21,8 +21,10 @@ export interface VerifiedMatch extends Comparison {
   actualTotal: number | null;
   actualGoals: number | null;
   actualPeak: string | null;
-  /** goals with a READY highlight / goals expected */
-  readyGoals: number;
+  /** Accepted goals whose highlight is final: READY, or RETRACTED for a retracted goal. */
+  settledGoals: number;
+  /** Retractions the API lists for the match; null when they could not be read. */
+  listedRetractions: number | null;
 }
 
 export interface VerifyResult {
@@ -47,34 +49,91 @@ async function matchHighlights(client: IngestClient, matchId: string): Promise<H
   }
 }
 
+type HighlightStatus = HighlightList['items'][number]['status'];
+
 /**
- * Every accepted goal has exactly one highlight, READY; a goal whose delivery is unknown may have one; no other
- * goal has one. Answers the problems and how many goals are READY.
+ * Every accepted goal has exactly one highlight: READY, RETRACTED if the goal was retracted, either if its
+ * retraction's delivery is unknown. A goal whose delivery is unknown may have one (RETRACTED if retracted); no other
+ * goal has one. Answers the problems and how many accepted goals' highlights are in their final status.
  */
 export function checkGoalHighlights(
   expected: MatchExpectation['goals'],
   highlights: HighlightList['items'],
-): { problems: string[]; ready: number } {
+): { problems: string[]; settled: number } {
   const problems: string[] = [];
   const goals = highlights.filter((h) => h.eventType === 'goal');
-  const seen = new Map<string, number>();
-  for (const h of goals) seen.set(h.eventId, (seen.get(h.eventId) ?? 0) + 1);
+  const seen = new Map<string, HighlightList['items']>();
+  for (const h of goals) seen.set(h.eventId, [...(seen.get(h.eventId) ?? []), h]);
   const unknown = new Set(expected.unknown);
-  let ready = 0;
+  const retracted = new Set(expected.retracted);
+  const maybeRetracted = new Set(expected.maybeRetracted);
+  const wanted = (id: string): HighlightStatus[] =>
+    retracted.has(id) ? ['RETRACTED'] : maybeRetracted.has(id) ? ['READY', 'RETRACTED'] : ['READY'];
+  const wrongStatus = (id: string, status: HighlightStatus): string =>
+    `goal ${id}: highlight ${status}, not ${wanted(id).join(' or ')}`;
+  let settled = 0;
   for (const id of expected.accepted) {
-    const copies = goals.filter((h) => h.eventId === id);
+    const copies = seen.get(id) ?? [];
     if (copies.length === 0) problems.push(`goal ${id}: no highlight`);
     else if (copies.length > 1) problems.push(`goal ${id}: ${copies.length} highlights`);
-    else if (copies[0]!.status !== 'READY')
-      problems.push(`goal ${id}: highlight ${copies[0]!.status}, not READY`);
-    else ready += 1;
+    else if (!wanted(id).includes(copies[0]!.status)) problems.push(wrongStatus(id, copies[0]!.status));
+    else settled += 1;
   }
-  for (const [id, n] of seen) {
+  for (const [id, copies] of seen) {
     if (!expected.accepted.includes(id) && !unknown.has(id))
       problems.push(`goal ${id}: a highlight, never sent`);
-    else if (unknown.has(id) && n > 1) problems.push(`goal ${id}: ${n} highlights`);
+    else if (unknown.has(id) && copies.length > 1) problems.push(`goal ${id}: ${copies.length} highlights`);
+    else if (unknown.has(id) && retracted.has(id) && copies[0]!.status !== 'RETRACTED')
+      problems.push(wrongStatus(id, copies[0]!.status));
   }
-  return { problems, ready };
+  return { problems, settled };
+}
+
+/**
+ * `GET /api/matches/{matchId}/retractions` lists every accepted retraction once, with its reason, `found` true when
+ * its event was accepted (false when it was never acknowledged) and the event's type once found; an unknown
+ * retraction may be listed; nothing else is; `total` and `notFound` agree with the items. `listed` null: 404.
+ */
+export function checkRetractions(
+  expected: MatchExpectation['retractions'],
+  listed: MatchRetractions | null,
+): { problems: string[] } {
+  const problems: string[] = [];
+  const items = listed?.items ?? [];
+  const byId = new Map<string, MatchRetractions['items']>();
+  for (const item of items) byId.set(item.eventId, [...(byId.get(item.eventId) ?? []), item]);
+  for (const want of expected.accepted) {
+    const copies = byId.get(want.eventId) ?? [];
+    if (copies.length !== 1) {
+      problems.push(`retraction of ${want.eventId}: listed ${copies.length} times, expected once`);
+      continue;
+    }
+    problems.push(...retractionProblems(want, copies[0]!));
+  }
+  const known = new Set([...expected.accepted.map((r) => r.eventId), ...expected.unknown]);
+  for (const id of byId.keys()) {
+    if (!known.has(id)) problems.push(`retraction of ${id}: listed, never sent`);
+  }
+  if (listed && listed.total !== items.length)
+    problems.push(`retractions: total ${listed.total}, but ${items.length} items`);
+  const notFound = items.filter((i) => !i.found).length;
+  if (listed && listed.notFound !== notFound)
+    problems.push(`retractions: notFound ${listed.notFound}, but ${notFound} items with found false`);
+  return { problems };
+}
+
+function retractionProblems(want: ExpectedRetraction, got: MatchRetractions['items'][number]): string[] {
+  const problems: string[] = [];
+  const about = `retraction of ${want.eventId}`;
+  if (got.reason !== want.reason)
+    problems.push(`${about}: reason "${got.reason}", expected "${want.reason}"`);
+  if (want.eventStored === 'yes' && !got.found)
+    problems.push(`${about}: found false, but its event was accepted`);
+  if (want.eventStored === 'no' && got.found)
+    problems.push(`${about}: found true, but its event was never stored`);
+  if (got.found && want.eventType !== null && got.eventType !== want.eventType)
+    problems.push(`${about}: eventType ${got.eventType}, expected ${want.eventType}`);
+  return problems;
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -90,10 +149,56 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   return out;
 }
 
+/** One match's metrics, goal highlights and retractions, read from the API and held against the ground truth. */
+async function verifyMatch(client: IngestClient, expected: MatchExpectation): Promise<VerifiedMatch> {
+  const matchPath = `/api/matches/${encodeURIComponent(expected.matchId)}`;
+  let actual: MatchMetrics | null;
+  let highlights: HighlightList['items'];
+  let retractions: MatchRetractions | null;
+  try {
+    [actual, highlights, retractions] = await Promise.all([
+      client.getJson<MatchMetrics>(`${matchPath}/metrics`),
+      matchHighlights(client, expected.matchId),
+      client.getJson<MatchRetractions>(`${matchPath}/retractions`),
+    ]);
+  } catch (err) {
+    return {
+      matchId: expected.matchId,
+      pass: false,
+      problems: [(err as Error).message],
+      expected,
+      actualTotal: null,
+      actualGoals: null,
+      actualPeak: null,
+      settledGoals: 0,
+      listedRetractions: null,
+    };
+  }
+  const compared = compareMetrics(expected, actual);
+  const goals = checkGoalHighlights(expected.goals, highlights);
+  const listing = checkRetractions(expected.retractions, retractions);
+  const problems = [...compared.problems, ...goals.problems, ...listing.problems];
+  return {
+    matchId: expected.matchId,
+    pass: problems.length === 0,
+    problems,
+    expected,
+    actualTotal: actual?.totalEvents ?? null,
+    actualGoals: actual?.goals ?? null,
+    actualPeak:
+      actual?.peakMatchMinute && actual.peakMinute
+        ? `${actual.peakMatchMinute.minute}' (${actual.peakMatchMinute.eventCount}) · ` +
+          `${actual.peakMinute.minute.slice(11, 16)} UTC (${actual.peakMinute.eventCount})`
+        : null,
+    settledGoals: goals.settled,
+    listedRetractions: retractions?.items.length ?? 0,
+  };
+}
+
 /**
- * Waits for the pipeline to flush, then checks every match's metrics and goal highlights against the ground
- * truth: polls until all match, or until no total (nor READY count) has changed for `stableMs`, or `timeoutMs`
- * passed; the last comparison is the verdict.
+ * Waits for the pipeline to flush, then checks every match's metrics, goal highlights and retractions against the
+ * ground truth: polls until all match, or until no total (nor count of final highlights, nor of listed retractions)
+ * has changed for `stableMs`, or `timeoutMs` passed; the last comparison is the verdict.
  */
 export async function verifyAgainstApi(
   client: IngestClient,
@@ -105,45 +210,15 @@ export async function verifyAgainstApi(
   let lastSignature = '';
   let lastChange = started;
   for (;;) {
-    const matches = await mapLimit(expectations, options.concurrency ?? 8, async (expected) => {
-      let actual: MatchMetrics | null;
-      try {
-        actual = await client.getJson<MatchMetrics>(
-          `/api/matches/${encodeURIComponent(expected.matchId)}/metrics`,
-        );
-      } catch (err) {
-        return {
-          matchId: expected.matchId,
-          pass: false,
-          problems: [(err as Error).message],
-          expected,
-          actualTotal: null,
-          actualGoals: null,
-          actualPeak: null,
-          readyGoals: 0,
-        };
-      }
-      const compared = compareMetrics(expected, actual);
-      const highlights = checkGoalHighlights(expected.goals, await matchHighlights(client, expected.matchId));
-      return {
-        ...compared,
-        pass: compared.pass && highlights.problems.length === 0,
-        problems: [...compared.problems, ...highlights.problems],
-        readyGoals: highlights.ready,
-        expected,
-        actualTotal: actual?.totalEvents ?? null,
-        actualGoals: actual?.goals ?? null,
-        actualPeak:
-          actual?.peakMatchMinute && actual.peakMinute
-            ? `${actual.peakMatchMinute.minute}' (${actual.peakMatchMinute.eventCount}) · ` +
-              `${actual.peakMinute.minute.slice(11, 16)} UTC (${actual.peakMinute.eventCount})`
-            : null,
-      };
-    });
+    const matches = await mapLimit(expectations, options.concurrency ?? 8, (expected) =>
+      verifyMatch(client, expected),
+    );
     const now = Date.now();
     const passing = matches.filter((m) => m.pass).length;
     options.onPoll?.({ passing, matches: matches.length, elapsedMs: now - started });
-    const signature = matches.map((m) => `${m.actualTotal}/${m.readyGoals}`).join(',');
+    const signature = matches
+      .map((m) => `${m.actualTotal}/${m.settledGoals}/${m.listedRetractions}`)
+      .join(',');
     if (signature !== lastSignature) {
       lastSignature = signature;
       lastChange = now;
@@ -163,12 +238,13 @@ export function formatVerifyTable(result: VerifyResult): string {
       'events expected',
       'api',
       'goals expected/api',
-      'goal highlights READY',
+      'goal highlights final',
+      'retractions expected/api',
       'peak match/UTC minute expected',
       'api peaks',
       'result',
     ],
-    colAligns: ['left', 'right', 'right', 'right', 'right', 'left', 'left', 'left'],
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'left', 'left', 'left'],
     style: { head: [], border: [], compact: true },
   });
   for (const m of result.matches) {
@@ -181,7 +257,8 @@ export function formatVerifyTable(result: VerifyResult): string {
       expectedTotal,
       m.actualTotal === null ? '404' : String(m.actualTotal),
       `${exact.goals}/${m.actualGoals ?? '-'}`,
-      `${m.readyGoals}/${m.expected.goals.accepted.length}`,
+      `${m.settledGoals}/${m.expected.goals.accepted.length}`,
+      `${m.expected.retractions.accepted.length}/${m.listedRetractions ?? '-'}`,
       peak,
       m.actualPeak ?? '-',
       m.pass ? 'PASS' : 'FAIL',
