@@ -26,12 +26,9 @@ import {
   buildEvents,
   closeEngines,
   distinctEvents,
+  expectReadsMatch,
   openEngines,
-  refMetrics,
-  refTimeline,
-  refTopPlayers,
   uniqueDatabase,
-  type Delivery,
   type Engine,
 } from './testing';
 
@@ -56,29 +53,6 @@ async function addRetractionsTable(e: Engine, database: string): Promise<void> {
   await e.client.command({ query: create.replaceAll('{{database}}', database) });
 }
 
-/** Every per-match read of every engine equals what the delivered events imply. */
-async function readsMatch(engines: Engine[], delivered: Delivery[]): Promise<void> {
-  const ref = distinctEvents(delivered);
-  for (const e of engines) {
-    for (const { matchId } of MATCHES) {
-      const answers = {
-        metrics: (await e.store.metrics(matchId)).value,
-        timeline: (await e.store.timeline(matchId, '5m')).value,
-        players: (await e.store.topPlayers(matchId, { limit: 5 })).value,
-      };
-      expect({ engine: e.name, matchId, answers }).toEqual({
-        engine: e.name,
-        matchId,
-        answers: {
-          metrics: refMetrics(ref, delivered, matchId),
-          timeline: refTimeline(ref, matchId, '5m'),
-          players: refTopPlayers(ref, matchId, 5, 'events'),
-        },
-      });
-    }
-  }
-}
-
 describe('upgrade from the previous schema with data in it', () => {
   const database = uniqueDatabase('upgrade');
   const events = buildEvents();
@@ -94,7 +68,7 @@ describe('upgrade from the previous schema with data in it', () => {
       sql`SELECT name FROM system.tables WHERE database = ${database} ORDER BY name`,
     ).then((rows) => rows.map((r) => r.name));
 
-  const readsMatchTheEvents = () => readsMatch(engines, delivered);
+  const readsMatchTheEvents = () => expectReadsMatch(engines, delivered);
 
   beforeAll(async () => {
     previous = releaseDir(PREVIOUS_RELEASE);
@@ -268,13 +242,13 @@ describe('upgrade from the seals release (001–004) with sealed, stale and reti
       );
       expect(current.map((r) => r.match_id)).toEqual([...others].sort());
     }
-    await readsMatch(engines, delivered);
+    await expectReadsMatch(engines, delivered);
     for (const e of engines) {
       const sealed = await e.store.sealPending({ quietMs: 0, limit: 1000 });
       expect(sealed.map((s) => s.matchId)).toEqual([stale]);
       expect(await e.store.metricsFromSeal(stale)).not.toBeNull();
     }
-    await readsMatch(engines, delivered);
+    await expectReadsMatch(engines, delivered);
   });
 
   it('a new insert moves the marker in match_activity: the seal stops being current, reads stay exact', async () => {
@@ -286,7 +260,7 @@ describe('upgrade from the seals release (001–004) with sealed, stale and reti
       for (const d of more) await insertEvents(e.client, d.events, d.insertedAt);
       expect(await e.store.metricsFromSeal(stale)).toBeNull();
     }
-    await readsMatch(engines, [...delivered, ...more]);
+    await expectReadsMatch(engines, [...delivered, ...more]);
   });
 });
 

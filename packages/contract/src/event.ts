@@ -95,26 +95,48 @@ export const EventAccepted = Closed(
 );
 export type EventAccepted = Static<typeof EventAccepted>;
 
-export const RejectedEvent = Closed('RejectedEvent', {
-  index: Type.Integer({ minimum: 0, description: 'Position in `events`' }),
-  errors: Type.Array(FieldError),
-});
-export type RejectedEvent = Static<typeof RejectedEvent>;
+/** The `202` of a batch route: its accepted items by index, the rejected ones with their errors. */
+export function batchAnswer(names: {
+  answer: string;
+  accepted: string;
+  rejected: string;
+  /** the batch body's array: `events` */
+  items: string;
+  /** one of them: `event` */
+  item: string;
+}) {
+  return Closed(
+    names.answer,
+    {
+      status: oneOf(['accepted', 'partially_accepted'] as const),
+      timestamp: DateTime({ description: 'When the API received the batch (server time)' }),
+      accepted: Type.Array(
+        Closed(names.accepted, {
+          index: Type.Integer({ minimum: 0 }),
+          eventId: Type.String({ format: 'uuid' }),
+        }),
+      ),
+      rejected: Type.Array(
+        Closed(names.rejected, {
+          index: Type.Integer({ minimum: 0, description: `Position in \`${names.items}\`` }),
+          errors: Type.Array(FieldError),
+        }),
+      ),
+    },
+    {
+      description: `Every accepted ${names.item} is in Kafka; the rejected ones are listed with their errors.`,
+    },
+  );
+}
 
 /** `202` of `POST /api/events/batch`. */
-export const BatchAccepted = Closed(
-  'BatchAccepted',
-  {
-    status: oneOf(['accepted', 'partially_accepted'] as const),
-    timestamp: DateTime({ description: 'When the API received the batch (server time)' }),
-    accepted: Type.Array(
-      Closed('AcceptedEvent', {
-        index: Type.Integer({ minimum: 0 }),
-        eventId: Type.String({ format: 'uuid' }),
-      }),
-    ),
-    rejected: Type.Array(RejectedEvent),
-  },
-  { description: 'Every accepted event is in Kafka; the rejected ones are listed with their errors.' },
-);
+export const BatchAccepted = batchAnswer({
+  answer: 'BatchAccepted',
+  accepted: 'AcceptedEvent',
+  rejected: 'RejectedEvent',
+  items: 'events',
+  item: 'event',
+});
 export type BatchAccepted = Static<typeof BatchAccepted>;
+export const RejectedEvent = BatchAccepted.properties.rejected.items;
+export type RejectedEvent = Static<typeof RejectedEvent>;

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { EVENT_TYPES, FieldError, MatchEvent, MatchId } from './event';
+import { EVENT_TYPES, MatchEvent, MatchId, batchAnswer } from './event';
 import { Closed, Count, DateTime, oneOf } from './schema';
 
 export const MAX_RETRACTION_REASON_LENGTH = 500;
@@ -52,26 +52,13 @@ export const RetractionAccepted = Closed(
 export type RetractionAccepted = Static<typeof RetractionAccepted>;
 
 /** `202` of `POST /api/retractions/batch`. */
-export const RetractionBatchAccepted = Closed(
-  'RetractionBatchAccepted',
-  {
-    status: oneOf(['accepted', 'partially_accepted'] as const),
-    timestamp: DateTime({ description: 'When the API received the batch (server time)' }),
-    accepted: Type.Array(
-      Closed('AcceptedRetraction', {
-        index: Type.Integer({ minimum: 0 }),
-        eventId: Type.String({ format: 'uuid' }),
-      }),
-    ),
-    rejected: Type.Array(
-      Closed('RejectedRetraction', {
-        index: Type.Integer({ minimum: 0, description: 'Position in `retractions`' }),
-        errors: Type.Array(FieldError),
-      }),
-    ),
-  },
-  { description: 'Every accepted retraction is in Kafka; the rejected ones are listed with their errors.' },
-);
+export const RetractionBatchAccepted = batchAnswer({
+  answer: 'RetractionBatchAccepted',
+  accepted: 'AcceptedRetraction',
+  rejected: 'RejectedRetraction',
+  items: 'retractions',
+  item: 'retraction',
+});
 export type RetractionBatchAccepted = Static<typeof RetractionBatchAccepted>;
 
 /**

@@ -3,6 +3,7 @@
  * database, a seeded fixture of matches with redeliveries, and reference answers computed from the events alone.
  */
 export { chdbPath, clickhouseUrl, closeEngines, openEngines, uniqueDatabase, type Engine } from './engines';
+export { expectReadsMatch } from './reads';
 export { MATCHES, buildDeliveries, buildEvents, prng, type Delivery, type MatchSpec } from './fixture';
 export {
   countBy,
