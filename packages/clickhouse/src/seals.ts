@@ -7,7 +7,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseCapabilities } from './capabilities';
 import { execute, selectRows } from './query';
 import { sql, type Sql } from './sql';
-import { EVENT_MS, checkCount, checkMatchId, notRetracted, table } from './queries/common';
+import { EVENT_MS, checkCount, checkMatchId, notRetractedIn, table } from './queries/common';
 import { NO_CURRENT_SEAL, headsSql, readHeads, type FigureRow } from './queries/figures';
 import { encodeSealedMetrics, latencyPercentiles, metricsFromFigures } from './queries/metrics';
 
@@ -29,7 +29,7 @@ function figureStatements(caps: ClickHouseCapabilities, matchId: string, sealId:
   const figures = table(caps, 'match_figures');
   const zeroMinute = sql`toDateTime(0, 'UTC')`;
   const insert = (select: Sql) => sql`INSERT INTO ${figures} ${FIGURE_COLUMNS} ${select}`;
-  const of = sql`FROM ${events} WHERE match_id = ${matchId} AND ${notRetracted(caps, sql`match_id = ${matchId}`)}`;
+  const of = sql`FROM ${events} WHERE match_id = ${matchId} AND ${notRetractedIn(caps, matchId)}`;
   return [
     insert(sql`SELECT match_id, 'event_type_team', ${sealId}, event_type, team_id, '', toInt16(0), ${zeroMinute},
                       uniqExact(event_id), min(${EVENT_MS}), max(${EVENT_MS})

@@ -19,10 +19,19 @@ export function table(caps: ClickHouseCapabilities, name: SchemaTable): SqlIdent
 
 /**
  * On `events`: the row's event is not retracted (migration 008). `scope` narrows the retractions read to the
- * matches the query reads (`match_id = …`), or `1` for all. Every figure read from raw rows applies it.
+ * matches the query reads (`match_id IN …`), or `1` for all. Every figure read from raw rows of several matches
+ * applies it; one match's reads apply notRetractedIn.
  */
 export function notRetracted(caps: ClickHouseCapabilities, scope: Sql): Sql {
   return sql`(match_id, event_id) NOT IN (SELECT match_id, event_id FROM ${table(caps, 'retractions')} WHERE ${scope})`;
+}
+
+/**
+ * notRetracted for the rows of one match: the same answer, by event id alone (the retractions read are that
+ * match's), which costs a sixth of the pair's check (measured on 18.16: +1 ms instead of +6 ms on 25,000 rows).
+ */
+export function notRetractedIn(caps: ClickHouseCapabilities, matchId: string): Sql {
+  return sql`event_id NOT IN (SELECT event_id FROM ${table(caps, 'retractions')} WHERE match_id = ${matchId})`;
 }
 
 /**

@@ -16,7 +16,7 @@ import {
   isoFromMs,
   isoMinute,
   minuteOf,
-  notRetracted,
+  notRetractedIn,
   num,
   table,
   type Versioned,
@@ -245,7 +245,7 @@ export async function latencyPercentiles(
     caps,
     sql`SELECT quantilesExact(0.5, 0.95, 0.99)(${LATENCY_MS}) AS q
         FROM ${table(caps, 'events')}
-        WHERE match_id = ${matchId} AND ${notRetracted(caps, sql`match_id = ${matchId}`)}`,
+        WHERE match_id = ${matchId} AND ${notRetractedIn(caps, matchId)}`,
   );
   return (row?.q ?? [0, 0, 0]).map(num);
 }
@@ -264,7 +264,7 @@ export async function matchMetricsFromEvents(
   const groups = sql`SELECT feed_minute, toStartOfMinute(event_time) AS minute_start, event_type, team_id,
                             uniqExact(event_id) AS n, min(${EVENT_MS}) AS f, max(${EVENT_MS}) AS l
                      FROM ${table(caps, 'events')}
-                     WHERE match_id = ${matchId} AND ${notRetracted(caps, sql`match_id = ${matchId}`)}
+                     WHERE match_id = ${matchId} AND ${notRetractedIn(caps, matchId)}
                      GROUP BY feed_minute, minute_start, event_type, team_id`;
   const [rows, latency] = await Promise.all([
     selectRows<SummaryRow>(client, caps, sql`SELECT ${rename} FROM (${summarySql(groups)})`),

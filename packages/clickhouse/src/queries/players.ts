@@ -9,7 +9,7 @@ import {
   type TeamId,
   type TopPlayer,
 } from '@pitchpulse/contract';
-import { byteOrder, checkCount, checkMatchId, notRetracted, num, table, type Versioned } from './common';
+import { byteOrder, checkCount, checkMatchId, notRetractedIn, num, table, type Versioned } from './common';
 import { readSealed, type SealedRead } from './figures';
 
 export const MAX_TOP_PLAYERS = READ_LIMITS.players.max;
@@ -51,7 +51,7 @@ export async function topPlayers(
         caps,
         sql`SELECT player_id, team_id, event_type, uniqExact(event_id) AS events
             FROM ${table(caps, 'events')}
-            WHERE match_id = ${matchId} AND player_id != '' AND ${notRetracted(caps, sql`match_id = ${matchId}`)}
+            WHERE match_id = ${matchId} AND player_id != '' AND ${notRetractedIn(caps, matchId)}
             GROUP BY player_id, team_id, event_type`,
       );
   if (rows.length === 0 && !(await countsEvents(client, caps, matchId, read))) {
@@ -72,7 +72,7 @@ async function countsEvents(
     client,
     caps,
     sql`SELECT count() AS n FROM ${table(caps, 'events')}
-        WHERE match_id = ${matchId} AND ${notRetracted(caps, sql`match_id = ${matchId}`)}`,
+        WHERE match_id = ${matchId} AND ${notRetractedIn(caps, matchId)}`,
   );
   return num(row?.n ?? 0) > 0;
 }
