@@ -11,6 +11,7 @@ import {
   execute,
   identifier,
   insertEvents,
+  insertRetractions,
   render,
   runMigrations,
   selectRows,
@@ -26,6 +27,7 @@ export {
   createClickHouseClient,
   detectCapabilities,
   insertEvents,
+  insertRetractions,
   runMigrations,
   type ClickHouseCapabilities,
 };
@@ -49,7 +51,8 @@ export interface ReadQueries {
   metricsFromSeal(matchId: string): Promise<Metrics>;
   /** The same metrics by scanning the match's raw rows (the baseline, and what a live match is served from). */
   metricsFromEvents(matchId: string): Promise<Metrics | null>;
-  /** Seals every match that has no current seal and stores the season's days; answers how many seals. */
+  /** Seals every match that has no current seal and stores the season's days; answers how many seals (call it
+   * again after a change: it seals only the matches whose marker moved). */
   sealAll(): Promise<number>;
   /** The stats snapshot: the stats version and the matches without a current seal (one query). */
   statsSnapshot(): Promise<StatsSnapshot>;
@@ -93,7 +96,8 @@ export function readQueries(client: Client, caps: ClickHouseCapabilities): ReadQ
       for (;;) {
         const batch = await store.sealPending({ quietMs: 0, limit: 100 });
         if (batch.length === 0) {
-          // As the consumer's sealer does once every match is sealed (a fresh database: never stored before).
+          // As the consumer's sealer does once every match is sealed: a fresh database, or one whose stats version
+          // moved since (new rows, retractions), has no days stored for the current version yet.
           if (!(await store.writeSeasonDays()))
             throw new Error("every match sealed, yet the season's days not stored");
           return sealed;
@@ -126,6 +130,14 @@ export function distinctEvents(client: Client, database: string): Promise<number
   return oneNumber(
     client,
     sql`SELECT toUInt64(uniqExact(event_id)) AS n FROM ${identifier(database, 'events')}`,
+  );
+}
+
+/** Distinct (match, event) pairs in `<database>.retractions`: a retraction stored twice counts once. */
+export function distinctRetractions(client: Client, database: string): Promise<number> {
+  return oneNumber(
+    client,
+    sql`SELECT toUInt64(uniqExact(match_id, event_id)) AS n FROM ${identifier(database, 'retractions')}`,
   );
 }
 
