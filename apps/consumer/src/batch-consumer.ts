@@ -286,6 +286,7 @@ export class BatchConsumer {
         );
       }
     } catch (err) {
+      this.metrics.retractions.inc({ found: 'unknown' }, retractions.length);
       this.logger.warn(
         { err, retractions: retractions.length },
         'retractions stored; could not tell whether their events are',

@@ -18,7 +18,7 @@ export function createConsumerMetrics(registry: Registry) {
     }),
     retractions: new Counter({
       name: 'consumer_retractions_total',
-      help: 'Retractions stored, by whether the retracted event was stored by then (found="false": not yet, or never)',
+      help: 'Retractions stored, by whether the retracted event was stored by then (found="false": not yet, or never; "unknown": the check failed)',
       labelNames: ['found'],
       registers,
     }),

@@ -44,8 +44,10 @@ function clickHouseEventStore(client: ClickHouseClient): EventStore {
       const insertedAt = new Date();
       const events = records.flatMap((r) => (r.kind === 'event' ? [r.event] : []));
       const retractions = records.flatMap((r) => (r.kind === 'retraction' ? [r.retraction] : []));
-      await insertEvents(client, events, insertedAt);
+      // Retractions first: a retraction that cannot be stored fails the insert before any event is written (the
+      // batch is then bisected), and one stored twice by a retried insert changes nothing.
       await insertRetractions(client, retractions, insertedAt);
+      await insertEvents(client, events, insertedAt);
     },
     foundEvents: (retractions) => store.foundRetractions(retractions),
     classify: classifyClickHouseError,

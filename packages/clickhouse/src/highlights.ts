@@ -24,10 +24,13 @@ export const HIGHLIGHT_VERSIONS = {
 } as const;
 
 /**
- * The version of a READY highlight written again at `atMs` because a retraction in its match changed the score
- * its title was written with: above the first READY, a later revision above an earlier one.
+ * The version of a READY highlight: 2^40 plus the rows of its match's `retractions` the pass that wrote it had
+ * read (before it read the match's goals). Rows only grow, so a READY highlight whose version is behind its
+ * match's rows was written without a retraction stored since (its running score may count a disallowed goal) and
+ * is due again; one written after a retraction is above any earlier READY of it.
  */
-export const revisionVersion = (atMs: number): number => HIGHLIGHT_VERSIONS.final + Math.floor(atMs);
+export const readyVersion = (retractionRowsSeen: number): number =>
+  HIGHLIGHT_VERSIONS.final + retractionRowsSeen;
 // 2^41 was reserved for RETRACTED by migration 006; a retracted highlight is decided at read time instead, from
 // `retractions` (migration 008), so a retraction stored before its event needs no row here.
 /** A failed attempt that will be retried writes PENDING at version = the attempts so far (1, 2, …). */
@@ -73,8 +76,10 @@ export interface StoredHighlightRow {
   status: HighlightStatus;
   attempts: number;
   createdMs: number;
-  /** READY, but written before the latest retraction of its match: to be enriched again */
+  /** READY, but written before a retraction stored since in its match: to be enriched again */
   revise: boolean;
+  /** rows of the match's `retractions` when this was read (its READY version: readyVersion) */
+  retractionRows: number;
 }
 
 /** What the worker records about one highlight: its new state. */
@@ -182,6 +187,7 @@ export function latestHighlightsSql(caps: ClickHouseCapabilities, where: Sql): S
                     argMax(attempts, version) AS h_attempts,
                     argMax(next_attempt_ms, version) AS h_next_ms,
                     min(created_ms) AS h_created_ms,
+                    max(version) AS h_version,
                     if(max(version) = 0, min(created_ms), argMax(updated_ms, version)) AS h_updated_ms
              FROM ${table(caps, 'highlights')} ${where}
              GROUP BY highlight_id`;
@@ -204,9 +210,10 @@ export interface LatestHighlightRow {
   h_next_ms: number;
   h_created_ms: number;
   h_updated_ms: number;
+  h_version: number;
 }
 
-export function toStoredHighlight(r: LatestHighlightRow): StoredHighlightRow {
+function toStoredHighlight(r: LatestHighlightRow & { retraction_rows: number }): StoredHighlightRow {
   return {
     highlightId: r.highlight_id,
     matchId: r.h_match,
@@ -220,13 +227,15 @@ export function toStoredHighlight(r: LatestHighlightRow): StoredHighlightRow {
     attempts: num(r.h_attempts),
     createdMs: num(r.h_created_ms),
     revise: r.h_status === 'READY', // dueHighlights returns a READY one only when it is to be revised
+    retractionRows: num(r.retraction_rows),
   };
 }
 
 /**
  * Highlights due for the enricher at `nowMs`, oldest first, at most `limit`: PENDING ones whose next attempt is
- * due, and READY ones written before the latest retraction stored in their match (their title may carry a score
- * that counted a disallowed goal: `revise`).
+ * due, and READY ones whose version is behind the rows of their match's `retractions` (written before a retraction
+ * stored since: their title's running score may count a disallowed goal; `revise`). A match retired by retention
+ * is left as it is: its raw rows, which the score is read from, are gone, and its figures are final.
  */
 export async function dueHighlights(
   client: ClickHouseClient,
@@ -234,17 +243,18 @@ export async function dueHighlights(
   params: { nowMs: number; limit: number },
 ): Promise<StoredHighlightRow[]> {
   const limit = checkCount('limit', params.limit, 1, 10_000);
-  const inserted = sql`toUInt64(toUnixTimestamp(inserted_at)) * 1000 + inserted_at_ms`;
-  const rows = await selectRows<LatestHighlightRow>(
+  const rows = await selectRows<LatestHighlightRow & { retraction_rows: number }>(
     client,
     caps,
     sql`SELECT * FROM (${latestHighlightsSql(caps, sql``)}) AS latest
         LEFT JOIN (
-            SELECT match_id AS h_match, max(${inserted}) AS retracted_ms
+            SELECT match_id AS h_match, count() AS retraction_rows
             FROM ${table(caps, 'retractions')} GROUP BY match_id
         ) AS retracted USING h_match
         WHERE (h_status = 'PENDING' AND h_next_ms <= ${params.nowMs})
-           OR (h_status = 'READY' AND h_updated_ms < retracted_ms)
+           OR (h_status = 'READY' AND h_version < ${HIGHLIGHT_VERSIONS.final} + retraction_rows
+               AND h_match NOT IN (SELECT match_id FROM ${table(caps, 'match_activity')}
+                                   GROUP BY match_id HAVING sumMerge(retirements) > 0))
         ORDER BY h_created_ms ASC, highlight_id ASC
         LIMIT ${limit}`,
   );

@@ -44,7 +44,7 @@ export {
 export { minuteOf, parseMetadata } from './queries/common';
 export {
   HIGHLIGHT_VERSIONS,
-  revisionVersion,
+  readyVersion,
   MAX_HIGHLIGHT_ATTEMPTS,
   dueHighlights,
   highlightBacklog,

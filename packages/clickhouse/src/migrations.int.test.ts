@@ -71,6 +71,7 @@ describe('runMigrations on both engines', () => {
       '006_highlights',
       '007_season_days',
       '008_retractions',
+      '009_retractions_utc',
     ]);
     expect(files.every((m) => /^[0-9a-f]{64}$/.test(m.checksum))).toBe(true);
   });

@@ -7,7 +7,9 @@ import type { StoredEvent, StoredRetraction } from '@pitchpulse/contract';
 import { insertEvents } from './events';
 import { runMigrations } from './migrations';
 import { insertRetractions } from './retractions';
+import { selectRows } from './query';
 import { pendingMatches } from './seals';
+import { identifier, sql } from './sql';
 import {
   MATCHES,
   buildDeliveries,
@@ -116,6 +118,18 @@ describe('retractions on both engines: every figure leaves the retracted events 
       expect((await e.store.retractions(neverSent.matchId)).value).toEqual([
         expect.objectContaining({ eventId: neverSent.eventId, found: false, eventType: null }),
       ]);
+    }
+  });
+
+  it("keeps the retractions' times in UTC, as every other table (migration 009)", async () => {
+    for (const e of engines) {
+      const [types] = await selectRows<{ r: string; i: string }>(
+        e.client,
+        e.caps,
+        sql`SELECT toTypeName(received_at) AS r, toTypeName(inserted_at) AS i
+            FROM ${identifier(database, 'retractions')} LIMIT 1`,
+      );
+      expect(types).toEqual({ r: "DateTime('UTC')", i: "DateTime('UTC')" });
     }
   });
 

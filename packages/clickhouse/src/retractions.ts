@@ -6,6 +6,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { EventType, MatchRetraction, StoredRetraction } from '@pitchpulse/contract';
 import type { ClickHouseCapabilities } from './capabilities';
 import { databaseOf } from './client';
+import { EventRowError } from './errors';
 import { splitDateTime } from './events';
 import { selectRows } from './query';
 import { identifier, inList, render, sql } from './sql';
@@ -22,7 +23,22 @@ const COLUMNS = [
   'inserted_at_ms',
 ] as const;
 
-/** Inserts the retractions into `<database>.retractions` in one insert, `insertedAt` on every row. */
+/** The receive time as DateTime text and ms; an EventRowError (a `data` error) when ClickHouse could not store it. */
+function receivedTime(r: StoredRetraction): [string, number] {
+  try {
+    return splitDateTime(r.receivedAt, 'receivedAt');
+  } catch (err) {
+    throw new EventRowError(
+      `retraction of ${r.eventId} cannot be stored: ${(err as Error).message}`,
+      r.eventId,
+    );
+  }
+}
+
+/**
+ * Inserts the retractions into `<database>.retractions` in one insert, `insertedAt` on every row; every row is
+ * mapped before anything is sent.
+ */
 export async function insertRetractions(
   client: ClickHouseClient,
   retractions: readonly StoredRetraction[],
@@ -31,7 +47,7 @@ export async function insertRetractions(
   if (retractions.length === 0) return 0;
   const [inserted, insertedMs] = splitDateTime(insertedAt.getTime(), 'insertedAt');
   const values = retractions.map((r) => {
-    const [received, receivedMs] = splitDateTime(r.receivedAt, 'receivedAt');
+    const [received, receivedMs] = receivedTime(r);
     return {
       match_id: r.matchId,
       event_id: r.eventId,

@@ -105,6 +105,7 @@ describe('upgrade from the previous schema with data in it', () => {
         '006_highlights',
         '007_season_days',
         '008_retractions',
+        '009_retractions_utc',
       ]);
       const names = await tables(e);
       expect(names).not.toContain('match_minute_counts');
@@ -202,6 +203,7 @@ describe('upgrade from the seals release (001–004) with sealed, stale and reti
         '006_highlights',
         '007_season_days',
         '008_retractions',
+        '009_retractions_utc',
       ]);
   });
 
@@ -295,7 +297,11 @@ describe('upgrade from the highlights release (001–006) with every match seale
 
   it('applies 007 and 008; the daily stats are computed from the seals until the season is stored, then read from it', async () => {
     for (const e of engines) {
-      expect((await runMigrations(e.client)).applied).toEqual(['007_season_days', '008_retractions']);
+      expect((await runMigrations(e.client)).applied).toEqual([
+        '007_season_days',
+        '008_retractions',
+        '009_retractions_utc',
+      ]);
       const expected = before.get(e.name);
       expect((expected as unknown[]).length).toBeGreaterThan(0);
       expect(await daily(e)).toEqual(expected);

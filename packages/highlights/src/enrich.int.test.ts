@@ -234,6 +234,7 @@ describe('a retraction: its highlight is RETRACTED, the titles that counted the 
   const g1 = event('hl-var', 'goal', 10, { teamId: 1, playerId: 'p-1' });
   const g2 = event('hl-var', 'goal', 20, { teamId: 1, playerId: 'p-2' });
   const g3 = event('hl-var', 'goal', 30, { teamId: 2, playerId: 'p-3' });
+  const g4 = event('hl-var', 'goal', 40, { teamId: 2, playerId: 'p-4' }); // stored in the third test
   // Each pass runs a second after the step before it, and each retraction is stored between two passes.
   let clock = Date.now() - 60_000;
   const pass = (e: Engine, enricher: HighlightEnricher = defaultEnricher) => {
@@ -286,6 +287,25 @@ describe('a retraction: its highlight is RETRACTED, the titles that counted the 
     }
   });
 
+  it('a retraction stored while a pass runs: what the pass wrote is enriched again by the next', async () => {
+    for (const e of engines) {
+      await insertEvents(e.client, [g4], new Date(KICKOFF + 3_600_000));
+      // The enricher is called for g4 after the pass read the match's goals: retract g3 meanwhile.
+      const racing: HighlightEnricher = {
+        name: 'racing',
+        enrich: async (input) => {
+          await retract(e, g3);
+          return defaultEnricher.enrich(input);
+        },
+      };
+      expect((await pass(e, racing)).outcomes.map((o) => o.highlight.highlightId)).toEqual([g4.eventId]);
+      const again = (await pass(e)).outcomes.map((o) => o.highlight.highlightId);
+      expect(again).toEqual([g2.eventId, g4.eventId]);
+      expect((await titles(e))[0]).toEqual([g4.eventId, 'READY', "GOAL — Team 2 1–1, p-4 (40')", null]);
+      expect((await pass(e)).outcomes).toEqual([]);
+    }
+  });
+
   it('an enricher failing on the revision: the old title is dropped (the API shows the plain one), with the error', async () => {
     const failing: HighlightEnricher = {
       name: 'down',
@@ -293,10 +313,10 @@ describe('a retraction: its highlight is RETRACTED, the titles that counted the 
     };
     for (const e of engines) {
       await retract(e, g2);
-      expect((await pass(e, failing)).outcomes.map((o) => o.highlight.highlightId)).toEqual([g3.eventId]);
+      expect((await pass(e, failing)).outcomes.map((o) => o.highlight.highlightId)).toEqual([g4.eventId]);
       const [latest] = await titles(e);
       expect(latest).toEqual([
-        g3.eventId,
+        g4.eventId,
         'READY',
         '',
         'could not revise it after a retraction: model offline',

@@ -17,7 +17,7 @@ import {
   minuteOf,
   parseMetadata,
   recordHighlights,
-  revisionVersion,
+  readyVersion,
   type ClickHouseCapabilities,
   type HighlightOutcome,
   type MatchGoal,
@@ -111,7 +111,7 @@ async function attempt(
   try {
     const { title, summary } = await withTimeout(d.enricher.enrich(input), d.policy.timeoutMs);
     d.onAttempt?.(h, (now() - started) / 1000);
-    const version = h.revise ? revisionVersion(now()) : HIGHLIGHT_VERSIONS.final;
+    const version = readyVersion(h.retractionRows);
     return { highlight: h, status: 'READY', title, summary, attempts: h.attempts, version };
   } catch (err) {
     d.onAttempt?.(h, (now() - started) / 1000, err);
@@ -125,7 +125,7 @@ async function attempt(
         summary: '',
         error,
         attempts: h.attempts,
-        version: revisionVersion(now()),
+        version: readyVersion(h.retractionRows),
       };
     }
     const attempts = h.attempts + 1;

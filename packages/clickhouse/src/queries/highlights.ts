@@ -46,7 +46,8 @@ function toHighlight(r: ViewRow): StoredHighlight {
   const timeMs = num(r.h_time_ms);
   const status = r.h_status as HighlightStatus;
   const minuteStart = Math.floor(timeMs / 60_000) * 60;
-  const matchStart = Math.floor(num(r.first_ms) / 60_000) * 60;
+  // No first event that counts (every event of the match retracted): its minutes count from its own.
+  const matchStart = num(r.first_ms) > 0 ? Math.floor(num(r.first_ms) / 60_000) * 60 : minuteStart;
   return {
     highlightId: r.highlight_id,
     matchId: r.h_match,
