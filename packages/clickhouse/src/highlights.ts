@@ -11,11 +11,15 @@ import type { HighlightStatus } from '@pitchpulse/contract';
 import type { ClickHouseCapabilities } from './capabilities';
 import { databaseOf } from './client';
 import { splitDateTime } from './events';
-import { execute, selectRows } from './query';
-import { identifier, inList, joinSql, render, sql, type Sql } from './sql';
+import { execute, insertRows, selectRows } from './query';
+import { identifier, inList, joinSql, sql, type Sql } from './sql';
 import { checkCount, firstEventsSql, notRetracted, num, table } from './queries/common';
 
-/** The version of each state: a later state always wins however the rows arrive (migration 006). */
+/**
+ * The version of each state: a later state always wins however the rows arrive (migration 006). (006 also
+ * reserved 2^41 for RETRACTED; a retracted highlight is decided at read time instead, from `retractions`
+ * (migration 008), so a retraction stored before its event needs no row here.)
+ */
 export const HIGHLIGHT_VERSIONS = {
   /** PENDING, as the view creates it */
   created: 0,
@@ -31,8 +35,6 @@ export const HIGHLIGHT_VERSIONS = {
  */
 export const readyVersion = (retractionRowsSeen: number): number =>
   HIGHLIGHT_VERSIONS.final + retractionRowsSeen;
-// 2^41 was reserved for RETRACTED by migration 006; a retracted highlight is decided at read time instead, from
-// `retractions` (migration 008), so a retraction stored before its event needs no row here.
 /** A failed attempt that will be retried writes PENDING at version = the attempts so far (1, 2, …). */
 export const MAX_HIGHLIGHT_ATTEMPTS = 1000;
 
@@ -57,8 +59,6 @@ const COLUMNS = [
   'version',
 ] as const;
 
-type Row = Record<(typeof COLUMNS)[number], string | number>;
-
 /** A highlight as the worker reads it: its event and its latest state. */
 export interface StoredHighlightRow {
   highlightId: string;
@@ -76,8 +76,6 @@ export interface StoredHighlightRow {
   status: HighlightStatus;
   attempts: number;
   createdMs: number;
-  /** READY, but written before a retraction stored since in its match: to be enriched again */
-  revise: boolean;
   /** rows of the match's `retractions` when this was read (its READY version: readyVersion) */
   retractionRows: number;
 }
@@ -93,17 +91,6 @@ export interface HighlightOutcome {
   /** epoch ms before which a PENDING highlight is not retried */
   nextAttemptMs?: number;
   version: number;
-}
-
-async function insertRows(client: ClickHouseClient, rows: Row[]): Promise<void> {
-  if (rows.length === 0) return;
-  const table = render(sql`${identifier(databaseOf(client), 'highlights')}`, { nativeParams: false }).query;
-  await client.insert({
-    table,
-    values: rows,
-    format: 'JSONEachRow',
-    columns: [...COLUMNS],
-  });
 }
 
 /**
@@ -138,6 +125,8 @@ export async function recordHighlights(
 ): Promise<void> {
   await insertRows(
     client,
+    identifier(databaseOf(client), 'highlights'),
+    COLUMNS,
     outcomes.map(({ highlight: h, ...o }) => {
       const [eventTime, eventTimeMs] = splitDateTime(h.timeMs, 'event time');
       return {
@@ -226,7 +215,6 @@ function toStoredHighlight(r: LatestHighlightRow & { retraction_rows: number }):
     status: r.h_status as HighlightStatus,
     attempts: num(r.h_attempts),
     createdMs: num(r.h_created_ms),
-    revise: r.h_status === 'READY', // dueHighlights returns a READY one only when it is to be revised
     retractionRows: num(r.retraction_rows),
   };
 }
@@ -234,7 +222,7 @@ function toStoredHighlight(r: LatestHighlightRow & { retraction_rows: number }):
 /**
  * Highlights due for the enricher at `nowMs`, oldest first, at most `limit`: PENDING ones whose next attempt is
  * due, and READY ones whose version is behind the rows of their match's `retractions` (written before a retraction
- * stored since: their title's running score may count a disallowed goal; `revise`). A match retired by retention
+ * stored since: their title's running score may count a disallowed goal). A match retired by retention
  * is left as it is: its raw rows, which the score is read from, are gone, and its figures are final.
  */
 export async function dueHighlights(

@@ -1,5 +1,5 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
-import { render, type RenderMode, type Sql } from './sql';
+import { render, sql, type RenderMode, type Sql, type SqlIdentifier } from './sql';
 
 /** Runs a SELECT built with `sql` and returns its rows (JSONEachRow). */
 export async function selectRows<T>(
@@ -16,6 +16,25 @@ export async function selectRows<T>(
     ...(settings ? { clickhouse_settings: settings } : {}),
   });
   return result.json<T>();
+}
+
+/**
+ * Inserts `rows` (one object per row, keyed by column) into `into` in one JSONEachRow insert naming `columns`, so
+ * a column a row leaves out gets its default; nothing is sent for no rows.
+ */
+export async function insertRows<C extends string>(
+  client: ClickHouseClient,
+  into: SqlIdentifier,
+  columns: readonly [C, ...C[]],
+  rows: ReadonlyArray<Record<C, unknown>>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await client.insert({
+    table: render(sql`${into}`, { nativeParams: false }).query,
+    values: [...rows],
+    format: 'JSONEachRow',
+    columns: [...columns],
+  });
 }
 
 /** Runs a statement built with `sql` that returns no rows (DDL, INSERT … SELECT). */

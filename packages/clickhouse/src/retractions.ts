@@ -8,8 +8,8 @@ import type { ClickHouseCapabilities } from './capabilities';
 import { databaseOf } from './client';
 import { EventRowError } from './errors';
 import { splitDateTime } from './events';
-import { selectRows } from './query';
-import { identifier, inList, render, sql } from './sql';
+import { insertRows, selectRows } from './query';
+import { identifier, inList, sql } from './sql';
 import { checkMatchId, num, table, type Versioned } from './queries/common';
 import { readHeads } from './queries/figures';
 
@@ -58,12 +58,7 @@ export async function insertRetractions(
       inserted_at_ms: insertedMs,
     };
   });
-  await client.insert({
-    table: render(sql`${identifier(databaseOf(client), 'retractions')}`, { nativeParams: false }).query,
-    values,
-    format: 'JSONEachRow',
-    columns: [...COLUMNS],
-  });
+  await insertRows(client, identifier(databaseOf(client), 'retractions'), COLUMNS, values);
   return retractions.length;
 }
 

@@ -7,7 +7,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseCapabilities } from './capabilities';
 import { execute, selectRows } from './query';
 import { sql, type Sql } from './sql';
-import { EVENT_MS, checkCount, checkMatchId, notRetractedIn, table } from './queries/common';
+import { EVENT_MS, checkCount, checkMatchId, notRetractedIn, num, table } from './queries/common';
 import { NO_CURRENT_SEAL, headsSql, readHeads, type FigureRow } from './queries/figures';
 import { encodeSealedMetrics, latencyPercentiles, metricsFromFigures } from './queries/metrics';
 
@@ -123,7 +123,7 @@ async function hasRetractions(client: ClickHouseClient, caps: ClickHouseCapabili
     caps,
     sql`SELECT count() AS n FROM ${table(caps, 'retractions')} WHERE match_id = ${match}`,
   );
-  return Number(row?.n ?? 0) > 0;
+  return num(row?.n ?? 0) > 0;
 }
 
 export interface PendingOptions {

@@ -5,8 +5,8 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseCapabilities } from './capabilities';
-import { selectRows } from './query';
-import { render, sql } from './sql';
+import { insertRows, selectRows } from './query';
+import { sql } from './sql';
 import { num, table } from './queries/common';
 import { seasonDailyRows, statsSnapshot } from './queries/stats';
 
@@ -71,12 +71,7 @@ export async function writeSeasonDays(
       computed_ms: computedMs,
     },
   ];
-  await client.insert({
-    table: render(sql`${table(caps, 'season_days')}`, { nativeParams: false }).query,
-    values,
-    format: 'JSONEachRow',
-    columns: [...COLUMNS],
-  });
+  await insertRows(client, table(caps, 'season_days'), COLUMNS, values);
   return { version, days: days.length };
 }
 

@@ -1,4 +1,4 @@
-import type { ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import {
   EventBatch,
   MATCH_ID_RULE,
@@ -15,12 +15,16 @@ import {
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
-const validateEventSchema = validatorFor(MatchEvent);
-const validateStoredEventSchema = validatorFor(StoredEvent);
-const validateBatchSchema = validatorFor(EventBatch);
-const validateRetractionSchema = validatorFor(Retraction);
-const validateStoredRetractionSchema = validatorFor(StoredRetraction);
-const validateRetractionBatchSchema = validatorFor(RetractionBatch);
+/** A schema's check as a ValidationResult: every problem listed, each naming its field. */
+function bySchema<T>(schema: ValidateFunction<T>): (input: unknown) => ValidationResult<T> {
+  return (input) =>
+    schema(input) ? { ok: true, value: input } : { ok: false, errors: describeAll(schema.errors) };
+}
+
+const eventSchema = bySchema(validatorFor(MatchEvent));
+const storedEventSchema = bySchema(validatorFor(StoredEvent));
+const batchSchema = bySchema(validatorFor(EventBatch));
+const retractionBatchSchema = bySchema(validatorFor(RetractionBatch));
 
 const EARLIEST_TIMESTAMP_MS = 0;
 const LATEST_TIMESTAMP_MS = Date.UTC(2105, 11, 31, 23, 59, 59, 999);
@@ -91,8 +95,8 @@ function metadataTooLarge(metadata: unknown): boolean {
 
 /** Validates one event against the v1 contract; every problem is listed, each naming its field. */
 export function validateEvent(input: unknown): ValidationResult<MatchEvent> {
-  if (!validateEventSchema(input)) return { ok: false, errors: describeAll(validateEventSchema.errors) };
-  return checkBeyondSchema(input);
+  const checked = eventSchema(input);
+  return checked.ok ? checkBeyondSchema(checked.value) : checked;
 }
 
 /**
@@ -100,10 +104,8 @@ export function validateEvent(input: unknown): ValidationResult<MatchEvent> {
  * `receivedAt`: the consumer runs this once per stored event).
  */
 export function validateStoredEvent(input: unknown): ValidationResult<StoredEvent> {
-  if (!validateStoredEventSchema(input)) {
-    return { ok: false, errors: describeAll(validateStoredEventSchema.errors) };
-  }
-  return checkBeyondSchema(input);
+  const checked = storedEventSchema(input);
+  return checked.ok ? checkBeyondSchema(checked.value) : checked;
 }
 
 /** What JSON Schema cannot say: the metadata's size and a timestamp ClickHouse's DateTime can hold. */
@@ -156,30 +158,24 @@ function judgeEach<T>(
 
 /** Validates a batch body: its envelope must be right; then each event is judged on its own. */
 export function validateBatch(input: unknown): ValidationResult<BatchValidation<MatchEvent>> {
-  if (!validateBatchSchema(input)) return { ok: false, errors: describeAll(validateBatchSchema.errors) };
-  return { ok: true, value: judgeEach('events', input.events, validateEvent) };
+  const checked = batchSchema(input);
+  return checked.ok ? { ok: true, value: judgeEach('events', checked.value.events, validateEvent) } : checked;
 }
 
 /** Validates one retraction (`POST /api/retractions`). */
-export function validateRetraction(input: unknown): ValidationResult<Retraction> {
-  if (!validateRetractionSchema(input)) {
-    return { ok: false, errors: describeAll(validateRetractionSchema.errors) };
-  }
-  return { ok: true, value: input };
-}
+export const validateRetraction: (input: unknown) => ValidationResult<Retraction> = bySchema(
+  validatorFor(Retraction),
+);
 
 /** Validates a retraction read back from Kafka: the request plus `kind` and `receivedAt`. */
-export function validateStoredRetraction(input: unknown): ValidationResult<StoredRetraction> {
-  if (!validateStoredRetractionSchema(input)) {
-    return { ok: false, errors: describeAll(validateStoredRetractionSchema.errors) };
-  }
-  return { ok: true, value: input };
-}
+export const validateStoredRetraction: (input: unknown) => ValidationResult<StoredRetraction> = bySchema(
+  validatorFor(StoredRetraction),
+);
 
 /** Validates a retraction batch body: its envelope must be right; then each retraction is judged on its own. */
 export function validateRetractionBatch(input: unknown): ValidationResult<BatchValidation<Retraction>> {
-  if (!validateRetractionBatchSchema(input)) {
-    return { ok: false, errors: describeAll(validateRetractionBatchSchema.errors) };
-  }
-  return { ok: true, value: judgeEach('retractions', input.retractions, validateRetraction) };
+  const checked = retractionBatchSchema(input);
+  return checked.ok
+    ? { ok: true, value: judgeEach('retractions', checked.value.retractions, validateRetraction) }
+    : checked;
 }

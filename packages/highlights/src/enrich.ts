@@ -1,12 +1,12 @@
 /**
- * One enrichment pass: the due PENDING highlights (oldest first), each given to the enricher with its match
- * around it, the outcomes written in one insert at the end. A READY highlight of a match where a retraction was
- * stored since is enriched again (the running score in its title may count a disallowed goal) under a higher
- * version; if that fails, its title is dropped for the plain one, with the error. A highlight whose enricher throws (or times out) is
- * PENDING again with the error, not before the backoff, until `maxAttempts`: then FAILED. A pass interrupted
- * before its insert (a crash, SIGKILL) writes nothing: its highlights are still PENDING and the next pass, in
- * this process or another, enriches them; a highlight enriched twice has the same final version, one row once
- * merged and one answer before.
+ * One enrichment pass: the due highlights (oldest first), each given to the enricher with its match around it, the
+ * outcomes written in one insert at the end. Due are the PENDING ones, and the READY ones of a match where a
+ * retraction was stored since they were written (the running score in their title may count a disallowed goal):
+ * those are enriched again under a higher version, and if that fails their title is dropped for the plain one,
+ * with the error. A PENDING highlight whose enricher throws (or times out) is PENDING again with the error, not
+ * before the backoff, until `maxAttempts`: then FAILED. A pass interrupted before its insert (a crash, SIGKILL)
+ * writes nothing: its highlights are still due and the next pass, in this process or another, enriches them; a
+ * highlight enriched twice has the same final version, one row once merged and one answer before.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
@@ -115,8 +115,9 @@ async function attempt(
     return { highlight: h, status: 'READY', title, summary, attempts: h.attempts, version };
   } catch (err) {
     d.onAttempt?.(h, (now() - started) / 1000, err);
-    if (h.revise) {
-      // Its old title may count a disallowed goal: drop it (the API shows the plain title) rather than keep it.
+    if (h.status === 'READY') {
+      // A revision (dueHighlights): the old title may count a disallowed goal, so drop it (the API shows the plain
+      // title) rather than keep it.
       const error = `could not revise it after a retraction: ${messageOf(err)}`;
       return {
         highlight: h,
