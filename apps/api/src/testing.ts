@@ -3,6 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import type { Kafka } from 'kafkajs';
+import { StackControl } from '@pitchpulse/devstack';
+import { GroupCommitProducer, createKafka } from '@pitchpulse/kafka';
 import { createLogger, createRegistry, type Registry } from '@pitchpulse/observability';
 import { createApp, readServiceOf } from './app';
 import { parseConfig, type ApiConfig } from './config';
@@ -94,6 +97,43 @@ export function testChecks(producer?: { connected: boolean }): DependencyChecks 
     clickhouse: async () => {
       const res = await fetch(`${process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123'}/ping`);
       if (!res.ok) throw new Error(`ClickHouse answered ${res.status}`);
+    },
+  };
+}
+
+/** The API over real HTTP with a real producer (kafkaApi). */
+export interface KafkaApi {
+  kafka: Kafka;
+  registry: Registry;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The API over real HTTP with a real producer on the jest stack's Kafka, writing to `config.kafka.eventsTopic`
+ * (created here with `partitions`). `close` stops the server, then the producer.
+ */
+export async function kafkaApi(config: ApiConfig, clientId: string, partitions = 3): Promise<KafkaApi> {
+  const kafka = createKafka({ brokers: config.kafka.brokers, clientId });
+  const registry = createRegistry({ service: 'api' });
+  const producer = new GroupCommitProducer({ kafka, registry, sendTimeoutMs: 5000 });
+  await StackControl.fromEnv().createTopic(config.kafka.eventsTopic, partitions);
+  await producer.connect();
+  const app = createApp({
+    config,
+    logger: createLogger('api', { level: 'silent' }),
+    registry,
+    producer,
+    checks: testChecks(producer),
+  });
+  const listening = await listen(app);
+  return {
+    kafka,
+    registry,
+    url: listening.url,
+    close: async () => {
+      await listening.close();
+      await producer.disconnect();
     },
   };
 }

@@ -1,39 +1,21 @@
 import net from 'node:net';
-import { StackControl } from '@pitchpulse/devstack';
 import { EVENT_TYPES } from '@pitchpulse/contract';
 import { decodeEventMessage } from '@pitchpulse/events';
-import { GroupCommitProducer, createKafka, readTopic } from '@pitchpulse/kafka';
-import { createLogger, createRegistry } from '@pitchpulse/observability';
-import { createApp } from '../app';
-import { listen, post, sampleEvent, testChecks, testConfig, uniqueName, type Listening } from '../testing';
+import { readTopic } from '@pitchpulse/kafka';
+import { kafkaApi, post, sampleEvent, testConfig, uniqueName, type KafkaApi } from '../testing';
 
 /** The API over real HTTP, writing to a topic of its own on the embedded Kafka. */
 describe('ingest API against the embedded Kafka', () => {
   const topic = uniqueName('api-ingest');
   const config = testConfig({ kafka: { eventsTopic: topic }, maxBodyBytes: 8 * 1024 });
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: 'api-ingest-test' });
-  const registry = createRegistry({ service: 'api' });
-  const producer = new GroupCommitProducer({ kafka, registry, sendTimeoutMs: 5000 });
-  let api: Listening;
+  let api: KafkaApi;
   const events = () => `${api.url}/api/events`;
 
   beforeAll(async () => {
-    await StackControl.fromEnv().createTopic(topic, 3);
-    await producer.connect();
-    const app = createApp({
-      config,
-      logger: createLogger('api', { level: 'silent' }),
-      registry,
-      producer,
-      checks: testChecks(producer),
-    });
-    api = await listen(app);
+    api = await kafkaApi(config, 'api-ingest-test');
   });
 
-  afterAll(async () => {
-    await api.close();
-    await producer.disconnect();
-  });
+  afterAll(() => api.close());
 
   describe('accepted writes', () => {
     const accepted: Record<string, unknown>[] = [];
@@ -69,7 +51,7 @@ describe('ingest API against the embedded Kafka', () => {
     });
 
     it('every accepted event is in the topic as kcat would show it: key = matchId, value = event + receivedAt', async () => {
-      const read = await readTopic(kafka, topic, { count: 4 });
+      const read = await readTopic(api.kafka, topic, { count: 4 });
       const fidelity = read.filter((m) => m.key === 'm-fidelity');
       expect(fidelity).toHaveLength(3);
       // one match → one partition, in the order written
@@ -397,10 +379,10 @@ describe('ingest API against the embedded Kafka', () => {
 
     it('the accepted batch events are in the topic, in request order per match', async () => {
       // Every 202 so far (events_ingested_total counts them) must be in the topic, and nothing else.
-      const metric = await registry.getSingleMetric('events_ingested_total')!.get();
+      const metric = await api.registry.getSingleMetric('events_ingested_total')!.get();
       const ingested = metric.values.reduce((sum, v) => sum + v.value, 0);
       expect(ingested).toBeGreaterThan(1000);
-      const read = await readTopic(kafka, topic, { count: ingested + 1, timeoutMs: 5000 });
+      const read = await readTopic(api.kafka, topic, { count: ingested + 1, timeoutMs: 5000 });
       expect(read).toHaveLength(ingested);
       const batch = read
         .filter((m) => m.key === 'm-batch')

@@ -1,22 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { StackControl } from '@pitchpulse/devstack';
 import { problemTypeUri } from '@pitchpulse/contract';
 import { decodeRecordMessage } from '@pitchpulse/events';
-import { GroupCommitProducer, createKafka, readTopic } from '@pitchpulse/kafka';
-import { createLogger, createRegistry } from '@pitchpulse/observability';
-import { createApp } from '../app';
-import { listen, post, testChecks, testConfig, uniqueName, type Listening } from '../testing';
+import { readTopic } from '@pitchpulse/kafka';
+import { kafkaApi, post, testConfig, uniqueName, type KafkaApi } from '../testing';
 
 /** POST /api/retractions and /api/retractions/batch over real HTTP, writing to a topic of its own. */
 describe('retraction routes against the embedded Kafka', () => {
   const topic = uniqueName('api-retractions');
   const keys = ['feed-key-alpha-0123456789'];
   const config = testConfig({ kafka: { eventsTopic: topic }, apiKeys: keys, rateLimit: null });
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: 'api-retractions-test' });
-  const registry = createRegistry({ service: 'api' });
-  const producer = new GroupCommitProducer({ kafka, registry, sendTimeoutMs: 5000 });
   const auth = { 'x-api-key': keys[0]! };
-  let api: Listening;
+  let api: KafkaApi;
 
   const retraction = (matchId = 'm-var') => ({
     eventId: randomUUID(),
@@ -25,22 +19,10 @@ describe('retraction routes against the embedded Kafka', () => {
   });
 
   beforeAll(async () => {
-    await StackControl.fromEnv().createTopic(topic, 3);
-    await producer.connect();
-    const app = createApp({
-      config,
-      logger: createLogger('api', { level: 'silent' }),
-      registry,
-      producer,
-      checks: testChecks(producer),
-    });
-    api = await listen(app);
+    api = await kafkaApi(config, 'api-retractions-test');
   });
 
-  afterAll(async () => {
-    await api.close();
-    await producer.disconnect();
-  });
+  afterAll(() => api.close());
 
   it('202 once in Kafka: on the events topic, keyed by match, with kind and the receive time; counted', async () => {
     const one = retraction();
@@ -60,7 +42,7 @@ describe('retraction routes against the embedded Kafka', () => {
       rejected: [{ index: 1, errors: [{ path: '/retractions/1/reason', message: expect.any(String) }] }],
     });
 
-    const read = await readTopic(kafka, topic, { count: 3 });
+    const read = await readTopic(api.kafka, topic, { count: 3 });
     const byId = new Map(read.map((m) => [JSON.parse(m.value!).eventId as string, m]));
     for (const sent of [one, batch[0]!, batch[2]!]) {
       const message = byId.get(sent.eventId)!;
@@ -70,7 +52,7 @@ describe('retraction routes against the embedded Kafka', () => {
         retraction: { kind: 'retraction', ...sent, receivedAt: expect.any(Number) },
       });
     }
-    expect(await registry.getSingleMetric('retractions_accepted_total')?.get()).toMatchObject({
+    expect(await api.registry.getSingleMetric('retractions_accepted_total')?.get()).toMatchObject({
       values: [{ value: 3 }],
     });
   });
