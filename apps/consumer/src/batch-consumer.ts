@@ -275,16 +275,14 @@ export class BatchConsumer {
   private async countRetractions(retractions: ReadonlyArray<{ matchId: string; eventId: string }>) {
     if (retractions.length === 0 || !this.eventStore.foundEvents) return;
     try {
-      const found = await this.eventStore.foundEvents(retractions);
-      const hits = retractions.filter((r) => found.has(`${r.matchId}/${r.eventId}`)).length;
+      const stored = await this.eventStore.foundEvents(retractions);
+      const found = retractions.map((r) => stored.has(`${r.matchId}/${r.eventId}`));
+      const hits = found.filter(Boolean).length;
       this.metrics.retractions.inc({ found: 'true' }, hits);
       this.metrics.retractions.inc({ found: 'false' }, retractions.length - hits);
-      for (const r of retractions) {
-        this.logger.info(
-          { matchId: r.matchId, eventId: r.eventId, found: found.has(`${r.matchId}/${r.eventId}`) },
-          'retraction stored',
-        );
-      }
+      retractions.forEach((r, i) =>
+        this.logger.info({ matchId: r.matchId, eventId: r.eventId, found: found[i] }, 'retraction stored'),
+      );
     } catch (err) {
       this.metrics.retractions.inc({ found: 'unknown' }, retractions.length);
       this.logger.warn(

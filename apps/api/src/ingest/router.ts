@@ -3,8 +3,6 @@ import express, { type RequestHandler, type Response, type Router } from 'expres
 import {
   type BatchAccepted,
   type EventAccepted,
-  type MatchEvent,
-  type Retraction,
   type RetractionAccepted,
   type RetractionBatchAccepted,
 } from '@pitchpulse/contract';
@@ -16,6 +14,7 @@ import {
   validateRetraction,
   validateRetractionBatch,
   type BatchValidation,
+  type EncodedMessage,
 } from '@pitchpulse/events';
 import {
   ProduceError,
@@ -156,14 +155,7 @@ export function createIngestRouter(ctx: AppContext): Router {
       declaredWithin(limit),
       express.json({ limit, strict: false, type: () => true, verify: refuseInvalidUtf8 }),
     ]);
-  const toMessage = (event: MatchEvent, receivedAt: number): ProduceMessage => {
-    const { key, value } = encodeEventMessage(event, receivedAt);
-    return { topic, key, value };
-  };
-  const toRetractionMessage = (retraction: Retraction, receivedAt: number): ProduceMessage => {
-    const { key, value } = encodeRetractionMessage(retraction, receivedAt);
-    return { topic, key, value };
-  };
+  const onTopic = ({ key, value }: EncodedMessage): ProduceMessage => ({ topic, key, value });
   const send = async (messages: ProduceMessage[]) => {
     try {
       await producer.send(messages);
@@ -177,7 +169,7 @@ export function createIngestRouter(ctx: AppContext): Router {
     if (!checked.ok) throw invalidEvent(checked.errors);
     const event = checked.value;
     const receivedAt = now();
-    await send([toMessage(event, receivedAt)]);
+    await send([onTopic(encodeEventMessage(event, receivedAt))]);
     metrics.eventsIngested.inc({ event_type: event.eventType });
     const body: EventAccepted = {
       eventId: event.eventId,
@@ -193,7 +185,7 @@ export function createIngestRouter(ctx: AppContext): Router {
     const { valid } = checked.value;
     if (valid.length === 0) throw nothingValid('invalid-event', 'events', checked.value);
     const receivedAt = now();
-    await send(valid.map(({ item }) => toMessage(item, receivedAt)));
+    await send(valid.map(({ item }) => onTopic(encodeEventMessage(item, receivedAt))));
     const byType = new Map<string, number>();
     for (const { item } of valid) byType.set(item.eventType, (byType.get(item.eventType) ?? 0) + 1);
     for (const [eventType, count] of byType) metrics.eventsIngested.inc({ event_type: eventType }, count);
@@ -204,7 +196,7 @@ export function createIngestRouter(ctx: AppContext): Router {
     const checked = validateRetraction(req.body);
     if (!checked.ok) throw invalidRetraction(checked.errors);
     const receivedAt = now();
-    await send([toRetractionMessage(checked.value, receivedAt)]);
+    await send([onTopic(encodeRetractionMessage(checked.value, receivedAt))]);
     metrics.retractionsAccepted.inc();
     const body: RetractionAccepted = {
       eventId: checked.value.eventId,
@@ -220,7 +212,7 @@ export function createIngestRouter(ctx: AppContext): Router {
     const { valid } = checked.value;
     if (valid.length === 0) throw nothingValid('invalid-retraction', 'retractions', checked.value);
     const receivedAt = now();
-    await send(valid.map(({ item }) => toRetractionMessage(item, receivedAt)));
+    await send(valid.map(({ item }) => onTopic(encodeRetractionMessage(item, receivedAt))));
     metrics.retractionsAccepted.inc(valid.length);
     sendJson(res, 202, batchAnswer(checked.value, receivedAt));
   });
