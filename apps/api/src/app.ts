@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import { buildOpenApi } from '@pitchpulse/contract';
+import { SourceMonitor, createAnomalyReporter } from '@pitchpulse/feed-integrity';
 import type { Logger, Registry } from '@pitchpulse/observability';
 import type { ApiConfig } from './config';
 import type { AppContext, DependencyChecks, EventProducer } from './context';
@@ -63,6 +64,8 @@ export function createApp(deps: AppDeps): Express {
     metrics,
     guard,
     responseTimes,
+    sourceRules: config.sourceRules ? new SourceMonitor(config.sourceRules) : null,
+    anomalies: createAnomalyReporter(registry, logger),
     now: deps.now ?? Date.now,
   };
   const read =

@@ -1,6 +1,7 @@
 import { DEFAULT_TOPICS } from '@pitchpulse/contract';
 import { bool, cleanEnv, host, num, str, url } from 'envalid';
 import type { Compression } from '@pitchpulse/kafka';
+import { sourceRulesFromEnv, type SourceRuleOptions } from '@pitchpulse/feed-integrity';
 
 export interface ApiConfig {
   port: number;
@@ -39,6 +40,8 @@ export interface ApiConfig {
   logSampleRate: number;
   /** express `trust proxy`: use X-Forwarded-For for the client IP (behind a load balancer). */
   trustProxy: boolean;
+  /** The feed-integrity rules the API runs per source (FEED_*); null = FEED_INTEGRITY=false. */
+  sourceRules: SourceRuleOptions | null;
 }
 
 function atLeast(name: string, value: number, min: number): void {
@@ -176,5 +179,6 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     shutdown: { delayMs: e.SHUTDOWN_DELAY_MS, timeoutMs: e.SHUTDOWN_TIMEOUT_MS },
     logSampleRate: e.LOG_SAMPLE_RATE,
     trustProxy: e.TRUST_PROXY,
+    sourceRules: sourceRulesFromEnv(env),
   };
 }

@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import type { AnomalyReporter, SourceMonitor } from '@pitchpulse/feed-integrity';
 import type { ProduceMessage } from '@pitchpulse/kafka';
 import type { Logger, Registry } from '@pitchpulse/observability';
 import type { ApiConfig } from './config';
@@ -31,5 +32,8 @@ export interface AppContext {
   guard: RequestHandler;
   /** The ingest routes' response times over a sliding window (the read API's responseTimePercentiles). */
   responseTimes: ResponseTimeWindow;
+  /** The per-source feed-integrity rules (null when switched off) and where their flags are counted and logged. */
+  sourceRules: SourceMonitor | null;
+  anomalies: AnomalyReporter;
   now: () => number;
 }

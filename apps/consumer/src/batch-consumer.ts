@@ -1,4 +1,5 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { StoredEvent } from '@pitchpulse/contract';
 import { decodeRecordMessage, type StoredRecord } from '@pitchpulse/events';
 import { failureFromHeaders } from '@pitchpulse/kafka';
 import type { Logger } from '@pitchpulse/observability';
@@ -24,6 +25,11 @@ export interface BatchConsumerOptions {
   stallTimeoutMs: number;
   /** Consumer-group timing; the Kafka client's request timeout must exceed the session timeout (see app.ts). */
   group?: GroupTiming;
+  /**
+   * Each decoded event, in partition order, before it is buffered: the feed-integrity rules flag it here
+   * (returns the event to store).
+   */
+  inspect?: (event: StoredEvent) => StoredEvent;
 }
 
 export interface GroupTiming {
@@ -195,7 +201,9 @@ export class BatchConsumer {
       headers: message.headers,
     };
     try {
-      consumed.record = decodeRecordMessage(message.value);
+      const record = decodeRecordMessage(message.value);
+      const { inspect } = this.options;
+      consumed.record = inspect && record.kind === 'event' ? { kind: 'event', event: inspect(record.event) } : record;
     } catch (err) {
       consumed.decodeError = (err as Error).message;
     }

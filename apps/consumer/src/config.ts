@@ -1,6 +1,7 @@
 import { DEFAULT_TOPICS } from '@pitchpulse/contract';
 import { CLICKHOUSE_SPEC, clickhouseOf, portOrZero, reporter, whole } from '@pitchpulse/config';
 import { bool, cleanEnv, num, str } from 'envalid';
+import { matchRulesFromEnv } from '@pitchpulse/feed-integrity';
 import { DEFAULT_GROUP_TIMING } from './batch-consumer';
 
 const positive = (name: string, value: number): number => {
@@ -131,6 +132,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     metricsPort: e.METRICS_PORT,
     stallTimeoutMs: e.STALL_TIMEOUT_MS,
+    /** the per-match feed-integrity rules (FEED_*); null = FEED_INTEGRITY=false */
+    matchRules: matchRulesFromEnv(env),
   };
 }
 

@@ -2,6 +2,7 @@ import type http from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { StoredEvent } from '@pitchpulse/contract';
 import {
   ClickHouseStore,
   classifyClickHouseError,
@@ -10,6 +11,7 @@ import {
   insertRetractions,
   runMigrations,
 } from '@pitchpulse/clickhouse';
+import { MatchMonitor, createAnomalyReporter, flagEvent } from '@pitchpulse/feed-integrity';
 import { createKafka } from '@pitchpulse/kafka';
 import { createRegistry, startProbeServer, type Logger, type Registry } from '@pitchpulse/observability';
 import { backoffDelay } from './backoff';
@@ -78,7 +80,7 @@ async function untilItWorks<T>(
   }
 }
 
-type GroupMember = Pick<BatchConsumerOptions, 'role' | 'topic' | 'groupId'>;
+type GroupMember = Pick<BatchConsumerOptions, 'role' | 'topic' | 'groupId' | 'inspect'>;
 
 interface Running {
   consumers: BatchConsumer[];
@@ -133,7 +135,12 @@ export async function startConsumer(
       () => runMigrations(clickhouse, { database: config.clickhouse.database }),
       waiting,
     );
-    running = await untilItWorks('Kafka', () => startPipeline(config, eventStore, metrics, logger), waiting);
+    const inspect = feedRules(config, registry, logger);
+    running = await untilItWorks(
+      'Kafka',
+      () => startPipeline(config, eventStore, metrics, logger, inspect),
+      waiting,
+    );
   } catch (err) {
     await new Promise<void>((resolve) => probeServer.close(() => resolve()));
     await clickhouse.close();
@@ -162,6 +169,17 @@ export async function startConsumer(
 }
 
 /**
+ * The per-match feed-integrity rules, shared by the main and retry consumers (a redelivery through the retry topic
+ * is flagged like its first delivery); undefined when switched off.
+ */
+function feedRules(config: ConsumerConfig, registry: Registry, logger: Logger) {
+  if (!config.matchRules) return undefined;
+  const rules = new MatchMonitor(config.matchRules);
+  const reporter = createAnomalyReporter(registry, logger);
+  return (event: StoredEvent) => flagEvent(rules, reporter, event);
+}
+
+/**
  * The Kafka side. Group members get their own client whose request timeout outlasts the group's waits: a
  * follower's SyncGroup waits for the leader, and cutting it short makes kafkajs rejoin under a new member id,
  * which (with members being killed) can keep a group from ever settling.
@@ -171,6 +189,7 @@ async function startPipeline(
   eventStore: EventStore,
   metrics: ConsumerMetrics,
   logger: Logger,
+  inspect?: (event: StoredEvent) => StoredEvent,
 ): Promise<Running> {
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'pitchpulse-consumer', logger });
   const groupKafka = createKafka({
@@ -195,7 +214,9 @@ async function startPipeline(
       members.push({ role: 'retry', topic: config.topics.retry, groupId: config.retryGroupId });
     }
     for (const member of members) {
-      consumers.push(newBatchConsumer(groupKafka, member, config, eventStore, router, metrics, logger));
+      consumers.push(
+        newBatchConsumer(groupKafka, { ...member, inspect }, config, eventStore, router, metrics, logger),
+      );
     }
     await Promise.all(consumers.map((c) => c.start()));
     const stopLag = watchLag(admin, members, metrics, logger);

@@ -31,8 +31,17 @@ describe('toEventRow', () => {
       received_at_ms: 250,
       inserted_at: '2024-01-15 14:30:01',
       inserted_at_ms: 5,
+      anomalies: [],
     });
     expect(Object.keys(row).sort()).toEqual([...EVENT_COLUMNS].sort());
+  });
+
+  it('carries the feed-integrity rules the event was flagged with', () => {
+    const row = toEventRow({ ...base, anomalies: ['source-velocity', 'clock-skew'] }, insertedAt);
+    expect(row.anomalies).toEqual(['source-velocity', 'clock-skew']);
+    const fields = tsvLine(row).slice(0, -1).split('\t');
+    expect(fields[EVENT_COLUMNS.indexOf('anomalies')]).toBe("['source-velocity','clock-skew']");
+    expect(tsvLine(toEventRow(base, insertedAt)).endsWith('\t[]\n')).toBe(true);
   });
 
   it('converts offsets to UTC and keeps milliseconds', () => {

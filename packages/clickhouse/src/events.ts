@@ -24,6 +24,8 @@ export interface EventRow {
   received_at_ms: number;
   inserted_at: string;
   inserted_at_ms: number;
+  /** the feed-integrity rules the event was flagged with (migration 010) */
+  anomalies: string[];
 }
 
 export const EVENT_COLUMNS = [
@@ -40,6 +42,7 @@ export const EVENT_COLUMNS = [
   'received_at_ms',
   'inserted_at',
   'inserted_at_ms',
+  'anomalies',
 ] as const satisfies readonly (keyof EventRow)[];
 
 export const MAX_FEED_MINUTE = 1000;
@@ -126,6 +129,7 @@ export function toEventRow(event: StoredEvent, insertedAt: Date): EventRow {
       received_at_ms: receivedAtMs,
       inserted_at: inserted,
       inserted_at_ms: insertedMs,
+      anomalies: event.anomalies ? [...event.anomalies] : [],
     };
   } catch (err) {
     throw new EventRowError(
@@ -150,12 +154,18 @@ function tsv(text: string): string {
   return TSV_SPECIAL.test(text) ? text.replace(TSV_SPECIAL_ALL, (c) => TSV_ESCAPES[c]!) : text;
 }
 
+/** An Array(String) in TabSeparated: `['a','b']` (rule names: no quote or backslash to escape). */
+function tsvArray(values: readonly string[]): string {
+  return `[${values.map((v) => `'${tsv(v).replace(/'/g, "\\'")}'`).join(',')}]`;
+}
+
 /** One row as a TabSeparated line, columns in EVENT_COLUMNS order. */
 export function tsvLine(row: EventRow): string {
   return (
     `${tsv(row.event_id)}\t${tsv(row.match_id)}\t${tsv(row.event_type)}\t${row.event_time}\t${row.event_time_ms}\t` +
     `${row.team_id}\t${tsv(row.player_id)}\t${row.feed_minute}\t${tsv(row.metadata)}\t` +
-    `${row.received_at}\t${row.received_at_ms}\t${row.inserted_at}\t${row.inserted_at_ms}\n`
+    `${row.received_at}\t${row.received_at_ms}\t${row.inserted_at}\t${row.inserted_at_ms}\t` +
+    `${row.anomalies.length === 0 ? '[]' : tsvArray(row.anomalies)}\n`
   );
 }
 

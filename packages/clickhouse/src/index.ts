@@ -33,6 +33,7 @@ export {
 export { ClickHouseStore } from './store';
 export { pendingMatches, sealMatch, sealPending, type PendingOptions, type SealResult } from './seals';
 export { foundRetractions, insertRetractions, matchRetractions } from './retractions';
+export { matchAnomalies } from './queries/anomalies';
 export { writeSeasonDays, type SeasonDaysResult } from './season-days';
 export type { Versioned } from './queries/common';
 export {

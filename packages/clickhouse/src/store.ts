@@ -8,6 +8,7 @@ import { matchMetrics, matchMetricsFromEvents, matchMetricsFromSeal } from './qu
 import { topPlayers } from './queries/players';
 import { timeline } from './queries/timeline';
 import { foundRetractions, matchRetractions } from './retractions';
+import { flaggedEvents, matchAnomalies } from './queries/anomalies';
 import { sealMatch, sealPending, type PendingOptions } from './seals';
 import { writeSeasonDays } from './season-days';
 import {
@@ -95,6 +96,16 @@ export class ClickHouseStore {
   /** Of the given retractions, the `matchId/eventId` of those whose event is stored. */
   async foundRetractions(retractions: ReadonlyArray<{ matchId: string; eventId: string }>) {
     return foundRetractions(this.client, await this.capabilities(), retractions);
+  }
+
+  /** The distinct events of a match any feed-integrity rule flagged. */
+  async flaggedEvents(matchId: string) {
+    return flaggedEvents(this.client, await this.capabilities(), matchId);
+  }
+
+  /** What the feed-integrity rules flagged in a match (queries/anomalies.ts). */
+  async anomalies(matchId: string) {
+    return matchAnomalies(this.client, await this.capabilities(), matchId);
   }
 
   /** The retractions of a match, oldest first, each with whether its event is stored (retractions.ts). */

@@ -56,7 +56,8 @@ export const MatchEvent = Closed(
       FreeObject({
         description:
           `Free-form details; at most ${MAX_METADATA_BYTES} bytes as JSON. \`minute\` (a whole number ≥ 0) is ` +
-          'the match minute the metrics use; `scorer` names a goal scorer.',
+          'the match minute the metrics use; `scorer` names a goal scorer; `ownGoal: true` marks a goal a ' +
+          'player scored for the other team (its `teamId` is the team credited).',
         examples: [{ minute: 45, scorer: 'Player Name' }],
       }),
     ),

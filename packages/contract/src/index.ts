@@ -72,6 +72,17 @@ export {
   type StatsPlayerSort,
 } from './stats';
 export {
+  FEED_RULES,
+  FeedRuleName,
+  MAX_ANOMALY_EXAMPLES,
+  MatchAnomalies,
+  MatchAnomaly,
+  SOURCE_RULES,
+  EventAnomalies,
+  type FeedRule,
+  type SourceRule,
+} from './anomaly';
+export {
   MAX_BATCH_RETRACTIONS,
   MAX_RETRACTION_REASON_LENGTH,
   MatchRetraction,

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { EventAnomalies } from './anomaly';
 import { MatchEvent } from './event';
 import { Closed, oneOf } from './schema';
 
@@ -11,7 +12,7 @@ export const DEFAULT_TOPICS = Object.freeze({
 
 /**
  * The value of a message on `match-events` (and of its retry and DLQ copies, byte for byte): the validated event
- * plus the API's receive time. Key = `matchId`, so one match keeps its order within one partition.
+ * plus the API's receive time and the feed-integrity rules it flagged the event with. Key = `matchId`, so one match keeps its order within one partition.
  */
 export const StoredEvent = Closed(
   'StoredEvent',
@@ -22,8 +23,12 @@ export const StoredEvent = Closed(
       maximum: Number.MAX_SAFE_INTEGER,
       description: 'When the API received the event (epoch milliseconds)',
     }),
+    anomalies: Type.Optional(EventAnomalies),
   },
-  { description: 'Kafka message value: the v1 event plus `receivedAt`, as JSON (UTF-8)' },
+  {
+    description:
+      'Kafka message value: the v1 event plus `receivedAt` (and `anomalies` when the API flagged it), as JSON (UTF-8)',
+  },
 );
 export type StoredEvent = Static<typeof StoredEvent>;
 

@@ -1,4 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
+import { MatchAnomalies } from './anomaly';
 import { BatchAccepted, EventAccepted, EventBatch, MAX_BATCH_EVENTS, MatchEvent } from './event';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, Problem, problemTypeUri, type ProblemType } from './problem';
 import { Health, Readiness } from './probes';
@@ -54,6 +55,7 @@ const ROOTS: TSchema[] = [
   RetractionAccepted,
   RetractionBatchAccepted,
   MatchRetractions,
+  MatchAnomalies,
   Problem,
   Health,
   Readiness,
@@ -353,6 +355,12 @@ const readPaths: Json = {
     'The match’s retractions, oldest first, and whether each retracted event was stored',
     [matchIdParam],
     ok('The retractions', 'MatchRetractions'),
+  ),
+  '/api/matches/{matchId}/anomalies': readGet(
+    'matchAnomalies',
+    'What the feed-integrity rules flagged in the match: per rule, distinct events, first/last seen, examples',
+    [matchIdParam],
+    ok('The rules that fired (an empty list when none)', 'MatchAnomalies'),
   ),
   '/api/matches/{matchId}/stream': readGet(
     'matchStream',

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { EVENT_TYPES, MatchId, TEAM_IDS } from './event';
 import { Closed, Count, DateTime, FreeObject, oneOf } from './schema';
 
-/** A match is `live` while its latest event is at most this old. */
+/** A match is `live` while the API received one of its events at most this long ago. */
 export const LIVE_WINDOW_MINUTES = 5;
 /** How many minutes `peakEngagementPeriods` and `peakMatchMinutes` list. */
 export const PEAK_PERIODS = 5;
@@ -117,6 +117,11 @@ export const MatchMetrics = Closed(
       description: `The ${PEAK_PERIODS} minutes of play with the most distinct events, most first (earliest on a tie)`,
     }),
     byTeam: byTeam('MetricsByTeam', TeamMetrics),
+    flaggedEvents: Count({
+      description:
+        'Distinct events of the match a feed-integrity rule flagged, retracted ones included ' +
+        '(GET /api/matches/{matchId}/anomalies says which rules)',
+    }),
     responseTimePercentiles: Type.Union([Percentiles, Type.Null()], {
       description:
         'Response times (ms) of this API instance’s ingest routes (every status) over the last 60 s, 1 % ' +
@@ -137,7 +142,11 @@ export const MatchSummary = Closed('MatchSummary', {
   score: byTeam('Score', Count()),
   firstEventAt: DateTime(),
   lastEventAt: DateTime(),
-  live: Type.Boolean({ description: `Latest event at most ${LIVE_WINDOW_MINUTES} minutes old` }),
+  live: Type.Boolean({
+    description:
+      `An event of the match received in the last ${LIVE_WINDOW_MINUTES} minutes (receipt time: an event ` +
+      'stamped in the future does not keep a match live)',
+  }),
 });
 export type MatchSummary = Static<typeof MatchSummary>;
 

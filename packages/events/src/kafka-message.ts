@@ -1,4 +1,4 @@
-import type { MatchEvent, Retraction, StoredEvent, StoredRetraction } from '@pitchpulse/contract';
+import type { FeedRule, MatchEvent, Retraction, StoredEvent, StoredRetraction } from '@pitchpulse/contract';
 import { validateStoredEvent, validateStoredRetraction, type ValidationResult } from './validate';
 
 /** What a message on the events topic carries: an event, or a retraction of one. */
@@ -10,12 +10,20 @@ export interface EncodedMessage {
   value: string;
 }
 
-/** Key = matchId so one match keeps its order within one partition. */
-export function encodeEventMessage(event: MatchEvent, receivedAt: number): EncodedMessage {
+/**
+ * Key = matchId so one match keeps its order within one partition. `anomalies`: the rules the API flagged the
+ * event with (none: the field is left out).
+ */
+export function encodeEventMessage(
+  event: MatchEvent,
+  receivedAt: number,
+  anomalies?: readonly FeedRule[],
+): EncodedMessage {
   // Appending to the serialised event is about twice as fast as serialising a copy with receivedAt added;
   // a validated event is a non-empty object, so its JSON always ends with `}`.
   const json = JSON.stringify(event);
-  return { key: event.matchId, value: `${json.slice(0, -1)},"receivedAt":${Math.trunc(receivedAt)}}` };
+  const flags = anomalies && anomalies.length > 0 ? `,"anomalies":${JSON.stringify(anomalies)}` : '';
+  return { key: event.matchId, value: `${json.slice(0, -1)},"receivedAt":${Math.trunc(receivedAt)}${flags}}` };
 }
 
 /** Key = matchId: a retraction is ordered with its match's events and read by the same consumer. */

@@ -24,6 +24,7 @@ import {
   type ProduceMessage,
 } from '@pitchpulse/kafka';
 import { compose } from '../http/compose';
+import { judgeSource, sourceOf } from './source-flags';
 import type { AppContext } from '../context';
 import {
   InvalidUtf8Error,
@@ -147,7 +148,7 @@ function nothingValid(
  * (acks=all), then 202. A retraction travels on the events topic, keyed by its match like the events.
  */
 export function createIngestRouter(ctx: AppContext): Router {
-  const { producer, topic, metrics, guard, now } = ctx;
+  const { producer, topic, metrics, guard, now, sourceRules, anomalies } = ctx;
   const admit = compose([guard, requireJson]);
   const router = express.Router();
   const parse = (limit: number) =>
@@ -169,7 +170,9 @@ export function createIngestRouter(ctx: AppContext): Router {
     if (!checked.ok) throw invalidEvent(checked.errors);
     const event = checked.value;
     const receivedAt = now();
-    await send([onTopic(encodeEventMessage(event, receivedAt))]);
+    const flags = judgeSource(sourceRules, anomalies, sourceOf(req, res), [event], receivedAt);
+    await send([onTopic(encodeEventMessage(event, receivedAt, flags.of[0]))]);
+    flags.accepted();
     metrics.eventsIngested.inc({ event_type: event.eventType });
     const body: EventAccepted = {
       eventId: event.eventId,
@@ -185,7 +188,10 @@ export function createIngestRouter(ctx: AppContext): Router {
     const { valid } = checked.value;
     if (valid.length === 0) throw nothingValid('invalid-event', 'events', checked.value);
     const receivedAt = now();
-    await send(valid.map(({ item }) => onTopic(encodeEventMessage(item, receivedAt))));
+    const events = valid.map(({ item }) => item);
+    const flags = judgeSource(sourceRules, anomalies, sourceOf(req, res), events, receivedAt);
+    await send(events.map((item, i) => onTopic(encodeEventMessage(item, receivedAt, flags.of[i]))));
+    flags.accepted();
     const byType = new Map<string, number>();
     for (const { item } of valid) byType.set(item.eventType, (byType.get(item.eventType) ?? 0) + 1);
     for (const [eventType, count] of byType) metrics.eventsIngested.inc({ event_type: eventType }, count);

@@ -225,6 +225,18 @@ export function createReadRouter(ctx: AppContext, service: ReadService): Router 
   );
 
   router.get(
+    '/api/matches/:matchId/anomalies',
+    shed,
+    read(async (req, res) => {
+      const matchId = matchIdOf(req);
+      queryOf(req, {});
+      const anomalies = await service.anomalies(matchId);
+      if (anomalies === null) throw noMatch(matchId);
+      sendJson(res, anomalies);
+    }),
+  );
+
+  router.get(
     '/api/matches/:matchId/stream',
     shed,
     read(async (req, res) => {
@@ -245,6 +257,7 @@ export function createReadRouter(ctx: AppContext, service: ReadService): Router 
     '/api/matches/:matchId/highlights',
     '/api/matches/:matchId/players',
     '/api/matches/:matchId/retractions',
+    '/api/matches/:matchId/anomalies',
     '/api/matches/:matchId/stream',
   ]) {
     router.all(path, methodNotAllowed(['GET', 'HEAD']));

@@ -12,6 +12,7 @@ import {
 import type {
   Highlight,
   MatchMetrics,
+  MatchAnomalies,
   MatchRetractions,
   MatchSummary,
   Percentiles,
@@ -62,6 +63,7 @@ export interface ReadServiceOptions extends ReadOptions {
 /** A metrics answer with its JSON, rendered once per computation and per second of response times. */
 interface RenderedMetrics {
   stored: StoredMetrics;
+  flaggedEvents: number;
   /** JSON of `stored`: what a live stream compares to tell a change */
   key: string;
   rendered?: { percentiles: Percentiles | null; json: string };
@@ -71,9 +73,14 @@ interface RenderedMetrics {
 const withTitle = (h: StoredHighlight): Highlight => (h.title ? h : { ...h, title: plainTitle(h) });
 
 /** The wire body: the stored metrics with this instance's response times in their documented place. */
-function metricsBody(stored: StoredMetrics, percentiles: Percentiles | null): MatchMetrics {
-  const { pipelineLatencyMs, ...rest } = stored;
-  return { ...rest, responseTimePercentiles: percentiles, pipelineLatencyMs };
+function metricsBody(m: RenderedMetrics, percentiles: Percentiles | null): MatchMetrics {
+  const { pipelineLatencyMs, ...rest } = m.stored;
+  return {
+    ...rest,
+    flaggedEvents: m.flaggedEvents,
+    responseTimePercentiles: percentiles,
+    pipelineLatencyMs,
+  };
 }
 
 /**
@@ -234,6 +241,20 @@ export class ReadService {
     return this.highlightPages.get(`${query.matchId ?? '*'}:${query.status ?? '*'}:${query.limit}`, load);
   }
 
+  /** What the feed-integrity rules flagged in the match, cached like the figures; null for a match without rows. */
+  async anomalies(matchId: string): Promise<MatchAnomalies | null> {
+    const { value } = await this.cache.get(
+      matchId,
+      'anomalies',
+      async () => {
+        const read = await this.o.store.anomalies(matchId);
+        return { ...read, value: read.storedRows === 0 ? null : read.value };
+      },
+      null,
+    );
+    return value;
+  }
+
   /** The match's retractions, cached like the figures (an event or retraction stored moves the marker). */
   async retractions(matchId: string): Promise<MatchRetractions | null> {
     const { value: items } = await this.cache.get(
@@ -310,9 +331,13 @@ export class ReadService {
       matchId,
       'metrics',
       async () => {
-        const v = await this.o.store.metrics(matchId);
+        // The flagged count is read beside the figures: complete up to at least their marker (read first).
+        const [v, flaggedEvents] = await Promise.all([
+          this.o.store.metrics(matchId),
+          this.o.store.flaggedEvents(matchId),
+        ]);
         return {
-          value: v.value && { stored: v.value, key: JSON.stringify(v.value) },
+          value: v.value && { stored: v.value, flaggedEvents, key: `${flaggedEvents} ${JSON.stringify(v.value)}` },
           storedRows: v.storedRows,
         };
       },
@@ -332,7 +357,7 @@ export class ReadService {
   private render(m: RenderedMetrics): string {
     const percentiles = this.percentiles();
     if (m.rendered?.percentiles !== percentiles) {
-      m.rendered = { percentiles, json: JSON.stringify(metricsBody(m.stored, percentiles)) };
+      m.rendered = { percentiles, json: JSON.stringify(metricsBody(m, percentiles)) };
     }
     return m.rendered.json;
   }

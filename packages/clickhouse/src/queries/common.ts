@@ -11,7 +11,8 @@ export type SchemaTable =
   | 'highlights'
   | 'highlight_types'
   | 'season_days'
-  | 'retractions';
+  | 'retractions'
+  | 'match_anomalies';
 
 export function table(caps: ClickHouseCapabilities, name: SchemaTable): SqlIdentifier {
   return identifier(caps.database, name);

@@ -45,12 +45,14 @@ interface PageRow {
   match_id: string;
   first_ms: number;
   last_ms: number;
+  last_received_ms: number;
   last_inserted_ms: number;
   stored_rows: number;
 }
 
 /**
- * Which matches are on a page: live ones first, then by latest event time (newest first), then by id (byte
+ * Which matches are on a page: live ones (an event received within the live window: receipt time, so an event
+ * stamped in the future does not keep a match live) first, then by latest event time (newest first), then by id (byte
  * order). Reads `match_activity` (one small row per match: times and marker, no id sets).
  */
 export async function matchPage(
@@ -69,11 +71,12 @@ export async function matchPage(
       client,
       caps,
       sql`SELECT match_id, minMerge(first_event_ms) AS first_ms, maxMerge(last_event_ms) AS last_ms,
+                 maxMerge(last_received_ms) AS last_received_ms,
                  maxMerge(last_inserted_ms) AS last_inserted_ms, sumMerge(marker) AS stored_rows
           FROM ${activity}
           GROUP BY match_id
           HAVING first_ms <= last_ms
-          ORDER BY last_ms >= ${liveSinceMs} DESC, last_ms DESC, match_id ASC
+          ORDER BY last_received_ms >= ${liveSinceMs} DESC, last_ms DESC, match_id ASC
           LIMIT ${offset}, ${limit}`,
     ),
     // A match with retractions and no events yet has a row of match_activity without times: not listed.
@@ -90,7 +93,7 @@ export async function matchPage(
       matchId: r.match_id,
       firstEventAt: isoFromMs(num(r.first_ms)),
       lastEventAt: isoFromMs(num(r.last_ms)),
-      live: num(r.last_ms) >= liveSinceMs,
+      live: num(r.last_received_ms) >= liveSinceMs,
       storedRows: num(r.stored_rows),
       lastInsertedMs: num(r.last_inserted_ms),
     })),

@@ -31,8 +31,11 @@ import {
   type HeadRow,
 } from './figures';
 
-/** The metrics as the tables hold them: the wire shape less the API instance's own response times. */
-export type StoredMetrics = Omit<MatchMetrics, 'responseTimePercentiles'>;
+/**
+ * The metrics as the figures hold them: the wire shape less the API instance's own response times and the
+ * flagged events (read beside them from match_anomalies, queries/anomalies.ts).
+ */
+export type StoredMetrics = Omit<MatchMetrics, 'responseTimePercentiles' | 'flaggedEvents'>;
 
 export interface MatchMetricsParams {
   matchId: string;

@@ -1,0 +1,71 @@
+import { Counter } from 'prom-client';
+import type { FeedRule } from '@pitchpulse/contract';
+import type { Logger, Registry } from '@pitchpulse/observability';
+import { trimOldest } from './bounded';
+
+export interface AnomalySink {
+  /** `feed_anomalies_total{rule}` += n */
+  count(rule: FeedRule, n: number): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+/** Where an anomaly was seen: a match, and at the API the source (never the API key itself). */
+export interface AnomalyPlace {
+  matchId: string;
+  source?: string;
+}
+
+const LOG_EVERY_MS = 60_000;
+const MAX_LOGGED_KEYS = 10_000;
+
+interface LogState {
+  loggedAtMs: number;
+  unlogged: number;
+}
+
+/**
+ * Counts every flagged event and logs a warning per (rule, source, match): at the first flag, then at most once a
+ * minute with the flags since, so a storm of flags is a few log lines, not one per event.
+ */
+export class AnomalyReporter {
+  private readonly logged = new Map<string, LogState>();
+
+  constructor(
+    private readonly sink: AnomalySink,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  report(rule: FeedRule, place: AnomalyPlace, eventIds: readonly string[]): void {
+    if (eventIds.length === 0) return;
+    this.sink.count(rule, eventIds.length);
+    const key = `${rule}\u0000${place.source ?? ''}\u0000${place.matchId}`;
+    const nowMs = this.now();
+    let state = this.logged.get(key);
+    if (state && nowMs - state.loggedAtMs < LOG_EVERY_MS) {
+      state.unlogged += eventIds.length;
+      return;
+    }
+    const flagged = (state?.unlogged ?? 0) + eventIds.length;
+    if (!state) trimOldest(this.logged, MAX_LOGGED_KEYS);
+    state = { loggedAtMs: nowMs, unlogged: 0 };
+    this.logged.set(key, state);
+    this.sink.warn(
+      { rule, ...place, flagged, exampleEventId: eventIds[0] },
+      `feed anomaly: ${rule} in match ${place.matchId}${place.source ? ` from ${place.source}` : ''} (${flagged} event${flagged === 1 ? '' : 's'} flagged${state && flagged > eventIds.length ? ' since the last warning' : ''})`,
+    );
+  }
+}
+
+/** The reporter a process uses: `feed_anomalies_total{rule}` in `registry` (every rule from 0) and warn logs. */
+export function createAnomalyReporter(registry: Registry, logger: Logger): AnomalyReporter {
+  const counter = new Counter({
+    name: 'feed_anomalies_total',
+    help: 'Events flagged by a feed-integrity rule (stored and counted as usual), by rule',
+    labelNames: ['rule'] as const,
+    registers: [registry],
+  });
+  return new AnomalyReporter({
+    count: (rule, n) => counter.inc({ rule }, n),
+    warn: (fields, message) => logger.warn(fields, message),
+  });
+}
