@@ -203,7 +203,8 @@ export class BatchConsumer {
     try {
       const record = decodeRecordMessage(message.value);
       const { inspect } = this.options;
-      consumed.record = inspect && record.kind === 'event' ? { kind: 'event', event: inspect(record.event) } : record;
+      consumed.record =
+        inspect && record.kind === 'event' ? { kind: 'event', event: inspect(record.event) } : record;
     } catch (err) {
       consumed.decodeError = (err as Error).message;
     }

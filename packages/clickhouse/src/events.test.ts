@@ -42,6 +42,7 @@ describe('toEventRow', () => {
     const fields = tsvLine(row).slice(0, -1).split('\t');
     expect(fields[EVENT_COLUMNS.indexOf('anomalies')]).toBe("['source-velocity','clock-skew']");
     expect(tsvLine(toEventRow(base, insertedAt)).endsWith('\t[]\n')).toBe(true);
+    expect(tsvLine(toEventRow(base, insertedAt), false).split('\t')).toHaveLength(EVENT_COLUMNS.length - 1);
   });
 
   it('converts offsets to UTC and keeps milliseconds', () => {

@@ -22,6 +22,8 @@ const SCHEMA_TABLES = [
   'match_activity_retractions_mv',
   'match_activity_rows_mv',
   'match_activity_seals_mv',
+  'match_anomalies',
+  'match_anomalies_mv',
   'match_current_seals',
   'match_figures',
   'match_figures_marker_mv',
@@ -72,6 +74,7 @@ describe('runMigrations on both engines', () => {
       '007_season_days',
       '008_retractions',
       '009_retractions_utc',
+      '010_feed_anomalies',
     ]);
     expect(files.every((m) => /^[0-9a-f]{64}$/.test(m.checksum))).toBe(true);
   });

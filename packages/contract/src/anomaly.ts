@@ -20,7 +20,9 @@ export type FeedRule = (typeof FEED_RULES)[number];
 export const SOURCE_RULES = ['source-velocity', 'duplicate-storm'] as const satisfies readonly FeedRule[];
 export type SourceRule = (typeof SOURCE_RULES)[number];
 
-export const FeedRuleName = oneOf(FEED_RULES, { description: 'A feed-integrity rule (docs/feed-integrity.md)' });
+export const FeedRuleName = oneOf(FEED_RULES, {
+  description: 'A feed-integrity rule (docs/feed-integrity.md)',
+});
 
 /**
  * The rules an event is flagged with, on its Kafka message (absent when none fired): the API writes the source
@@ -56,7 +58,9 @@ export const MatchAnomalies = Closed(
     flaggedEvents: Count({
       description: 'Distinct events of the match flagged by any rule (retracted ones included)',
     }),
-    rules: Type.Array(MatchAnomaly, { description: 'The rules that fired, in FEED_RULES order; empty when none' }),
+    rules: Type.Array(MatchAnomaly, {
+      description: 'The rules that fired, in FEED_RULES order; empty when none',
+    }),
   },
   { description: 'What the feed-integrity rules flagged in one match' },
 );

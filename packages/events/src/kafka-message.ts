@@ -23,7 +23,10 @@ export function encodeEventMessage(
   // a validated event is a non-empty object, so its JSON always ends with `}`.
   const json = JSON.stringify(event);
   const flags = anomalies && anomalies.length > 0 ? `,"anomalies":${JSON.stringify(anomalies)}` : '';
-  return { key: event.matchId, value: `${json.slice(0, -1)},"receivedAt":${Math.trunc(receivedAt)}${flags}}` };
+  return {
+    key: event.matchId,
+    value: `${json.slice(0, -1)},"receivedAt":${Math.trunc(receivedAt)}${flags}}`,
+  };
 }
 
 /** Key = matchId: a retraction is ordered with its match's events and read by the same consumer. */

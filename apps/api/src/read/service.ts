@@ -337,7 +337,11 @@ export class ReadService {
           this.o.store.flaggedEvents(matchId),
         ]);
         return {
-          value: v.value && { stored: v.value, flaggedEvents, key: `${flaggedEvents} ${JSON.stringify(v.value)}` },
+          value: v.value && {
+            stored: v.value,
+            flaggedEvents,
+            key: `${flaggedEvents} ${JSON.stringify(v.value)}`,
+          },
           storedRows: v.storedRows,
         };
       },

@@ -1,10 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import {
-  FEED_RULES,
-  MAX_ANOMALY_EXAMPLES,
-  type FeedRule,
-  type MatchAnomalies,
-} from '@pitchpulse/contract';
+import { FEED_RULES, MAX_ANOMALY_EXAMPLES, type FeedRule, type MatchAnomalies } from '@pitchpulse/contract';
 import type { ClickHouseCapabilities } from '../capabilities';
 import { selectRows } from '../query';
 import { sql } from '../sql';
@@ -60,7 +55,9 @@ export async function matchAnomalies(
     ),
     flaggedEvents(client, caps, match),
   ]);
-  const known = rules.filter((r) => ruleOrder(r.rule) >= 0).sort((a, b) => ruleOrder(a.rule) - ruleOrder(b.rule));
+  const known = rules
+    .filter((r) => ruleOrder(r.rule) >= 0)
+    .sort((a, b) => ruleOrder(a.rule) - ruleOrder(b.rule));
   return {
     storedRows: marker,
     value: {
