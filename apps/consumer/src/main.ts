@@ -22,7 +22,11 @@ Environment (defaults in brackets):
   KAFKA_SESSION_TIMEOUT_MS [10000], KAFKA_HEARTBEAT_INTERVAL_MS [1000], KAFKA_REBALANCE_TIMEOUT_MS [30000],
   STARTUP_RETRY_MAX_MS [5000] (ClickHouse or Kafka down at start: wait, not ready, and retry),
   SEAL_INTERVAL_MS [5000], SEAL_QUIET_MS [60000], SEAL_BATCH [50] (matches sealed per pass),
-  RETENTION_DAYS [unset: keep raw events forever], RETENTION_INTERVAL_MS [3600000], LOG_LEVEL [info]`;
+  RETENTION_DAYS [unset: keep raw events forever], RETENTION_INTERVAL_MS [3600000], LOG_LEVEL [info]
+  Feed integrity (docs/feed-integrity.md; flags, never drops): FEED_INTEGRITY [true],
+  FEED_MATCH_MAX_EVENTS_PER_MINUTE [200], FEED_GOAL_BURST_GOALS [4], FEED_GOAL_BURST_SECONDS [90],
+  FEED_CLOCK_AHEAD_SECONDS [600], FEED_CLOCK_BEHIND_SECONDS [14400], FEED_LIVE_WINDOW_SECONDS [600],
+  FEED_MAX_MATCHES [2000]`;
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {

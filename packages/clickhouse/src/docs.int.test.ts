@@ -44,6 +44,17 @@ describe('docs/clickhouse.md example queries', () => {
           receivedAt: goal.receivedAt,
         },
       ]);
+      // Three of match-123's events delivered again, flagged by the feed-integrity rules (migration 010).
+      const [a, b, c] = events.filter((ev) => ev.matchId === 'match-123');
+      await insertEvents(
+        e.client,
+        [
+          { ...a!, anomalies: ['source-velocity', 'duplicate-storm'] },
+          { ...b!, anomalies: ['duplicate-storm'] },
+          { ...c!, anomalies: ['clock-skew'] },
+        ],
+        new Date(Date.parse('2024-03-12T00:00:00Z')),
+      );
       await e.store.sealPending({ quietMs: 0, limit: 1000 });
       await e.store.writeSeasonDays();
     }
