@@ -113,8 +113,8 @@ export function prepareReplay(letter: DeadLetter, patch: Patch): ReplayVerdict {
       const { kind: _kind, receivedAt, ...retraction } = record.retraction;
       encoded = encodeRetractionMessage(retraction, receivedAt);
     } else {
-      const { receivedAt, ...event } = record.event;
-      encoded = encodeEventMessage(event, receivedAt);
+      const { receivedAt, anomalies, ...event } = record.event;
+      encoded = encodeEventMessage(event, receivedAt, anomalies);
     }
     return {
       letter,
