@@ -2,10 +2,11 @@
  * End-to-end: the built api + consumer on the jest stack, a simulated match played through the real ingest
  * path (`pnpm simulate`), and the dashboard in headless Chromium. The page's counters must equal what the
  * metrics API answered, follow the match live over SSE without a reload, and settle on the final figures; a goal
- * disallowed afterwards (a retraction) leaves the score and shows as disallowed, with the corrections listed.
+ * disallowed afterwards (a retraction) leaves the score and shows as disallowed, with the corrections listed; a
+ * burst of goals is flagged by the feed-integrity rules, counted on a badge and listed in the feed-integrity card.
  * Screenshots go to artifacts/ (git-ignored).
  */
-import type { MatchList, MatchMetrics } from '@pitchpulse/contract';
+import type { MatchAnomalies, MatchList, MatchMetrics } from '@pitchpulse/contract';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -355,6 +356,56 @@ describe('live match dashboard (headless Chromium)', () => {
       );
       expect(await page.evaluate(() => (window as unknown as { e2eMarker?: string }).e2eMarker)).toBe(
         'same document',
+      );
+
+      // Five goals in five seconds are a goal burst (feed integrity): flagged, yet stored and counted as above.
+      // The badge counts the flagged events as the metrics do, and the feed-integrity card lists the rules the
+      // anomalies endpoint names (every rule that fired, the simulated match's own flags included).
+      const anomaliesUrl = `${apiUrl}/api/matches/${encodeURIComponent(matchId)}/anomalies`;
+      const flagged = await waitUntil(
+        'the goal burst in the anomalies, counted as the metrics count it',
+        async () => ({
+          anomalies: await getJson<MatchAnomalies>(anomaliesUrl),
+          metrics: await recorder.poll(),
+        }),
+        ({ anomalies, metrics }) =>
+          anomalies.rules.some((r) => r.rule === 'goal-burst') &&
+          anomalies.flaggedEvents === metrics.flaggedEvents,
+        20_000,
+      );
+      const { anomalies } = flagged;
+      expect(anomalies.flaggedEvents).toBeGreaterThan(0);
+      const burst = anomalies.rules.find((r) => r.rule === 'goal-burst')!;
+      expect(burst.exampleEventIds.length).toBeGreaterThan(0);
+      expect(late.map((e) => e.eventId)).toEqual(expect.arrayContaining(burst.exampleEventIds));
+      const badge = `${new Intl.NumberFormat('en').format(anomalies.flaggedEvents)} flagged events`;
+      await waitUntil(
+        'the flagged-events badge',
+        () => page.locator('#match-flagged:not([hidden])').textContent({ timeout: 1000 }),
+        (text) => text === `⚑ ${badge}`,
+        15_000,
+      );
+      const listed = await waitUntil(
+        'the anomalies in the feed-integrity card',
+        () =>
+          page.locator('#feed-integrity:not([hidden]) #feed-integrity-list li').evaluateAll((els) =>
+            els.map((e) => ({
+              rule: e.getAttribute('data-rule'),
+              events: Number(e.getAttribute('data-events')),
+              examples: [...e.querySelectorAll('code')].map((c) => c.textContent),
+              text: e.textContent ?? '',
+            })),
+          ),
+        (items) =>
+          JSON.stringify(items.map((i) => [i.rule, i.events])) ===
+          JSON.stringify(anomalies.rules.map((r) => [r.rule, r.events])),
+        15_000,
+      );
+      const shownBurst = listed.find((i) => i.rule === 'goal-burst')!;
+      expect(shownBurst.text).toMatch(/^Burst of goals/);
+      expect(shownBurst.examples).toEqual(burst.exampleEventIds);
+      expect(await page.locator('#feed-integrity-note').textContent()).toContain(
+        `flagged ${new Intl.NumberFormat('en').format(anomalies.flaggedEvents)} event`,
       );
 
       // A late goal is disallowed on review, and an event not received yet is taken back (issue 17): the score

@@ -1,6 +1,7 @@
 import type {
   DailyStats,
   HighlightPage,
+  MatchAnomalies,
   MatchList,
   MatchMetrics,
   MatchRetractions,
@@ -64,6 +65,15 @@ export const api = {
     } catch (err) {
       if (err instanceof ApiError && err.status === 404)
         return { matchId: id, total: 0, notFound: 0, items: [] };
+      throw err;
+    }
+  },
+  /** What the feed-integrity rules flagged in the match; nothing when the API knows nothing of the match (404). */
+  anomalies: async (id: string): Promise<MatchAnomalies> => {
+    try {
+      return await getJson<MatchAnomalies>(`${match(id)}/anomalies`);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return { matchId: id, flaggedEvents: 0, rules: [] };
       throw err;
     }
   },

@@ -1,5 +1,6 @@
 import './styles.css';
 import { $, onWidthChange } from './dom';
+import { anomaliesNote, flaggedBadgeText, renderAnomalies } from './anomalies';
 import { api, ApiError } from './api';
 import { GROUPS, renderChart, renderChartTable } from './chart';
 import { ago, escapeHtml, formatInt, formatMs, formatRate, minuteLabel, utcMinuteLabel } from './format';
@@ -16,6 +17,7 @@ import { initSeason } from './season';
 import { isSeasonHash } from './season-chart';
 import type {
   Highlight,
+  MatchAnomalies,
   MatchMetrics,
   MatchMinuteCount,
   MatchRetraction,
@@ -64,6 +66,16 @@ interface State {
   /** the match's retractions as last read (null: not read yet) */
   retractions: MatchRetractions | null;
   retractionIndex: Map<string, MatchRetraction>;
+  /** the match's feed-integrity flags as last read (null: not read yet) */
+  anomalies: MatchAnomalies | null;
+  /** flaggedEvents of the anomalies last read; -1: read them again */
+  anomaliesFor: number;
+  anomaliesTimer: ReturnType<typeof setTimeout> | undefined;
+  anomaliesAt: number;
+  /** a read of the anomalies is under way */
+  anomaliesReading: boolean;
+  /** consecutive anomaly reads that were behind the metrics */
+  anomaliesRetries: number;
 }
 
 const state: State = {
@@ -85,6 +97,12 @@ const state: State = {
   highlights: [],
   retractions: null,
   retractionIndex: new Map(),
+  anomalies: null,
+  anomaliesFor: -1,
+  anomaliesTimer: undefined,
+  anomaliesAt: 0,
+  anomaliesReading: false,
+  anomaliesRetries: 0,
 };
 
 // ---------------------------------------------------------------- match list
@@ -163,6 +181,10 @@ function patchListEntry(m: MatchMetrics): void {
 
 // ---------------------------------------------------------------- the chosen match
 
+function setText(el: Element, value: string): void {
+  if (el.textContent !== value) el.textContent = value;
+}
+
 function setMetric(name: string, value: string): void {
   for (const el of document.querySelectorAll<HTMLElement>(`[data-metric="${name}"]`)) {
     if (el.textContent !== value) el.textContent = value;
@@ -196,6 +218,9 @@ function renderMetrics(m: MatchMetrics): void {
   );
   const summary = state.matches.find((s) => s.matchId === m.matchId);
   $('#match-live').hidden = !(summary?.live ?? false);
+  const flagged = m.flaggedEvents ?? 0;
+  $('#match-flagged').hidden = !(flagged > 0);
+  if (flagged > 0) setText($('#match-flagged-text'), flaggedBadgeText(flagged));
   $('#match-meta').textContent =
     `First event ${new Date(m.firstEventAt).toLocaleString()} · last ${ago(m.lastEventAt, Date.now())}`;
   const peaks = m.peakMatchMinutes;
@@ -269,6 +294,58 @@ function applyRetractions(r: MatchRetractions): boolean {
   state.retractions = r;
   state.retractionIndex = indexRetractions(r);
   return true;
+}
+
+/** The feed-integrity card: the rules that flagged events of the match, hidden while nothing is flagged. */
+function renderAnomaliesNow(): void {
+  const a = state.anomalies;
+  const card = $('#feed-integrity');
+  card.hidden = !a || (a.flaggedEvents === 0 && a.rules.length === 0);
+  if (!a || card.hidden) return;
+  setHtml($('#feed-integrity-list'), renderAnomalies(a.rules));
+  setText($('#feed-integrity-note'), anomaliesNote(a));
+}
+
+/** The anomalies: when the match is opened and when the metrics' flaggedEvents moves, at most once a second. */
+function scheduleAnomalies(): void {
+  if (state.anomaliesTimer !== undefined) return;
+  const wait = Math.max(0, state.anomaliesAt + DETAIL_MIN_INTERVAL_MS - Date.now());
+  state.anomaliesTimer = setTimeout(() => {
+    state.anomaliesTimer = undefined;
+    state.anomaliesAt = Date.now();
+    void refreshAnomalies();
+  }, wait);
+}
+
+async function refreshAnomalies(): Promise<void> {
+  const id = state.selected;
+  if (!id) return;
+  state.anomaliesReading = true;
+  let a: MatchAnomalies;
+  try {
+    a = await api.anomalies(id);
+  } catch {
+    if (state.selected !== id) return;
+    // A failed read keeps the card as it was; read again (a bounded number of times, then at the next change
+    // of the metrics).
+    state.anomaliesReading = false;
+    state.anomaliesFor = -1;
+    if (++state.anomaliesRetries <= DETAIL_MAX_RETRIES) scheduleAnomalies();
+    return;
+  }
+  if (state.selected !== id) return;
+  state.anomaliesReading = false;
+  if (!state.anomalies || JSON.stringify(state.anomalies) !== JSON.stringify(a)) {
+    state.anomalies = a;
+    renderAnomaliesNow();
+  }
+  state.anomaliesFor = a.flaggedEvents;
+  // The anomalies and the metrics are read on their own: until the anomalies count the flagged events the
+  // metrics do, read them again (a bounded number of times).
+  const m = state.metrics;
+  const behind = m !== null && a.flaggedEvents !== (m.flaggedEvents ?? 0);
+  state.anomaliesRetries = behind ? state.anomaliesRetries + 1 : 0;
+  if (behind && state.anomaliesRetries <= DETAIL_MAX_RETRIES) scheduleAnomalies();
 }
 
 /** The highlights last read that still count (goals + red cards, as the metrics count them); -1: unknown. */
@@ -348,6 +425,10 @@ function onMetrics(m: MatchMetrics): void {
     state.detailRetries = 0;
     scheduleDetail();
   }
+  if (!state.anomaliesReading && (m.flaggedEvents ?? 0) !== state.anomaliesFor) {
+    state.anomaliesRetries = 0;
+    scheduleAnomalies();
+  }
 }
 
 /**
@@ -386,6 +467,7 @@ function select(id: string): void {
   if (state.selected === id) return;
   state.stream?.stop();
   clearTimeout(state.detailTimer);
+  clearTimeout(state.anomaliesTimer);
   Object.assign(state, {
     selected: id,
     metrics: null,
@@ -400,6 +482,12 @@ function select(id: string): void {
     highlights: [],
     retractions: null,
     retractionIndex: new Map<string, MatchRetraction>(),
+    anomalies: null,
+    anomaliesFor: -1,
+    anomaliesTimer: undefined,
+    anomaliesAt: 0,
+    anomaliesReading: false,
+    anomaliesRetries: 0,
   });
   $('#match-h').textContent = `Match ${id}`;
   $('#match-meta').textContent = 'Loading…';
@@ -408,7 +496,11 @@ function select(id: string): void {
   $('#players').innerHTML = '';
   $('#corrections').hidden = true;
   setHtml($('#corrections-list'), '');
+  $('#match-flagged').hidden = true;
+  $('#feed-integrity').hidden = true;
+  setHtml($('#feed-integrity-list'), '');
   renderMatchList();
+  scheduleAnomalies();
   void api.metrics(id).then(onMetrics, (err: unknown) => {
     if (state.selected !== id) return;
     $('#match-meta').textContent =

@@ -51,6 +51,7 @@ describe('infra/prometheus/alerts.yml', () => {
         'ConsumerNoCommit',
         'ConsumerWaitingForClickHouse',
         'DLQGrowing',
+        'FeedAnomalies',
       ]),
     );
     expect(new Set(names).size).toBe(names.length);
@@ -108,7 +109,7 @@ describe('infra/grafana/dashboards', () => {
     }
   });
 
-  it('show ingest rate and latency, status codes, produce errors, lag, batch sizes, inserted rows, retry/DLQ, top matches', () => {
+  it('show ingest rate and latency, status codes, produce errors, lag, batch sizes, inserted rows, retry/DLQ, feed anomalies, top matches', () => {
     const text = JSON.stringify(dashboards.flatMap((d) => d.targets));
     for (const metric of [
       'events_ingested_total',
@@ -120,6 +121,7 @@ describe('infra/grafana/dashboards', () => {
       'consumer_rows_inserted_total',
       'consumer_retry_published_total',
       'consumer_dlq_published_total',
+      'feed_anomalies_total',
     ]) {
       expect(text).toContain(metric);
     }

@@ -1,7 +1,8 @@
-import type { FeedRule, StoredEvent } from '@pitchpulse/contract';
+import { Registry } from 'prom-client';
+import { FEED_RULES, type FeedRule, type StoredEvent } from '@pitchpulse/contract';
 import { flagEvent } from './flag-records';
 import { MatchMonitor } from './match-rules';
-import { AnomalyReporter } from './reporter';
+import { AnomalyReporter, createAnomalyReporter } from './reporter';
 
 function recording(now: { ms: number }) {
   const counts: Array<[FeedRule, number]> = [];
@@ -57,5 +58,18 @@ describe('flagEvent', () => {
     // a redelivery: flagged the same, counted once
     expect(flagEvent(monitor, reporter, other).anomalies).toEqual(['player-both-teams']);
     expect(counts).toEqual([['player-both-teams', 1]]);
+  });
+});
+
+describe('createAnomalyReporter', () => {
+  it('exposes feed_anomalies_total for every rule from 0, so a first flag is an increase', async () => {
+    const registry = new Registry();
+    const warnings: unknown[] = [];
+    const reporter = createAnomalyReporter(registry, { warn: (o: unknown) => warnings.push(o) } as never);
+    const text = await registry.metrics();
+    for (const rule of FEED_RULES) expect(text).toContain(`feed_anomalies_total{rule="${rule}"} 0`);
+    reporter.report('goal-burst', { matchId: 'm1' }, ['e1']);
+    expect(await registry.metrics()).toContain('feed_anomalies_total{rule="goal-burst"} 1');
+    expect(warnings).toHaveLength(1);
   });
 });

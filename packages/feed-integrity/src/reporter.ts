@@ -1,5 +1,5 @@
 import { Counter } from 'prom-client';
-import type { FeedRule } from '@pitchpulse/contract';
+import { FEED_RULES, type FeedRule } from '@pitchpulse/contract';
 import type { Logger, Registry } from '@pitchpulse/observability';
 import { trimOldest } from './bounded';
 
@@ -64,6 +64,8 @@ export function createAnomalyReporter(registry: Registry, logger: Logger): Anoma
     labelNames: ['rule'] as const,
     registers: [registry],
   });
+  // Every rule's series from 0, so the first flag of a rule is an increase an alert sees.
+  for (const rule of FEED_RULES) counter.inc({ rule }, 0);
   return new AnomalyReporter({
     count: (rule, n) => counter.inc({ rule }, n),
     warn: (fields, message) => logger.warn(fields, message),
