@@ -6,7 +6,7 @@ import { freePort, preparePipeline, repoRoot, waitFor } from '@pitchpulse/devsta
 import { IngestClient } from './http/ingest-client';
 import { simulateMatch } from './model/match';
 import { runSimulation } from './run/simulator';
-import type { MatchMetrics } from '@pitchpulse/contract';
+import { FEED_RULES, type MatchAnomalies, type MatchMetrics } from '@pitchpulse/contract';
 import { verifyAgainstApi } from './verify/verify';
 
 /**
@@ -17,6 +17,11 @@ import { verifyAgainstApi } from './verify/verify';
 describe('simulate --verify against the real pipeline', () => {
   const root = repoRoot(__dirname);
   const id = randomUUID().slice(0, 8);
+  /**
+   * One API key per test: the feed-integrity rules judge each key as a source of its own, so one test's run is
+   * never measured against the quiet minute after another's (a spike by the API's rules).
+   */
+  const keys = ['a', 'b', 'c'].map((k) => `sim-e2e-${k}-${id}`);
   const children: ChildProcess[] = [];
   let url = '';
 
@@ -53,6 +58,7 @@ describe('simulate --verify against the real pipeline', () => {
       HOST: '127.0.0.1',
       PORT: String(apiPort),
       METRICS_PORT: String(consumerPort),
+      API_KEYS: keys.join(','),
     };
     start('consumer', env);
     await waitFor(
@@ -96,6 +102,7 @@ describe('simulate --verify against the real pipeline', () => {
       kickoff: new Date('2024-05-18T14:00:00.000Z'),
       invalidShare: 0.01,
       duplicateShare: 0.02,
+      apiKey: keys[0],
     });
     const e = result.report.events;
     expect(e.accepted).toBe(e.generated);
@@ -103,7 +110,7 @@ describe('simulate --verify against the real pipeline', () => {
     expect(e.duplicatesAccepted).toBe(e.duplicatesSent);
     expect(e.duplicatesSent).toBeGreaterThan(0);
 
-    const client = new IngestClient({ url, connections: 4 });
+    const client = new IngestClient({ url, connections: 4, apiKey: keys[0] });
     try {
       const verdict = await verifyAgainstApi(client, result.truth, {
         timeoutMs: 45_000,
@@ -164,6 +171,7 @@ describe('simulate --verify against the real pipeline', () => {
       invalidShare: 0,
       duplicateShare: 0.05,
       retractShare: 0.5,
+      apiKey: keys[1],
     });
     // A 404 from the retraction routes aborts the run and says so here.
     expect(result.report.run.aborted).toBeNull();
@@ -172,7 +180,7 @@ describe('simulate --verify against the real pipeline', () => {
     expect(r).toMatchObject({ sent: r.planned, accepted: r.planned, rejectedUnexpectedly: 0 });
     expect(result.report.events.accepted).toBe(result.report.events.generated);
 
-    const client = new IngestClient({ url, connections: 4 });
+    const client = new IngestClient({ url, connections: 4, apiKey: keys[1] });
     try {
       const verdict = await verifyAgainstApi(client, result.truth, {
         timeoutMs: 45_000,
@@ -223,4 +231,38 @@ describe('simulate --verify against the real pipeline', () => {
       await client.close();
     }
   }, 120_000);
+
+  it('gets every injected anomaly flagged with its rule, and nothing else (--inject-anomalies all)', async () => {
+    const result = await runSimulation({
+      url,
+      matches: 6,
+      durationSeconds: 40, // the shortest run with a source-velocity burst
+      batch: 100,
+      concurrency: 4,
+      seed: 626262,
+      invalidShare: 0,
+      duplicateShare: 0,
+      anomalies: { kinds: FEED_RULES, share: 1 },
+      apiKey: keys[2],
+    });
+    expect(result.report.run.aborted).toBeNull();
+    expect(result.report.anomalies).toEqual(Object.fromEntries(FEED_RULES.map((rule) => [rule, 1])));
+    expect(result.report.events.accepted).toBe(result.report.events.generated);
+
+    const client = new IngestClient({ url, connections: 4 });
+    try {
+      const verdict = await verifyAgainstApi(client, result.truth, {
+        timeoutMs: 45_000,
+        stableMs: 8_000,
+        pollMs: 500,
+      });
+      expect(verdict.matches.filter((m) => !m.pass).map((m) => [m.matchId, m.problems])).toEqual([]);
+      for (const [matchId, kind] of result.plan.injected) {
+        const listed = await client.getJson<MatchAnomalies>(`/api/matches/${matchId}/anomalies`);
+        expect(listed!.rules.map((r) => r.rule)).toEqual([kind]);
+      }
+    } finally {
+      await client.close();
+    }
+  }, 150_000);
 });

@@ -1,14 +1,27 @@
-export { simulateMatch, type MatchOptions, type SimEvent, type SimulatedMatch } from './model/match';
+export {
+  simulateMatch,
+  withKickoff,
+  type MatchOptions,
+  type SimEvent,
+  type SimulatedMatch,
+} from './model/match';
 export { buildSquad, type Player, type Position, type Squad, type TeamId } from './model/squad';
 export { deriveEventId, simulatedMatchId } from './model/ids';
 export { Rng } from './model/rng';
 export { BREAKAGES, breakEvent, type Breakage } from './model/invalid';
 export { planRun, RETRACTION_REASON, type Outgoing, type PlanOptions, type RunPlan } from './run/plan';
+export { planInjections, type AnomalyOptions, type Injection } from './run/anomalies';
 export { runSimulation, type Progress, type SimulationOptions, type SimulationResult } from './run/simulator';
 export { GroundTruth, type ExpectedRetraction, type MatchExpectation } from './truth/ground-truth';
 export { computeMetrics, minuteOf, type ExpectedMetrics } from './truth/metrics';
 export { compareMetrics, type Comparison, type MetricsFigures } from './verify/compare';
-export { verifyAgainstApi, formatVerifyTable, type VerifyOptions, type VerifyResult } from './verify/verify';
+export {
+  verifyAgainstApi,
+  formatVerifyTable,
+  checkAnomalies,
+  type VerifyOptions,
+  type VerifyResult,
+} from './verify/verify';
 export {
   IngestClient,
   interpretBatchAnswer,

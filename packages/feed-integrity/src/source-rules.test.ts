@@ -52,6 +52,16 @@ describe('SourceMonitor: source velocity', () => {
     expect(monitor.judge('a', ids('c', 1), T0 + 40_001).velocity).toBe(true);
   });
 
+  it('judges a source silent for longer than its 70 s of history as new again', () => {
+    const monitor = new SourceMonitor(options);
+    monitor.judge('a', ids('a', 10), T0);
+    expect(monitor.judge('a', ids('b', 1000), T0 + 70_001).velocity).toBe(false);
+    expect(monitor.judge('a', ids('c', 1), T0 + 70_002).velocity).toBe(true);
+    const recent = new SourceMonitor(options);
+    recent.judge('a', ids('a', 10), T0);
+    expect(recent.judge('a', ids('b', 301), T0 + 69_000).velocity).toBe(true);
+  });
+
   it('keeps at most maxSources sources, forgetting the least recently seen', () => {
     const monitor = new SourceMonitor({ ...options, maxSources: 3 });
     for (const s of ['a', 'b', 'c', 'a', 'd']) monitor.judge(s, ['x'], T0);

@@ -36,7 +36,9 @@ export const MIN_HISTORY_S = 10;
 export const DUPLICATE_WINDOW_S = 60;
 
 interface SourceState {
+  /** when the source was first seen, or seen again after a silence longer than WINDOW_S + HISTORY_S */
   firstSeenMs: number;
+  lastSeenMs: number;
   events: SecondCounts;
   duplicates: SecondCounts;
 }
@@ -97,10 +99,14 @@ export class SourceMonitor {
       trimOldest(this.sources, this.options.maxSources);
       state = {
         firstSeenMs: nowMs,
+        lastSeenMs: nowMs,
         events: new SecondCounts(WINDOW_S + HISTORY_S),
         duplicates: new SecondCounts(DUPLICATE_WINDOW_S),
       };
     }
+    // A source silent for longer than its history reaches back has no rate to compare with: it starts as new.
+    if (nowMs - state.lastSeenMs > (WINDOW_S + HISTORY_S) * 1000) state.firstSeenMs = nowMs;
+    state.lastSeenMs = nowMs;
     touch(this.sources, source, state);
     return state;
   }

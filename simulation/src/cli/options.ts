@@ -18,13 +18,27 @@ export function positiveNumber(value: string): number {
   return n;
 }
 
-export function shareUpTo(max: number): (value: string) => number {
+/** A share from 0 (or, `aboveZero`, above 0) to `max`. */
+export function shareUpTo(max: number, { aboveZero = false } = {}): (value: string) => number {
+  const range = aboveZero ? `above 0 and at most ${max}` : `from 0 to ${max}`;
   return (value) => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > max) {
-      throw new InvalidArgumentError(`must be a share from 0 to ${max}, e.g. 0.01 for 1 %`);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (aboveZero && n === 0) || n > max) {
+      throw new InvalidArgumentError(`must be a share ${range}, e.g. 0.01 for 1 %`);
     }
     return n;
+  };
+}
+
+/** A comma-separated list of names out of `allowed` (or `all` of them), deduplicated, in the order of `allowed`. */
+export function listOf<T extends string>(allowed: readonly T[]): (value: string) => T[] {
+  return (value) => {
+    const names = value.split(',').map((name) => name.trim());
+    const unknown = names.filter((name) => name !== 'all' && !allowed.includes(name as T));
+    if (names.some((name) => name === '') || unknown.length > 0) {
+      throw new InvalidArgumentError(`must be a comma-separated list of ${allowed.join(', ')}, or all`);
+    }
+    return names.includes('all') ? [...allowed] : allowed.filter((name) => names.includes(name));
   };
 }
 

@@ -41,6 +41,38 @@ describe('pnpm simulate (CLI)', () => {
     expect(out).toMatch(/wrote \d+ records \(\d+ of them retractions\) of 1 matches/);
   });
 
+  describe('--inject-anomalies and --anomaly-share', () => {
+    it.each([
+      [['--inject-anomalies', 'goal-burst,typo'], "option '--inject-anomalies <kinds>' argument"],
+      [['--inject-anomalies', ''], 'must be a comma-separated list of source-velocity, duplicate-storm'],
+      [['--inject-anomalies', 'all', '--anomaly-share', '0'], 'must be a share above 0 and at most 1'],
+      [['--inject-anomalies', 'all', '--anomaly-share', '1.5'], 'must be a share above 0 and at most 1'],
+      [['--anomaly-share', '0.5'], 'error: --anomaly-share needs --inject-anomalies'],
+      [['--inject-anomalies', 'all', '--matches', '5'], 'needs at least 6 matches (one per kind), got 5'],
+      [['--inject-anomalies', 'source-velocity'], 'source-velocity needs --duration 40 or more'],
+      [
+        ['--inject-anomalies', 'source-velocity', '--duration', '30'],
+        'source-velocity needs --duration 40 or more',
+      ],
+      [
+        ['--inject-anomalies', 'duplicate-storm', '--url', 'http://pitchpulse.example:8080'],
+        'duplicate-storm needs the API on this machine: a separate source is a separate client address',
+      ],
+      [['--inject-anomalies', 'goal-burst', '--export', 'x.ndjson'], '--inject-anomalies needs a live run'],
+    ])('refuses %j with exit status 2', async (argv, message) => {
+      expect(await simulateMain(argv)).toBe(2);
+      expect(err).toContain(message);
+    });
+
+    it('documents them in --help', async () => {
+      expect(await simulateMain(['--help'])).toBe(0);
+      expect(out).toContain('--inject-anomalies <kinds>');
+      expect(out).toContain('--anomaly-share <share>');
+      expect(out).toContain('pnpm simulate --matches 30 --duration 60 --inject-anomalies all --verify');
+      expect(out).toContain('Timestamps: without --kickoff the matches kick off as early as needed');
+    });
+  });
+
   describe('against a local API', () => {
     let api: FakeApi;
     beforeEach(async () => {
@@ -64,6 +96,32 @@ describe('pnpm simulate (CLI)', () => {
       expect(report.retractions.sent).toBeGreaterThan(0);
       expect(report.retractions.accepted).toBe(report.retractions.sent);
       expect(verification.pass).toBe(true);
+    });
+
+    it('prints the honest kick-off and its replay, and passes --verify with nothing flagged', async () => {
+      const started = Date.now();
+      expect(await simulateMain(argv().filter((a) => a !== '--json'))).toBe(0);
+      const [, kickoff] =
+        /kickoff (\S+): no event stamped after it is sent; replay the same events and timestamps with --seed 99 --kickoff (\S+)\)/.exec(
+          out,
+        ) ?? [];
+      expect(Date.parse(kickoff!)).toBeLessThan(started - 100 * 60_000);
+      expect(out).toContain('Verification PASSED');
+    });
+
+    it('lists the injected anomalies, and fails --verify (exit 1) while the API flags none', async () => {
+      const inject = ['--inject-anomalies', 'goal-burst,player-both-teams', '--anomaly-share', '1'];
+      expect(await simulateMain([...argv(), ...inject])).toBe(1);
+      const { report, verification } = JSON.parse(out);
+      expect(report.anomalies).toEqual({ 'goal-burst': 1, 'player-both-teams': 1 });
+      const problems = verification.matches.flatMap((m: { problems: string[] }) => m.problems);
+      expect(problems).toEqual(
+        expect.arrayContaining([
+          'goal-burst injected but not flagged',
+          'player-both-teams injected but not flagged',
+        ]),
+      );
+      expect(verification.matches[0].anomalies.injected).toMatch(/goal-burst|player-both-teams/);
     });
 
     it('fails --verify (exit 1) when the API acknowledges retractions and ignores them', async () => {

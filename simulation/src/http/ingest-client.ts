@@ -22,6 +22,8 @@ export interface ClientOptions {
   apiKey?: string;
   /** Sockets kept open to the API. */
   connections: number;
+  /** Local address to bind the sockets to: a separate source (e.g. 127.0.0.2); default: the system's choice. */
+  localAddress?: string;
   /** Per-attempt limit for the response headers and for the body. */
   timeoutMs?: number;
   retry?: RetryPolicy;
@@ -39,8 +41,15 @@ interface Exchange {
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Errors that prove the request never reached the server. */
-const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** Errors that prove the request never reached the server (EADDRNOTAVAIL: the local address cannot be bound). */
+const NEVER_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+]);
 
 function problemErrors(body: unknown): FieldError[] | undefined {
   const errors = (body as { errors?: unknown } | null)?.errors;
@@ -178,6 +187,7 @@ export class IngestClient {
       headersTimeout: timeout,
       bodyTimeout: timeout,
       keepAliveTimeout: 4_000,
+      ...(options.localAddress && { localAddress: options.localAddress }),
     });
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.sleep = options.sleep ?? realSleep;

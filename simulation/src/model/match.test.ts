@@ -1,6 +1,6 @@
 import { EVENT_TYPES } from '@pitchpulse/contract';
 import { validateEvent } from '@pitchpulse/events';
-import { simulateMatch, type SimulatedMatch } from './match';
+import { onPitchAt, simulateMatch, withKickoff, type SimulatedMatch } from './match';
 
 const kickoff = new Date('2024-05-18T14:00:00.000Z');
 const MATCHES = 200;
@@ -197,5 +197,31 @@ describe('match model', () => {
       }
     }
     expect(after / afterMinutes).toBeGreaterThan((all / allMinutes) * 1.2);
+  });
+});
+
+describe('moving a match and reading its line-up', () => {
+  const match = simulateMatch({ seed: 5, index: 3, kickoff });
+
+  it('withKickoff moves every timestamp and nothing else: the match generated with that kick-off', () => {
+    const later = new Date('2025-01-01T20:45:00.000Z');
+    expect(withKickoff(match, later)).toEqual(simulateMatch({ seed: 5, index: 3, kickoff: later }));
+  });
+
+  it('onPitchAt applies the substitutions and red cards before the moment', () => {
+    for (const teamId of [1, 2] as const) {
+      expect(onPitchAt(match, teamId, 0).map((p) => p.id)).toEqual(
+        match.squads[teamId].starters.map((p) => p.id),
+      );
+      const end = onPitchAt(match, teamId, match.playedMs).map((p) => p.id);
+      const mine = match.events.filter((s) => s.event.teamId === teamId).map((s) => s.event);
+      const subs = mine.filter((e) => e.eventType === 'substitution');
+      const reds = mine.filter((e) => e.eventType === 'red_card');
+      expect(end).toHaveLength(11 - reds.length);
+      for (const sub of subs) {
+        expect(end).not.toContain((sub.metadata as { playerOut: string }).playerOut);
+        if (!reds.some((r) => r.playerId === sub.playerId)) expect(end).toContain(sub.playerId);
+      }
+    }
   });
 });

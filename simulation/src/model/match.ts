@@ -56,6 +56,53 @@ interface Draft {
   metadata: Record<string, unknown>;
 }
 
+/** Wall-clock time (epoch ms) of a moment of play: kick-off + match time, plus the half-time break in the second half. */
+function wallClockMs(kickoffMs: number, secondHalfStartMs: number, clockMs: number): number {
+  return kickoffMs + clockMs + (clockMs >= secondHalfStartMs ? HALF_TIME_BREAK_MS : 0);
+}
+
+/** When (epoch ms) a moment of play of `match` happened on the wall clock. */
+export function wallClockOf(match: SimulatedMatch, clockMs: number): number {
+  return wallClockMs(Date.parse(match.kickoff), match.halves[0] * MINUTE_MS, clockMs);
+}
+
+/** The half (`metadata.period`) a moment of play of `match` falls in. */
+export function periodOf(match: SimulatedMatch, clockMs: number): 1 | 2 {
+  return clockMs < match.halves[0] * MINUTE_MS ? 1 : 2;
+}
+
+/** The same match kicked off at `kickoff`: every timestamp moves by the difference, nothing else changes. */
+export function withKickoff(match: SimulatedMatch, kickoff: Date): SimulatedMatch {
+  const shiftMs = kickoff.getTime() - Date.parse(match.kickoff);
+  return {
+    ...match,
+    kickoff: kickoff.toISOString(),
+    events: match.events.map((sim) => ({
+      ...sim,
+      event: { ...sim.event, timestamp: new Date(Date.parse(sim.event.timestamp) + shiftMs).toISOString() },
+    })),
+  };
+}
+
+/**
+ * The players of a team on the pitch at a moment of play: the starters, with the substitutions and red cards before
+ * it applied.
+ */
+export function onPitchAt(match: SimulatedMatch, teamId: TeamId, clockMs: number): Player[] {
+  const squad = match.squads[teamId];
+  const byId = new Map([...squad.starters, ...squad.bench].map((p) => [p.id, p]));
+  const onPitch = new Set(squad.starters.map((p) => p.id));
+  for (const { clockMs: at, event } of match.events) {
+    if (at >= clockMs) break;
+    if (event.teamId !== teamId) continue;
+    if (event.eventType === 'red_card') onPitch.delete(event.playerId!);
+    if (event.eventType !== 'substitution') continue;
+    onPitch.delete((event.metadata as { playerOut: string }).playerOut);
+    onPitch.add(event.playerId!);
+  }
+  return [...onPitch].map((id) => byId.get(id)!);
+}
+
 const other = (team: TeamId): TeamId => (team === 1 ? 2 : 1);
 const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));
 
@@ -317,22 +364,19 @@ class MatchEngine {
       running[d.teamId]++;
       d.metadata.score = `${running[1]}-${running[2]}`;
     }
-    const events: SimEvent[] = sorted.map((d, seq) => {
-      const breakMs = d.clockMs >= this.secondHalfStartMs ? HALF_TIME_BREAK_MS : 0;
-      return {
-        clockMs: d.clockMs,
-        minute: d.metadata.minute as number,
-        event: {
-          eventId: deriveEventId(seed, index, seq),
-          matchId,
-          eventType: d.type,
-          timestamp: new Date(kickoffMs + d.clockMs + breakMs).toISOString(),
-          teamId: d.teamId,
-          playerId: d.playerId,
-          metadata: d.metadata,
-        },
-      };
-    });
+    const events: SimEvent[] = sorted.map((d, seq) => ({
+      clockMs: d.clockMs,
+      minute: d.metadata.minute as number,
+      event: {
+        eventId: deriveEventId(seed, index, seq),
+        matchId,
+        eventType: d.type,
+        timestamp: new Date(wallClockMs(kickoffMs, this.secondHalfStartMs, d.clockMs)).toISOString(),
+        teamId: d.teamId,
+        playerId: d.playerId,
+        metadata: d.metadata,
+      },
+    }));
     return {
       matchId,
       index,

@@ -71,3 +71,51 @@ describe('planning retractions (--retract-share)', () => {
     expect(withRetractions.duplicatesPlanned).toBe(without.duplicatesPlanned);
   });
 });
+
+describe('the default kick-off: honest timestamps', () => {
+  const startAt = new Date('2025-03-01T18:00:00.123Z');
+  const honest = (extra: Partial<PlanOptions> = {}) =>
+    planRun({ seed: 11, matches: 6, startAt, invalidShare: 0.01, duplicateShare: 0, ...extra });
+  /** How far each event's timestamp lies after its planned release (startAt + at × duration); at most 0. */
+  const leads = (p: ReturnType<typeof planRun>, durationMs: number) =>
+    p.items
+      .filter((i) => i.kind === 'valid' && p.injected.get(i.event!.matchId) !== 'clock-skew')
+      .map((i) => Date.parse(i.event!.timestamp) - (startAt.getTime() + i.at * durationMs));
+
+  it.each([
+    ['as fast as possible', undefined],
+    ['--duration 60', 60_000],
+    ['--duration 600', 600_000],
+    ['--duration longer than a match', 4 * 3_600_000],
+  ])('stamps no event after its planned release (%s), the latest within a second of it', (_, durationMs) => {
+    const p = honest({ durationMs });
+    const most = Math.max(...leads(p, durationMs ?? 0));
+    expect(most).toBeLessThanOrEqual(0);
+    if (durationMs === undefined || durationMs < 3_600_000) expect(most).toBeGreaterThan(-1000);
+    expect(p.kickoff.getTime() % 1000).toBe(0);
+    // As fast as possible: the longest match ended (its last event stamped) just before now.
+    if (durationMs === undefined)
+      expect(startAt.getTime() - p.kickoff.getTime()).toBeGreaterThan(100 * 60_000);
+  });
+
+  it('keeps to it with injected anomalies, the source-velocity burst included', () => {
+    const kinds = [
+      'source-velocity',
+      'match-velocity',
+      'goal-burst',
+      'player-both-teams',
+      'duplicate-storm',
+    ] as const;
+    const p = honest({ durationMs: 40_000, anomalies: { kinds, share: 1 } });
+    expect(Math.max(...leads(p, 40_000))).toBeLessThanOrEqual(0);
+  });
+
+  it('only shifts timestamps: the same plan as with that kick-off given', () => {
+    const p = honest({ durationMs: 60_000, retractShare: 0.5 });
+    const given = honest({ durationMs: 60_000, retractShare: 0.5, kickoff: p.kickoff });
+    expect(given.items).toEqual(p.items);
+    const other = honest({ durationMs: 60_000, retractShare: 0.5, kickoff });
+    const ids = (q: ReturnType<typeof planRun>) => q.items.map((i) => (i.event ?? i.retraction)?.eventId);
+    expect(ids(other)).toEqual(ids(p));
+  });
+});

@@ -141,6 +141,93 @@ describe('runSimulation against a local API', () => {
     expect(api.acknowledged.length).toBe(first * 2);
   });
 
+  describe('with --inject-anomalies', () => {
+    /** Flags every injected match with its kind, as the pipeline's rules would. */
+    const flagInjected = (result: Awaited<ReturnType<typeof runSimulation>>): void => {
+      for (const [matchId, kind] of result.plan.injected) {
+        const some = result.plan.matches.find((m) => m.matchId === matchId)!.events[0]!.event.eventId;
+        api.flag(matchId, kind, [some]);
+      }
+    };
+
+    it('re-sends a duplicate storm from its own address once the match was acknowledged; verify wants it flagged', async () => {
+      const kinds = ['duplicate-storm', 'goal-burst', 'clock-skew', 'player-both-teams'] as const;
+      const result = await runSimulation(
+        options({ matches: 4, batch: 100, anomalies: { kinds, share: 1 }, kickoff: undefined }),
+      );
+      expect(result.report.anomalies).toEqual({
+        'duplicate-storm': 1,
+        'goal-burst': 1,
+        'clock-skew': 1,
+        'player-both-teams': 1,
+      });
+      expect(result.report.events.duplicatesAccepted).toBe(300);
+      expect(result.report.events.accepted).toBe(result.report.events.generated);
+      const storm = api.requests.filter((r) => r.source === '127.0.0.2');
+      expect(storm.reduce((n, r) => n + r.eventIds.length, 0)).toBe(300);
+      const firstSeen = new Map<string, number>();
+      api.requests.forEach((r, i) => r.eventIds.forEach((id) => firstSeen.has(id) || firstSeen.set(id, i)));
+      for (const r of storm) {
+        for (const id of r.eventIds) expect(firstSeen.get(id)).toBeLessThan(api.requests.indexOf(r));
+      }
+      expect(
+        api.requests.filter((r) => r.source !== '127.0.0.2').every((r) => r.source === '127.0.0.1'),
+      ).toBe(true);
+
+      const unflagged = await verify(result);
+      expect(unflagged.pass).toBe(false);
+      for (const [matchId, kind] of result.plan.injected) {
+        expect(unflagged.matches.find((m) => m.matchId === matchId)!.problems).toEqual([
+          `${kind} injected but not flagged`,
+          `flaggedEvents: expected more than 0 (${kind} injected), got 0`,
+        ]);
+      }
+      flagInjected(result);
+      const flagged = await verify(result);
+      expect(flagged.matches.filter((m) => !m.pass).map((m) => m.problems)).toEqual([]);
+    });
+
+    it('sends a source-velocity match from its own address only: a trickle, then the rest at once', async () => {
+      const result = await runSimulation(
+        options({
+          matches: 2,
+          batch: 50,
+          durationSeconds: 1.5,
+          anomalies: { kinds: ['source-velocity'], share: 0.5 },
+        }),
+      );
+      const [matchId] = [...result.plan.injected.keys()];
+      const ids = new Set(
+        result.plan.matches.find((m) => m.matchId === matchId)!.events.map((s) => s.event.eventId),
+      );
+      const carrying = api.requests.filter((r) => r.eventIds.some((id) => ids.has(id)));
+      expect(new Set(carrying.map((r) => r.source))).toEqual(new Set(['127.0.0.2']));
+      expect(carrying.every((r) => r.eventIds.every((id) => ids.has(id)))).toBe(true);
+      expect(carrying.reduce((n, r) => n + r.eventIds.length, 0)).toBe(ids.size);
+      // The trickle goes out an event or two at a time; the burst fills whole batches.
+      expect(carrying[0]!.eventIds.length).toBeLessThan(5);
+      expect(carrying.filter((r) => r.eventIds.length === 50).length).toBeGreaterThan(ids.size / 60);
+      flagInjected(result);
+      expect((await verify(result)).pass).toBe(true);
+    });
+
+    it('fails the verification on a rule that flagged a match nothing was injected into', async () => {
+      const result = await runSimulation(options({ batch: 200 }));
+      api.flag('sim-99-m2', 'source-velocity', ['00000000-0000-4000-8000-000000000001']);
+      const verdict = await verify(result);
+      expect(verdict.pass).toBe(false);
+      expect(verdict.matches.find((m) => m.matchId === 'sim-99-m1')!.pass).toBe(true);
+      const m2 = verdict.matches.find((m) => m.matchId === 'sim-99-m2')!;
+      expect(m2.problems).toEqual([
+        expect.stringMatching(
+          /^flagged source-velocity \(1 events\) though nothing was injected — .*--duration or --rate/,
+        ),
+        'flaggedEvents: expected 0 (nothing injected), got 1',
+      ]);
+      expect(m2.anomalies).toEqual({ injected: null, flagged: ['source-velocity'], flaggedEvents: 1 });
+    });
+  });
+
   describe('with --retract-share', () => {
     const goalsOf = (result: Awaited<ReturnType<typeof runSimulation>>) =>
       result.plan.matches.reduce((n, m) => n + m.score[1] + m.score[2], 0);

@@ -1,10 +1,11 @@
-import type { Retraction } from '@pitchpulse/contract';
+import type { FeedRule, Retraction } from '@pitchpulse/contract';
 import type { EventOutcome } from '../http/ingest-client';
-import { IngestClient } from '../http/ingest-client';
 import type { RetryPolicy } from '../http/retry';
+import { SourceClients } from '../http/sources';
 import { LatencyRecorder } from '../stats/latency';
 import { perSecond, statusTable, type SimulationReport } from '../stats/report';
 import { GroundTruth } from '../truth/ground-truth';
+import type { AnomalyOptions } from './anomalies';
 import { planRun, type Outgoing, type RunPlan } from './plan';
 import { WorkQueue } from './queue';
 
@@ -20,11 +21,16 @@ export interface SimulationOptions {
   concurrency: number;
   apiKey?: string;
   seed: number;
-  kickoff: Date;
+  /** Kick-off of every match; default: honest timestamps (see PlanOptions.kickoff). */
+  kickoff?: Date;
   invalidShare: number;
   duplicateShare: number;
   /** Share (0–1) of goals disallowed and retracted about a minute of play later; default 0. */
   retractShare?: number;
+  /** Feed-integrity anomalies to inject (--inject-anomalies); default none. */
+  anomalies?: AnomalyOptions;
+  /** The plan, when the caller made it already (to show its kick-off first); default: planned from these options. */
+  plan?: RunPlan;
   retry?: RetryPolicy;
   timeoutMs?: number;
   /** Called about four times a second while the run goes on. */
@@ -55,6 +61,43 @@ export interface SimulationResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The plan of a run from its options, sending from now. */
+function planOf(options: SimulationOptions): RunPlan {
+  return (
+    options.plan ??
+    planRun({
+      ...options,
+      startAt: new Date(),
+      durationMs: options.durationSeconds !== undefined ? options.durationSeconds * 1000 : undefined,
+    })
+  );
+}
+
+/** The requests for items taken together: one per source and route, events before retractions (causes first). */
+function requestGroups(items: readonly Outgoing[]): Outgoing[][] {
+  const groups = new Map<string, Outgoing[]>();
+  for (const item of items) {
+    const key = `${item.kind === 'retraction' ? 1 : 0}:${item.source ?? 0}`;
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([, group]) => group);
+}
+
+/** The match of a valid event or a retraction the producer queued: what a duplicate storm waits for. */
+function awaitedMatchOf(item: Outgoing): string | undefined {
+  if (item.kind === 'valid') return item.event!.matchId;
+  return item.kind === 'retraction' ? item.retraction!.matchId : undefined;
+}
+
+/** How many matches got each injected anomaly. */
+function countInjected(injected: ReadonlyMap<string, FeedRule>): Partial<Record<FeedRule, number>> {
+  const counts: Partial<Record<FeedRule, number>> = {};
+  for (const kind of injected.values()) counts[kind] = (counts[kind] ?? 0) + 1;
+  return counts;
+}
+
 /** An outcome as a sample line says it: `400 /teamId: must be 1 or 2`, `202`, `503: …`. */
 function describeOutcome(outcome: EventOutcome): string {
   if (outcome.kind === 'rejected')
@@ -64,15 +107,15 @@ function describeOutcome(outcome: EventOutcome): string {
 
 /** Runs one load test: plans the matches, sends every event, keeps the ground truth and the report figures. */
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
-  const plan = planRun(options);
+  const plan = planOf(options);
   const truth = new GroundTruth();
-  for (const match of plan.matches) truth.track(match.matchId);
+  for (const match of plan.matches) truth.track(match.matchId, plan.injected.get(match.matchId));
 
   const latency = new LatencyRecorder();
   const statuses: Record<string, number> = {};
   let requests = 0;
   let errors = 0;
-  const client = new IngestClient({
+  const clients = new SourceClients({
     url: options.url,
     apiKey: options.apiKey,
     connections: options.concurrency,
@@ -133,6 +176,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
    * certainly not stored. Aborts on those; answers the outcome to count.
    */
   const judgeCaller = (answer: EventOutcome, whenNotFound: string): EventOutcome => {
+    if (answer.kind === 'not-delivered' && answer.reason.startsWith('EADDRNOTAVAIL')) {
+      abort(
+        `a separate source cannot bind its loopback address (${answer.reason}): Linux routes 127.0.0.0/8 to ` +
+          'loopback; elsewhere add 127.0.0.2, … to the loopback interface',
+      );
+    }
     if (answer.kind !== 'rejected' || ![401, 403, 404].includes(answer.status)) return answer;
     abort(
       answer.status === 404
@@ -160,7 +209,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const event = item.event!;
     if (item.kind === 'duplicate') {
       e.duplicatesSent++;
-      if (outcome.kind === 'accepted') e.duplicatesAccepted++;
+      // A planned re-send (duplicate storm) may be the first to get through: the truth counts it by eventId.
+      if (outcome.kind === 'accepted') {
+        e.duplicatesAccepted++;
+        truth.recordAccepted(event);
+      } else if (outcome.kind === 'unknown') truth.recordUnknown(event);
       else if (outcome.kind === 'rejected') {
         e.rejectedUnexpectedly++;
         sample(`duplicate of ${event.eventId} refused: ${describeOutcome(outcome)}`);
@@ -222,6 +275,15 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const maxQueued = Math.max(1000, options.concurrency * (options.batch ?? 1) * 4);
   let inFlight = 0;
   let producing = true;
+  /** Per match, its valid events and retractions queued but not yet answered. */
+  const unanswered = new Map<string, number>();
+  const countUnanswered = (item: Outgoing, delta: number): void => {
+    const matchId = awaitedMatchOf(item);
+    if (matchId !== undefined) unanswered.set(matchId, (unanswered.get(matchId) ?? 0) + delta);
+  };
+  const allAnswered = async (matchId: string): Promise<void> => {
+    while ((unanswered.get(matchId) ?? 0) > 0 && aborted === null) await queue.changed();
+  };
   const started = Date.now();
   const durationMs = options.durationSeconds !== undefined ? options.durationSeconds * 1000 : undefined;
 
@@ -238,13 +300,16 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         const wait = dueAt - performance.now();
         if (wait > 2) await sleep(wait);
       }
-      if (interval > 0) {
+      // --rate paces the regular source; an anomaly's own source keeps its schedule.
+      if (interval > 0 && item.source === undefined) {
         nextAllowed = Math.max(nextAllowed + interval, performance.now() - 50);
         dueAt = Math.max(dueAt, nextAllowed);
         const wait = nextAllowed - performance.now();
         if (wait > 2) await sleep(wait);
       }
+      if (item.awaitMatch) await allAnswered(item.event!.matchId);
       while (queue.length >= maxQueued && aborted === null) await queue.changed();
+      countUnanswered(item, 1);
       queue.push({ item, dueAt });
     }
     producing = false;
@@ -263,11 +328,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       queue.wake(); // the producer may wait for room
       const sendAt = performance.now();
       for (const { dueAt } of taken) lag.record(Math.max(0, sendAt - dueAt));
-      const items = taken.map((t) => t.item);
       inFlight++;
       try {
-        await sendEvents(items.filter((item) => item.kind !== 'retraction'));
-        await sendRetractions(items.filter((item) => item.kind === 'retraction'));
+        for (const group of requestGroups(taken.map((t) => t.item))) {
+          await (group[0]!.kind === 'retraction' ? sendRetractions(group) : sendEvents(group));
+          for (const item of group) countUnanswered(item, -1);
+        }
       } finally {
         inFlight--;
         queue.wake();
@@ -276,8 +342,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   };
 
   const sendEvents = async (items: Outgoing[]): Promise<void> => {
-    if (items.length === 0) return;
     sends++;
+    const client = clients.of(items[0]!.source);
     if (options.batch === undefined) {
       settle(items[0]!, await client.sendEvent(items[0]!.body));
       return;
@@ -287,8 +353,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   };
 
   const sendRetractions = async (items: Outgoing[]): Promise<void> => {
-    if (items.length === 0) return;
     sends++;
+    const client = clients.of();
     const retractions = items.map((item) => item.retraction!);
     if (options.batch === undefined) {
       settleRetraction(retractions[0]!, await client.sendRetraction(retractions[0]));
@@ -326,7 +392,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     await Promise.all([producer(), ...Array.from({ length: options.concurrency }, () => worker())]);
   } finally {
     clearInterval(ticker);
-    await client.close();
+    await clients.close();
   }
   const elapsedMs = Date.now() - started;
   // Whatever the run did not get to (aborted) was certainly not stored.
@@ -346,7 +412,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     run: {
       url: options.url,
       seed: options.seed,
-      kickoff: options.kickoff.toISOString(),
+      kickoff: plan.kickoff.toISOString(),
       matches: options.matches,
       durationSeconds: options.durationSeconds ?? null,
       targetRate: options.rate ?? null,
@@ -358,6 +424,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     },
     events: { generated: plan.generated, ...e },
     retractions: retractionCounts,
+    anomalies: countInjected(plan.injected),
     throughput: {
       acceptedPerSecond: perSecond(e.accepted, elapsedMs),
       eventsPerSecond: perSecond(done, elapsedMs),

@@ -79,6 +79,7 @@ describe('closing report', () => {
       notDelivered: 4,
     },
     retractions: { planned: 5, sent: 5, accepted: 4, rejectedUnexpectedly: 0, unknown: 1, notDelivered: 0 },
+    anomalies: {},
     throughput: { acceptedPerSecond: 32.6, eventsPerSecond: 33.8, requestsPerSecond: 0.4 },
     requests: { total: 25, retries: 3 },
     latencyMs: { count: 25, mean: 3.1, p50: 2.5, p95: 8, p99: 12.25, max: 13 },
@@ -100,6 +101,15 @@ describe('closing report', () => {
     expect(text).toMatch(/503[\s│]+3[\s│]+12 %/);
     expect(text).toContain('25 requests (3 retries)');
     expect(text).toContain('Sent behind schedule (ms): p50 0.5 · p99 4.5 · max 9');
+  });
+
+  it('lists the injected anomalies, in rule order, only when there are any', () => {
+    expect(formatSimulationReport(report)).not.toContain('Anomalies');
+    const injected = formatSimulationReport({
+      ...report,
+      anomalies: { 'goal-burst': 2, 'source-velocity': 1 },
+    });
+    expect(injected).toContain('Anomalies injected (matches): source-velocity 1 · goal-burst 2');
   });
 
   it('leaves the retraction rows out of a run without retractions', () => {

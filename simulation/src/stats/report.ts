@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { FEED_RULES, type FeedRule } from '@pitchpulse/contract';
 import type { LatencySummary } from './latency';
 
 /** `count` per second over `elapsedMs`, rounded to one decimal; 0 for an empty interval. */
@@ -78,6 +79,8 @@ export interface SimulationReport {
     /** Certainly not stored (rate limited to the end, connection refused, aborted run). */
     notDelivered: number;
   };
+  /** Feed-integrity anomalies injected (--inject-anomalies): how many matches got each kind; empty without. */
+  anomalies: Partial<Record<FeedRule, number>>;
   throughput: { acceptedPerSecond: number; eventsPerSecond: number; requestsPerSecond: number };
   requests: { total: number; retries: number };
   latencyMs: LatencySummary;
@@ -142,6 +145,11 @@ export function formatSimulationReport(r: SimulationReport): string {
     );
   }
   lines.push(events.toString());
+  const injected = FEED_RULES.filter((kind) => (r.anomalies[kind] ?? 0) > 0);
+  if (injected.length > 0) {
+    const each = injected.map((kind) => `${kind} ${n(r.anomalies[kind]!)}`);
+    lines.push(`Anomalies injected (matches): ${each.join(' · ')}`);
+  }
   lines.push('');
   lines.push(
     `Throughput: ${(r.run.elapsedMs / 1000).toFixed(1)} s · ${n(r.throughput.acceptedPerSecond)} accepted events/s · ` +

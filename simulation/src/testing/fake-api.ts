@@ -1,9 +1,12 @@
 import {
   EVENT_TYPES,
+  FEED_RULES,
   problemTypeUri,
   type BatchAccepted,
   type EventAccepted,
+  type FeedRule,
   type FieldError,
+  type MatchAnomalies,
   type MatchEvent,
   type MatchRetractions,
   type ProblemBody,
@@ -50,8 +53,9 @@ interface Intake<T extends { eventId: string }> {
 /**
  * A stand-in for the PitchPulse API in unit tests of the simulator and the importer: the real contract validator,
  * deduplication by eventId, the batch answer shape, retractions (every figure leaves a retracted event out, in
- * any order), failure injection, and metrics computed from what it stored. It records every request it received,
- * so tests can see exactly what was sent.
+ * any order), failure injection, and metrics computed from what it stored. It records every request it received
+ * (with the client address it came from), so tests can see exactly what was sent. It runs no feed-integrity rule:
+ * a test says what is flagged (`flag`), and the anomalies and `flaggedEvents` it serves follow.
  */
 export class FakeApi {
   readonly stored = new Map<string, MatchEvent>();
@@ -61,7 +65,16 @@ export class FakeApi {
   readonly retractions = new Map<string, { retraction: Retraction; retractedAt: string }>();
   /** A broken pipeline: retractions are acknowledged (202), then forgotten. */
   ignoreRetractions = false;
-  readonly requests: Array<{ path: string; status: number; events: number }> = [];
+  /** Every request: its route, answer, item count, the client address it came from and the ids it delivered. */
+  readonly requests: Array<{
+    path: string;
+    status: number;
+    events: number;
+    source: string;
+    eventIds: string[];
+  }> = [];
+  /** Flagged eventIds per match and rule (`flag`). */
+  readonly flags = new Map<string, Map<FeedRule, Set<string>>>();
   private faults: Fault[] = [];
   private server?: Server;
   url = '';
@@ -90,6 +103,15 @@ export class FakeApi {
     this.faults = [];
   }
 
+  /** Flags events of a match with a rule, as the pipeline's feed-integrity rules would. */
+  flag(matchId: string, rule: FeedRule, eventIds: readonly string[]): void {
+    const rules = this.flags.get(matchId) ?? new Map<FeedRule, Set<string>>();
+    this.flags.set(matchId, rules);
+    const flagged = rules.get(rule) ?? new Set<string>();
+    rules.set(rule, flagged);
+    for (const id of eventIds) flagged.add(id);
+  }
+
   async start(): Promise<this> {
     const app = express();
     app.use(express.json({ limit: '10mb' }));
@@ -103,7 +125,19 @@ export class FakeApi {
         unknownMatch(res);
         return;
       }
-      res.json(metricsOf(req.params.matchId, events));
+      res.json({
+        ...metricsOf(req.params.matchId, events),
+        flaggedEvents: this.flaggedIn(req.params.matchId),
+      });
+    });
+    app.get('/api/matches/:matchId/anomalies', (req, res) => {
+      const { matchId } = req.params;
+      const stored = [...this.stored.values()].some((e) => e.matchId === matchId);
+      if (!stored && !this.flags.has(matchId)) {
+        unknownMatch(res);
+        return;
+      }
+      res.json(this.anomaliesOf(matchId));
     });
     app.get('/api/matches/:matchId/retractions', (req, res) => {
       const listed = this.matchRetractions(req.params.matchId);
@@ -141,6 +175,27 @@ export class FakeApi {
   async stop(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  /** Distinct events of the match flagged by any rule. */
+  private flaggedIn(matchId: string): number {
+    return new Set([...(this.flags.get(matchId)?.values() ?? [])].flatMap((ids) => [...ids])).size;
+  }
+
+  private anomaliesOf(matchId: string): MatchAnomalies {
+    const rules = this.flags.get(matchId) ?? new Map<FeedRule, Set<string>>();
+    const now = new Date().toISOString();
+    return {
+      matchId,
+      flaggedEvents: this.flaggedIn(matchId),
+      rules: FEED_RULES.filter((rule) => (rules.get(rule)?.size ?? 0) > 0).map((rule) => ({
+        rule,
+        events: rules.get(rule)!.size,
+        firstSeenAt: now,
+        lastSeenAt: now,
+        exampleEventIds: [...rules.get(rule)!].sort().slice(0, 5),
+      })),
+    };
   }
 
   /** Stored events that count: not retracted. */
@@ -184,7 +239,13 @@ export class FakeApi {
       intake.keep(valid.map((c) => c.value));
     }
     if (fault.retryAfter !== undefined) res.set('retry-after', fault.retryAfter);
-    this.requests.push({ path: req.path, status: fault.status, events: 0 });
+    this.requests.push({
+      path: req.path,
+      status: fault.status,
+      events: 0,
+      source: req.ip ?? '',
+      eventIds: [],
+    });
     res
       .status(fault.status)
       .type('application/problem+json')
@@ -203,12 +264,18 @@ export class FakeApi {
     if (!batch) {
       const checked = intake.validateOne(req.body);
       if (!checked.ok) {
-        this.requests.push({ path, status: 400, events: 1 });
+        this.requests.push({ path, status: 400, events: 1, source: req.ip ?? '', eventIds: [] });
         res.status(400).type('application/problem+json').send(problem(intake.problem, checked.errors));
         return;
       }
       intake.keep([checked.value]);
-      this.requests.push({ path, status: 202, events: 1 });
+      this.requests.push({
+        path,
+        status: 202,
+        events: 1,
+        source: req.ip ?? '',
+        eventIds: [checked.value.eventId],
+      });
       // RetractionAccepted has the same shape.
       const accepted: EventAccepted = {
         eventId: checked.value.eventId,
@@ -229,6 +296,8 @@ export class FakeApi {
       path,
       status: valid.length === 0 ? 400 : 202,
       events: valid.length + invalid.length,
+      source: req.ip ?? '',
+      eventIds: valid.map((v) => v.item.eventId),
     });
     if (valid.length === 0) {
       res

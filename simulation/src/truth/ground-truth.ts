@@ -1,4 +1,4 @@
-import type { EventType, MatchEvent, Retraction } from '@pitchpulse/contract';
+import type { EventType, FeedRule, MatchEvent, Retraction } from '@pitchpulse/contract';
 import { computeMetrics, type ExpectedMetrics } from './metrics';
 
 /** A retraction the API acknowledged, as `GET /api/matches/{matchId}/retractions` must list it. */
@@ -31,6 +31,8 @@ export interface MatchExpectation {
   goals: { accepted: string[]; unknown: string[]; retracted: string[]; maybeRetracted: string[] };
   /** Retractions: the accepted ones must be listed, the unknown ones (eventIds) may be. */
   retractions: { accepted: ExpectedRetraction[]; unknown: string[] };
+  /** The feed-integrity anomaly injected into the match: the only rule that may flag it (null: none may). */
+  anomaly: FeedRule | null;
 }
 
 interface MatchLedger {
@@ -40,6 +42,7 @@ interface MatchLedger {
   retracted: Map<string, Retraction>;
   /** Retractions whose delivery is unknown, by eventId. */
   maybeRetracted: Map<string, Retraction>;
+  anomaly: FeedRule | null;
 }
 
 /**
@@ -50,9 +53,13 @@ interface MatchLedger {
 export class GroundTruth {
   private readonly matches = new Map<string, MatchLedger>();
 
-  /** Registers a match so that it is verified even if nothing of it was delivered (then it must be unknown: 404). */
-  track(matchId: string): void {
-    this.ledger(matchId);
+  /**
+   * Registers a match so that it is verified even if nothing of it was delivered (then it must be unknown: 404),
+   * with the anomaly injected into it, if any.
+   */
+  track(matchId: string, anomaly?: FeedRule): void {
+    const ledger = this.ledger(matchId);
+    if (anomaly) ledger.anomaly = anomaly;
   }
 
   recordAccepted(event: MatchEvent): void {
@@ -124,13 +131,20 @@ export class GroundTruth {
         accepted: [...ledger.retracted.values()].map((r) => expectedRetraction(ledger, r)),
         unknown: [...ledger.maybeRetracted.keys()],
       },
+      anomaly: ledger.anomaly,
     };
   }
 
   private ledger(matchId: string): MatchLedger {
     let ledger = this.matches.get(matchId);
     if (!ledger) {
-      ledger = { accepted: new Map(), unknown: new Map(), retracted: new Map(), maybeRetracted: new Map() };
+      ledger = {
+        accepted: new Map(),
+        unknown: new Map(),
+        retracted: new Map(),
+        maybeRetracted: new Map(),
+        anomaly: null,
+      };
       this.matches.set(matchId, ledger);
     }
     return ledger;

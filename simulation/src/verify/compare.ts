@@ -3,7 +3,10 @@ import type { MatchExpectation } from '../truth/ground-truth';
 import { topMinutes } from '../truth/metrics';
 
 /** The figures of `GET /api/matches/{matchId}/metrics` that verification checks (the API's latencies aside). */
-export type MetricsFigures = Omit<MatchMetrics, 'responseTimePercentiles' | 'pipelineLatencyMs' | 'flaggedEvents'>;
+export type MetricsFigures = Omit<
+  MatchMetrics,
+  'responseTimePercentiles' | 'pipelineLatencyMs' | 'flaggedEvents'
+>;
 
 /** A peak and the top minutes as reported, each minute turned into the key of the expected counts. */
 interface Peaks {

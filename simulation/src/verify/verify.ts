@@ -2,7 +2,13 @@ import Table from 'cli-table3';
 import type { IngestClient } from '../http/ingest-client';
 import type { ExpectedRetraction, GroundTruth, MatchExpectation } from '../truth/ground-truth';
 import { topMinutes, type ExpectedMetrics } from '../truth/metrics';
-import type { HighlightList, MatchMetrics, MatchRetractions } from '@pitchpulse/contract';
+import type {
+  FeedRule,
+  HighlightList,
+  MatchAnomalies,
+  MatchMetrics,
+  MatchRetractions,
+} from '@pitchpulse/contract';
 import { compareMetrics, type Comparison } from './compare';
 
 export interface VerifyOptions {
@@ -25,6 +31,8 @@ export interface VerifiedMatch extends Comparison {
   settledGoals: number;
   /** Retractions the API lists for the match; null when they could not be read. */
   listedRetractions: number | null;
+  /** The anomaly injected, the rules the API says flagged the match, and `flaggedEvents` of its metrics. */
+  anomalies: { injected: FeedRule | null; flagged: FeedRule[]; flaggedEvents: number | null };
 }
 
 export interface VerifyResult {
@@ -122,6 +130,44 @@ export function checkRetractions(
   return { problems };
 }
 
+/** Why a rule may have flagged a match nothing was injected into, where the simulator can tell. */
+const FALSE_POSITIVE_HINTS: Partial<Record<FeedRule, string>> = {
+  'source-velocity':
+    "the run sent in a burst by the API's default thresholds: pace it with --duration or --rate (a new source " +
+    'sending > 20,000 events in 10 s is a burst; so is a known one sending > 300 in 10 s after a quiet minute, as a ' +
+    'run from the address of an earlier run against the same API process does from its start)',
+  'clock-skew': 'event timestamps far from when they were sent: leave out --kickoff for honest ones',
+};
+
+/**
+ * The feed-integrity rules that flagged a match (`GET /api/matches/{matchId}/anomalies`; null: 404) and
+ * `flaggedEvents` of its metrics (null: no metrics): an injected match is flagged with its kind, and no match with
+ * a rule it was not injected with; `flaggedEvents` is above 0 exactly for an injected match.
+ */
+export function checkAnomalies(
+  injected: FeedRule | null,
+  listed: MatchAnomalies | null,
+  flaggedEvents: number | null,
+): { problems: string[] } {
+  const problems: string[] = [];
+  const rules = listed?.rules ?? [];
+  if (injected && !rules.some((r) => r.rule === injected && r.events >= 1))
+    problems.push(`${injected} injected but not flagged`);
+  for (const { rule, events } of rules) {
+    if (rule === injected) continue;
+    const hint = FALSE_POSITIVE_HINTS[rule];
+    problems.push(
+      `flagged ${rule} (${events} events) though ${injected ? `only ${injected} was injected` : 'nothing was injected'}` +
+        (hint ? ` — ${hint}` : ''),
+    );
+  }
+  if (flaggedEvents !== null && injected && !(flaggedEvents > 0))
+    problems.push(`flaggedEvents: expected more than 0 (${injected} injected), got ${flaggedEvents}`);
+  if (flaggedEvents !== null && !injected && flaggedEvents !== 0)
+    problems.push(`flaggedEvents: expected 0 (nothing injected), got ${flaggedEvents}`);
+  return { problems };
+}
+
 function retractionProblems(want: ExpectedRetraction, got: MatchRetractions['items'][number]): string[] {
   const problems: string[] = [];
   const about = `retraction of ${want.eventId}`;
@@ -155,11 +201,13 @@ async function verifyMatch(client: IngestClient, expected: MatchExpectation): Pr
   let actual: MatchMetrics | null;
   let highlights: HighlightList['items'];
   let retractions: MatchRetractions | null;
+  let anomalies: MatchAnomalies | null;
   try {
-    [actual, highlights, retractions] = await Promise.all([
+    [actual, highlights, retractions, anomalies] = await Promise.all([
       client.getJson<MatchMetrics>(`${matchPath}/metrics`),
       matchHighlights(client, expected.matchId),
       client.getJson<MatchRetractions>(`${matchPath}/retractions`),
+      client.getJson<MatchAnomalies>(`${matchPath}/anomalies`),
     ]);
   } catch (err) {
     return {
@@ -172,12 +220,15 @@ async function verifyMatch(client: IngestClient, expected: MatchExpectation): Pr
       actualPeak: null,
       settledGoals: 0,
       listedRetractions: null,
+      anomalies: { injected: expected.anomaly, flagged: [], flaggedEvents: null },
     };
   }
   const compared = compareMetrics(expected, actual);
   const goals = checkGoalHighlights(expected.goals, highlights);
   const listing = checkRetractions(expected.retractions, retractions);
-  const problems = [...compared.problems, ...goals.problems, ...listing.problems];
+  const flaggedEvents = actual === null ? null : (actual.flaggedEvents ?? 0);
+  const flags = checkAnomalies(expected.anomaly, anomalies, flaggedEvents);
+  const problems = [...compared.problems, ...goals.problems, ...listing.problems, ...flags.problems];
   return {
     matchId: expected.matchId,
     pass: problems.length === 0,
@@ -192,13 +243,19 @@ async function verifyMatch(client: IngestClient, expected: MatchExpectation): Pr
         : null,
     settledGoals: goals.settled,
     listedRetractions: retractions?.items.length ?? 0,
+    anomalies: {
+      injected: expected.anomaly,
+      flagged: (anomalies?.rules ?? []).map((r) => r.rule),
+      flaggedEvents,
+    },
   };
 }
 
 /**
- * Waits for the pipeline to flush, then checks every match's metrics, goal highlights and retractions against the
- * ground truth: polls until all match, or until no total (nor count of final highlights, nor of listed retractions)
- * has changed for `stableMs`, or `timeoutMs` passed; the last comparison is the verdict.
+ * Waits for the pipeline to flush, then checks every match's metrics, goal highlights, retractions and
+ * feed-integrity flags against the ground truth: polls until all match, or until no total (nor count of final
+ * highlights, of listed retractions, of flagged events or rules) has changed for `stableMs`, or `timeoutMs` passed;
+ * the last comparison is the verdict.
  */
 export async function verifyAgainstApi(
   client: IngestClient,
@@ -217,7 +274,11 @@ export async function verifyAgainstApi(
     const passing = matches.filter((m) => m.pass).length;
     options.onPoll?.({ passing, matches: matches.length, elapsedMs: now - started });
     const signature = matches
-      .map((m) => `${m.actualTotal}/${m.settledGoals}/${m.listedRetractions}`)
+      .map(
+        (m) =>
+          `${m.actualTotal}/${m.settledGoals}/${m.listedRetractions}/` +
+          `${m.anomalies.flaggedEvents}/${m.anomalies.flagged.join('+')}`,
+      )
       .join(',');
     if (signature !== lastSignature) {
       lastSignature = signature;
@@ -242,9 +303,10 @@ export function formatVerifyTable(result: VerifyResult): string {
       'retractions expected/api',
       'peak match/UTC minute expected',
       'api peaks',
+      'anomaly injected/flagged',
       'result',
     ],
-    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'left', 'left', 'left'],
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'left', 'left', 'left', 'left'],
     style: { head: [], border: [], compact: true },
   });
   for (const m of result.matches) {
@@ -261,6 +323,7 @@ export function formatVerifyTable(result: VerifyResult): string {
       `${m.expected.retractions.accepted.length}/${m.listedRetractions ?? '-'}`,
       peak,
       m.actualPeak ?? '-',
+      `${m.anomalies.injected ?? '-'} / ${m.anomalies.flagged.join(', ') || '-'}`,
       m.pass ? 'PASS' : 'FAIL',
     ]);
   }
