@@ -19,7 +19,8 @@ describe('simulate --verify against the real pipeline', () => {
   const id = randomUUID().slice(0, 8);
   /**
    * One API key per test: the feed-integrity rules judge each key as a source of its own, so one test's run is
-   * never measured against the quiet minute after another's (a spike by the API's rules).
+   * never measured against the seconds after another's (a run resuming within 70 s at 10 × the rate before is a
+   * spike by the API's rules).
    */
   const keys = ['a', 'b', 'c'].map((k) => `sim-e2e-${k}-${id}`);
   const children: ChildProcess[] = [];

@@ -168,8 +168,8 @@ The extra events are valid and counted like any other. A separate source is a se
 GET /api/matches/{id}/anomalies: each injected match must be flagged with its kind and nothing else, every other
 match with nothing, and flaggedEvents in the metrics must be above 0 exactly for the injected ones. Without
 --inject-anomalies --verify still expects nothing flagged (no false positives: pace a large run with --duration;
-the API takes a source that resumes after a quiet minute at > 300 events in 10 s for a burst, so a second run
-from the same address against the same API process is flagged source-velocity at its start).
+a new source sending > 20,000 events in 10 s is a burst, and so is one that resumes within 70 s of its last
+event at > 10 × its rate of the minute before: leave a run's address quiet for 70 s before the next run).
 
 Exit status: 0 all good · 1 verification failed, the API refused valid events or retractions or accepted broken
 ones, or the run was aborted (e.g. 401/403: pass --api-key) · 2 bad command line.

@@ -39,8 +39,8 @@ describe('checking the feed-integrity flags of a match', () => {
     expect(velocity).toBe(
       "flagged source-velocity (500 events) though nothing was injected — the run sent in a burst by the API's " +
         'default thresholds: pace it with --duration or --rate (a new source sending > 20,000 events in 10 s is a ' +
-        'burst; so is a known one sending > 300 in 10 s after a quiet minute, as a run from the address of an ' +
-        'earlier run against the same API process does from its start)',
+        'burst; so is one resuming within 70 s of its last event at > 10 × its rate of the minute before: leave the ' +
+        'address quiet for 70 s between runs)',
     );
     expect(flagged).toBe('flaggedEvents: expected 0 (nothing injected), got 500');
     expect(checkAnomalies(null, listed(), 3).problems).toEqual([

@@ -134,8 +134,8 @@ export function checkRetractions(
 const FALSE_POSITIVE_HINTS: Partial<Record<FeedRule, string>> = {
   'source-velocity':
     "the run sent in a burst by the API's default thresholds: pace it with --duration or --rate (a new source " +
-    'sending > 20,000 events in 10 s is a burst; so is a known one sending > 300 in 10 s after a quiet minute, as a ' +
-    'run from the address of an earlier run against the same API process does from its start)',
+    'sending > 20,000 events in 10 s is a burst; so is one resuming within 70 s of its last event at > 10 × its ' +
+    'rate of the minute before: leave the address quiet for 70 s between runs)',
   'clock-skew': 'event timestamps far from when they were sent: leave out --kickoff for honest ones',
 };
 
