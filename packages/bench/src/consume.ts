@@ -9,6 +9,10 @@
  * a fresh consumer group into a fresh database until every event is stored — counted as DISTINCT event ids
  * (`uniqExact(event_id)`), so a redelivery does not make it look done early — then the direct insert into
  * another database; the summary prints the medians (this machine's speed drifts between runs).
+ * The feed-integrity rules' cost: each round also runs the consumer with `FEED_INTEGRITY=false` on the same topic
+ * (its own group and database), right beside the consumer with the rules on (the default), which of the two goes
+ * first alternating per round; `rules on ÷ off` per round, then the median (target ≥ 0.95). What the rules flagged
+ * is read from the consumer's feed_anomalies_total before it stops.
  *   BENCH_NODE_FLAGS: more node flags for the consumer process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`)
  *
  * Uses KAFKA_BROKERS / CLICKHOUSE_URL when set, else starts a throwaway embedded stack.
@@ -30,11 +34,14 @@ import {
 import { pipelineEvents } from './events';
 import {
   BenchFailure,
+  fetchText,
   fmt,
   fmtRatio,
+  mark,
   median,
   openStack,
   printTable,
+  processCpuMs,
   runBench,
   serviceScript,
   startNode,
@@ -46,9 +53,9 @@ import {
 
 const USAGE = `pnpm bench:consume [--events 500000] [--batch 1000] [--rounds 3] [--timeout <s>]
   preloads --events events, then per round: the consumer process (FLUSH_MAX_EVENTS = --batch) from group join
-  until all are stored (distinct event ids), and a direct JSONEachRow insert of the same rows in batches of
-  --batch; prints medians. --timeout: longest wait for one round's consumer to store every event
-  (default 120 s + 1 s per 1,000 events).`;
+  until all are stored (distinct event ids), the same with FEED_INTEGRITY=false (the feed-integrity rules off),
+  and a direct JSONEachRow insert of the same rows in batches of --batch; prints medians. --timeout: longest
+  wait for one round's consumer to store every event (default 120 s + 1 s per 1,000 events).`;
 
 /** Longest wait for ClickHouse to finish background merges before a measurement starts. */
 const MERGES_TIMEOUT_MS = 300_000;
@@ -71,7 +78,38 @@ interface ConsumerRun {
   startupSeconds: number;
   /** Rows stored, redeliveries included (≥ the events). */
   rows: number;
+  /** Events the feed-integrity rules flagged, per rule (the consumer's feed_anomalies_total{rule}). */
+  flagged: Record<string, number>;
+  /** CPU time (user + system, every thread) the consumer process spent per event, from ready until done. */
+  cpuUsPerEvent: number;
 }
+
+/** feed_anomalies_total per rule in a Prometheus text body (the rules with a sample; none when the rules are off). */
+function flaggedByRule(metrics: string): Record<string, number> {
+  const flagged: Record<string, number> = {};
+  for (const match of metrics.matchAll(/^feed_anomalies_total\{[^}]*rule="([^"]+)"[^}]*\} (\S+)$/gm)) {
+    flagged[match[1]!] = (flagged[match[1]!] ?? 0) + Number(match[2]);
+  }
+  return flagged;
+}
+
+const cpuText = (run: ConsumerRun): string =>
+  Number.isFinite(run.cpuUsPerEvent) ? `${run.cpuUsPerEvent.toFixed(1)} µs` : 'n/a';
+
+const flaggedTotal = (flagged: Record<string, number>): number =>
+  Object.values(flagged).reduce((a, b) => a + b, 0);
+
+/**
+ * `match-velocity 12, goal-burst 3` (the rules that flagged something), `none` when every rule's counter is 0, `no
+ * counter` when the consumer had no feed_anomalies_total (its rules off).
+ */
+const flaggedText = (flagged: Record<string, number>): string =>
+  Object.keys(flagged).length === 0
+    ? 'no counter'
+    : Object.entries(flagged)
+        .filter(([, n]) => n > 0)
+        .map(([rule, n]) => `${rule} ${fmt(n)}`)
+        .join(', ') || 'none';
 
 /**
  * The real consumer process, in its own group and database, from ready until every event is stored (distinct
@@ -79,9 +117,9 @@ interface ConsumerRun {
  */
 async function consumerRound(
   stack: BenchStack,
-  round: { topic: string; total: number; batch: number; id: string; timeoutMs: number },
+  round: { topic: string; total: number; batch: number; id: string; timeoutMs: number; rules: boolean },
 ): Promise<ConsumerRun> {
-  const { topic, total, batch, id, timeoutMs } = round;
+  const { topic, total, batch, id, timeoutMs, rules } = round;
   const database = `bench_consumer_${id}`;
   const client = createClickHouseClient({ url: stack.clickhouseUrl, database });
   try {
@@ -102,6 +140,7 @@ async function consumerRound(
         FLUSH_MAX_EVENTS: String(batch),
         METRICS_PORT: String(metricsPort),
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+        FEED_INTEGRITY: String(rules),
       },
       extraFlags: (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
       echo: true,
@@ -115,6 +154,7 @@ async function consumerRound(
       intervalMs: 50,
     });
     const started = Date.now();
+    const cpuStarted = processCpuMs(consumer.process.pid);
     // Done = every event id stored. count() is cheap and reaches `total` first; uniqExact(event_id) (a full
     // scan) is asked only from then on, so a redelivered event cannot make the round look done early.
     let rows = 0;
@@ -142,12 +182,22 @@ async function consumerRound(
       throw err;
     }
     const seconds = (Date.now() - started) / 1000;
+    const cpuDone = processCpuMs(consumer.process.pid);
+    const cpuUsPerEvent =
+      cpuStarted === undefined || cpuDone === undefined ? NaN : ((cpuDone - cpuStarted) * 1000) / total;
+    const flagged = flaggedByRule(await fetchText(`http://127.0.0.1:${metricsPort}/metrics`));
     const code = await consumer.stop();
     if (code !== 0)
       throw new BenchFailure(`the consumer exited with ${code} on SIGTERM:\n${consumer.tail()}`);
     if (distinct !== total)
       throw new BenchFailure(`the consumer stored ${fmt(distinct ?? 0)} distinct events of ${fmt(total)}`);
-    return { rate: total / seconds, startupSeconds: (started - launched) / 1000, rows };
+    return {
+      rate: total / seconds,
+      startupSeconds: (started - launched) / 1000,
+      rows,
+      flagged,
+      cpuUsPerEvent,
+    };
   } finally {
     await client.close();
   }
@@ -249,26 +299,46 @@ async function main(): Promise<void> {
   }
 
   const storedEvents: StoredEvent[] = events.map((e) => ({ ...e, receivedAt }));
-  const results: Array<{ consumer: ConsumerRun; directRate: number }> = [];
+  const results: Array<{ consumer: ConsumerRun; off: ConsumerRun; directRate: number }> = [];
   for (let round = 1; round <= rounds; round++) {
     const id = `${run}_${round}`;
-    const consumer = await consumerRound(stack, {
-      topic,
-      total,
-      batch,
-      id,
-      timeoutMs: timeoutSeconds * 1000,
-    });
+    // The consumer with the rules on (the default) and off, right beside each other: on first in odd rounds.
+    const consumers: Partial<Record<'on' | 'off', ConsumerRun>> = {};
+    for (const rules of round % 2 === 1 ? [true, false] : [false, true]) {
+      consumers[rules ? 'on' : 'off'] = await consumerRound(stack, {
+        topic,
+        total,
+        batch,
+        id: rules ? id : `${id}_off`,
+        timeoutMs: timeoutSeconds * 1000,
+        rules,
+      });
+    }
+    const consumer = consumers.on!;
+    const off = consumers.off!;
     const directRate = await directRound(stack, storedEvents, batch, id);
-    results.push({ consumer, directRate });
+    results.push({ consumer, off, directRate });
     console.log(
       `round ${round}: consumer ${fmt(consumer.rate)} events/s (join ${consumer.startupSeconds.toFixed(1)} s, ` +
         `${fmt(consumer.rows - total)} redelivered rows), direct ${fmt(directRate)} events/s, ` +
-        `ratio ${fmtRatio(consumer.rate / directRate)}`,
+        `ratio ${fmtRatio(consumer.rate / directRate)}; rules off ${fmt(off.rate)} events/s ` +
+        `(${round % 2 === 1 ? 'after' : 'before'} the rules on), on ÷ off ${fmtRatio(consumer.rate / off.rate, 3)}; ` +
+        `flagged: ${flaggedText(consumer.flagged)}`,
     );
   }
   printTable(
-    ['round', 'consumer events/s', 'join s', 'rows stored', 'direct events/s', 'consumer ÷ direct'],
+    [
+      'round',
+      'consumer events/s',
+      'join s',
+      'rows stored',
+      'direct events/s',
+      'consumer ÷ direct',
+      'rules off events/s',
+      'rules on ÷ off',
+      'consumer CPU / event, on / off',
+      'flagged (rules on)',
+    ],
     results.map((r, i) => [
       i + 1,
       fmt(r.consumer.rate),
@@ -276,16 +346,40 @@ async function main(): Promise<void> {
       fmt(r.consumer.rows),
       fmt(r.directRate),
       fmtRatio(r.consumer.rate / r.directRate),
+      fmt(r.off.rate),
+      fmtRatio(r.consumer.rate / r.off.rate, 3),
+      `${cpuText(r.consumer)} / ${cpuText(r.off)}`,
+      flaggedText(r.consumer.flagged),
     ]),
   );
   const consumerRate = median(results.map((r) => r.consumer.rate));
   const directRate = median(results.map((r) => r.directRate));
   const ratio = median(results.map((r) => r.consumer.rate / r.directRate));
+  const offRate = median(results.map((r) => r.off.rate));
+  const onOff = median(results.map((r) => r.consumer.rate / r.off.rate));
+  const cpuOnOff = median(results.map((r) => r.consumer.cpuUsPerEvent / r.off.cpuUsPerEvent));
+  const flaggedOn = results.map((r) => flaggedTotal(r.consumer.flagged));
+  const flaggedOff = results.reduce((n, r) => n + flaggedTotal(r.off.flagged), 0);
   console.log(`
 events                      ${fmt(total)} per round, batch ${batch}, medians of ${rounds} round(s)
 consumer Kafka→ClickHouse   ${fmt(consumerRate)} events/s   (distinct events, from group join; start-up not counted)
 direct JSONEachRow insert   ${fmt(directRate)} events/s
-ratio consumer ÷ direct     ${fmtRatio(ratio)}   (target ≥ 0.5; consumer target ≥ 50,000 events/s)`);
+ratio consumer ÷ direct     ${fmtRatio(ratio)}   (target ≥ 0.5; consumer target ≥ 50,000 events/s)
+feed-integrity rules off    ${fmt(offRate)} events/s   (FEED_INTEGRITY=false; the order on/off alternating per round)
+ratio rules on ÷ off        ${fmtRatio(onOff, 3)}   (target ≥ 0.95) ${mark(onOff >= 0.95)}   (median of per-round ratios)
+consumer CPU on ÷ off       ${fmtRatio(cpuOnOff)}   (the consumer process's CPU per event, every thread, from ready until done)
+flagged with the rules on   ${flaggedOn.map(fmt).join(' / ')} events per round (${flaggedText(results[0]!.consumer.flagged)} in round 1); rules off: ${fmt(flaggedOff)}`);
+  if (flaggedOn.every((n) => n === 0)) {
+    // Why, from pipelineEvents(total, 200): event n is match n % 200, n seconds after 2024-01-15 14:00 UTC, a goal
+    // when n % 7 === 2, team 1 when n is even with player p-(n % 22) (so a player's team follows n's parity).
+    console.log(
+      `  no rule fired: per match one event every 200 s of event time (match-velocity needs > 200 in a minute), ` +
+        `goals 1,400 s apart (goal-burst: 4 within 90 s), each player on one team, and every event stamped in 2024, ` +
+        `long before its receipt, in a match never live (clock-skew judges an old event only in a live match). So ` +
+        `the rules on cost their bookkeeping per event (judge, per-match state), not the flagged path (a copy of the ` +
+        `event with \`anomalies\`, the counter, the warn log)`,
+    );
+  }
 }
 
 runBench('bench:consume', main);

@@ -5,11 +5,18 @@ import { DEFAULT_TOPICS } from '@pitchpulse/contract';
  * floor), all with autocannon in one run on this machine, rounds alternating so a change of machine load hits
  * both alike; last, the produce path alone (no HTTP, no validation), the ceiling of the batch endpoint here.
  * The api runs as a child process from apps/api/dist/main.js. Needs `pnpm build`.
+ * The feed-integrity rules' cost: a second api process with `FEED_INTEGRITY=false` takes the same single-event and
+ * batch load right beside the api with the rules on (the default), the order of the two alternating per round;
+ * `rules on ÷ off` per round, then the median (target ≥ 0.95). The load comes from one source (one API key, one
+ * address) at full speed: with the rules on, whatever of it the `source-velocity` rule flags is counted per run
+ * from the api's feed_anomalies_total (flags written into each Kafka message, the counter, the rate-limited warn
+ * log: the expensive path); the rest still pays the rules' bookkeeping (judge + remembering accepted eventIds).
  * Uses KAFKA_BROKERS/CLICKHOUSE_URL when set, else starts a throwaway embedded stack.
  *   BENCH_DURATION (s per run, default 10), BENCH_ROUNDS (alternating bare/api rounds, 2), BENCH_CONNECTIONS (50),
  *   BENCH_BATCH_SIZE (100), BENCH_WARMUP (s, 3)
  *   The producer settings (given to the api and to the produce path alone): PRODUCE_LINGER_MS (2),
  *   PRODUCE_MAX_BATCH (1000), PRODUCE_MAX_QUEUED (20000), PRODUCE_TIMEOUT_MS (3000), KAFKA_COMPRESSION (none)
+ *   BENCH_NODE_FLAGS: more node flags for both api processes (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`)
  *
  * Verdict: only 2xx answers count; a run with any non-2xx answer, connection error, timeout or rejected event
  * fails the benchmark (exit 1). Batch events/s are the events the 202 bodies list as accepted, per second.
@@ -56,6 +63,10 @@ const producerSettings = {
   PRODUCE_TIMEOUT_MS: String(envNumber('PRODUCE_TIMEOUT_MS', 3000, { min: 1 })),
   KAFKA_COMPRESSION: process.env.KAFKA_COMPRESSION ?? 'none',
 };
+
+/** `part` of `whole` as a percentage (`12.3 %`). */
+const pct = (part: number, whole: number): string =>
+  whole > 0 ? `${((part / whole) * 100).toFixed(1)} %` : 'n/a';
 
 let seq = 0;
 const eventBody = (): string => ingestEventJson(seq++);
@@ -111,24 +122,64 @@ async function main(): Promise<void> {
     env: { PORT: String(barePort) },
     readyLine: (line) => line === 'ready',
   });
+  const apiEnv = (port: number, rules: boolean): NodeJS.ProcessEnv => ({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    KAFKA_BROKERS: stack.kafkaBrokers,
+    CLICKHOUSE_URL: stack.clickhouseUrl,
+    KAFKA_TOPIC_EVENTS: topic,
+    API_KEYS: API_KEY,
+    RATE_LIMIT_PER_SECOND: '1000000000',
+    RATE_LIMIT_BURST: '1000000000',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    FEED_INTEGRITY: String(rules),
+    ...producerSettings,
+  });
+  const apiFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  // The feed-integrity rules' warn lines ("feed anomaly: …", at most one a minute per rule, source and match).
+  const anomalyLines = { on: 0, off: 0 };
   const apiPort = await freePort();
   const api = await startNode('the api', serviceScript('api'), {
-    env: {
-      PORT: String(apiPort),
-      HOST: '127.0.0.1',
-      KAFKA_BROKERS: stack.kafkaBrokers,
-      CLICKHOUSE_URL: stack.clickhouseUrl,
-      KAFKA_TOPIC_EVENTS: topic,
-      API_KEYS: API_KEY,
-      RATE_LIMIT_PER_SECOND: '1000000000',
-      RATE_LIMIT_BURST: '1000000000',
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-      ...producerSettings,
+    env: apiEnv(apiPort, true),
+    extraFlags: apiFlags,
+    onLine: (line) => {
+      if (line.includes('feed anomaly')) anomalyLines.on++;
+    },
+  });
+  const offPort = await freePort();
+  const apiOff = await startNode('the api with FEED_INTEGRITY=false', serviceScript('api'), {
+    env: apiEnv(offPort, false),
+    extraFlags: apiFlags,
+    onLine: (line) => {
+      if (line.includes('feed anomaly')) anomalyLines.off++;
     },
   });
   const bareUrl = `http://127.0.0.1:${barePort}/api/events`;
   const apiBase = `http://127.0.0.1:${apiPort}`;
+  const offBase = `http://127.0.0.1:${offPort}`;
   await waitForUrl(`${apiBase}/ready`, { what: 'the api to be ready', child: api, timeoutMs: 60_000 });
+  await waitForUrl(`${offBase}/ready`, {
+    what: 'the api with FEED_INTEGRITY=false to be ready',
+    child: apiOff,
+    timeoutMs: 60_000,
+  });
+  /** Events an api flagged so far, per rule (its feed_anomalies_total). */
+  const flaggedBy = async (base: string) => {
+    const text = await fetchText(`${base}/metrics`);
+    return {
+      velocity: sampleSum(text, 'feed_anomalies_total', { rule: 'source-velocity' }),
+      all: sampleSum(text, 'feed_anomalies_total'),
+    };
+  };
+  /** Events each run had flagged by any rule (the api's feed_anomalies_total before and after it). */
+  const flaggedIn = new Map<LoadRun, { velocity: number; all: number }>();
+  const counted = async (base: string, run: () => Promise<LoadRun>): Promise<LoadRun> => {
+    const before = await flaggedBy(base);
+    const measured = await run();
+    const after = await flaggedBy(base);
+    flaggedIn.set(measured, { velocity: after.velocity - before.velocity, all: after.all - before.all });
+    return measured;
+  };
 
   const post = (name: string, url: string, body: () => string, seconds: number, server?: NodeChild) =>
     load({
@@ -143,34 +194,57 @@ async function main(): Promise<void> {
       server,
     });
 
-  // Warm both up, then alternate bare and api runs so a change in machine load hits both alike.
+  // Warm every server up, then alternate bare and api runs so a change in machine load hits both alike; the api
+  // with the rules off runs right beside the api with them on, which of the two goes first alternating per round.
   const warmups = [
     await post('warm-up bare', bareUrl, eventBody, warmup),
     await post('warm-up api', `${apiBase}/api/events`, eventBody, warmup),
     await post('warm-up batch', `${apiBase}/api/events/batch`, batchBody, warmup),
+    await post('warm-up api, rules off', `${offBase}/api/events`, eventBody, warmup),
+    await post('warm-up batch, rules off', `${offBase}/api/events/batch`, batchBody, warmup),
   ];
   const bareRuns: LoadRun[] = [];
   const apiRuns: LoadRun[] = [];
   const batchRuns: LoadRun[] = [];
   const bareBatchRuns: LoadRun[] = [];
+  const offRuns: LoadRun[] = [];
+  const offBatchRuns: LoadRun[] = [];
   for (let round = 1; round <= rounds; round++) {
     bareBatchRuns.push(
       await post(`bare express batch ×${batchSize} #${round}`, `${bareUrl}/batch`, batchBody, duration, bare),
     );
     bareRuns.push(await post(`bare express + json → 202 #${round}`, bareUrl, eventBody, duration, bare));
-    apiRuns.push(await post(`POST /api/events #${round}`, `${apiBase}/api/events`, eventBody, duration, api));
-    batchRuns.push(
-      await post(
-        `POST /api/events/batch ×${batchSize} #${round}`,
-        `${apiBase}/api/events/batch`,
-        batchBody,
-        duration,
-        api,
-      ),
-    );
+    // The api with the rules on, and with them off: on first in odd rounds, off first in even ones.
+    for (const rules of round % 2 === 1 ? [true, false] : [false, true]) {
+      const [base, server, label, runs] = rules
+        ? ([apiBase, api, '', apiRuns] as const)
+        : ([offBase, apiOff, ', rules off', offRuns] as const);
+      runs.push(
+        await counted(base, () =>
+          post(`POST /api/events${label} #${round}`, `${base}/api/events`, eventBody, duration, server),
+        ),
+      );
+    }
+    for (const rules of round % 2 === 1 ? [true, false] : [false, true]) {
+      const [base, server, label, runs] = rules
+        ? ([apiBase, api, '', batchRuns] as const)
+        : ([offBase, apiOff, ', rules off', offBatchRuns] as const);
+      runs.push(
+        await counted(base, () =>
+          post(
+            `POST /api/events/batch ×${batchSize}${label} #${round}`,
+            `${base}/api/events/batch`,
+            batchBody,
+            duration,
+            server,
+          ),
+        ),
+      );
+    }
   }
   const metrics = await fetchText(`${apiBase}/metrics`);
   const apiExit = await api.stop();
+  const apiOffExit = await apiOff.stop();
   const ceiling = await produceCeiling({
     KAFKA_BROKERS: stack.kafkaBrokers,
     KAFKA_TOPIC: topic,
@@ -181,7 +255,11 @@ async function main(): Promise<void> {
   const produced = sampleSum(metrics, 'kafka_produce_batch_messages_sum');
   const cpu = (r: LoadRun) =>
     r.cpuUsPerRequest === undefined ? 'n/a' : `${Math.round(r.cpuUsPerRequest)} µs`;
-  const allRuns = [...bareRuns, ...apiRuns, ...bareBatchRuns, ...batchRuns];
+  const allRuns = [...bareRuns, ...apiRuns, ...offRuns, ...bareBatchRuns, ...batchRuns, ...offBatchRuns];
+  const flaggedCell = (r: LoadRun) => {
+    const flagged = flaggedIn.get(r);
+    return flagged === undefined ? '—' : `${fmt(flagged.all)} (${pct(flagged.all, r.accepted)})`;
+  };
   printTable(
     [
       'run',
@@ -194,6 +272,7 @@ async function main(): Promise<void> {
       'non-2xx',
       'errors',
       'server CPU / ok answer',
+      'events flagged',
     ],
     allRuns.map((r) => [
       r.name,
@@ -206,6 +285,7 @@ async function main(): Promise<void> {
       r.non2xx,
       r.errors + r.timeouts,
       cpu(r),
+      flaggedCell(r),
     ]),
   );
 
@@ -255,7 +335,55 @@ async function main(): Promise<void> {
   console.log(
     `Kafka produce calls:   ${fmt(produceCalls)} for ${fmt(produced)} events (${(produced / Math.max(1, produceCalls)).toFixed(1)} per call)`,
   );
-  console.log(`api exit on SIGTERM:   ${apiExit}`);
+
+  // The rules' cost: the api with them on vs off, per round (neighbours in time), then the median.
+  const offRps = median(offRuns.map((r) => r.okPerSecond));
+  const onOffRounds = perRound(apiRuns, offRuns, (a, b) => a.okPerSecond / b.okPerSecond);
+  const onOffRatio = median(onOffRounds);
+  const offEventsPerSec = median(offBatchRuns.map((r) => r.acceptedPerSecond));
+  const onOffBatchRounds = perRound(
+    batchRuns,
+    offBatchRuns,
+    (a, b) => a.acceptedPerSecond / b.acceptedPerSecond,
+  );
+  const onOffBatchRatio = median(onOffBatchRounds);
+  // How far the per-round ratios spread: this machine's noise floor for a 0.95 target.
+  const spread = (ratios: number[]) => `per round ${ratios.map((r) => fmtRatio(r)).join(' / ')}`;
+  const onOffCpu = (on: LoadRun[], off: LoadRun[]) =>
+    median(perRound(on, off, (a, b) => (a.cpuUsPerRequest ?? NaN) / (b.cpuUsPerRequest ?? NaN)));
+  const share = (runs: LoadRun[]) => {
+    const flagged = runs.reduce((n, r) => n + (flaggedIn.get(r)?.all ?? 0), 0);
+    const velocity = runs.reduce((n, r) => n + (flaggedIn.get(r)?.velocity ?? 0), 0);
+    const events = runs.reduce((n, r) => n + r.accepted, 0);
+    return `${fmt(flagged)} of ${fmt(events)} events flagged (${pct(flagged, events)}; source-velocity ${fmt(velocity)})`;
+  };
+  console.log('');
+  console.log(
+    `feed-integrity rules:  the api with the rules on (default) vs a second api with FEED_INTEGRITY=false, same load, ` +
+      `the order alternating per round; ratios per round, then their median`,
+  );
+  console.log(
+    `  single events:       on ${fmt(apiRps)} req/s, off ${fmt(offRps)} req/s; ` +
+      `rules on ÷ off ${fmtRatio(onOffRatio, 3)}   (target ≥ 0.95) ${mark(onOffRatio >= 0.95)}` +
+      `   server CPU per answer on ÷ off ${fmtRatio(onOffCpu(apiRuns, offRuns))}\n` +
+      `                       ${spread(onOffRounds)}`,
+  );
+  console.log(
+    `  batch ×${batchSize}:           on ${fmt(eventsPerSec)} events/s, off ${fmt(offEventsPerSec)} events/s; ` +
+      `rules on ÷ off ${fmtRatio(onOffBatchRatio, 3)}   (target ≥ 0.95) ${mark(onOffBatchRatio >= 0.95)}` +
+      `   server CPU per answer on ÷ off ${fmtRatio(onOffCpu(batchRuns, offBatchRuns))}\n` +
+      `                       ${spread(onOffBatchRounds)}`,
+  );
+  console.log(
+    `  flagged (rules on):  single ${share(apiRuns)}; batch ${share(batchRuns)}; ` +
+      `${anomalyLines.on} "feed anomaly" warn line(s) in the whole run (rules off: ${anomalyLines.off})`,
+  );
+  console.log(
+    `  the load is one source (one API key, one address) at full speed: what source-velocity flags (its rate ` +
+      `jumping against its own last minute) pays the expensive path — the flags written into each Kafka message, ` +
+      `feed_anomalies_total and the rate-limited warn log; the rest pays the bookkeeping alone (judge, accepted eventIds)`,
+  );
+  console.log(`api exit on SIGTERM:   ${apiExit} (rules off: ${apiOffExit})`);
   requireAllOk([...warmups, ...allRuns]);
   console.log('verdict:               every answer of every run was 2xx with no rejected event');
 }
