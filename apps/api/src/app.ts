@@ -64,8 +64,8 @@ export function createApp(deps: AppDeps): Express {
     metrics,
     guard,
     responseTimes,
-    sourceRules: config.sourceRules ? new SourceMonitor(config.sourceRules) : null,
-    anomalies: createAnomalyReporter(registry, logger),
+    sourceMonitor: config.sourceRules ? new SourceMonitor(config.sourceRules) : null,
+    anomalyReporter: createAnomalyReporter(registry, logger),
     now: deps.now ?? Date.now,
   };
   const read =

@@ -33,7 +33,7 @@ export interface AppContext {
   /** The ingest routes' response times over a sliding window (the read API's responseTimePercentiles). */
   responseTimes: ResponseTimeWindow;
   /** The per-source feed-integrity rules (null when switched off) and where their flags are counted and logged. */
-  sourceRules: SourceMonitor | null;
-  anomalies: AnomalyReporter;
+  sourceMonitor: SourceMonitor | null;
+  anomalyReporter: AnomalyReporter;
   now: () => number;
 }

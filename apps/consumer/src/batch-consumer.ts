@@ -200,14 +200,16 @@ export class BatchConsumer {
       value: message.value,
       headers: message.headers,
     };
+    let record: StoredRecord;
     try {
-      const record = decodeRecordMessage(message.value);
-      const { inspect } = this.options;
-      consumed.record =
-        inspect && record.kind === 'event' ? { kind: 'event', event: inspect(record.event) } : record;
+      record = decodeRecordMessage(message.value);
     } catch (err) {
       consumed.decodeError = (err as Error).message;
+      return consumed;
     }
+    const { inspect } = this.options;
+    consumed.record =
+      inspect && record.kind === 'event' ? { kind: 'event', event: inspect(record.event) } : record;
     return consumed;
   }
 

@@ -11,13 +11,13 @@ import {
   insertRetractions,
   runMigrations,
 } from '@pitchpulse/clickhouse';
-import { MatchMonitor, createAnomalyReporter, flagEvent } from '@pitchpulse/feed-integrity';
 import { createKafka } from '@pitchpulse/kafka';
 import { createRegistry, startProbeServer, type Logger, type Registry } from '@pitchpulse/observability';
 import { backoffDelay } from './backoff';
 import { BatchConsumer, type BatchConsumerOptions, type EventStore } from './batch-consumer';
 import type { ConsumerConfig } from './config';
 import { FailureRouter } from './failure-router';
+import { feedRules } from './feed-rules';
 import { watchLag } from './lag';
 import { startMaintenance } from './maintenance';
 import { createConsumerMetrics, type ConsumerMetrics } from './metrics';
@@ -135,7 +135,7 @@ export async function startConsumer(
       () => runMigrations(clickhouse, { database: config.clickhouse.database }),
       waiting,
     );
-    const inspect = feedRules(config, registry, logger);
+    const inspect = feedRules(config.matchRules, registry, logger);
     running = await untilItWorks(
       'Kafka',
       () => startPipeline(config, eventStore, metrics, logger, inspect),
@@ -166,17 +166,6 @@ export async function startConsumer(
       await clickhouse.close();
     },
   };
-}
-
-/**
- * The per-match feed-integrity rules, shared by the main and retry consumers (a redelivery through the retry topic
- * is flagged like its first delivery); undefined when switched off.
- */
-function feedRules(config: ConsumerConfig, registry: Registry, logger: Logger) {
-  if (!config.matchRules) return undefined;
-  const rules = new MatchMonitor(config.matchRules);
-  const reporter = createAnomalyReporter(registry, logger);
-  return (event: StoredEvent) => flagEvent(rules, reporter, event);
 }
 
 /**

@@ -62,6 +62,7 @@ describe('feed-integrity rules through the pipeline', () => {
   const logs = { api: '', consumer: '' };
   let api = '';
   let consumerMetrics = '';
+  let clickhouse = { url: '', database: '' };
 
   const start = (name: 'api' | 'consumer', env: NodeJS.ProcessEnv): void => {
     const script = join(root, `apps/${name}/dist/main.js`);
@@ -79,6 +80,7 @@ describe('feed-integrity rules through the pipeline', () => {
   beforeAll(async () => {
     const id = randomUUID().slice(0, 8);
     const pipeline = await preparePipeline(`feed_integrity_${id}`, { events: 3 });
+    clickhouse = { url: pipeline.env.CLICKHOUSE_URL!, database: pipeline.database };
     const [apiPort, consumerPort] = [await freePort(), await freePort()];
     const env = {
       ...pipeline.env,
@@ -165,6 +167,18 @@ describe('feed-integrity rules through the pipeline', () => {
     return anomalies;
   };
   const rulesOf = (a: Anomalies) => a.rules.map((r) => [r.rule, r.events]);
+  /** The stored rows of the match that carry flags: eventId → the rules of its rows (the `anomalies` column). */
+  const storedFlags = async (matchId: string): Promise<Record<string, string[]>> => {
+    const query =
+      `SELECT event_id, groupUniqArrayArray(anomalies) AS rules FROM ${clickhouse.database}.events ` +
+      `WHERE match_id = '${matchId}' AND notEmpty(anomalies) GROUP BY event_id FORMAT JSONEachRow`;
+    const text = await (await fetch(clickhouse.url, { method: 'POST', body: query })).text();
+    const rows = text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { event_id: string; rules: string[] });
+    return Object.fromEntries(rows.map((r) => [r.event_id, r.rules.sort()]));
+  };
   const counter = async (url: string, rule: string): Promise<number> => {
     const text = await (await fetch(url)).text();
     const line = text.split('\n').find((l) => l.startsWith(`feed_anomalies_total{rule="${rule}"`));
@@ -193,6 +207,9 @@ describe('feed-integrity rules through the pipeline', () => {
       flagged.rules[0]!.exampleEventIds.every((id) => burstEvents.slice(2000).some((e) => e.eventId === id)),
     ).toBe(true);
     expect(rulesOf(await stored(calm, 2000))).toEqual([]);
+    expect(await storedFlags(burst)).toEqual(
+      Object.fromEntries(burstEvents.slice(2000).map((e) => [e.eventId, ['source-velocity']])),
+    );
     expect((await apiCounter('source-velocity')) - before).toBe(100);
     const lines = warned('api', 'source-velocity', burst);
     expect(lines.length).toBeGreaterThanOrEqual(1);
@@ -214,6 +231,9 @@ describe('feed-integrity rules through the pipeline', () => {
     const flagged = await stored(storm, 100);
     expect(rulesOf(flagged)).toEqual([['duplicate-storm', 100]]);
     expect(flagged.flaggedEvents).toBe(100);
+    expect(await storedFlags(storm)).toEqual(
+      Object.fromEntries(stormEvents.map((e) => [e.eventId, ['duplicate-storm']])),
+    );
     expect(rulesOf(await stored(calm, 100))).toEqual([]);
     expect((await apiCounter('duplicate-storm')) - before).toBe(100);
     expect(warned('api', 'duplicate-storm', storm)[0]).toContain('"source":"key-1@127.0.0.4"');
@@ -239,11 +259,13 @@ describe('feed-integrity rules through the pipeline', () => {
     expect(rulesOf(flagged)).toEqual([['match-velocity', 1]]);
     expect(flagged.rules[0]!.exampleEventIds).toEqual([busyEvents[200]!.eventId]);
     expect(rulesOf(await stored(calm, 200))).toEqual([]);
+    expect(await storedFlags(busy)).toEqual({ [busyEvents[200]!.eventId]: ['match-velocity'] });
     expect((await consumerCounter('match-velocity')) - before).toBe(1);
     expect(warned('consumer', 'match-velocity', busy).length).toBe(1);
   });
 
   it('goal burst: the 4th goal within 90 s; 4 goals over 91 s are not', async () => {
+    const before = await consumerCounter('goal-burst');
     const burst = matchIdOf('goals');
     const calm = matchIdOf('goals-calm');
     const goals = (matchId: string, offsetsS: number[]) =>
@@ -262,10 +284,15 @@ describe('feed-integrity rules through the pipeline', () => {
     const flagged = await stored(burst, 4);
     expect(rulesOf(flagged)).toEqual([['goal-burst', 1]]);
     expect(flagged.rules[0]!.exampleEventIds).toEqual([burstGoals[3]!.eventId]);
+    expect(await storedFlags(burst)).toEqual({ [burstGoals[3]!.eventId]: ['goal-burst'] });
     expect(rulesOf(await stored(calm, 4))).toEqual([]);
+    expect(await storedFlags(calm)).toEqual({});
+    expect((await consumerCounter('goal-burst')) - before).toBe(1);
+    expect(warned('consumer', 'goal-burst', burst).length).toBe(1);
   });
 
   it('clock skew: stamped 11 min ahead of receipt, or 5 h behind it in a live match; neither otherwise', async () => {
+    const before = await consumerCounter('clock-skew');
     const ahead = matchIdOf('ahead');
     const behind = matchIdOf('behind');
     const calm = matchIdOf('skew-calm');
@@ -283,7 +310,10 @@ describe('feed-integrity rules through the pipeline', () => {
     expect((await stored(ahead, 2)).rules[0]!.exampleEventIds).toEqual([a1!.eventId]);
     expect(rulesOf(await stored(behind, 2))).toEqual([['clock-skew', 1]]);
     expect((await stored(behind, 2)).rules[0]!.exampleEventIds).toEqual([b2!.eventId]);
+    expect(await storedFlags(behind)).toEqual({ [b2!.eventId]: ['clock-skew'] });
     expect(rulesOf(await stored(calm, 3))).toEqual([]);
+    expect((await consumerCounter('clock-skew')) - before).toBe(2);
+    expect(warned('consumer', 'clock-skew', ahead).length).toBe(1);
   });
 
   it('player on both teams: the same playerId for the other team; an own goal is not', async () => {
@@ -304,7 +334,9 @@ describe('feed-integrity rules through the pipeline', () => {
     expect(rulesOf(flagged)).toEqual([['player-both-teams', 1]]);
     expect(flagged.rules[0]!.exampleEventIds).toEqual([p2!.eventId]);
     expect(rulesOf(await stored(calm, 2))).toEqual([]);
+    expect(await storedFlags(both)).toEqual({ [p2!.eventId]: ['player-both-teams'] });
     expect((await consumerCounter('player-both-teams')) - before).toBe(1);
+    expect(warned('consumer', 'player-both-teams', both).length).toBe(1);
   });
 
   it('answers 404 for a match without events', async () => {

@@ -354,9 +354,9 @@ describe('two-engine compatibility: schema and aggregate views', () => {
     });
 
     it('listMatches: live first, newest first, paginated', async () => {
-      const tiny = events.filter((e) => e.matchId === 'cmp-tiny');
-      const lastTiny = Math.max(...tiny.map((e) => Date.parse(e.timestamp)));
-      const now = new Date(lastTiny + 3 * 60_000); // cmp-tiny is live, the others ended long before
+      // The fixture's events were received within seconds of each other (a replay), long after they happened:
+      // live is by receipt, so 3 minutes after the last receipt every match is live, 10 minutes after none is.
+      const lastReceived = Math.max(...events.map((e) => e.receivedAt));
       const pages = [
         { limit: 2, offset: 0 },
         { limit: 2, offset: 2 },
@@ -364,15 +364,21 @@ describe('two-engine compatibility: schema and aggregate views', () => {
         { limit: 10, offset: 10 },
         { limit: 1000, offset: 0 },
       ];
-      for (const page of pages) {
-        const list = await onBoth(engines, (e) => listMatches(e, { ...page, now, liveWindowMinutes: 5 }));
-        expect({ page, list }).toEqual({
-          page,
-          list: refListMatches(ref(), { ...page, now, liveWindowMinutes: 5 }),
-        });
+      for (const [minutes, live] of [
+        [3, true],
+        [10, false],
+      ] as const) {
+        const now = new Date(lastReceived + minutes * 60_000);
+        for (const page of pages) {
+          const list = await onBoth(engines, (e) => listMatches(e, { ...page, now, liveWindowMinutes: 5 }));
+          expect({ page, list }).toEqual({
+            page,
+            list: refListMatches(ref(), { ...page, now, liveWindowMinutes: 5 }),
+          });
+        }
+        const all = await listMatches(engines[0]!, { limit: 10, offset: 0, now });
+        expect(all.items.map((m) => m.live)).toEqual([live, live, live, live]);
       }
-      const all = await listMatches(engines[0]!, { limit: 10, offset: 0, now });
-      expect(all.items.map((m) => m.live)).toEqual([true, false, false, false]);
     });
 
     it('matchPage: each match with the change marker lastInserts reports', async () => {

@@ -24,6 +24,15 @@ export const whole = (min: number, max = Number.MAX_SAFE_INTEGER) =>
     return n;
   });
 
+/** A share above 0 and at most 1, written as a decimal (`0.5`, `.25`, `1`). */
+export const share = makeValidator<number>((input) => {
+  const n = Number(input);
+  if (!/^\s*(0|1|0?\.\d+|1\.0*)\s*$/.test(input) || !(n > 0 && n <= 1)) {
+    throw new Error(`must be a share above 0 and at most 1, got "${input}"`);
+  }
+  return n;
+});
+
 /** Names every bad or missing variable in one error: `invalid <what> configuration:` and a line per variable. */
 export const reporter =
   (what: string) =>

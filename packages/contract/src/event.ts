@@ -51,7 +51,16 @@ export const MatchEvent = Closed(
       examples: ['2024-01-15T14:30:00Z'],
     }),
     teamId: oneOf(TEAM_IDS),
-    playerId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, examples: ['player-456'] })),
+    playerId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description:
+          'Identifies a person (not a shirt number): one playerId plays for one team of a match, else the ' +
+          'event is flagged player-both-teams (an own goal: `metadata.ownGoal: true`).',
+        examples: ['player-456'],
+      }),
+    ),
     metadata: Type.Optional(
       FreeObject({
         description:

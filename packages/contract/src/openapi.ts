@@ -299,7 +299,8 @@ const readPaths: Json = {
     ok('A page of matches', 'MatchList'),
     {
       description:
-        `A match is live while its latest event is at most ${LIVE_WINDOW_MINUTES} minutes old. ` +
+        `A match is live while the API received one of its events in the last ${LIVE_WINDOW_MINUTES} minutes ` +
+        '(receipt time: an event stamped in the future does not keep a match live). ' +
         'Which matches are on a page is shared by requests for up to half a second.',
     },
   ),

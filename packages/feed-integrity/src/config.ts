@@ -1,15 +1,7 @@
-import { bool, cleanEnv, makeValidator } from 'envalid';
-import { reporter, whole } from '@pitchpulse/config';
+import { bool, cleanEnv } from 'envalid';
+import { reporter, share, whole } from '@pitchpulse/config';
 import { DEFAULT_MATCH_RULES, type MatchRuleOptions } from './match-rules';
 import { DEFAULT_SOURCE_RULES, type SourceRuleOptions } from './source-rules';
-
-const share = makeValidator<number>((input) => {
-  const n = Number(input);
-  if (!/^\s*(0|1|0?\.\d+|1\.0*)\s*$/.test(input) || !(n > 0 && n <= 1)) {
-    throw new Error(`must be a share above 0 and at most 1, got "${input}"`);
-  }
-  return n;
-});
 
 const d = DEFAULT_SOURCE_RULES;
 const m = DEFAULT_MATCH_RULES;

@@ -1,10 +1,4 @@
-export {
-  SourceMonitor,
-  DEFAULT_SOURCE_RULES,
-  type SourceRuleOptions,
-  type SourceVerdict,
-} from './source-rules';
-export { MatchMonitor, DEFAULT_MATCH_RULES, type MatchRuleOptions, type MatchVerdict } from './match-rules';
-export { AnomalyReporter, createAnomalyReporter, type AnomalySink, type AnomalyPlace } from './reporter';
+export { SourceMonitor, type SourceRuleOptions } from './source-rules';
+export { MatchMonitor, type MatchRuleOptions } from './match-rules';
+export { AnomalyReporter, createAnomalyReporter } from './reporter';
 export { sourceRulesFromEnv, matchRulesFromEnv } from './config';
-export { flagEvent } from './flag-records';

@@ -1,5 +1,5 @@
-import { parseTimestampMs, type FeedRule, type StoredEvent } from '@pitchpulse/contract';
-import { touch, trimOldest } from './bounded';
+import type { FeedRule, StoredEvent } from '@pitchpulse/contract';
+import { eventFingerprint } from './fingerprint';
 
 export interface MatchRuleOptions {
   /** Distinct events in one minute of a match's event time above this: match velocity. */
@@ -24,14 +24,14 @@ export const DEFAULT_MATCH_RULES: MatchRuleOptions = {
   clockAheadMs: 10 * 60_000,
   clockBehindMs: 4 * 3_600_000,
   liveWindowMs: 10 * 60_000,
-  maxMatches: 2_000,
+  maxMatches: 1_000,
 };
 
-/** Per match, at most this many eventIds (with their flags), minutes and players are kept. */
-const MAX_EVENTS_PER_MATCH = 10_000;
-const MAX_MINUTES_PER_MATCH = 600;
-const MAX_GOALS_PER_MATCH = 200;
-const MAX_PLAYERS_PER_MATCH = 500;
+/**
+ * Per match, at most this many eventIds (as fingerprints), minutes of event time, goals and players are kept; past
+ * them the oldest are forgotten (a match has ~1,000–3,000 events over ~120 minutes, ~3 goals, ~40 players).
+ */
+export const MATCH_STATE_LIMITS = { events: 5_000, minutes: 240, goals: 50, players: 200 } as const;
 const NO_FLAGS: readonly FeedRule[] = Object.freeze([]);
 
 export interface MatchVerdict {
@@ -41,24 +41,38 @@ export interface MatchVerdict {
 }
 
 interface MatchState {
-  /** eventId → the rules its first delivery was flagged with (a redelivery is flagged the same). */
-  flagsOf: Map<string, readonly FeedRule[]>;
+  /** the fingerprints of the match's events seen (fingerprint.ts), oldest first */
+  seen: Set<number>;
+  /** the rules of the flagged ones among them (a redelivery is flagged the same) */
+  flagsOf: Map<number, readonly FeedRule[]>;
   /** distinct events per minute of event time (epoch minute) */
   perMinute: Map<number, number>;
   goalTimes: number[];
   teamOf: Map<string, number>;
   /** receivedAt of the latest event received in time, + liveWindowMs */
   liveUntilMs: number;
+  /** when it was last judged (a counter): the least recent is forgotten first */
+  lastSeen: number;
+}
+
+/** Drops the first (oldest) entry of a Set or Map once it holds `max`. */
+function makeRoom<K>(collection: Set<K> | Map<K, unknown>, max: number): void {
+  if (collection.size < max) return;
+  for (const key of collection.keys()) {
+    collection.delete(key);
+    return;
+  }
 }
 
 /**
  * The consumer's rules, per match: every event of a match reaches one partition, so one consumer sees them in
  * order and `judge` decides each one's flags once, in that order. State is in memory only and bounded
- * (maxMatches, and per match the limits above): after a restart or a rebalance a match's rules start from
- * nothing, so they can miss an anomaly then, never invent one (docs/feed-integrity.md).
+ * (maxMatches, and per match MATCH_STATE_LIMITS): after a restart or a rebalance a match's rules start from
+ * nothing (docs/feed-integrity.md).
  */
 export class MatchMonitor {
   private readonly matches = new Map<string, MatchState>();
+  private clock = 0;
 
   constructor(private readonly options: MatchRuleOptions = DEFAULT_MATCH_RULES) {}
 
@@ -67,53 +81,76 @@ export class MatchMonitor {
   }
 
   /**
-   * The rules `event` breaks. A redelivery of an event seen before gets the flags of its first delivery and
-   * `repeated` (its flags were counted then).
+   * The rules `event` (stamped `eventMs`) breaks. A redelivery of an event seen before gets the flags of its first
+   * delivery and `repeated` (its flags were counted then).
    */
-  judge(event: StoredEvent): MatchVerdict {
+  judge(event: StoredEvent, eventMs: number): MatchVerdict {
     const state = this.stateOf(event.matchId);
-    const seen = state.flagsOf.get(event.eventId);
-    if (seen !== undefined) return { rules: seen, repeated: true };
-    const eventMs = parseTimestampMs(event.timestamp) ?? event.receivedAt;
+    const print = eventFingerprint(event.eventId);
+    if (state.seen.has(print)) return { rules: state.flagsOf.get(print) ?? NO_FLAGS, repeated: true };
+    makeRoom(state.seen, MATCH_STATE_LIMITS.events);
+    state.seen.add(print);
     const flags: FeedRule[] = [];
     if (this.tooManyInMinute(state, eventMs)) flags.push('match-velocity');
     if (event.eventType === 'goal' && this.isGoalBurst(state, eventMs)) flags.push('goal-burst');
     if (this.isClockSkewed(state, eventMs, event.receivedAt)) flags.push('clock-skew');
     if (this.playsForBothTeams(state, event)) flags.push('player-both-teams');
-    const result = flags.length === 0 ? NO_FLAGS : flags;
-    trimOldest(state.flagsOf, MAX_EVENTS_PER_MATCH);
-    state.flagsOf.set(event.eventId, result);
-    return { rules: result, repeated: false };
+    if (flags.length === 0) return { rules: NO_FLAGS, repeated: false };
+    makeRoom(state.flagsOf, MATCH_STATE_LIMITS.events);
+    state.flagsOf.set(print, flags);
+    return { rules: flags, repeated: false };
   }
 
   private stateOf(matchId: string): MatchState {
     let state = this.matches.get(matchId);
     if (!state) {
-      trimOldest(this.matches, this.options.maxMatches);
-      state = { flagsOf: new Map(), perMinute: new Map(), goalTimes: [], teamOf: new Map(), liveUntilMs: 0 };
+      if (this.matches.size >= this.options.maxMatches) this.forgetLeastRecent();
+      state = {
+        seen: new Set(),
+        flagsOf: new Map(),
+        perMinute: new Map(),
+        goalTimes: [],
+        teamOf: new Map(),
+        liveUntilMs: 0,
+        lastSeen: 0,
+      };
+      this.matches.set(matchId, state);
     }
-    touch(this.matches, matchId, state);
+    state.lastSeen = ++this.clock;
     return state;
+  }
+
+  /** A scan of every match, only when a new match arrives at the limit: cheaper than reordering on every event. */
+  private forgetLeastRecent(): void {
+    let oldest: string | undefined;
+    let oldestSeen = Infinity;
+    for (const [id, s] of this.matches) {
+      if (s.lastSeen < oldestSeen) [oldest, oldestSeen] = [id, s.lastSeen];
+    }
+    if (oldest !== undefined) this.matches.delete(oldest);
   }
 
   private tooManyInMinute(state: MatchState, eventMs: number): boolean {
     const minute = Math.floor(eventMs / 60_000);
-    const count = (state.perMinute.get(minute) ?? 0) + 1;
-    if (!state.perMinute.has(minute)) trimOldest(state.perMinute, MAX_MINUTES_PER_MATCH);
+    const known = state.perMinute.get(minute);
+    if (known === undefined) makeRoom(state.perMinute, MATCH_STATE_LIMITS.minutes);
+    const count = (known ?? 0) + 1;
     state.perMinute.set(minute, count);
     return count > this.options.maxEventsPerMinute;
   }
 
   /** Whether some window of goalBurstMs holding this goal holds goalBurstGoals goals (this one included). */
   private isGoalBurst(state: MatchState, eventMs: number): boolean {
-    if (state.goalTimes.length >= MAX_GOALS_PER_MATCH) state.goalTimes.shift();
+    if (state.goalTimes.length >= MATCH_STATE_LIMITS.goals) state.goalTimes.shift();
     state.goalTimes.push(eventMs);
     const { goalBurstGoals, goalBurstMs } = this.options;
-    return state.goalTimes.some((start) => {
-      if (start > eventMs || eventMs - start > goalBurstMs) return false;
-      const inWindow = state.goalTimes.filter((t) => t >= start && t - start <= goalBurstMs).length;
-      return inWindow >= goalBurstGoals;
-    });
+    const near = state.goalTimes.filter((t) => Math.abs(t - eventMs) <= goalBurstMs).sort((a, b) => a - b);
+    // A window [start, start + goalBurstMs] holding this goal starts at one of the goals before it.
+    for (let i = 0, j = 0; i < near.length && near[i]! <= eventMs; i++) {
+      while (j < near.length && near[j]! - near[i]! <= goalBurstMs) j++;
+      if (j - i >= goalBurstGoals) return true;
+    }
+    return false;
   }
 
   private isClockSkewed(state: MatchState, eventMs: number, receivedAt: number): boolean {
@@ -135,7 +172,7 @@ export class MatchMonitor {
     }
     const team = state.teamOf.get(player);
     if (team === undefined) {
-      trimOldest(state.teamOf, MAX_PLAYERS_PER_MATCH);
+      makeRoom(state.teamOf, MATCH_STATE_LIMITS.players);
       state.teamOf.set(player, event.teamId);
       return false;
     }

@@ -1,7 +1,5 @@
 import { Registry } from 'prom-client';
-import { FEED_RULES, type FeedRule, type StoredEvent } from '@pitchpulse/contract';
-import { flagEvent } from './flag-records';
-import { MatchMonitor } from './match-rules';
+import { FEED_RULES, type FeedRule } from '@pitchpulse/contract';
 import { AnomalyReporter, createAnomalyReporter } from './reporter';
 
 function recording(now: { ms: number }) {
@@ -34,30 +32,6 @@ describe('AnomalyReporter', () => {
       { rule: 'source-velocity', matchId: 'm2', source: 'key-1@10.0.0.5', flagged: 1, exampleEventId: 'd' },
       { rule: 'source-velocity', matchId: 'm1', source: 'key-1@10.0.0.5', flagged: 2, exampleEventId: 'e' },
     ]);
-  });
-});
-
-describe('flagEvent', () => {
-  const base: StoredEvent = {
-    eventId: '00000000-0000-4000-8000-000000000001',
-    matchId: 'm1',
-    eventType: 'pass',
-    timestamp: '2026-12-03T20:00:00Z',
-    teamId: 1,
-    playerId: 'p1',
-    receivedAt: Date.parse('2026-12-03T20:00:01Z'),
-  };
-
-  it('returns the event itself when nothing fired, else a copy with the rules joined to the API’s', () => {
-    const { reporter, counts } = recording({ ms: 0 });
-    const monitor = new MatchMonitor();
-    expect(flagEvent(monitor, reporter, base)).toBe(base);
-    const other = { ...base, eventId: '00000000-0000-4000-8000-000000000002', teamId: 2 as const };
-    const flagged = flagEvent(monitor, reporter, { ...other, anomalies: ['duplicate-storm'] });
-    expect(flagged.anomalies).toEqual(['duplicate-storm', 'player-both-teams']);
-    // a redelivery: flagged the same, counted once
-    expect(flagEvent(monitor, reporter, other).anomalies).toEqual(['player-both-teams']);
-    expect(counts).toEqual([['player-both-teams', 1]]);
   });
 });
 

@@ -1,8 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { SecondCounts } from './bounded';
 import { DEFAULT_SOURCE_RULES, SourceMonitor } from './source-rules';
 
+/** The same UUID for the same (prefix, n): eventIds are UUIDs (the rules keep fingerprints of them). */
+const uuids = new Map<string, string>();
+const uuidOf = (key: string) => uuids.get(key) ?? (uuids.set(key, randomUUID()), uuids.get(key)!);
 const ids = (prefix: string, n: number, from = 0) =>
-  Array.from({ length: n }, (_, i) => `${prefix}-${from + i}`);
+  Array.from({ length: n }, (_, i) => uuidOf(`${prefix}-${from + i}`));
 const T0 = 1_700_000_000_000;
 
 describe('SecondCounts', () => {
@@ -64,7 +68,7 @@ describe('SourceMonitor: source velocity', () => {
 
   it('keeps at most maxSources sources, forgetting the least recently seen', () => {
     const monitor = new SourceMonitor({ ...options, maxSources: 3 });
-    for (const s of ['a', 'b', 'c', 'a', 'd']) monitor.judge(s, ['x'], T0);
+    for (const s of ['a', 'b', 'c', 'a', 'd']) monitor.judge(s, ids('x', 1), T0);
     expect(monitor.trackedSources).toBe(3);
   });
 });

@@ -1,4 +1,5 @@
 import { SecondCounts, touch, trimOldest } from './bounded';
+import { eventFingerprint } from './fingerprint';
 
 export interface SourceRuleOptions {
   /** A source's events in the last 10 s above this many times its rate over the 60 s before: a spike. */
@@ -58,8 +59,9 @@ export interface SourceVerdict {
  */
 export class SourceMonitor {
   private readonly sources = new Map<string, SourceState>();
-  private current = new Set<string>();
-  private previous = new Set<string>();
+  /** fingerprints of accepted eventIds (fingerprint.ts): the newest generation and the one before */
+  private current = new Set<number>();
+  private previous = new Set<number>();
 
   constructor(private readonly options: SourceRuleOptions = DEFAULT_SOURCE_RULES) {}
 
@@ -72,7 +74,8 @@ export class SourceMonitor {
     state.events.add(nowMs, eventIds.length);
     const duplicateAt: number[] = [];
     eventIds.forEach((id, i) => {
-      if (this.current.has(id) || this.previous.has(id)) duplicateAt.push(i);
+      const print = eventFingerprint(id);
+      if (this.current.has(print) || this.previous.has(print)) duplicateAt.push(i);
     });
     state.duplicates.add(nowMs, duplicateAt.length);
     return {
@@ -89,7 +92,7 @@ export class SourceMonitor {
         this.previous = this.current;
         this.current = new Set();
       }
-      this.current.add(id);
+      this.current.add(eventFingerprint(id));
     }
   }
 

@@ -148,7 +148,7 @@ function nothingValid(
  * (acks=all), then 202. A retraction travels on the events topic, keyed by its match like the events.
  */
 export function createIngestRouter(ctx: AppContext): Router {
-  const { producer, topic, metrics, guard, now, sourceRules, anomalies } = ctx;
+  const { producer, topic, metrics, guard, now, sourceMonitor, anomalyReporter } = ctx;
   const admit = compose([guard, requireJson]);
   const router = express.Router();
   const parse = (limit: number) =>
@@ -170,7 +170,7 @@ export function createIngestRouter(ctx: AppContext): Router {
     if (!checked.ok) throw invalidEvent(checked.errors);
     const event = checked.value;
     const receivedAt = now();
-    const flags = judgeSource(sourceRules, anomalies, sourceOf(req, res), [event], receivedAt);
+    const flags = judgeSource(sourceMonitor, anomalyReporter, sourceOf(req, res), [event], receivedAt);
     await send([onTopic(encodeEventMessage(event, receivedAt, flags.of[0]))]);
     flags.accepted();
     metrics.eventsIngested.inc({ event_type: event.eventType });
@@ -189,7 +189,7 @@ export function createIngestRouter(ctx: AppContext): Router {
     if (valid.length === 0) throw nothingValid('invalid-event', 'events', checked.value);
     const receivedAt = now();
     const events = valid.map(({ item }) => item);
-    const flags = judgeSource(sourceRules, anomalies, sourceOf(req, res), events, receivedAt);
+    const flags = judgeSource(sourceMonitor, anomalyReporter, sourceOf(req, res), events, receivedAt);
     await send(events.map((item, i) => onTopic(encodeEventMessage(item, receivedAt, flags.of[i]))));
     flags.accepted();
     const byType = new Map<string, number>();

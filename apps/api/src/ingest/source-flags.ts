@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { MatchEvent, SourceRule } from '@pitchpulse/contract';
+import { SOURCE_RULES, type MatchEvent, type SourceRule } from '@pitchpulse/contract';
 import type { AnomalyReporter, SourceMonitor } from '@pitchpulse/feed-integrity';
 
 /** Who sent a request, as the per-source rules see it: its API key's name and address (never the key itself). */
@@ -20,30 +20,41 @@ export interface SourceFlags {
 const NONE: SourceFlags = { of: [], accepted: () => undefined };
 
 export function judgeSource(
-  rules: SourceMonitor | null,
+  monitor: SourceMonitor | null,
   reporter: AnomalyReporter,
   source: string,
   events: readonly MatchEvent[],
   nowMs: number,
 ): SourceFlags {
-  if (!rules) return NONE;
+  if (!monitor) return NONE;
   const ids = events.map((e) => e.eventId);
-  const verdict = rules.judge(source, ids, nowMs);
+  const verdict = monitor.judge(source, ids, nowMs);
   const of: Array<SourceRule[] | undefined> = new Array(events.length);
   if (verdict.velocity) for (let i = 0; i < events.length; i++) of[i] = ['source-velocity'];
   for (const i of verdict.duplicateStorm) (of[i] ??= []).push('duplicate-storm');
   return {
     of,
     accepted() {
-      rules.accepted(ids);
+      monitor.accepted(ids);
       if (!verdict.velocity && verdict.duplicateStorm.length === 0) return;
-      for (const rule of ['source-velocity', 'duplicate-storm'] as const) {
-        const byMatch = new Map<string, string[]>();
-        events.forEach((e, i) => {
-          if (of[i]?.includes(rule)) byMatch.set(e.matchId, [...(byMatch.get(e.matchId) ?? []), e.eventId]);
-        });
-        for (const [matchId, flagged] of byMatch) reporter.report(rule, { matchId, source }, flagged);
-      }
+      for (const rule of SOURCE_RULES) reportByMatch(reporter, rule, source, events, of);
     },
   };
+}
+
+function reportByMatch(
+  reporter: AnomalyReporter,
+  rule: SourceRule,
+  source: string,
+  events: readonly MatchEvent[],
+  of: ReadonlyArray<SourceRule[] | undefined>,
+): void {
+  const byMatch = new Map<string, string[]>();
+  events.forEach((e, i) => {
+    if (!of[i]?.includes(rule)) return;
+    const flagged = byMatch.get(e.matchId);
+    if (flagged) flagged.push(e.eventId);
+    else byMatch.set(e.matchId, [e.eventId]);
+  });
+  for (const [matchId, flagged] of byMatch) reporter.report(rule, { matchId, source }, flagged);
 }

@@ -331,11 +331,9 @@ export class ReadService {
       matchId,
       'metrics',
       async () => {
-        // The flagged count is read beside the figures: complete up to at least their marker (read first).
-        const [v, flaggedEvents] = await Promise.all([
-          this.o.store.metrics(matchId),
-          this.o.store.flaggedEvents(matchId),
-        ]);
+        // The flagged count is read after the figures, so it is complete up to at least their marker.
+        const v = await this.o.store.metrics(matchId);
+        const flaggedEvents = v.value ? await this.o.store.flaggedEvents(matchId) : 0;
         return {
           value: v.value && {
             stored: v.value,

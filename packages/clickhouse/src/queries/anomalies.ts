@@ -6,7 +6,15 @@ import { sql } from '../sql';
 import { checkMatchId, isoFromMs, num, table, type Versioned } from './common';
 import { readHeads } from './figures';
 
-/** The distinct events of the match any rule flagged (a rule's state is a set of eventIds: merged, their union). */
+/**
+ * Read from `events` itself, not from match_anomalies: the view feeding that table may run after the one moving
+ * the match's marker, so a read between the two would be cached as complete up to a marker it is not complete
+ * up to. A match's rows are in `events` before any view of their insert runs. One match's key range; the
+ * `anomalies` column is a few bytes a row.
+ */
+const FLAGGED = sql`notEmpty(anomalies)`;
+
+/** The distinct events of the match any rule flagged. */
 export async function flaggedEvents(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
@@ -15,8 +23,8 @@ export async function flaggedEvents(
   const [row] = await selectRows<{ flagged: number }>(
     client,
     caps,
-    sql`SELECT uniqExactMerge(events) AS flagged FROM ${table(caps, 'match_anomalies')}
-        WHERE match_id = ${checkMatchId(matchId)}`,
+    sql`SELECT uniqExact(event_id) AS flagged FROM ${table(caps, 'events')}
+        WHERE match_id = ${checkMatchId(matchId)} AND ${FLAGGED}`,
   );
   return num(row?.flagged ?? 0);
 }
@@ -30,11 +38,12 @@ interface RuleRow {
 }
 
 const ruleOrder = (rule: string): number => FEED_RULES.indexOf(rule as FeedRule);
+const RECEIVED_MS = sql`toUInt64(toUnixTimestamp(received_at)) * 1000 + received_at_ms`;
 
 /**
- * What the feed-integrity rules flagged in one match (match_anomalies, migration 010): per rule its distinct
- * events, first and latest flagged delivery, a few eventIds; and the distinct events any rule flagged. Complete
- * up to the match's marker, read first (every stored row moves it).
+ * What the feed-integrity rules flagged in one match: per rule its distinct events, first and latest flagged
+ * delivery (API receipt), the first eventIds in byte order as examples; and the distinct events any rule flagged.
+ * Complete up to the match's marker, read first.
  */
 export async function matchAnomalies(
   client: ClickHouseClient,
@@ -43,14 +52,15 @@ export async function matchAnomalies(
 ): Promise<Versioned<MatchAnomalies>> {
   const match = checkMatchId(matchId);
   const marker = (await readHeads(client, caps, [match])).get(match)?.marker ?? 0;
-  const anomalies = table(caps, 'match_anomalies');
   const [rules, all] = await Promise.all([
     selectRows<RuleRow>(
       client,
       caps,
-      sql`SELECT rule, uniqExactMerge(events) AS events, minMerge(first_seen_ms) AS first_ms,
-                 maxMerge(last_seen_ms) AS last_ms, groupArrayMerge(10)(examples) AS examples
-          FROM ${anomalies} WHERE match_id = ${match}
+      sql`SELECT rule, uniqExact(event_id) AS events, min(${RECEIVED_MS}) AS first_ms,
+                 max(${RECEIVED_MS}) AS last_ms,
+                 arraySlice(arraySort(groupUniqArray(event_id)), 1, ${MAX_ANOMALY_EXAMPLES}) AS examples
+          FROM ${table(caps, 'events')} ARRAY JOIN anomalies AS rule
+          WHERE match_id = ${match} AND ${FLAGGED}
           GROUP BY rule`,
     ),
     flaggedEvents(client, caps, match),
@@ -68,7 +78,7 @@ export async function matchAnomalies(
         events: num(r.events),
         firstSeenAt: isoFromMs(num(r.first_ms)),
         lastSeenAt: isoFromMs(num(r.last_ms)),
-        exampleEventIds: [...new Set(r.examples)].sort().slice(0, MAX_ANOMALY_EXAMPLES),
+        exampleEventIds: r.examples,
       })),
     },
   };

@@ -18,6 +18,8 @@ export interface RefEvent {
   metadata: Record<string, unknown>;
   /** when its first copy was stored (epoch ms) */
   firstInsertedMs: number;
+  /** the latest API receipt of any of its copies (epoch ms): the match list's liveness */
+  lastReceivedMs: number;
 }
 
 function feedMinute(e: StoredEvent): number {
@@ -33,6 +35,7 @@ export function distinctEvents(deliveries: Delivery[]): RefEvent[] {
       const known = seen.get(e.eventId);
       if (known) {
         known.firstInsertedMs = Math.min(known.firstInsertedMs, d.insertedAt.getTime());
+        known.lastReceivedMs = Math.max(known.lastReceivedMs, e.receivedAt);
         continue;
       }
       const timeMs = Date.parse(e.timestamp); // independent of the row mapper's parser
@@ -47,6 +50,7 @@ export function distinctEvents(deliveries: Delivery[]): RefEvent[] {
         minuteStartMs: Math.floor(timeMs / 60_000) * 60_000,
         metadata: (e.metadata as Record<string, unknown> | undefined) ?? {},
         firstInsertedMs: d.insertedAt.getTime(),
+        lastReceivedMs: e.receivedAt,
       });
     }
   }
@@ -156,6 +160,7 @@ export function refListMatches(
   const all = ids.map((matchId) => {
     const evs = ofMatch(events, matchId);
     const last = Math.max(...evs.map((e) => e.timeMs));
+    const lastReceived = Math.max(...evs.map((e) => e.lastReceivedMs));
     const goals = (team: number) => evs.filter((e) => e.eventType === 'goal' && e.teamId === team).length;
     return {
       matchId,
@@ -163,7 +168,7 @@ export function refListMatches(
       score: { '1': goals(1), '2': goals(2) },
       firstEventAt: new Date(Math.min(...evs.map((e) => e.timeMs))).toISOString(),
       lastEventAt: new Date(last).toISOString(),
-      live: last >= liveSince,
+      live: lastReceived >= liveSince,
     };
   });
   all.sort(
