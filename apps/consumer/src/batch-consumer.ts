@@ -208,8 +208,11 @@ export class BatchConsumer {
       return consumed;
     }
     const { inspect } = this.options;
-    consumed.record =
-      inspect && record.kind === 'event' ? { kind: 'event', event: inspect(record.event) } : record;
+    if (inspect && record.kind === 'event') {
+      const event = inspect(record.event);
+      if (event !== record.event) record = { kind: 'event', event };
+    }
+    consumed.record = record;
     return consumed;
   }
 

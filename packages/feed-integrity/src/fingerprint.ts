@@ -6,5 +6,17 @@
  * a rule count one event fewer, never flag one.
  */
 export function eventFingerprint(eventId: string): number {
-  return (parseInt(eventId.slice(0, 8), 16) ^ parseInt(eventId.slice(-8), 16)) & 0x3fffffff;
+  return (hex8(eventId, 0) ^ hex8(eventId, eventId.length - 8)) & 0x3fffffff;
 }
+
+/** The 8 hex digits of `text` from `at` as an unsigned 32-bit number, without allocating a substring. */
+function hex8(text: string, at: number): number {
+  let value = 0;
+  for (let i = at; i < at + 8; i++) value = ((value << 4) | HEX[text.charCodeAt(i) & 0x7f]!) >>> 0;
+  return value;
+}
+
+/** Character code → hex digit value (anything else counts as 0: the contract validated the UUID). */
+const HEX = new Uint8Array(128);
+for (let d = 0; d < 10; d++) HEX[48 + d] = d;
+for (let d = 0; d < 6; d++) HEX[65 + d] = HEX[97 + d] = 10 + d;

@@ -29,6 +29,19 @@ describe('MatchMonitor', () => {
     expect(judge(monitor, event({ matchId: 'm2', timestamp: at(minute) })).rules).toEqual([]);
   });
 
+  it('match velocity: a minute 240 minutes later takes over its slot and starts from 0', () => {
+    const monitor = new MatchMonitor();
+    const minute = Date.parse('2026-12-03T10:00:00Z');
+    for (let i = 0; i < 200; i++) judge(monitor, event({ matchId: 'ring', timestamp: at(minute + i * 100) }));
+    const later = minute + 240 * 60_000;
+    for (let i = 0; i < 200; i++) {
+      expect(judge(monitor, event({ matchId: 'ring', timestamp: at(later + i * 100) })).rules).toEqual([]);
+    }
+    expect(judge(monitor, event({ matchId: 'ring', timestamp: at(later + 59_000) })).rules).toEqual([
+      'match-velocity',
+    ]);
+  });
+
   it('goal burst: the goal that makes 4 within 90 s, in any arrival order; 4 over 91 s are not', () => {
     const monitor = new MatchMonitor();
     const t = Date.parse('2026-12-03T19:00:00Z');

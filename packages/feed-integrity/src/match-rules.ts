@@ -45,8 +45,9 @@ interface MatchState {
   seen: Set<number>;
   /** the rules of the flagged ones among them (a redelivery is flagged the same) */
   flagsOf: Map<number, readonly FeedRule[]>;
-  /** distinct events per minute of event time (epoch minute) */
-  perMinute: Map<number, number>;
+  /** distinct events per minute of event time: a ring of MATCH_STATE_LIMITS.minutes slots by epoch minute */
+  minuteOf: Float64Array;
+  countOf: Uint32Array;
   goalTimes: number[];
   teamOf: Map<string, number>;
   /** receivedAt of the latest event received in time, + liveWindowMs */
@@ -108,7 +109,8 @@ export class MatchMonitor {
       state = {
         seen: new Set(),
         flagsOf: new Map(),
-        perMinute: new Map(),
+        minuteOf: new Float64Array(MATCH_STATE_LIMITS.minutes).fill(-1),
+        countOf: new Uint32Array(MATCH_STATE_LIMITS.minutes),
         goalTimes: [],
         teamOf: new Map(),
         liveUntilMs: 0,
@@ -130,12 +132,16 @@ export class MatchMonitor {
     if (oldest !== undefined) this.matches.delete(oldest);
   }
 
+  /** A minute's slot is taken over by a minute MATCH_STATE_LIMITS.minutes later, which forgets the older one. */
   private tooManyInMinute(state: MatchState, eventMs: number): boolean {
     const minute = Math.floor(eventMs / 60_000);
-    const known = state.perMinute.get(minute);
-    if (known === undefined) makeRoom(state.perMinute, MATCH_STATE_LIMITS.minutes);
-    const count = (known ?? 0) + 1;
-    state.perMinute.set(minute, count);
+    const slot =
+      ((minute % MATCH_STATE_LIMITS.minutes) + MATCH_STATE_LIMITS.minutes) % MATCH_STATE_LIMITS.minutes;
+    if (state.minuteOf[slot] !== minute) {
+      state.minuteOf[slot] = minute;
+      state.countOf[slot] = 0;
+    }
+    const count = ++state.countOf[slot]!;
     return count > this.options.maxEventsPerMinute;
   }
 
