@@ -2,6 +2,7 @@ import './styles.css';
 import { $, onWidthChange } from './dom';
 import { anomaliesNote, flaggedBadgeText, renderAnomalies } from './anomalies';
 import { api, ApiError } from './api';
+import { Throttled } from './throttle';
 import { GROUPS, renderChart, renderChartTable } from './chart';
 import { ago, escapeHtml, formatInt, formatMs, formatRate, minuteLabel, utcMinuteLabel } from './format';
 import {
@@ -56,8 +57,6 @@ interface State {
   highlightsFor: number;
   /** the total of the highlight page last read (retracted ones included); -1: read it again */
   highlightsTotal: number;
-  detailTimer: ReturnType<typeof setTimeout> | undefined;
-  detailAt: number;
   /** consecutive detail reads that were behind the metrics */
   detailRetries: number;
   seenHighlights: Set<string>;
@@ -70,8 +69,6 @@ interface State {
   anomalies: MatchAnomalies | null;
   /** flaggedEvents of the anomalies last read; -1: read them again */
   anomaliesFor: number;
-  anomaliesTimer: ReturnType<typeof setTimeout> | undefined;
-  anomaliesAt: number;
   /** a read of the anomalies is under way */
   anomaliesReading: boolean;
   /** consecutive anomaly reads that were behind the metrics */
@@ -90,8 +87,6 @@ const state: State = {
   detailFor: -1,
   highlightsFor: -1,
   highlightsTotal: -1,
-  detailTimer: undefined,
-  detailAt: 0,
   detailRetries: 0,
   seenHighlights: new Set(),
   highlights: [],
@@ -99,8 +94,6 @@ const state: State = {
   retractionIndex: new Map(),
   anomalies: null,
   anomaliesFor: -1,
-  anomaliesTimer: undefined,
-  anomaliesAt: 0,
   anomaliesReading: false,
   anomaliesRetries: 0,
 };
@@ -307,15 +300,8 @@ function renderAnomaliesNow(): void {
 }
 
 /** The anomalies: when the match is opened and when the metrics' flaggedEvents moves, at most once a second. */
-function scheduleAnomalies(): void {
-  if (state.anomaliesTimer !== undefined) return;
-  const wait = Math.max(0, state.anomaliesAt + DETAIL_MIN_INTERVAL_MS - Date.now());
-  state.anomaliesTimer = setTimeout(() => {
-    state.anomaliesTimer = undefined;
-    state.anomaliesAt = Date.now();
-    void refreshAnomalies();
-  }, wait);
-}
+const anomaliesRefresh = new Throttled(DETAIL_MIN_INTERVAL_MS, () => void refreshAnomalies());
+const scheduleAnomalies = (): void => anomaliesRefresh.schedule();
 
 async function refreshAnomalies(): Promise<void> {
   const id = state.selected;
@@ -365,15 +351,8 @@ function renderPlayers(players: TopPlayer[]): void {
 }
 
 /** Timeline, players and (when goals or red cards changed) highlights: at most once a second. */
-function scheduleDetail(): void {
-  if (state.detailTimer !== undefined) return;
-  const wait = Math.max(0, state.detailAt + DETAIL_MIN_INTERVAL_MS - Date.now());
-  state.detailTimer = setTimeout(() => {
-    state.detailTimer = undefined;
-    state.detailAt = Date.now();
-    void refreshDetail();
-  }, wait);
-}
+const detailRefresh = new Throttled(DETAIL_MIN_INTERVAL_MS, () => void refreshDetail());
+const scheduleDetail = (): void => detailRefresh.schedule();
 
 async function refreshDetail(): Promise<void> {
   const id = state.selected;
@@ -466,8 +445,8 @@ function setConnection(s: LiveState | 'idle', retryInMs?: number): void {
 function select(id: string): void {
   if (state.selected === id) return;
   state.stream?.stop();
-  clearTimeout(state.detailTimer);
-  clearTimeout(state.anomaliesTimer);
+  detailRefresh.reset();
+  anomaliesRefresh.reset();
   Object.assign(state, {
     selected: id,
     metrics: null,
@@ -476,7 +455,6 @@ function select(id: string): void {
     detailFor: -1,
     highlightsFor: -1,
     highlightsTotal: -1,
-    detailTimer: undefined,
     detailRetries: 0,
     seenHighlights: new Set<string>(),
     highlights: [],
@@ -484,8 +462,6 @@ function select(id: string): void {
     retractionIndex: new Map<string, MatchRetraction>(),
     anomalies: null,
     anomaliesFor: -1,
-    anomaliesTimer: undefined,
-    anomaliesAt: 0,
     anomaliesReading: false,
     anomaliesRetries: 0,
   });
