@@ -20,6 +20,22 @@ describe('Kafka message (de)serialisation', () => {
     });
   });
 
+  it('carries the rules the API flagged the event with, and only a known rule, each once', () => {
+    const flagged = encodeEventMessage(event, 1, ['source-velocity', 'duplicate-storm']);
+    expect(JSON.parse(flagged.value)).toEqual({
+      ...event,
+      receivedAt: 1,
+      anomalies: ['source-velocity', 'duplicate-storm'],
+    });
+    expect(decodeEventMessage(flagged.value).anomalies).toEqual(['source-velocity', 'duplicate-storm']);
+    expect(JSON.parse(encodeEventMessage(event, 1, ['clock-skew']).value).anomalies).toEqual(['clock-skew']);
+    expect(JSON.parse(encodeEventMessage(event, 1, []).value)).not.toHaveProperty('anomalies');
+    const unknown = JSON.stringify({ ...event, receivedAt: 1, anomalies: ['made-up'] });
+    expect(() => decodeEventMessage(unknown)).toThrow(UndecodableMessageError);
+    const twice = JSON.stringify({ ...event, receivedAt: 1, anomalies: ['clock-skew', 'clock-skew'] });
+    expect(() => decodeEventMessage(twice)).toThrow(UndecodableMessageError);
+  });
+
   it.each([
     ['no value', null, 'message has no value'],
     ['not JSON', '{"eventId":', 'value is not JSON'],

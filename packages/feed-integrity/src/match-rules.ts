@@ -33,6 +33,8 @@ export const DEFAULT_MATCH_RULES: MatchRuleOptions = {
  */
 export const MATCH_STATE_LIMITS = { events: 5_000, minutes: 240, goals: 50, players: 200 } as const;
 const NO_FLAGS: readonly FeedRule[] = Object.freeze([]);
+/** The verdict of almost every event, one object for all (judge runs once per consumed event). */
+const NOT_FLAGGED: MatchVerdict = Object.freeze({ rules: NO_FLAGS, repeated: false });
 
 export interface MatchVerdict {
   rules: readonly FeedRule[];
@@ -96,7 +98,7 @@ export class MatchMonitor {
     if (event.eventType === 'goal' && this.isGoalBurst(state, eventMs)) flags.push('goal-burst');
     if (this.isClockSkewed(state, eventMs, event.receivedAt)) flags.push('clock-skew');
     if (this.playsForBothTeams(state, event)) flags.push('player-both-teams');
-    if (flags.length === 0) return { rules: NO_FLAGS, repeated: false };
+    if (flags.length === 0) return NOT_FLAGGED;
     makeRoom(state.flagsOf, MATCH_STATE_LIMITS.events);
     state.flagsOf.set(print, flags);
     return { rules: flags, repeated: false };

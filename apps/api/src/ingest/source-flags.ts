@@ -18,6 +18,10 @@ export interface SourceFlags {
 }
 
 const NONE: SourceFlags = { of: [], accepted: () => undefined };
+// Shared by every flagged event of a request (nothing mutates them).
+const VELOCITY: SourceRule[] = ['source-velocity'];
+const STORM: SourceRule[] = ['duplicate-storm'];
+const BOTH: SourceRule[] = ['source-velocity', 'duplicate-storm'];
 
 export function judgeSource(
   monitor: SourceMonitor | null,
@@ -30,8 +34,8 @@ export function judgeSource(
   const ids = events.map((e) => e.eventId);
   const verdict = monitor.judge(source, ids, nowMs);
   const of: Array<SourceRule[] | undefined> = new Array(events.length);
-  if (verdict.velocity) for (let i = 0; i < events.length; i++) of[i] = ['source-velocity'];
-  for (const i of verdict.duplicateStorm) (of[i] ??= []).push('duplicate-storm');
+  if (verdict.velocity) of.fill(VELOCITY);
+  for (const i of verdict.duplicateStorm) of[i] = verdict.velocity ? BOTH : STORM;
   return {
     of,
     accepted() {
