@@ -106,6 +106,7 @@ describe('upgrade from the previous schema with data in it', () => {
         '007_season_days',
         '008_retractions',
         '009_retractions_utc',
+        '010_feed_anomalies',
       ]);
       const names = await tables(e);
       expect(names).not.toContain('match_minute_counts');
@@ -204,6 +205,7 @@ describe('upgrade from the seals release (001–004) with sealed, stale and reti
         '007_season_days',
         '008_retractions',
         '009_retractions_utc',
+        '010_feed_anomalies',
       ]);
   });
 
@@ -301,6 +303,7 @@ describe('upgrade from the highlights release (001–006) with every match seale
         '007_season_days',
         '008_retractions',
         '009_retractions_utc',
+        '010_feed_anomalies',
       ]);
       const expected = before.get(e.name);
       expect((expected as unknown[]).length).toBeGreaterThan(0);

@@ -174,6 +174,7 @@ function expectedMetrics(matchId: string, stored: Array<{ event: StoredEvent; in
     peakMatchMinute: periods[0],
     peakMatchMinutes: periods,
     byTeam: { '1': team(1), '2': team(2) },
+    flaggedEvents: 0,
     pipelineLatencyMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99) },
   };
 }
@@ -421,7 +422,7 @@ describe('GET /api/matches', () => {
       eventType: type,
       timestamp: new Date(ms).toISOString(),
       teamId: team,
-      receivedAt: now,
+      receivedAt: ms + 500, // a live feed: received as it happens (live is by receipt time)
     });
     // Later in time than any other test's match: these four are the first four of the list.
     const live = `rd-list-live-${tag}`;
@@ -436,14 +437,17 @@ describe('GET /api/matches', () => {
       at(recent, now - 20 * 60_000, 'pass', 1),
       at(recent, now - 19 * 60_000, 'goal', 1),
       at(older, now - 40 * 60_000, 'shot', 2),
-      at(ending, now - 4 * 60_000 - 50_000, 'pass', 2), // still live: latest event under 5 minutes ago
+      at(ending, now - 4 * 60_000 - 50_000, 'pass', 2), // still live: latest event received under 5 minutes ago
     ];
     await insertEvents(clickhouse, rows);
     await insertEvents(clickhouse, rows.slice(0, 3)); // redelivered: counted once
 
-    const page = (await get('/api/matches?limit=4&offset=0')).body;
-    expect(page.limit).toBe(4);
-    expect((page.items as Json[]).map((m) => m.matchId)).toEqual([live, ending, recent, older]);
+    // Other tests' matches were received moments ago too (live, with older events): these four keep their order
+    // among the list, the two live ones first of all (their events are the latest).
+    const page = (await get('/api/matches?limit=100&offset=0')).body;
+    const ids = (page.items as Json[]).map((m) => m.matchId as string);
+    expect(ids.filter((id) => id.endsWith(tag))).toEqual([live, ending, recent, older]);
+    expect(ids.slice(0, 2)).toEqual([live, ending]);
     expect((page.items as Json[])[0]).toEqual({
       matchId: live,
       totalEvents: 4,
@@ -452,8 +456,10 @@ describe('GET /api/matches', () => {
       lastEventAt: new Date(now - 10_000).toISOString(),
       live: true,
     });
-    expect((page.items as Json[]).map((m) => m.live)).toEqual([true, true, false, false]);
-    const second = (await get('/api/matches?limit=2&offset=2')).body;
+    const liveOf = (id: string) => (page.items as Json[]).find((m) => m.matchId === id)!.live;
+    expect([live, ending, recent, older].map(liveOf)).toEqual([true, true, false, false]);
+    const offset = ids.indexOf(recent);
+    const second = (await get(`/api/matches?limit=2&offset=${offset}`)).body;
     expect((second.items as Json[]).map((m) => m.matchId)).toEqual([recent, older]);
     expect(second.total).toBe(page.total);
     expect((second.items as Json[])[0]).toMatchObject({
