@@ -1,4 +1,4 @@
-import type { FeedRule, MatchAnomalies, MatchAnomaly } from '@pitchpulse/contract';
+import { FEED_RULES, type FeedRule, type MatchAnomalies, type MatchAnomaly } from '@pitchpulse/contract';
 import { anomaliesNote, flaggedBadgeText, renderAnomalies, ruleExplanation, ruleLabel } from './anomalies';
 
 const A = '11111111-1111-4111-8111-111111111111';
@@ -79,16 +79,7 @@ describe('renderAnomalies', () => {
 
 describe('rule names, badge and note', () => {
   it('names every rule in plain words', () => {
-    const rules: FeedRule[] = [
-      'source-velocity',
-      'duplicate-storm',
-      'match-velocity',
-      'goal-burst',
-      'clock-skew',
-      'player-both-teams',
-    ];
-    const labels = rules.map(ruleLabel);
-    expect(labels).toEqual([
+    expect(FEED_RULES.map(ruleLabel)).toEqual([
       'Source sending too fast',
       'Storm of re-sent events',
       'Too many events in a minute',
@@ -96,7 +87,7 @@ describe('rule names, badge and note', () => {
       'Clock out of step',
       'Player on both teams',
     ]);
-    for (const rule of rules) expect(ruleExplanation(rule)).not.toBe('');
+    for (const rule of FEED_RULES) expect(ruleExplanation(rule)).not.toBe('');
     expect(ruleLabel('some-new-rule')).toBe('some-new-rule');
   });
 

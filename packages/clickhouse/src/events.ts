@@ -157,7 +157,7 @@ function tsv(text: string): string {
   return TSV_SPECIAL.test(text) ? text.replace(TSV_SPECIAL_ALL, (c) => TSV_ESCAPES[c]!) : text;
 }
 
-/** An Array(String) in TabSeparated: `['a','b']` (rule names: no quote or backslash to escape). */
+/** An Array(String) in TabSeparated: `['a','b']`, each element quoted and escaped. */
 function tsvArray(values: readonly string[]): string {
   return `[${values.map((v) => `'${tsv(v).replace(/'/g, "\\'")}'`).join(',')}]`;
 }

@@ -49,3 +49,69 @@ export class SecondCounts {
     this.latest = second;
   }
 }
+
+/**
+ * A set of 30-bit non-negative integers (eventId fingerprints) that keeps about the newest `max` (between max / 2
+ * and max): two generations of half each, the older dropped whole when the newer fills. Each generation is an
+ * open-addressing table in an Int32Array (the values are random bits already: their low bits index it), which
+ * takes and finds a value several times faster than a Set and allocates only when it grows.
+ */
+export class RecentSet {
+  private current = new IntTable();
+  private previous = new IntTable();
+  private readonly half: number;
+
+  constructor(max: number) {
+    this.half = Math.max(1, Math.floor(max / 2));
+  }
+
+  has(value: number): boolean {
+    return this.current.has(value) || this.previous.has(value);
+  }
+
+  add(value: number): void {
+    if (this.current.size >= this.half) {
+      this.previous = this.current;
+      this.current = new IntTable();
+    }
+    this.current.add(value);
+  }
+}
+
+/** Linear probing over value + 1 (0 marks a free slot), at most half full. */
+class IntTable {
+  size = 0;
+  private slots = new Int32Array(64);
+
+  has(value: number): boolean {
+    const mask = this.slots.length - 1;
+    for (let i = value & mask; ; i = (i + 1) & mask) {
+      const slot = this.slots[i]!;
+      if (slot === 0) return false;
+      if (slot === value + 1) return true;
+    }
+  }
+
+  add(value: number): void {
+    if (2 * (this.size + 1) > this.slots.length) this.grow();
+    if (this.insert(this.slots, value + 1)) this.size++;
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2);
+    for (const slot of old) if (slot !== 0) this.insert(this.slots, slot);
+  }
+
+  /** Puts `stored` (value + 1) into `slots`; false when it was there. */
+  private insert(slots: Int32Array, stored: number): boolean {
+    const mask = slots.length - 1;
+    for (let i = (stored - 1) & mask; ; i = (i + 1) & mask) {
+      if (slots[i] === stored) return false;
+      if (slots[i] === 0) {
+        slots[i] = stored;
+        return true;
+      }
+    }
+  }
+}

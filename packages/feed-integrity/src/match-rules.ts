@@ -1,4 +1,5 @@
 import type { FeedRule, StoredEvent } from '@pitchpulse/contract';
+import { RecentSet } from './bounded';
 import { eventFingerprint } from './fingerprint';
 
 export interface MatchRuleOptions {
@@ -28,11 +29,24 @@ export const DEFAULT_MATCH_RULES: MatchRuleOptions = {
 };
 
 /**
- * Per match, at most this many eventIds (as fingerprints), minutes of event time, goals and players are kept; past
- * them the oldest are forgotten (a match has ~1,000–3,000 events over ~120 minutes, ~3 goals, ~40 players).
+ * Per match, at most this many eventIds (as fingerprints; at least half as many are always kept), minutes of event
+ * time, goals and players are kept; past them the oldest are forgotten (a match has ~1,000–3,000 events over ~120
+ * minutes, ~3 goals, ~40 players).
  */
 export const MATCH_STATE_LIMITS = { events: 5_000, minutes: 240, goals: 50, players: 200 } as const;
-const NO_FLAGS: readonly FeedRule[] = Object.freeze([]);
+/** The consumer's rules, each a bit of a mask, in the order an event's flags list them. */
+const RULE_BITS = [
+  'match-velocity',
+  'goal-burst',
+  'clock-skew',
+  'player-both-teams',
+] as const satisfies FeedRule[];
+/** The flags of every mask, built once: a flagged event shares its list with every other of its kind. */
+const FLAGS_OF_MASK: ReadonlyArray<readonly FeedRule[]> = Array.from(
+  { length: 1 << RULE_BITS.length },
+  (_, mask) => Object.freeze(RULE_BITS.filter((_rule, bit) => mask & (1 << bit))),
+);
+const NO_FLAGS = FLAGS_OF_MASK[0]!;
 /** The verdict of almost every event, one object for all (judge runs once per consumed event). */
 const NOT_FLAGGED: MatchVerdict = Object.freeze({ rules: NO_FLAGS, repeated: false });
 
@@ -43,13 +57,14 @@ export interface MatchVerdict {
 }
 
 interface MatchState {
-  /** the fingerprints of the match's events seen (fingerprint.ts), oldest first */
-  seen: Set<number>;
-  /** the rules of the flagged ones among them (a redelivery is flagged the same) */
-  flagsOf: Map<number, readonly FeedRule[]>;
+  /** the fingerprints of the match's events seen (fingerprint.ts) */
+  seen: RecentSet;
+  /** the rules of the flagged ones among them, as a RULE_BITS mask (a redelivery is flagged the same) */
+  flagsOf: Map<number, number>;
   /** distinct events per minute of event time: a ring of MATCH_STATE_LIMITS.minutes slots by epoch minute */
   minuteOf: Float64Array;
   countOf: Uint32Array;
+  /** the event times of its goals, in order */
   goalTimes: number[];
   teamOf: Map<string, number>;
   /** receivedAt of the latest event received in time, + liveWindowMs */
@@ -90,18 +105,19 @@ export class MatchMonitor {
   judge(event: StoredEvent, eventMs: number): MatchVerdict {
     const state = this.stateOf(event.matchId);
     const print = eventFingerprint(event.eventId);
-    if (state.seen.has(print)) return { rules: state.flagsOf.get(print) ?? NO_FLAGS, repeated: true };
-    makeRoom(state.seen, MATCH_STATE_LIMITS.events);
+    if (state.seen.has(print))
+      return { rules: FLAGS_OF_MASK[state.flagsOf.get(print) ?? 0]!, repeated: true };
     state.seen.add(print);
-    const flags: FeedRule[] = [];
-    if (this.tooManyInMinute(state, eventMs)) flags.push('match-velocity');
-    if (event.eventType === 'goal' && this.isGoalBurst(state, eventMs)) flags.push('goal-burst');
-    if (this.isClockSkewed(state, eventMs, event.receivedAt)) flags.push('clock-skew');
-    if (this.playsForBothTeams(state, event)) flags.push('player-both-teams');
-    if (flags.length === 0) return NOT_FLAGGED;
+    // Every rule runs (each keeps its own state), in RULE_BITS order.
+    const mask =
+      (this.tooManyInMinute(state, eventMs) ? 1 : 0) |
+      (event.eventType === 'goal' && this.isGoalBurst(state, eventMs) ? 2 : 0) |
+      (this.isClockSkewed(state, eventMs, event.receivedAt) ? 4 : 0) |
+      (this.playsForBothTeams(state, event) ? 8 : 0);
+    if (mask === 0) return NOT_FLAGGED;
     makeRoom(state.flagsOf, MATCH_STATE_LIMITS.events);
-    state.flagsOf.set(print, flags);
-    return { rules: flags, repeated: false };
+    state.flagsOf.set(print, mask);
+    return { rules: FLAGS_OF_MASK[mask]!, repeated: false };
   }
 
   private stateOf(matchId: string): MatchState {
@@ -109,7 +125,7 @@ export class MatchMonitor {
     if (!state) {
       if (this.matches.size >= this.options.maxMatches) this.forgetLeastRecent();
       state = {
-        seen: new Set(),
+        seen: new RecentSet(MATCH_STATE_LIMITS.events),
         flagsOf: new Map(),
         minuteOf: new Float64Array(MATCH_STATE_LIMITS.minutes).fill(-1),
         countOf: new Uint32Array(MATCH_STATE_LIMITS.minutes),
@@ -149,14 +165,18 @@ export class MatchMonitor {
 
   /** Whether some window of goalBurstMs holding this goal holds goalBurstGoals goals (this one included). */
   private isGoalBurst(state: MatchState, eventMs: number): boolean {
-    if (state.goalTimes.length >= MATCH_STATE_LIMITS.goals) state.goalTimes.shift();
-    state.goalTimes.push(eventMs);
+    const goals = state.goalTimes;
+    if (goals.length >= MATCH_STATE_LIMITS.goals) goals.shift();
+    let at = goals.length;
+    while (at > 0 && goals[at - 1]! > eventMs) at--; // goals mostly arrive in order: a short walk back
+    goals.splice(at, 0, eventMs);
     const { goalBurstGoals, goalBurstMs } = this.options;
-    const near = state.goalTimes.filter((t) => Math.abs(t - eventMs) <= goalBurstMs).sort((a, b) => a - b);
-    // A window [start, start + goalBurstMs] holding this goal starts at one of the goals before it.
-    for (let i = 0, j = 0; i < near.length && near[i]! <= eventMs; i++) {
-      while (j < near.length && near[j]! - near[i]! <= goalBurstMs) j++;
-      if (j - i >= goalBurstGoals) return true;
+    // A window [start, start + goalBurstMs] holding this goal starts at one of the goals up to it.
+    let end = at;
+    for (let start = Math.max(0, at - goalBurstGoals + 1); start <= at; start++) {
+      if (eventMs - goals[start]! > goalBurstMs) continue;
+      while (end + 1 < goals.length && goals[end + 1]! - goals[start]! <= goalBurstMs) end++;
+      if (end - start + 1 >= goalBurstGoals) return true;
     }
     return false;
   }

@@ -5,17 +5,24 @@ import { AnomalyReporter, createAnomalyReporter } from './reporter';
 function recording(now: { ms: number }) {
   const counts: Array<[FeedRule, number]> = [];
   const warnings: Array<Record<string, unknown>> = [];
+  const messages: string[] = [];
   const reporter = new AnomalyReporter(
-    { count: (rule, n) => counts.push([rule, n]), warn: (fields) => warnings.push(fields) },
+    {
+      count: (rule, n) => counts.push([rule, n]),
+      warn: (fields, message) => {
+        warnings.push(fields);
+        messages.push(message);
+      },
+    },
     () => now.ms,
   );
-  return { reporter, counts, warnings };
+  return { reporter, counts, warnings, messages };
 }
 
 describe('AnomalyReporter', () => {
   it('counts every flagged event and warns once a minute per rule, source and match', () => {
     const now = { ms: 0 };
-    const { reporter, counts, warnings } = recording(now);
+    const { reporter, counts, warnings, messages } = recording(now);
     reporter.report('source-velocity', { matchId: 'm1', source: 'key-1@10.0.0.5' }, ['a', 'b']);
     reporter.report('source-velocity', { matchId: 'm1', source: 'key-1@10.0.0.5' }, ['c']);
     reporter.report('source-velocity', { matchId: 'm2', source: 'key-1@10.0.0.5' }, ['d']);
@@ -31,6 +38,11 @@ describe('AnomalyReporter', () => {
       { rule: 'source-velocity', matchId: 'm1', source: 'key-1@10.0.0.5', flagged: 2, exampleEventId: 'a' },
       { rule: 'source-velocity', matchId: 'm2', source: 'key-1@10.0.0.5', flagged: 1, exampleEventId: 'd' },
       { rule: 'source-velocity', matchId: 'm1', source: 'key-1@10.0.0.5', flagged: 2, exampleEventId: 'e' },
+    ]);
+    expect(messages).toEqual([
+      'feed anomaly: source-velocity in match m1 from key-1@10.0.0.5 (2 events flagged)',
+      'feed anomaly: source-velocity in match m2 from key-1@10.0.0.5 (1 event flagged)',
+      'feed anomaly: source-velocity in match m1 from key-1@10.0.0.5 (2 events flagged since the last warning)',
     ]);
   });
 });

@@ -40,18 +40,20 @@ export class AnomalyReporter {
     this.sink.count(rule, eventIds.length);
     const key = `${rule}\u0000${place.source ?? ''}\u0000${place.matchId}`;
     const nowMs = this.now();
-    let state = this.logged.get(key);
+    const state = this.logged.get(key);
     if (state && nowMs - state.loggedAtMs < LOG_EVERY_MS) {
       state.unlogged += eventIds.length;
       return;
     }
-    const flagged = (state?.unlogged ?? 0) + eventIds.length;
+    const heldBack = state?.unlogged ?? 0;
+    const flagged = heldBack + eventIds.length;
     if (!state) trimOldest(this.logged, MAX_LOGGED_KEYS);
-    state = { loggedAtMs: nowMs, unlogged: 0 };
-    this.logged.set(key, state);
+    this.logged.set(key, { loggedAtMs: nowMs, unlogged: 0 });
+    const from = place.source ? ` from ${place.source}` : '';
+    const since = heldBack > 0 ? ' since the last warning' : '';
     this.sink.warn(
       { rule, ...place, flagged, exampleEventId: eventIds[0] },
-      `feed anomaly: ${rule} in match ${place.matchId}${place.source ? ` from ${place.source}` : ''} (${flagged} event${flagged === 1 ? '' : 's'} flagged${state && flagged > eventIds.length ? ' since the last warning' : ''})`,
+      `feed anomaly: ${rule} in match ${place.matchId}${from} (${flagged} event${flagged === 1 ? '' : 's'} flagged${since})`,
     );
   }
 }

@@ -1,4 +1,4 @@
-import { SecondCounts, touch, trimOldest } from './bounded';
+import { RecentSet, SecondCounts, touch, trimOldest } from './bounded';
 import { eventFingerprint } from './fingerprint';
 
 export interface SourceRuleOptions {
@@ -59,11 +59,12 @@ export interface SourceVerdict {
  */
 export class SourceMonitor {
   private readonly sources = new Map<string, SourceState>();
-  /** fingerprints of accepted eventIds (fingerprint.ts): the newest generation and the one before */
-  private current = new Set<number>();
-  private previous = new Set<number>();
+  /** fingerprints of accepted eventIds (fingerprint.ts) */
+  private readonly acceptedIds: RecentSet;
 
-  constructor(private readonly options: SourceRuleOptions = DEFAULT_SOURCE_RULES) {}
+  constructor(private readonly options: SourceRuleOptions = DEFAULT_SOURCE_RULES) {
+    this.acceptedIds = new RecentSet(options.acceptedMemory);
+  }
 
   get trackedSources(): number {
     return this.sources.size;
@@ -75,7 +76,7 @@ export class SourceMonitor {
     const duplicateAt: number[] = [];
     eventIds.forEach((id, i) => {
       const print = eventFingerprint(id);
-      if (this.current.has(print) || this.previous.has(print)) duplicateAt.push(i);
+      if (this.acceptedIds.has(print)) duplicateAt.push(i);
     });
     state.duplicates.add(nowMs, duplicateAt.length);
     return {
@@ -86,14 +87,7 @@ export class SourceMonitor {
 
   /** Remembers eventIds Kafka acknowledged: sending them again counts as a re-send. */
   accepted(eventIds: readonly string[]): void {
-    const half = Math.max(1, Math.floor(this.options.acceptedMemory / 2));
-    for (const id of eventIds) {
-      if (this.current.size >= half) {
-        this.previous = this.current;
-        this.current = new Set();
-      }
-      this.current.add(eventFingerprint(id));
-    }
+    for (const id of eventIds) this.acceptedIds.add(eventFingerprint(id));
   }
 
   private stateOf(source: string, nowMs: number): SourceState {

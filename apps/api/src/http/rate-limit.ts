@@ -94,8 +94,11 @@ export class TokenBucketLimiter {
   }
 }
 
-/** The bucket key of a client's address (behind `trust proxy`, the forwarded one). */
-export const addressKey = (req: Request): string => `ip:${req.ip ?? 'unknown'}`;
+/** The client's address (behind `trust proxy`, the forwarded one). */
+export const clientAddress = (req: Request): string => req.ip ?? 'unknown';
+
+/** The bucket key of a client's address. */
+export const addressKey = (req: Request): string => `ip:${clientAddress(req)}`;
 
 /** 429 with Retry-After once the caller's bucket is empty; the caller is its API key, or else its IP. */
 export function rateLimit(limiter: TokenBucketLimiter): RequestHandler {

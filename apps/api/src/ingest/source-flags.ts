@@ -1,11 +1,12 @@
 import type { Request, Response } from 'express';
 import { SOURCE_RULES, type MatchEvent, type SourceRule } from '@pitchpulse/contract';
 import type { AnomalyReporter, SourceMonitor } from '@pitchpulse/feed-integrity';
+import { clientAddress } from '../http/rate-limit';
 
 /** Who sent a request, as the per-source rules see it: its API key's name and address (never the key itself). */
 export function sourceOf(req: Request, res: Response): string {
   const client = res.locals.client as string | undefined;
-  const address = req.ip ?? 'unknown';
+  const address = clientAddress(req);
   return client ? `${client}@${address}` : address;
 }
 
