@@ -32,6 +32,14 @@ describe('parseConfig', () => {
     });
   });
 
+  it('reads CLICKHOUSE_COMPRESSION: gzip or none, nothing 18.16 cannot decode', () => {
+    expect(parseConfig(required).clickhouse.compression).toBe('none');
+    expect(parseConfig({ ...required, CLICKHOUSE_COMPRESSION: 'gzip' }).clickhouse.compression).toBe('gzip');
+    expect(() => parseConfig({ ...required, CLICKHOUSE_COMPRESSION: 'lz4' })).toThrow(
+      /CLICKHOUSE_COMPRESSION/,
+    );
+  });
+
   it('names every bad or missing variable', () => {
     expect(() => parseConfig({})).toThrow(/KAFKA_BROKERS: missing[\s\S]*CLICKHOUSE_URL: missing/);
     for (const [name, value] of [

@@ -1,5 +1,6 @@
 import { DEFAULT_TOPICS } from '@pitchpulse/contract';
 import { CLICKHOUSE_SPEC, clickhouseOf, portOrZero, reporter, whole } from '@pitchpulse/config';
+import { CLICKHOUSE_COMPRESSIONS } from '@pitchpulse/clickhouse';
 import { bool, cleanEnv, num, str } from 'envalid';
 import { matchRulesFromEnv } from '@pitchpulse/feed-integrity';
 import { DEFAULT_GROUP_TIMING } from './batch-consumer';
@@ -28,6 +29,11 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
     {
       KAFKA_BROKERS: str({ desc: 'comma-separated host:port list' }),
       ...CLICKHOUSE_SPEC,
+      CLICKHOUSE_COMPRESSION: str({
+        default: 'none',
+        choices: [...CLICKHOUSE_COMPRESSIONS],
+        desc: 'gzip: insert bodies sent compressed (Content-Encoding: gzip)',
+      }),
       KAFKA_TOPIC_EVENTS: str({ default: DEFAULT_TOPICS.events }),
       KAFKA_TOPIC_RETRY: str({ default: DEFAULT_TOPICS.retry }),
       KAFKA_TOPIC_DLQ: str({ default: DEFAULT_TOPICS.dlq }),
@@ -103,7 +109,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
     kafkaBrokers: e.KAFKA_BROKERS.split(',')
       .map((b) => b.trim())
       .filter(Boolean),
-    clickhouse: clickhouseOf(e),
+    clickhouse: { ...clickhouseOf(e), compression: e.CLICKHOUSE_COMPRESSION },
     topics: { events: e.KAFKA_TOPIC_EVENTS, retry: e.KAFKA_TOPIC_RETRY, dlq: e.KAFKA_TOPIC_DLQ },
     groupId: e.CONSUMER_GROUP,
     retryGroupId: e.RETRY_CONSUMER_GROUP,

@@ -23,7 +23,16 @@ export interface ClickHouseClientOptions {
   maxOpenConnections?: number;
   /** @clickhouse/client's own logging (it logs every failed request at ERROR). Default OFF: callers report errors. */
   logLevel?: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'OFF';
+  /**
+   * Request bodies (inserts, statements) sent gzip-compressed (`Content-Encoding: gzip`). Default `none`. gzip
+   * is the one codec both ends have: ClickHouse 18.16 decodes gzip and deflate bodies only, and ClickHouse's own
+   * LZ4 block format (`?decompress=1`) has no maintained JavaScript encoder.
+   */
+  compression?: ClickHouseCompression;
 }
+
+export const CLICKHOUSE_COMPRESSIONS = ['none', 'gzip'] as const;
+export type ClickHouseCompression = (typeof CLICKHOUSE_COMPRESSIONS)[number];
 
 /**
  * Settings sent with every request so both engines answer alike: 64-bit integers as JSON numbers (18.x quotes
@@ -73,6 +82,7 @@ export function createClickHouseClient(options: ClickHouseClientOptions): ClickH
     application: 'pitchpulse',
     clickhouse_settings: CLIENT_SETTINGS,
     log: { level: ClickHouseLogLevel[options.logLevel ?? 'OFF'] },
+    compression: { request: options.compression === 'gzip' },
   });
   return registerClient(client, { database });
 }

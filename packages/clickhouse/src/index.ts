@@ -1,4 +1,11 @@
-export { CLIENT_SETTINGS, createClickHouseClient, databaseOf, type ClickHouseClientOptions } from './client';
+export {
+  CLICKHOUSE_COMPRESSIONS,
+  CLIENT_SETTINGS,
+  createClickHouseClient,
+  databaseOf,
+  type ClickHouseClientOptions,
+  type ClickHouseCompression,
+} from './client';
 export { detectCapabilities, type ClickHouseCapabilities } from './capabilities';
 export {
   EventRowError,

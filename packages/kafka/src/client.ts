@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type RetryOptions } from 'kafkajs';
 import type { Logger } from '@pitchpulse/observability';
+import { registerCodecs } from './codecs';
 
 export interface CreateKafkaOptions {
   brokers: string[];
@@ -56,9 +57,13 @@ export function kafkaLogCreator(logger: Logger): KafkaConfig['logCreator'] {
     };
 }
 
-/** The one place a kafkajs client is made, so the client library can be swapped behind this package. */
+/**
+ * The one place a kafkajs client is made, so the client library can be swapped behind this package. It registers
+ * the snappy, lz4 and zstd codecs, so whatever a PitchPulse producer wrote, every client can read.
+ */
 export function createKafka(options: CreateKafkaOptions): Kafka {
   const { logger } = options;
+  registerCodecs();
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,

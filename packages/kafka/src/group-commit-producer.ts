@@ -1,5 +1,5 @@
 import {
-  CompressionTypes,
+  type CompressionTypes,
   type IHeaders,
   type Kafka,
   type Producer,
@@ -9,6 +9,7 @@ import {
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Logger } from '@pitchpulse/observability';
 import { cachedDefaultPartitioner } from './partitioner';
+import { compressionType, type Compression } from './codecs';
 import {
   ProduceFailedError,
   ProduceTimeoutError,
@@ -25,8 +26,6 @@ export interface ProduceMessage {
   headers?: IHeaders;
   partition?: number;
 }
-
-export type Compression = 'none' | 'gzip';
 
 /** The part of a kafkajs producer the group commit needs (tests can hand in their own). */
 export type BatchProducer = Pick<Producer, 'connect' | 'disconnect' | 'sendBatch'>;
@@ -46,6 +45,7 @@ export interface GroupCommitProducerOptions {
   maxInFlightBatches?: number;
   /** A `send` not acknowledged within this many ms fails with ProduceTimeoutError (default 5000). */
   sendTimeoutMs?: number;
+  /** Record-batch codec (default none); a client from `createKafka` has them all registered. */
   compression?: Compression;
   /** kafkajs retry policy for the producer it makes from `kafka` (bounded by default). */
   retry?: RetryOptions;
@@ -171,7 +171,7 @@ export class GroupCommitProducer {
     this.maxQueuedMessages = options.maxQueuedMessages ?? 20_000;
     this.maxInFlightBatches = options.maxInFlightBatches ?? 5;
     this.sendTimeoutMs = options.sendTimeoutMs ?? 5000;
-    this.compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    this.compression = compressionType(options.compression);
     this.logger = options.logger;
     if (options.registry) this.metrics = createMetrics(options.registry);
     for (const [name, value] of Object.entries({

@@ -1,9 +1,9 @@
 export { createKafka, kafkaLogCreator, type CreateKafkaOptions } from './client';
 export type { Topics } from './topics';
+export { COMPRESSIONS, compressionType, registerCodecs, type Compression } from './codecs';
 export {
   GroupCommitProducer,
   type BatchProducer,
-  type Compression,
   type GroupCommitProducerOptions,
   type ProduceMessage,
   type SendOptions,

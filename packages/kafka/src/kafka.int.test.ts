@@ -3,15 +3,24 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { MockKafkaCluster, StackControl, waitFor } from '@pitchpulse/devstack';
 import { createLogger } from '@pitchpulse/observability';
+import { CompressionCodecs } from 'kafkajs';
 import { Registry } from 'prom-client';
 import {
   GroupCommitProducer,
   KafkaProbe,
   ProduceError,
   ProduceTimeoutError,
+  compressionType,
   createKafka,
   readTopic,
 } from './index';
+
+interface Codec {
+  compress(encoder: { buffer: Buffer }): Promise<Buffer>;
+  decompress(buffer: Buffer): Promise<Buffer>;
+}
+/** kafkajs's process-wide codec table, by CompressionTypes value. */
+const codecs = CompressionCodecs as unknown as Record<number, () => Codec>;
 
 const brokers = () => process.env.KAFKA_BROKERS!.split(',');
 
@@ -66,15 +75,52 @@ describe('packages/kafka against the embedded broker', () => {
     for (const set of partitionsPerKey.values()) expect(set.size).toBe(1);
   });
 
-  it('gzip-compressed batches round-trip', async () => {
-    const gzTopic = `${topic}-gz`;
-    await StackControl.fromEnv().createTopic(gzTopic, 1);
-    const producer = new GroupCommitProducer({ kafka, compression: 'gzip' });
-    await producer.connect();
-    await Promise.all([1, 2, 3].map((n) => producer.send([{ topic: gzTopic, key: 'k', value: `v${n}` }])));
-    await producer.disconnect();
-    const read = await readTopic(kafka, gzTopic, { count: 3 });
-    expect(read.map((m) => m.value).sort()).toEqual(['v1', 'v2', 'v3']);
+  describe.each(['gzip', 'snappy', 'lz4', 'zstd'] as const)('%s-compressed batches', (compression) => {
+    const type = compressionType(compression);
+    // A second client reads: the codecs come with createKafka (made before the spy below), not with the producer.
+    const reader = createKafka({ brokers: brokers(), clientId: `kafka-int-read-${compression}` });
+    let original: () => Codec;
+    const calls = { compress: 0, decompress: 0 };
+
+    beforeAll(() => {
+      // Counts what passes through the registered codec, so the test knows the broker really held codec X.
+      original = codecs[type];
+      codecs[type] = () => {
+        const codec = original();
+        return {
+          compress: (encoder: { buffer: Buffer }) => (calls.compress++, codec.compress(encoder)),
+          decompress: (buffer: Buffer) => (calls.decompress++, codec.decompress(buffer)),
+        };
+      };
+    });
+    afterAll(() => {
+      codecs[type] = original;
+    });
+
+    it('round-trip through the broker: every message, key and header equal', async () => {
+      const codecTopic = `${topic}-${compression}`;
+      await StackControl.fromEnv().createTopic(codecTopic, 2);
+      const sent = Array.from({ length: 300 }, (_, i) => ({
+        topic: codecTopic,
+        key: `match-${i % 5}`,
+        value: JSON.stringify({ i, eventType: 'pass', padding: 'x'.repeat(i % 40) }),
+        headers: { 'x-n': String(i) },
+      }));
+      const producer = new GroupCommitProducer({ kafka, compression, lingerMs: 5 });
+      await producer.connect();
+      try {
+        await Promise.all(sent.map((m) => producer.send([m])));
+      } finally {
+        await producer.disconnect();
+      }
+      const read = await readTopic(reader, codecTopic, { count: sent.length });
+      const got = read
+        .map((m) => ({ key: m.key, value: m.value, n: m.headers['x-n']!.toString() }))
+        .sort((a, b) => Number(a.n) - Number(b.n));
+      expect(got).toEqual(sent.map((m) => ({ key: m.key, value: m.value, n: m.headers['x-n'] })));
+      expect(calls.compress).toBeGreaterThanOrEqual(1);
+      expect(calls.decompress).toBeGreaterThanOrEqual(1);
+    });
   });
 
   it('the probe reports the reachable cluster', async () => {
