@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import { buildOpenApi } from '@pitchpulse/contract';
 import { SourceMonitor, createAnomalyReporter } from '@pitchpulse/feed-integrity';
 import type { Logger, Registry } from '@pitchpulse/observability';
+import { createApiBreakers, guardProducer, guardStore, type ApiBreakers } from './breakers';
 import type { ApiConfig } from './config';
 import type { AppContext, DependencyChecks, EventProducer } from './context';
 import { apiKeyAuth } from './http/auth';
@@ -29,7 +30,7 @@ export interface AppDeps {
   registry: Registry;
   /** Where accepted events go; `GroupCommitProducer` in production. */
   producer: EventProducer;
-  /** What /ready asks Kafka and ClickHouse (only Kafka, and draining, make the API not ready). */
+  /** What /ready asks Kafka and ClickHouse (only Kafka, an open produce breaker and draining make it not ready). */
   checks: DependencyChecks;
   /** The read API (`/api/matches…`) over this store; without it only ingest, probes and docs are served. */
   read?: ReadOptions;
@@ -38,6 +39,11 @@ export interface AppDeps {
    * omitted (reachable as `app.locals.lifecycle`).
    */
   lifecycle?: Lifecycle;
+  /**
+   * The circuit breakers the producer and the read store are called through; made here from `config.breaker`
+   * when omitted. Their owner closes them (startApi does).
+   */
+  breakers?: ApiBreakers;
   now?: () => number;
 }
 
@@ -54,11 +60,13 @@ export function createApp(deps: AppDeps): Express {
   const auth = apiKeyAuth(config.apiKeys, authFailures);
   const limiter = config.rateLimit ? new TokenBucketLimiter(config.rateLimit) : undefined;
   const guard = compose([lifecycle.shed, ...(auth ? [auth] : []), ...(limiter ? [rateLimit(limiter)] : [])]);
+  const breakers = deps.breakers ?? createApiBreakers(config.breaker, logger, registry);
   const context: AppContext = {
     config,
     logger,
     registry,
-    producer: deps.producer,
+    producer: guardProducer(deps.producer, breakers.produce),
+    breakers,
     topic: config.kafka.eventsTopic,
     lifecycle,
     metrics,
@@ -72,6 +80,7 @@ export function createApp(deps: AppDeps): Express {
     deps.read &&
     new ReadService({
       ...deps.read,
+      store: guardStore(deps.read.store, breakers.read),
       logger,
       registry,
       responseTimes,

@@ -27,9 +27,48 @@ describe('parseConfig', () => {
     expect(config.port).toBe(9000);
   });
 
+  it('accepts every Kafka codec the clients register', () => {
+    for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd'])
+      expect(parseConfig({ ...required, KAFKA_COMPRESSION: codec }).kafka.compression).toBe(codec);
+  });
+
+  it('reads the circuit breaker settings, shared by the produce and read breakers', () => {
+    expect(parseConfig(required).breaker).toEqual({
+      failureShare: 0.5,
+      windowMs: 30_000,
+      minRequests: 20,
+      openMs: 5000,
+    });
+    const tuned = {
+      BREAKER_FAILURE_SHARE: '.25',
+      BREAKER_WINDOW_MS: '10000',
+      BREAKER_MIN_REQUESTS: '5',
+      BREAKER_OPEN_MS: '2000',
+    };
+    expect(parseConfig({ ...required, ...tuned }).breaker).toEqual({
+      failureShare: 0.25,
+      windowMs: 10_000,
+      minRequests: 5,
+      openMs: 2000,
+    });
+  });
+
+  it('names bad circuit breaker settings', () => {
+    for (const [name, value] of [
+      ['BREAKER_FAILURE_SHARE', '0'],
+      ['BREAKER_FAILURE_SHARE', '1.5'],
+      ['BREAKER_FAILURE_SHARE', '50%'],
+      ['BREAKER_WINDOW_MS', '999'],
+      ['BREAKER_MIN_REQUESTS', '0'],
+      ['BREAKER_OPEN_MS', '2.5'],
+    ]) {
+      expect(() => parseConfig({ ...required, [name!]: value })).toThrow(new RegExp(`${name}: must be`));
+    }
+  });
+
   it('names every bad or missing variable', () => {
     expect(() => parseConfig({})).toThrow(/KAFKA_BROKERS[\s\S]*CLICKHOUSE_URL/);
-    expect(() => parseConfig({ ...required, KAFKA_COMPRESSION: 'zstd' })).toThrow(/KAFKA_COMPRESSION/);
+    expect(() => parseConfig({ ...required, KAFKA_COMPRESSION: 'brotli' })).toThrow(/KAFKA_COMPRESSION/);
     expect(() => parseConfig({ ...required, PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => parseConfig({ ...required, MAX_IN_FLIGHT: '0' })).toThrow(
       'MAX_IN_FLIGHT must be ≥ 1, got 0',

@@ -1,6 +1,8 @@
 import { DEFAULT_TOPICS } from '@pitchpulse/contract';
 import { bool, cleanEnv, host, num, str, url } from 'envalid';
-import type { Compression } from '@pitchpulse/kafka';
+import type { BreakerSettings } from '@pitchpulse/breaker';
+import { share, whole } from '@pitchpulse/config';
+import { COMPRESSIONS, type Compression } from '@pitchpulse/kafka';
 import { sourceRulesFromEnv, type SourceRuleOptions } from '@pitchpulse/feed-integrity';
 
 export interface ApiConfig {
@@ -42,6 +44,8 @@ export interface ApiConfig {
   trustProxy: boolean;
   /** The feed-integrity rules the API runs per source (FEED_*); null = FEED_INTEGRITY=false. */
   sourceRules: SourceRuleOptions | null;
+  /** The circuit breakers of the produce path (Kafka) and of the read routes (ClickHouse), BREAKER_*. */
+  breaker: BreakerSettings;
 }
 
 function atLeast(name: string, value: number, min: number): void {
@@ -58,7 +62,11 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       KAFKA_BROKERS: str({ desc: 'comma-separated host:port list' }),
       KAFKA_CLIENT_ID: str({ default: 'pitchpulse-api' }),
       KAFKA_TOPIC_EVENTS: str({ default: DEFAULT_TOPICS.events }),
-      KAFKA_COMPRESSION: str({ default: 'none', choices: ['none', 'gzip'] }),
+      KAFKA_COMPRESSION: str<Compression>({
+        default: 'none',
+        choices: [...COMPRESSIONS],
+        desc: 'record-batch codec of the ingest producer; every PitchPulse client reads all of them',
+      }),
       PRODUCE_LINGER_MS: num({ default: 2, desc: 'group commit: wait this long for more events' }),
       PRODUCE_MAX_BATCH: num({ default: 1000, desc: 'group commit: send at once at this many events' }),
       PRODUCE_MAX_QUEUED: num({ default: 20_000, desc: 'events waiting for Kafka before 503' }),
@@ -89,6 +97,22 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       SHUTDOWN_TIMEOUT_MS: num({ default: 10_000, desc: 'longest wait for in-flight requests' }),
       LOG_SAMPLE_RATE: num({ default: 0.001, desc: 'fraction of successful requests logged' }),
       TRUST_PROXY: bool({ default: false }),
+      BREAKER_FAILURE_SHARE: share({
+        default: 0.5,
+        desc: 'a breaker opens when more than this share of the calls in its window failed (1 = never)',
+      }),
+      BREAKER_WINDOW_MS: whole(1000)({
+        default: 30_000,
+        desc: 'the rolling window failures are counted over',
+      }),
+      BREAKER_MIN_REQUESTS: whole(1)({
+        default: 20,
+        desc: 'calls the window must hold before a breaker opens',
+      }),
+      BREAKER_OPEN_MS: whole(100)({
+        default: 5000,
+        desc: 'open this long, then one probe call is let through',
+      }),
     },
     {
       reporter: ({ errors }) => {
@@ -151,7 +175,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       brokers,
       clientId: e.KAFKA_CLIENT_ID,
       eventsTopic: e.KAFKA_TOPIC_EVENTS,
-      compression: e.KAFKA_COMPRESSION as Compression,
+      compression: e.KAFKA_COMPRESSION,
       lingerMs: e.PRODUCE_LINGER_MS,
       maxBatchMessages: e.PRODUCE_MAX_BATCH,
       maxQueuedMessages: e.PRODUCE_MAX_QUEUED,
@@ -180,5 +204,11 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     logSampleRate: e.LOG_SAMPLE_RATE,
     trustProxy: e.TRUST_PROXY,
     sourceRules: sourceRulesFromEnv(env),
+    breaker: {
+      failureShare: e.BREAKER_FAILURE_SHARE,
+      windowMs: e.BREAKER_WINDOW_MS,
+      minRequests: e.BREAKER_MIN_REQUESTS,
+      openMs: e.BREAKER_OPEN_MS,
+    },
   };
 }

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import type { AnomalyReporter, SourceMonitor } from '@pitchpulse/feed-integrity';
 import type { ProduceMessage } from '@pitchpulse/kafka';
 import type { Logger, Registry } from '@pitchpulse/observability';
+import type { ApiBreakers } from './breakers';
 import type { ApiConfig } from './config';
 import type { HttpMetrics } from './http/http-metrics';
 import type { Lifecycle } from './http/lifecycle';
@@ -23,7 +24,10 @@ export interface AppContext {
   config: ApiConfig;
   logger: Logger;
   registry: Registry;
+  /** Accepted events go here: the producer behind the produce breaker. */
   producer: EventProducer;
+  /** The produce and read circuit breakers (/ready reports them). */
+  breakers: ApiBreakers;
   /** The Kafka topic accepted events go to. */
   topic: string;
   lifecycle: Lifecycle;

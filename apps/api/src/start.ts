@@ -4,6 +4,7 @@ import { ClickHouseStore, createClickHouseClient } from '@pitchpulse/clickhouse'
 import { GroupCommitProducer, KafkaProbe, createKafka } from '@pitchpulse/kafka';
 import { createLogger, createRegistry, type Logger, type Registry } from '@pitchpulse/observability';
 import { createApp, readServiceOf } from './app';
+import { createApiBreakers } from './breakers';
 import type { ApiConfig } from './config';
 import { Lifecycle } from './http/lifecycle';
 
@@ -65,12 +66,14 @@ export async function startApi(config: ApiConfig, options: StartApiOptions = {})
     requestTimeoutMs: READ_TIMEOUT_MS,
   });
   const lifecycle = Lifecycle.forConfig(config);
+  const breakers = createApiBreakers(config.breaker, logger, registry);
   const app = createApp({
     config,
     logger,
     registry,
     producer,
     lifecycle,
+    breakers,
     read: { store: new ClickHouseStore(readClickhouse) },
     checks: {
       kafka: async () => {
@@ -155,6 +158,8 @@ export async function startApi(config: ApiConfig, options: StartApiOptions = {})
     await probe.close().catch(() => undefined);
     await clickhouse.close().catch(() => undefined);
     await readClickhouse.close().catch(() => undefined);
+    breakers.produce.close();
+    breakers.read.close();
     logger.info({ reason, tookMs: Date.now() - started, drained: idle }, 'shutdown complete');
   };
 

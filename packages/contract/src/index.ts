@@ -22,7 +22,14 @@ export {
   type ProblemBody,
   type ProblemType,
 } from './problem';
-export { CHECK_STATUSES, Health, Readiness, type CheckStatus } from './probes';
+export {
+  BREAKER_STATES,
+  CHECK_STATUSES,
+  Health,
+  Readiness,
+  type BreakerStatus,
+  type CheckStatus,
+} from './probes';
 export {
   EngagementPeriod,
   HIGHLIGHT_STATUSES,

@@ -220,7 +220,8 @@ const operationsPaths: Json = {
       tags: ['operations'],
       operationId: 'ready',
       summary:
-        'Readiness: can accept writes (Kafka reachable, not draining); ClickHouse reported in `checks`',
+        'Readiness: can accept writes (Kafka reachable, produce breaker not open, not draining); ClickHouse ' +
+        'reported in `checks`, circuit breakers in `breakers`',
       responses: {
         '200': ok('Ready (ClickHouse may still be unhealthy: read routes answer 503 meanwhile)', 'Readiness'),
         '503': ok('Not ready; `checks` and `reasons` tell why', 'Readiness'),

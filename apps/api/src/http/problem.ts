@@ -7,6 +7,7 @@ import {
   type RejectedEvent,
   type ProblemType,
 } from '@pitchpulse/contract';
+import type { BreakerOpenError } from '@pitchpulse/breaker';
 import type { Logger } from '@pitchpulse/observability';
 
 export interface ProblemInit {
@@ -86,18 +87,31 @@ export const invalidRetraction = (errors: FieldError[]): ProblemError =>
     errors,
   });
 
+const UNAVAILABLE_TITLES = {
+  overloaded: 'Overloaded',
+  'kafka-unavailable': 'Kafka unavailable',
+  'clickhouse-unavailable': 'ClickHouse unavailable',
+} as const;
+
 export const serviceUnavailable = (
-  type: 'overloaded' | 'kafka-unavailable',
+  type: keyof typeof UNAVAILABLE_TITLES,
   detail: string,
   retryAfterSeconds: number,
 ): ProblemError =>
   new ProblemError({
     type,
     status: 503,
-    title: type === 'overloaded' ? 'Overloaded' : 'Kafka unavailable',
+    title: UNAVAILABLE_TITLES[type],
     detail,
     headers: { 'Retry-After': String(retryAfterSeconds) },
   });
+
+/** A 503 for a call an open circuit breaker refused: Retry-After is when its probe call is let through. */
+export const breakerOpen = (
+  type: 'kafka-unavailable' | 'clickhouse-unavailable',
+  detail: string,
+  err: BreakerOpenError,
+): ProblemError => serviceUnavailable(type, detail, Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
 
 export const notFoundHandler: RequestHandler = (req, res) => {
   sendProblem(

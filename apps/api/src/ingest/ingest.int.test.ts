@@ -410,6 +410,7 @@ describe('ingest API against the embedded Kafka', () => {
         timestamp: expect.any(String),
         checks: { kafka: 'healthy', clickhouse: 'healthy' },
         draining: false,
+        breakers: { kafka: 'closed', clickhouse: 'closed' },
       });
     });
 

@@ -23,6 +23,7 @@ import {
   ProduceTimeoutError,
   type ProduceMessage,
 } from '@pitchpulse/kafka';
+import { BreakerOpenError } from '@pitchpulse/breaker';
 import { compose } from '../http/compose';
 import { judgeSource, sourceOf } from './source-flags';
 import type { AppContext } from '../context';
@@ -30,6 +31,7 @@ import {
   InvalidUtf8Error,
   ProblemError,
   bodyTooLarge,
+  breakerOpen,
   invalidEvent,
   invalidRetraction,
   methodNotAllowed,
@@ -38,6 +40,13 @@ import {
 
 /** What a produce failure means to the caller: always 503 + Retry-After, never a 202. */
 function unavailable(err: unknown): unknown {
+  if (err instanceof BreakerOpenError) {
+    return breakerOpen(
+      'kafka-unavailable',
+      'Kafka has been failing, so writes are refused at once until it answers again (circuit breaker open); nothing was written',
+      err,
+    );
+  }
   if (!(err instanceof ProduceError)) return err;
   if (err instanceof ProducerOverloadedError) {
     return serviceUnavailable('overloaded', 'Too many events are waiting for Kafka; nothing was accepted', 1);

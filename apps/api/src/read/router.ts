@@ -5,6 +5,7 @@ import express, {
   type Response,
   type Router,
 } from 'express';
+import { BreakerOpenError } from '@pitchpulse/breaker';
 import { classifyClickHouseError } from '@pitchpulse/clickhouse';
 import {
   MATCH_ID_PATTERN,
@@ -18,7 +19,7 @@ import {
   type TimelineBucket,
 } from '@pitchpulse/contract';
 import type { AppContext } from '../context';
-import { ProblemError, methodNotAllowed, serviceUnavailable } from '../http/problem';
+import { ProblemError, breakerOpen, methodNotAllowed, serviceUnavailable } from '../http/problem';
 import type { ReadService } from './service';
 
 const MATCH_ID = new RegExp(MATCH_ID_PATTERN);
@@ -100,6 +101,13 @@ export function sendJson(res: Response, body: object | string): void {
 /** What a failed read means to the caller: ClickHouse down or busy is a 503 with Retry-After. */
 function asReadProblem(err: unknown): unknown {
   if (err instanceof ProblemError) return err;
+  if (err instanceof BreakerOpenError) {
+    return breakerOpen(
+      'clickhouse-unavailable',
+      'ClickHouse has been failing, so reads are refused at once until it answers again (circuit breaker open)',
+      err,
+    );
+  }
   const kind = classifyClickHouseError(err);
   if (kind === 'unavailable' || kind === 'transient') {
     return new ProblemError({

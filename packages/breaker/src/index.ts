@@ -1,0 +1,8 @@
+export {
+  BREAKER_STATES,
+  BreakerOpenError,
+  CircuitBreaker,
+  type BreakerOptions,
+  type BreakerSettings,
+  type BreakerState,
+} from './breaker';
