@@ -4,7 +4,7 @@ import { repoPath } from './paths';
 export type AppName = 'api' | 'consumer' | 'enricher';
 
 const settingNames = (text: string): string[] =>
-  [...text.matchAll(/^\s+([A-Z][A-Z0-9_]*):\s*[a-zA-Z]+\(/gm)].map((m) => m[1]!);
+  [...text.matchAll(/^\s+([A-Z][A-Z0-9_]*):\s*[a-zA-Z]+(?:<[A-Za-z]+>)?\(/gm)].map((m) => m[1]!);
 
 /**
  * The environment variables an app reads: the keys of the envalid spec in apps/<app>/src/config.ts (with the
