@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createClickHouseClient, insertEvents, runMigrations } from '@pitchpulse/clickhouse';
+import { createClickHouseClient, runMigrations } from '@pitchpulse/clickhouse';
 import { Readiness, validatorFor } from '@pitchpulse/contract';
 import { ClickHouseServer, MockKafkaCluster } from '@pitchpulse/devstack';
 import { decodeEventMessage } from '@pitchpulse/events';
@@ -16,7 +16,7 @@ import { createKafka, readTopic } from '@pitchpulse/kafka';
 import { createLogger, sampleSum } from '@pitchpulse/observability';
 import type { BreakerSettings } from '@pitchpulse/breaker';
 import { startApi, type RunningApi } from './start';
-import { post, sampleEvent, testConfig, type JsonResponse } from './testing';
+import { post, sampleEvent, storeThreePasses, testConfig, type JsonResponse } from './testing';
 
 jest.setTimeout(120_000);
 
@@ -159,18 +159,7 @@ describe('read breaker (ClickHouse down)', () => {
     const clickhouse = createClickHouseClient({ url: server.url, database, requestTimeoutMs: 5000 });
     try {
       await runMigrations(clickhouse);
-      const at = Date.parse('2024-06-01T18:00:00Z');
-      await insertEvents(
-        clickhouse,
-        [1, 2, 3].map((i) => ({
-          eventId: randomUUID(),
-          matchId,
-          eventType: 'pass' as const,
-          timestamp: new Date(at + i * 1000).toISOString(),
-          teamId: 1 as const,
-          receivedAt: at + i * 1000,
-        })),
-      );
+      await storeThreePasses(clickhouse, matchId);
     } finally {
       await clickhouse.close();
     }

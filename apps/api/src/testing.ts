@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Kafka } from 'kafkajs';
+import { insertEvents } from '@pitchpulse/clickhouse';
 import { StackControl } from '@pitchpulse/devstack';
 import { GroupCommitProducer, createKafka } from '@pitchpulse/kafka';
 import { createLogger, createRegistry, type Registry } from '@pitchpulse/observability';
@@ -149,4 +150,23 @@ export function readApp(read: ReadOptions, registry: Registry = createRegistry()
     read,
   });
   return { app, read: readServiceOf(app)! };
+}
+
+/** Stores three passes of `matchId` (2024-06-01, a second apart) straight into ClickHouse: a match to read. */
+export async function storeThreePasses(
+  clickhouse: Parameters<typeof insertEvents>[0],
+  matchId: string,
+): Promise<void> {
+  const at = Date.parse('2024-06-01T18:00:00Z');
+  await insertEvents(
+    clickhouse,
+    [1, 2, 3].map((i) => ({
+      eventId: randomUUID(),
+      matchId,
+      eventType: 'pass' as const,
+      timestamp: new Date(at + i * 1000).toISOString(),
+      teamId: 1 as const,
+      receivedAt: at + i * 1000,
+    })),
+  );
 }

@@ -6,12 +6,12 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ClickHouseStore, createClickHouseClient, insertEvents, runMigrations } from '@pitchpulse/clickhouse';
+import { ClickHouseStore, createClickHouseClient, runMigrations } from '@pitchpulse/clickhouse';
 import { Readiness, validatorFor } from '@pitchpulse/contract';
 import { ClickHouseServer } from '@pitchpulse/devstack';
 import { createLogger, createRegistry } from '@pitchpulse/observability';
 import { createApp, readServiceOf } from '../app';
-import { listen, testConfig } from '../testing';
+import { listen, storeThreePasses, testConfig } from '../testing';
 
 jest.setTimeout(120_000);
 
@@ -49,18 +49,7 @@ it('answers 503 with Retry-After while ClickHouse is down (staying ready for ing
   try {
     await runMigrations(clickhouse);
     const matchId = `faults-${randomUUID().slice(0, 8)}`;
-    const at = Date.parse('2024-06-01T18:00:00Z');
-    await insertEvents(
-      clickhouse,
-      [1, 2, 3].map((i) => ({
-        eventId: randomUUID(),
-        matchId,
-        eventType: 'pass' as const,
-        timestamp: new Date(at + i * 1000).toISOString(),
-        teamId: 1 as const,
-        receivedAt: at + i * 1000,
-      })),
-    );
+    await storeThreePasses(clickhouse, matchId);
     const metrics = () => fetch(`${api.url}/api/matches/${matchId}/metrics`);
     expect((await metrics()).status).toBe(200);
     expect(await readiness()).toMatchObject({
