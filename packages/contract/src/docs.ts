@@ -1,6 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { BatchAccepted, EventAccepted, EventBatch, MatchEvent } from './event';
-import { FAILURE_HEADERS, FailureHeaders, DEFAULT_TOPICS, StoredEvent } from './kafka';
+import { FAILURE_HEADERS, FailureHeaders, DEFAULT_TOPICS, StoredEvent, TRACE_HEADERS } from './kafka';
 import { PROBLEM_TYPES, Problem, problemTypeUri, type ProblemType } from './problem';
 import { Health, Readiness } from './probes';
 import {
@@ -162,6 +162,11 @@ export function renderContractDoc(): string {
     `Header names: ${Object.values(FAILURE_HEADERS)
       .map((h) => `\`${h}\``)
       .join(', ')}; every value is a string.`,
+    '',
+    `Every message the API writes also carries ${Object.values(TRACE_HEADERS)
+      .map((h) => `\`${h}\``)
+      .join(', ')}: the request id of the POST that wrote it (its \`X-Request-Id\`) and, while tracing is on, its ` +
+      'W3C trace context. The retry and DLQ copies keep them.',
     '',
   );
   return parts.join('\n');

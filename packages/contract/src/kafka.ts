@@ -47,6 +47,16 @@ export const FAILURE_HEADERS = {
   dueAt: 'x-due-at',
 } as const;
 
+/**
+ * Header names of the API's messages, kept on their retry and DLQ copies: the request id of the POST that wrote
+ * them, and its W3C trace context (`traceparent`, `tracestate`; only while tracing is on).
+ */
+export const TRACE_HEADERS = {
+  requestId: 'x-request-id',
+  traceparent: 'traceparent',
+  tracestate: 'tracestate',
+} as const;
+
 /** The longest `x-last-error` header a failure record carries (longer messages are cut). */
 export const MAX_FAILURE_ERROR_LENGTH = 2000;
 

@@ -1,0 +1,68 @@
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { setTracingOn } from './state';
+
+export interface Tracing {
+  /** whether spans are recorded and exported (see `tracingWanted`) */
+  readonly enabled: boolean;
+  /** Exports the spans still buffered and stops; call before the process exits. */
+  shutdown(): Promise<void>;
+}
+
+type Env = Record<string, string | undefined>;
+
+const OFF: Tracing = { enabled: false, shutdown: async () => undefined };
+
+/**
+ * Whether the standard OTEL_* variables ask for traces: an OTLP endpoint (`OTEL_EXPORTER_OTLP_ENDPOINT` or
+ * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) or `OTEL_TRACES_EXPORTER=otlp`, unless `OTEL_SDK_DISABLED=true` or
+ * `OTEL_TRACES_EXPORTER=none`. Unlike the SDK's own default (export to localhost:4318), nothing is traced
+ * without them: a process that is not asked to trace pays nothing. Throws on an exporter it does not have.
+ */
+export function tracingWanted(env: Env = process.env): boolean {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false;
+  const exporter = env.OTEL_TRACES_EXPORTER?.trim().toLowerCase();
+  if (exporter) {
+    if (exporter === 'none') return false;
+    if (exporter !== 'otlp') {
+      throw new Error(`OTEL_TRACES_EXPORTER=${exporter} is not supported: use otlp (OTLP over HTTP) or none`);
+    }
+    return true;
+  }
+  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim());
+}
+
+/**
+ * Starts tracing for this process when the OTEL_* variables ask for it (`tracingWanted`): spans go to the OTLP
+ * endpoint over HTTP in batches (`OTEL_BSP_*`), sampled by `OTEL_TRACES_SAMPLER` (default: parent-based, always
+ * on), `service.name` from `OTEL_SERVICE_NAME` or else `service`, more resource attributes from
+ * `OTEL_RESOURCE_ATTRIBUTES`. The SDK's own complaints (an unreachable collector) go to `log` as warnings.
+ */
+export function startTracing(service: string, log?: Pick<DiagLogger, 'warn' | 'error'>, env: Env = process.env): Tracing {
+  if (!tracingWanted(env)) return OFF;
+  if (log) {
+    diag.setLogger(
+      { error: log.error, warn: log.warn, info: () => undefined, debug: () => undefined, verbose: () => undefined },
+      DiagLogLevel.WARN,
+    );
+  }
+  const provider = new NodeTracerProvider({
+    resource: defaultResource()
+      .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: service }))
+      .merge(detectResources({ detectors: [envDetector] })),
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
+  });
+  // The global provider, AsyncLocalStorage context and W3C trace-context propagation.
+  provider.register();
+  setTracingOn(true);
+  return {
+    enabled: true,
+    shutdown: async () => {
+      setTracingOn(false);
+      await provider.shutdown();
+    },
+  };
+}
