@@ -1,7 +1,7 @@
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { BatchSpanProcessor, NodeTracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { setTracingOn } from './state';
 
@@ -13,6 +13,14 @@ export interface Tracing {
 }
 
 type Env = Record<string, string | undefined>;
+
+export interface TracingOptions {
+  /** where the SDK's own complaints (an unreachable collector) go, as warnings */
+  log?: Pick<DiagLogger, 'warn' | 'error'>;
+  env?: Env;
+  /** instead of OTLP over HTTP (tests: jest's VM cannot run the HTTP exporter's dynamic imports) */
+  exporter?: SpanExporter;
+}
 
 const OFF: Tracing = { enabled: false, shutdown: async () => undefined };
 
@@ -39,10 +47,11 @@ export function tracingWanted(env: Env = process.env): boolean {
  * Starts tracing for this process when the OTEL_* variables ask for it (`tracingWanted`): spans go to the OTLP
  * endpoint over HTTP in batches (`OTEL_BSP_*`), sampled by `OTEL_TRACES_SAMPLER` (default: parent-based, always
  * on), `service.name` from `OTEL_SERVICE_NAME` or else `service`, more resource attributes from
- * `OTEL_RESOURCE_ATTRIBUTES`. The SDK's own complaints (an unreachable collector) go to `log` as warnings.
+ * `OTEL_RESOURCE_ATTRIBUTES`.
  */
-export function startTracing(service: string, log?: Pick<DiagLogger, 'warn' | 'error'>, env: Env = process.env): Tracing {
-  if (!tracingWanted(env)) return OFF;
+export function startTracing(service: string, options: TracingOptions = {}): Tracing {
+  const { log, env = process.env, exporter } = options;
+  if (!exporter && !tracingWanted(env)) return OFF;
   if (log) {
     diag.setLogger(
       { error: log.error, warn: log.warn, info: () => undefined, debug: () => undefined, verbose: () => undefined },
@@ -53,7 +62,7 @@ export function startTracing(service: string, log?: Pick<DiagLogger, 'warn' | 'e
     resource: defaultResource()
       .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: service }))
       .merge(detectResources({ detectors: [envDetector] })),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
+    spanProcessors: [new BatchSpanProcessor(exporter ?? new OTLPTraceExporter())],
   });
   // The global provider, AsyncLocalStorage context and W3C trace-context propagation.
   provider.register();

@@ -1,6 +1,10 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { SpanKind } from '@opentelemetry/api';
-import { startOtlpReceiver, type OtlpReceiver } from './otlp-receiver';
-import { startTracing, tracingWanted, type Tracing } from './setup';
+import { startOtlpReceiver } from './otlp-receiver';
+import { startTracing, tracingWanted } from './setup';
 import { contextOf, inSpan, recordSpan, spanContextOf, traceHeaders } from './spans';
 import { tracingOn } from './state';
 
@@ -9,29 +13,26 @@ describe('tracingWanted', () => {
     expect(tracingWanted({})).toBe(false);
     expect(tracingWanted({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toBe(true);
     expect(tracingWanted({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/v1/traces' })).toBe(true);
+    expect(tracingWanted({ OTEL_EXPORTER_OTLP_ENDPOINT: '  ' })).toBe(false);
     expect(tracingWanted({ OTEL_TRACES_EXPORTER: 'otlp' })).toBe(true);
     expect(tracingWanted({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' })).toBe(false);
     expect(tracingWanted({ OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' })).toBe(false);
     expect(() => tracingWanted({ OTEL_TRACES_EXPORTER: 'zipkin' })).toThrow(/not supported: use otlp/);
   });
+
+  it('without them nothing is recorded and no header is written', async () => {
+    const tracing = startTracing('test-service', { env: {} });
+    expect(tracing.enabled).toBe(false);
+    expect(tracingOn()).toBe(false);
+    await inSpan('nothing', {}, async (span) => expect(span).toBeUndefined());
+    expect(traceHeaders()).toEqual({});
+  });
 });
 
 describe('startTracing', () => {
-  let receiver: OtlpReceiver;
-  let tracing: Tracing;
-
-  beforeAll(async () => {
-    receiver = await startOtlpReceiver();
-    tracing = startTracing('test-service', undefined, {
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-    });
-  });
-  afterAll(async () => {
-    await tracing.shutdown();
-    await receiver.close();
-  });
-
-  it('records spans, carries their context through headers, and exports them to the OTLP endpoint', async () => {
+  it('records spans, carries their context through Kafka-style headers, and parents remote spans to it', async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracing = startTracing('test-service', { exporter });
     expect(tracing.enabled).toBe(true);
     expect(tracingOn()).toBe(true);
     let headers: Record<string, string> = {};
@@ -45,13 +46,40 @@ describe('startTracing', () => {
     const now = Date.now();
     recordSpan('process', { kind: SpanKind.CONSUMER, parent: remote, startTime: now - 5, endTime: now });
     await expect(inSpan('fails', {}, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    const spans = exporter.getFinishedSpans();
     await tracing.shutdown();
 
-    const byName = Object.fromEntries(receiver.spans.map((s) => [s.name, s]));
-    expect(byName.produce).toMatchObject({ service: 'test-service', traceId, spanId: parentId, kind: 4 });
+    const byName = Object.fromEntries(spans.map((s) => [s.name, s]));
+    expect(byName.produce!.spanContext()).toMatchObject({ traceId, spanId: parentId });
+    expect(byName.produce!.kind).toBe(SpanKind.PRODUCER);
     expect(byName.produce!.attributes['x.count']).toBe(2);
-    expect(byName.process).toMatchObject({ traceId, parentSpanId: parentId, kind: 5 });
-    expect(byName.fails).toBeDefined();
+    expect(byName.produce!.resource.attributes['service.name']).toBe('test-service');
+    expect(byName.process!.spanContext().traceId).toBe(traceId);
+    expect(byName.process!.parentSpanContext?.spanId).toBe(parentId);
+    expect(byName.fails!.status).toMatchObject({ code: 2, message: 'boom' });
     expect(tracingOn()).toBe(false);
+  });
+});
+
+describe('the OTLP exporter and receiver', () => {
+  it('a process started with OTEL_EXPORTER_OTLP_ENDPOINT exports its spans over OTLP/HTTP on shutdown', async () => {
+    // In a child process: jest's VM cannot run the HTTP exporter's dynamic imports.
+    const receiver = await startOtlpReceiver();
+    try {
+      const dist = path.resolve(__dirname, '../dist/index.js');
+      const script = `
+        const t = require(${JSON.stringify(dist)});
+        const tracing = t.startTracing('child-service');
+        t.inSpan('work', { attributes: { 'x.n': 7 } }, async () => undefined).then(() => tracing.shutdown());`;
+      await promisify(execFile)(process.execPath, ['-e', script], {
+        env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: '' },
+        timeout: 20_000,
+      });
+      expect(receiver.spans).toEqual([
+        expect.objectContaining({ service: 'child-service', name: 'work', attributes: { 'x.n': 7 } }),
+      ]);
+    } finally {
+      await receiver.close();
+    }
   });
 });
