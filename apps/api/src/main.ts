@@ -4,18 +4,21 @@
  * environment variables alone (see config.ts and docs/api.md). SIGTERM/SIGINT drain it and exit 0.
  */
 import { createLogger } from '@pitchpulse/observability';
+import { startTracing, type Tracing } from '@pitchpulse/tracing';
 import { parseConfig } from './config';
 import { startApi } from './start';
 
 async function main(): Promise<void> {
+  const logger = createLogger('api');
   let config;
+  let tracing: Tracing;
   try {
     config = parseConfig();
+    tracing = startTracing('api', { log: logger });
   } catch (err) {
     console.error((err as Error).message);
     process.exit(1);
   }
-  const logger = createLogger('api');
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled promise rejection'));
   const api = await startApi(config, { logger });
   logger.info(
@@ -29,13 +32,16 @@ async function main(): Promise<void> {
   );
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
-      api.shutdown(signal).then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
+      api
+        .shutdown(signal)
+        .then(() => tracing.shutdown())
+        .then(
+          () => process.exit(0),
+          (err: unknown) => {
+            logger.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
     });
   }
 }

@@ -6,6 +6,7 @@ import type { Logger } from '@pitchpulse/observability';
 import { sleep } from './backoff';
 import { BatchBuffer, commitOffsetsFor, type ConsumedMessage } from './batch-buffer';
 import type { FailureRouter } from './failure-router';
+import { FlushTrace } from './flush-trace';
 import type { ConsumerMetrics } from './metrics';
 import { StoreAborted, storeRecords, type StoreDeps, type StorePolicy } from './store';
 
@@ -246,15 +247,26 @@ export class BatchConsumer {
     if (items.length === 0) return;
     this.flushStartedAt = Date.now();
     const endTimer = this.metrics.flushDuration.startTimer();
+    const trace = new FlushTrace(this.options.topic, items);
     try {
-      await this.storeAndRoute(items, heartbeat);
-      await this.commit(items);
+      await trace.run(async () => {
+        await this.storeAndRoute(items, heartbeat, trace);
+        await this.commit(items);
+      });
+      trace.end();
       this.metrics.batchSize.observe(items.length);
-      this.logger.debug({ events: items.length, ms: Date.now() - this.flushStartedAt }, 'flushed');
+      if (this.logger.isLevelEnabled('debug')) {
+        const ms = Date.now() - this.flushStartedAt;
+        this.logger.debug({ events: items.length, ms, ...trace.requestIds() }, 'flushed');
+      }
     } catch (err) {
+      trace.end(err);
       // Nothing committed: the messages stay ours to store. Shutdown leaves them for redelivery.
       if (!(err instanceof StoreAborted)) {
-        this.logger.error({ err, events: items.length }, 'flush failed; will try again');
+        this.logger.error(
+          { err, events: items.length, ...trace.requestIds() },
+          'flush failed; will try again',
+        );
         this.buffer.restore(items);
         await sleep(1000);
       }
@@ -264,12 +276,12 @@ export class BatchConsumer {
     }
   }
 
-  private async storeAndRoute(items: ConsumedMessage[], heartbeat: Heartbeat): Promise<void> {
+  private async storeAndRoute(items: ConsumedMessage[], heartbeat: Heartbeat, trace: FlushTrace) {
     const decoded = items.filter((m) => m.record !== undefined);
     const outcome = await storeRecords(
       decoded,
       (m) => m.record!,
-      this.storeDeps(heartbeat),
+      this.storeDeps(heartbeat, trace),
       this.options.store,
     );
     const retractions = outcome.stored.flatMap((m) =>
@@ -306,9 +318,14 @@ export class BatchConsumer {
     }
   }
 
-  private storeDeps(heartbeat: Heartbeat): StoreDeps<StoredRecord> {
+  private storeDeps(heartbeat: Heartbeat, trace: FlushTrace): StoreDeps<StoredRecord> {
     return {
       ...this.eventStore,
+      insert: async (rows) => {
+        const startedAt = Date.now();
+        await this.eventStore.insert(rows);
+        trace.inserted(startedAt, Date.now(), rows.length);
+      },
       heartbeat,
       aborted: () => this.stopping && this.waitingForClickHouse,
       onError: (kind, err) => {

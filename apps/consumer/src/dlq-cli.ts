@@ -26,7 +26,8 @@ function summary(letter: DeadLetter): string {
   const failure = f
     ? `${f.kind} after ${f.attempt} attempt(s), first ${new Date(f.firstFailureAt).toISOString()}, from ${f.originalTopic}/${f.originalPartition}@${f.originalOffset}: ${f.lastError}`
     : 'no failure headers';
-  return `${letter.partition}:${letter.offset}  ${event}\n    ${failure}`;
+  const request = letter.requestId ? `  (request ${letter.requestId})` : '';
+  return `${letter.partition}:${letter.offset}  ${event}${request}\n    ${failure}`;
 }
 
 const program = new Command('pitchpulse-dlq')

@@ -16,6 +16,7 @@ const letter = (value: object): DeadLetter => ({
   key: 'm-dlq',
   value: JSON.stringify(value),
   failure: undefined,
+  requestId: undefined,
 });
 
 describe('prepareReplay', () => {
@@ -25,6 +26,15 @@ describe('prepareReplay', () => {
     if (!verdict.ok) return;
     expect(JSON.parse(verdict.message.value)).toEqual({ ...event, teamId: 1 });
     expect(verdict.message.key).toBe('m-dlq');
+    expect(verdict.message.headers).toEqual({ 'x-replayed-from': 'dlq:0:17' });
+  });
+
+  it('keeps the request id of the POST that first wrote the event', () => {
+    const verdict = prepareReplay({ ...letter(event), requestId: 'req-7' }, { teamId: 1 });
+    expect(verdict.ok && verdict.message.headers).toEqual({
+      'x-replayed-from': 'dlq:0:17',
+      'x-request-id': 'req-7',
+    });
   });
 
   it('refuses an event that still breaks the contract', () => {

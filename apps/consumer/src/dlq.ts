@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IHeaders, Kafka } from 'kafkajs';
+import { TRACE_HEADERS } from '@pitchpulse/contract';
 import { decodeRecordMessage, encodeEventMessage, encodeRetractionMessage } from '@pitchpulse/events';
-import { failureFromHeaders, type FailureInfo } from '@pitchpulse/kafka';
+import { failureFromHeaders, requestIdOf, type FailureInfo } from '@pitchpulse/kafka';
 
 export interface DeadLetter {
   partition: number;
@@ -9,6 +10,8 @@ export interface DeadLetter {
   key: string | null;
   value: string | null;
   failure: FailureInfo | undefined;
+  /** the x-request-id of the POST that wrote the event (none on messages written before it travelled in the headers) */
+  requestId: string | undefined;
 }
 
 /** Reads every message on `topic` up to its current end, with a throwaway group that commits nothing. */
@@ -48,6 +51,7 @@ export async function readDeadLetters(
               key: message.key?.toString() ?? null,
               value: message.value?.toString() ?? null,
               failure: failureFromHeaders(message.headers),
+              requestId: requestIdOf(message.headers),
             });
             if (BigInt(message.offset) === end) pending.delete(partition);
             if (pending.size === 0) {
@@ -91,6 +95,13 @@ export type ReplayVerdict =
   | { letter: DeadLetter; ok: false; error: string };
 
 /** Prepares a dead letter for `match-events`: applies the fix, re-validates, keeps the original receivedAt. */
+/** Where the replayed copy came from, and the request that first wrote it. */
+function replayHeaders(letter: DeadLetter): IHeaders {
+  const headers: IHeaders = { 'x-replayed-from': `dlq:${letter.partition}:${letter.offset}` };
+  if (letter.requestId) headers[TRACE_HEADERS.requestId] = letter.requestId;
+  return headers;
+}
+
 export function prepareReplay(letter: DeadLetter, patch: Patch): ReplayVerdict {
   let parsed: Record<string, unknown>;
   try {
@@ -119,7 +130,7 @@ export function prepareReplay(letter: DeadLetter, patch: Patch): ReplayVerdict {
     return {
       letter,
       ok: true,
-      message: { ...encoded, headers: { 'x-replayed-from': `dlq:${letter.partition}:${letter.offset}` } },
+      message: { ...encoded, headers: replayHeaders(letter) },
     };
   } catch (err) {
     return { letter, ok: false, error: (err as Error).message };

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '@pitchpulse/observability';
+import { startTracing, type Tracing } from '@pitchpulse/tracing';
 import { startConsumer, StartAborted, type RunningConsumer } from './start';
 import { parseConfig } from './config';
 
@@ -23,6 +24,9 @@ Environment (defaults in brackets):
   STARTUP_RETRY_MAX_MS [5000] (ClickHouse or Kafka down at start: wait, not ready, and retry),
   SEAL_INTERVAL_MS [5000], SEAL_QUIET_MS [60000], SEAL_BATCH [50] (matches sealed per pass),
   RETENTION_DAYS [unset: keep raw events forever], RETENTION_INTERVAL_MS [3600000], LOG_LEVEL [info]
+  (debug: one line per flush, naming the request ids of its events)
+  Tracing (docs/operations.md#tracing): the standard OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME,
+  OTEL_TRACES_SAMPLER…; off without an endpoint
   Feed integrity (docs/feed-integrity.md; flags, never drops): FEED_INTEGRITY [true],
   FEED_MATCH_MAX_EVENTS_PER_MINUTE [200], FEED_GOAL_BURST_GOALS [4], FEED_GOAL_BURST_SECONDS [90],
   FEED_CLOCK_AHEAD_SECONDS [600], FEED_CLOCK_BEHIND_SECONDS [14400], FEED_LIVE_WINDOW_SECONDS [600],
@@ -35,8 +39,10 @@ async function main(): Promise<void> {
   }
   const logger = createLogger('consumer');
   let config;
+  let tracing: Tracing;
   try {
     config = parseConfig();
+    tracing = startTracing('consumer', { log: logger });
   } catch (err) {
     console.error((err as Error).message);
     process.exit(2);
@@ -45,16 +51,19 @@ async function main(): Promise<void> {
   const abortStart = new AbortController();
   let app: RunningConsumer | undefined;
   const drain = (running: RunningConsumer) =>
-    running.stop().then(
-      () => {
-        logger.info('consumer stopped cleanly');
-        process.exit(0);
-      },
-      (err: Error) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    running
+      .stop()
+      .then(() => tracing.shutdown())
+      .then(
+        () => {
+          logger.info('consumer stopped cleanly');
+          process.exit(0);
+        },
+        (err: Error) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;

@@ -1,9 +1,10 @@
 import { Partitioners } from 'kafkajs';
 import type { StoredEvent } from '@pitchpulse/contract';
 import type { StoredRecord } from '@pitchpulse/events';
-import { failureFromHeaders, readTopic } from '@pitchpulse/kafka';
+import { failureFromHeaders, readTopic, requestIdOf } from '@pitchpulse/kafka';
 import { createLogger, createRegistry, sampleSum } from '@pitchpulse/observability';
 import { BatchConsumer, type EventStore } from './batch-consumer';
+import { readDeadLetters } from './dlq';
 import { FailureRouter } from './failure-router';
 import { createConsumerMetrics } from './metrics';
 import type { InsertErrorKind } from './store';
@@ -118,7 +119,9 @@ describe('retry topic and DLQ flow (real Kafka)', () => {
     const eventStore = new ScriptedStore(() => 'transient');
     const running = await pipeline(t, eventStore, 2);
     try {
-      await produce(t.kafka, t.topics.events, makeEvents(10, 'm-exhaust'));
+      const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+      const request = { 'x-request-id': 'req-exhaust', traceparent };
+      await produce(t.kafka, t.topics.events, makeEvents(10, 'm-exhaust'), Date.now(), request);
       const dead = await readTopic(t.kafka, t.topics.dlq, { count: 10, timeoutMs: 30_000 });
       expect(dead).toHaveLength(10);
       for (const m of dead) {
@@ -127,7 +130,12 @@ describe('retry topic and DLQ flow (real Kafka)', () => {
           kind: 'transient',
           originalTopic: t.topics.events,
         });
+        // The request that wrote it, through three retry rounds: on the dead letter and in `pnpm dlq list`.
+        expect(requestIdOf(m.headers)).toBe('req-exhaust');
+        expect(String(m.headers!.traceparent)).toBe(traceparent);
       }
+      const letters = await readDeadLetters(t.kafka, t.topics.dlq);
+      expect(letters.map((l) => l.requestId)).toEqual(Array(10).fill('req-exhaust'));
       expect(eventStore.stored.size).toBe(0);
       // The router counts the dead letters once Kafka acknowledged them, which can be after they are readable.
       const deadLettered = await waitUntil(

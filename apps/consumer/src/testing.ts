@@ -65,11 +65,20 @@ export function makeEvents(count: number, matchId: string, start = 0): MatchEven
   });
 }
 
-export async function produce(kafka: Kafka, topic: string, events: MatchEvent[], receivedAt = Date.now()) {
+/** Writes `events` as the API would (with `headers` on each message, as the API's request id and trace context). */
+export async function produce(
+  kafka: Kafka,
+  topic: string,
+  events: MatchEvent[],
+  receivedAt = Date.now(),
+  headers?: Record<string, string>,
+) {
   const producer = kafka.producer();
   await producer.connect();
   for (let i = 0; i < events.length; i += 1000) {
-    const messages = events.slice(i, i + 1000).map((e) => encodeEventMessage(e, receivedAt));
+    const messages = events
+      .slice(i, i + 1000)
+      .map((e) => ({ ...encodeEventMessage(e, receivedAt), ...(headers ? { headers } : {}) }));
     await producer.send({ topic, acks: -1, messages });
   }
   await producer.disconnect();

@@ -6,12 +6,10 @@
  * GET /api/matches/{id}/anomalies and the metrics' flaggedEvents, and warned about in the detector's log without
  * the API key; the same traffic without the anomaly must not be flagged.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import http from 'node:http';
-import { join } from 'node:path';
 import { freePort, preparePipeline, repoRoot, waitFor } from '@pitchpulse/devstack';
+import { answers200, pipelineChildren } from './testing';
 
 jest.setTimeout(120_000);
 
@@ -58,25 +56,11 @@ function events(matchId: string, n: number, startMs = OLD, patch: Partial<Event>
 
 describe('feed-integrity rules through the pipeline', () => {
   const root = repoRoot(__dirname);
-  const children: ChildProcess[] = [];
-  const logs = { api: '', consumer: '' };
+  const children = pipelineChildren(root);
+  const logs = children.logs;
   let api = '';
   let consumerMetrics = '';
   let clickhouse = { url: '', database: '' };
-
-  const start = (name: 'api' | 'consumer', env: NodeJS.ProcessEnv): void => {
-    const script = join(root, `apps/${name}/dist/main.js`);
-    if (!existsSync(script)) throw new Error(`${script} is missing: run pnpm build first`);
-    const child = spawn(process.execPath, [script], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    for (const stream of [child.stdout, child.stderr])
-      stream!.on('data', (chunk: Buffer) => (logs[name] += chunk.toString()));
-    children.push(child);
-  };
-  const ready = (url: string) => async () => (await fetch(url).catch(() => undefined))?.status === 200;
-
   beforeAll(async () => {
     const id = randomUUID().slice(0, 8);
     const pipeline = await preparePipeline(`feed_integrity_${id}`, { events: 3 });
@@ -94,26 +78,15 @@ describe('feed-integrity rules through the pipeline', () => {
       FEED_NEW_SOURCE_MAX_EVENTS: '2000',
       RATE_LIMIT_PER_SECOND: '0',
     };
-    start('consumer', env);
+    children.start('consumer', env);
     consumerMetrics = `http://127.0.0.1:${consumerPort}/metrics`;
-    await waitFor('the consumer', ready(`http://127.0.0.1:${consumerPort}/ready`), 60_000, 250);
-    start('api', env);
+    await waitFor('the consumer', answers200(`http://127.0.0.1:${consumerPort}/ready`), 60_000, 250);
+    children.start('api', env);
     api = `http://127.0.0.1:${apiPort}`;
-    await waitFor('the api', ready(`${api}/ready`), 60_000, 250);
+    await waitFor('the api', answers200(`${api}/ready`), 60_000, 250);
   }, 120_000);
 
-  afterAll(async () => {
-    await Promise.all(
-      children.map(
-        (child) =>
-          new Promise<void>((resolve) =>
-            child.exitCode !== null
-              ? resolve()
-              : (child.once('exit', () => resolve()), child.kill('SIGTERM')),
-          ),
-      ),
-    );
-  });
+  afterAll(() => children.stop());
 
   /** POSTs JSON from a chosen client address (a source of its own). */
   const post = (path: string, body: unknown, from: string) =>

@@ -4,6 +4,7 @@ import { parseTimestampMs, type StoredEvent } from '@pitchpulse/contract';
 import { databaseOf } from './client';
 import { EventRowError } from './errors';
 import { identifier, render, sql } from './sql';
+import { traced } from './traced';
 
 /** One row of `events`, as sent with JSONEachRow. Every column is always present. */
 export interface EventRow {
@@ -193,11 +194,13 @@ export async function insertEvents(
   let body = '';
   for (const event of events) body += tsvLine(toEventRow(event, insertedAt), withAnomalies);
   const table = render(sql`${identifier(databaseOf(client), 'events')}`, { nativeParams: false }).query;
-  await client.insert({
-    table,
-    values: Readable.from([Buffer.from(body)], { objectMode: false }),
-    format: 'TabSeparated',
-    columns: withAnomalies ? [...EVENT_COLUMNS] : UNFLAGGED_COLUMNS,
-  });
+  await traced('INSERT', { table, rows: events.length }, () =>
+    client.insert({
+      table,
+      values: Readable.from([Buffer.from(body)], { objectMode: false }),
+      format: 'TabSeparated',
+      columns: withAnomalies ? [...EVENT_COLUMNS] : UNFLAGGED_COLUMNS,
+    }),
+  );
   return events.length;
 }

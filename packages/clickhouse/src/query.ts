@@ -1,5 +1,6 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { render, sql, type RenderMode, type Sql, type SqlIdentifier } from './sql';
+import { traced } from './traced';
 
 /** Runs a SELECT built with `sql` and returns its rows (JSONEachRow). */
 export async function selectRows<T>(
@@ -9,13 +10,15 @@ export async function selectRows<T>(
   settings?: ClickHouseSettings,
 ): Promise<T[]> {
   const { query, query_params } = render(fragment, mode);
-  const result = await client.query({
-    query,
-    query_params,
-    format: 'JSONEachRow',
-    ...(settings ? { clickhouse_settings: settings } : {}),
+  return traced('SELECT', { query }, async () => {
+    const result = await client.query({
+      query,
+      query_params,
+      format: 'JSONEachRow',
+      ...(settings ? { clickhouse_settings: settings } : {}),
+    });
+    return result.json<T>();
   });
-  return result.json<T>();
 }
 
 /**
@@ -29,12 +32,10 @@ export async function insertRows<C extends string>(
   rows: ReadonlyArray<Record<C, unknown>>,
 ): Promise<void> {
   if (rows.length === 0) return;
-  await client.insert({
-    table: render(sql`${into}`, { nativeParams: false }).query,
-    values: [...rows],
-    format: 'JSONEachRow',
-    columns: [...columns],
-  });
+  const table = render(sql`${into}`, { nativeParams: false }).query;
+  await traced('INSERT', { table, rows: rows.length }, () =>
+    client.insert({ table, values: [...rows], format: 'JSONEachRow', columns: [...columns] }),
+  );
 }
 
 /** Runs a statement built with `sql` that returns no rows (DDL, INSERT … SELECT). */

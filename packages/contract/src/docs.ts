@@ -165,7 +165,9 @@ export function renderContractDoc(): string {
     '',
     `Every message the API writes also carries ${Object.values(TRACE_HEADERS)
       .map((h) => `\`${h}\``)
-      .join(', ')}: the request id of the POST that wrote it (its \`X-Request-Id\`) and, while tracing is on, its ` +
+      .join(
+        ', ',
+      )}: the request id of the POST that wrote it (its \`X-Request-Id\`) and, while tracing is on, its ` +
       'W3C trace context. The retry and DLQ copies keep them.',
     '',
   );

@@ -1,5 +1,5 @@
-import { FAILURE_HEADERS } from '@pitchpulse/contract';
-import { failureFromHeaders, nextFailure, withFailure, type FailureInfo } from './envelope';
+import { FAILURE_HEADERS, TRACE_HEADERS } from '@pitchpulse/contract';
+import { failureFromHeaders, nextFailure, requestIdOf, withFailure, type FailureInfo } from './envelope';
 
 const info: FailureInfo = {
   originalTopic: 'match-events',
@@ -21,6 +21,22 @@ describe('retry / DLQ envelope', () => {
       Object.entries(copy.headers!).map(([k, v]) => [k, Buffer.from(String(v))]),
     );
     expect(failureFromHeaders(asReceived)).toEqual(info);
+  });
+
+  it("keeps the original's request id and trace context, and nothing else of its headers", () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const original = {
+      [TRACE_HEADERS.requestId]: Buffer.from('req-42'),
+      [TRACE_HEADERS.traceparent]: Buffer.from(traceparent),
+      'x-replayed-from': Buffer.from('dlq:0:1'),
+    };
+    const copy = withFailure({ key: null, value: null, headers: original }, info);
+    expect(copy.headers).toMatchObject({ [TRACE_HEADERS.requestId]: 'req-42', traceparent });
+    expect(copy.headers).not.toHaveProperty('x-replayed-from');
+    expect(copy.headers).not.toHaveProperty(TRACE_HEADERS.tracestate);
+    expect(requestIdOf(copy.headers)).toBe('req-42');
+    expect(failureFromHeaders(copy.headers)).toEqual(info);
+    expect(requestIdOf(undefined)).toBeUndefined();
   });
 
   it('truncates very long errors so a header stays small', () => {

@@ -3,6 +3,7 @@ import {
   FAILURE_HEADERS,
   FAILURE_KINDS,
   MAX_FAILURE_ERROR_LENGTH,
+  TRACE_HEADERS,
   type FailureKind,
 } from '@pitchpulse/contract';
 
@@ -20,15 +21,31 @@ export interface FailureInfo {
   dueAt?: number;
 }
 
-function header(headers: IHeaders | undefined, name: string): string | undefined {
+/** The first value of header `name`, as a string. */
+export function header(headers: IHeaders | undefined, name: string): string | undefined {
   const value = headers?.[name];
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined ? undefined : first.toString();
 }
 
-/** A retry/DLQ copy of `message`: same key and value bytes, failure details in headers. */
-export function withFailure(message: Pick<KafkaMessage, 'key' | 'value'>, info: FailureInfo): Message {
-  const headers: IHeaders = {
+/** The x-request-id of the POST that wrote the message, if it carries one. */
+export const requestIdOf = (headers: IHeaders | undefined): string | undefined =>
+  header(headers, TRACE_HEADERS.requestId);
+
+/**
+ * A retry/DLQ copy of `message`: same key and value bytes, failure details in headers, and the request id and
+ * trace context of the original, so a dead letter still names the request that wrote it.
+ */
+export function withFailure(
+  message: Pick<KafkaMessage, 'key' | 'value' | 'headers'>,
+  info: FailureInfo,
+): Message {
+  const headers: IHeaders = {};
+  for (const name of Object.values(TRACE_HEADERS)) {
+    const value = header(message.headers, name);
+    if (value !== undefined) headers[name] = value;
+  }
+  Object.assign(headers, {
     [FAILURE_HEADERS.originalTopic]: info.originalTopic,
     [FAILURE_HEADERS.originalPartition]: String(info.originalPartition),
     [FAILURE_HEADERS.originalOffset]: info.originalOffset,
@@ -36,7 +53,7 @@ export function withFailure(message: Pick<KafkaMessage, 'key' | 'value'>, info: 
     [FAILURE_HEADERS.firstFailureAt]: String(info.firstFailureAt),
     [FAILURE_HEADERS.lastError]: info.lastError.slice(0, MAX_FAILURE_ERROR_LENGTH),
     [FAILURE_HEADERS.kind]: info.kind,
-  };
+  });
   if (info.dueAt !== undefined) headers[FAILURE_HEADERS.dueAt] = String(info.dueAt);
   return { key: message.key, value: message.value, headers };
 }

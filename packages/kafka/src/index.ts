@@ -17,4 +17,4 @@ export {
 } from './errors';
 export { KafkaProbe, type KafkaProbeOptions } from './probe';
 export { readTopic, type ReadMessage, type ReadTopicOptions } from './read-topic';
-export { failureFromHeaders, nextFailure, withFailure, type FailureInfo } from './envelope';
+export { failureFromHeaders, nextFailure, requestIdOf, withFailure, type FailureInfo } from './envelope';

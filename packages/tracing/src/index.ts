@@ -1,11 +1,14 @@
-export { startTracing, tracingWanted, type Tracing } from './setup';
+export { startTracing, tracingWanted, type Tracing, type TracingOptions } from './setup';
 export { tracingOn } from './state';
 export {
+  ATTR,
   ROOT_CONTEXT,
   SpanKind,
+  SpanStatusCode,
   contextOf,
   failed,
   inSpan,
+  parentContext,
   recordSpan,
   spanContextOf,
   startSpan,

@@ -1,6 +1,11 @@
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  defaultResource,
+  detectResources,
+  envDetector,
+  resourceFromAttributes,
+} from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { setTracingOn } from './state';
@@ -54,7 +59,13 @@ export function startTracing(service: string, options: TracingOptions = {}): Tra
   if (!exporter && !tracingWanted(env)) return OFF;
   if (log) {
     diag.setLogger(
-      { error: log.error, warn: log.warn, info: () => undefined, debug: () => undefined, verbose: () => undefined },
+      {
+        error: (message, ...args) => log.error(message, ...args),
+        warn: (message, ...args) => log.warn(message, ...args),
+        info: () => undefined,
+        debug: () => undefined,
+        verbose: () => undefined,
+      },
       DiagLogLevel.WARN,
     );
   }

@@ -80,6 +80,9 @@ export function withActive<T>(span: Span | undefined, fn: () => T): T {
   return span ? context.with(trace.setSpan(context.active(), span), fn) : fn();
 }
 
+/** A context with `span` as its active span: to parent spans to a span that is not active. */
+export const parentContext = (span: Span): Context => trace.setSpan(ROOT_CONTEXT, span);
+
 /** The active trace context as W3C headers (`traceparent`, `tracestate`): empty with tracing off. */
 export function traceHeaders(): Record<string, string> {
   const carrier: Record<string, string> = {};
@@ -95,4 +98,19 @@ export function contextOf(headers: Headers | undefined): Context {
 /** The span context `ctx` holds, if any (what a link points to). */
 export const spanContextOf = (ctx: Context) => trace.getSpanContext(ctx);
 
-export { ROOT_CONTEXT, SpanKind, type Context, type Link, type Span } from '@opentelemetry/api';
+export {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  type Context,
+  type Link,
+  type Span,
+} from '@opentelemetry/api';
+
+/** Span attributes PitchPulse sets beside the semantic conventions' own. */
+export const ATTR = Object.freeze({
+  /** the x-request-id of the POST that wrote the events */
+  requestId: 'pitchpulse.request_id',
+  /** how many of the batch's events came from this span's request */
+  events: 'pitchpulse.events',
+});

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import express, { type RequestHandler, type Response, type Router } from 'express';
 import {
+  TRACE_HEADERS,
   type BatchAccepted,
   type EventAccepted,
   type RetractionAccepted,
@@ -24,6 +25,7 @@ import {
   type ProduceMessage,
 } from '@pitchpulse/kafka';
 import { BreakerOpenError } from '@pitchpulse/breaker';
+import { SpanKind, inSpan, traceHeaders } from '@pitchpulse/tracing';
 import { compose } from '../http/compose';
 import { judgeSource, sourceOf } from './source-flags';
 import type { AppContext } from '../context';
@@ -59,6 +61,14 @@ function unavailable(err: unknown): unknown {
         : 'Kafka refused the write: send the events again (the same eventIds are counted once)';
   return serviceUnavailable('kafka-unavailable', detail, err instanceof ProducerClosedError ? 5 : 2);
 }
+
+/** The messaging semantic conventions' attributes of a produce span. */
+const produceAttributes = (topic: string, messages: ProduceMessage[]) => ({
+  'messaging.system': 'kafka',
+  'messaging.operation.type': 'send',
+  'messaging.destination.name': topic,
+  'messaging.batch.message_count': messages.length,
+});
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
@@ -166,13 +176,22 @@ export function createIngestRouter(ctx: AppContext): Router {
       express.json({ limit, strict: false, type: () => true, verify: refuseInvalidUtf8 }),
     ]);
   const onTopic = ({ key, value }: EncodedMessage): ProduceMessage => ({ topic, key, value });
-  const send = async (messages: ProduceMessage[]) => {
-    try {
-      await producer.send(messages);
-    } catch (err) {
-      throw unavailable(err);
-    }
-  };
+  /** Writes `messages` with the request's id and trace context as headers (kept on their retry/DLQ copies). */
+  const sendSpanName = `send ${topic}`;
+  const send = (messages: ProduceMessage[], res: Response) =>
+    inSpan(
+      sendSpanName,
+      { kind: SpanKind.PRODUCER, attributes: produceAttributes(topic, messages) },
+      async () => {
+        const headers = { [TRACE_HEADERS.requestId]: res.locals.requestId as string, ...traceHeaders() };
+        for (const message of messages) message.headers = headers;
+        try {
+          await producer.send(messages);
+        } catch (err) {
+          throw unavailable(err);
+        }
+      },
+    );
 
   router.post('/api/events', admit, parse(ctx.config.maxBodyBytes), async (req, res) => {
     const checked = validateEvent(req.body);
@@ -180,7 +199,7 @@ export function createIngestRouter(ctx: AppContext): Router {
     const event = checked.value;
     const receivedAt = now();
     const flags = judgeSource(sourceMonitor, anomalyReporter, sourceOf(req, res), [event], receivedAt);
-    await send([onTopic(encodeEventMessage(event, receivedAt, flags.of[0]))]);
+    await send([onTopic(encodeEventMessage(event, receivedAt, flags.of[0]))], res);
     flags.accepted();
     metrics.eventsIngested.inc({ event_type: event.eventType });
     const body: EventAccepted = {
@@ -199,7 +218,10 @@ export function createIngestRouter(ctx: AppContext): Router {
     const receivedAt = now();
     const events = valid.map(({ item }) => item);
     const flags = judgeSource(sourceMonitor, anomalyReporter, sourceOf(req, res), events, receivedAt);
-    await send(events.map((item, i) => onTopic(encodeEventMessage(item, receivedAt, flags.of[i]))));
+    await send(
+      events.map((item, i) => onTopic(encodeEventMessage(item, receivedAt, flags.of[i]))),
+      res,
+    );
     flags.accepted();
     const byType = new Map<string, number>();
     for (const { item } of valid) byType.set(item.eventType, (byType.get(item.eventType) ?? 0) + 1);
@@ -211,7 +233,7 @@ export function createIngestRouter(ctx: AppContext): Router {
     const checked = validateRetraction(req.body);
     if (!checked.ok) throw invalidRetraction(checked.errors);
     const receivedAt = now();
-    await send([onTopic(encodeRetractionMessage(checked.value, receivedAt))]);
+    await send([onTopic(encodeRetractionMessage(checked.value, receivedAt))], res);
     metrics.retractionsAccepted.inc();
     const body: RetractionAccepted = {
       eventId: checked.value.eventId,
@@ -227,7 +249,10 @@ export function createIngestRouter(ctx: AppContext): Router {
     const { valid } = checked.value;
     if (valid.length === 0) throw nothingValid('invalid-retraction', 'retractions', checked.value);
     const receivedAt = now();
-    await send(valid.map(({ item }) => onTopic(encodeRetractionMessage(item, receivedAt))));
+    await send(
+      valid.map(({ item }) => onTopic(encodeRetractionMessage(item, receivedAt))),
+      res,
+    );
     metrics.retractionsAccepted.inc(valid.length);
     sendJson(res, 202, batchAnswer(checked.value, receivedAt));
   });
