@@ -32,6 +32,12 @@ describe('parseConfig', () => {
     });
   });
 
+  it('reads KAFKA_COMPRESSION for the retry and dead-letter copies: none by default, one of the five codecs', () => {
+    expect(parseConfig(required).retry.compression).toBe('none');
+    expect(parseConfig({ ...required, KAFKA_COMPRESSION: 'zstd' }).retry.compression).toBe('zstd');
+    expect(() => parseConfig({ ...required, KAFKA_COMPRESSION: 'brotli' })).toThrow(/KAFKA_COMPRESSION/);
+  });
+
   it('reads CLICKHOUSE_COMPRESSION: gzip or none, nothing 18.16 cannot decode', () => {
     expect(parseConfig(required).clickhouse.compression).toBe('none');
     expect(parseConfig({ ...required, CLICKHOUSE_COMPRESSION: 'gzip' }).clickhouse.compression).toBe('gzip');

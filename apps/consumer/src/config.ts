@@ -1,6 +1,7 @@
 import { DEFAULT_TOPICS } from '@pitchpulse/contract';
 import { CLICKHOUSE_SPEC, clickhouseOf, portOrZero, reporter, whole } from '@pitchpulse/config';
 import { CLICKHOUSE_COMPRESSIONS } from '@pitchpulse/clickhouse';
+import { COMPRESSIONS, type Compression } from '@pitchpulse/kafka';
 import { bool, cleanEnv, num, str } from 'envalid';
 import { matchRulesFromEnv } from '@pitchpulse/feed-integrity';
 import { DEFAULT_GROUP_TIMING } from './batch-consumer';
@@ -33,6 +34,11 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
         default: 'none',
         choices: [...CLICKHOUSE_COMPRESSIONS],
         desc: 'gzip: insert bodies sent compressed (Content-Encoding: gzip)',
+      }),
+      KAFKA_COMPRESSION: str<Compression>({
+        default: 'none',
+        choices: [...COMPRESSIONS],
+        desc: 'record-batch codec of the retry and dead-letter copies (the consumer reads every codec)',
       }),
       KAFKA_TOPIC_EVENTS: str({ default: DEFAULT_TOPICS.events }),
       KAFKA_TOPIC_RETRY: str({ default: DEFAULT_TOPICS.retry }),
@@ -124,6 +130,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
       maxAttempts: e.RETRY_MAX_ATTEMPTS,
       baseDelayMs: e.RETRY_BASE_DELAY_MS,
       maxDelayMs: e.RETRY_MAX_DELAY_MS,
+      compression: e.KAFKA_COMPRESSION,
     },
     group: {
       sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,

@@ -1,6 +1,6 @@
 import type { Producer } from 'kafkajs';
 import type { FailureKind } from '@pitchpulse/contract';
-import { nextFailure, withFailure, type Topics } from '@pitchpulse/kafka';
+import { compressionType, nextFailure, withFailure, type Compression, type Topics } from '@pitchpulse/kafka';
 import { retryDelay } from './backoff';
 import type { ConsumedMessage } from './batch-buffer';
 import type { ConsumerMetrics } from './metrics';
@@ -16,6 +16,8 @@ export interface RetryPolicy {
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /** codec of the retry and DLQ copies (default none) */
+  compression?: Compression;
 }
 
 /**
@@ -56,7 +58,11 @@ export class FailureRouter {
     const topicMessages = [];
     if (retries.length > 0) topicMessages.push({ topic: this.topics.retry, messages: retries });
     if (dead.length > 0) topicMessages.push({ topic: this.topics.dlq, messages: dead.map((d) => d.message) });
-    await this.producer.sendBatch({ acks: -1, topicMessages });
+    await this.producer.sendBatch({
+      acks: -1,
+      compression: compressionType(this.policy.compression),
+      topicMessages,
+    });
     this.metrics.retried.inc(retries.length);
     for (const d of dead) this.metrics.deadLettered.inc({ kind: d.kind });
   }

@@ -40,7 +40,8 @@ async function pipeline(t: TestEnv, eventStore: EventStore, retryRounds: number)
   const router = new FailureRouter(
     producer,
     t.topics,
-    { maxAttempts: retryRounds, baseDelayMs: 300, maxDelayMs: 2000 },
+    // zstd: the copies are read back through the codec the consumer registers
+    { maxAttempts: retryRounds, baseDelayMs: 300, maxDelayMs: 2000, compression: 'zstd' },
     metrics,
   );
   const logger = createLogger('retry-test', { level: 'silent' });

@@ -1,11 +1,12 @@
 /** Test helpers for the consumer's integration tests: isolated topics, database and groups per test. */
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { Kafka, logLevel } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { createClickHouseClient, identifier, selectRows, sql } from '@pitchpulse/clickhouse';
 import { preparePipeline } from '@pitchpulse/devstack';
 import { type MatchEvent } from '@pitchpulse/contract';
 import { encodeEventMessage } from '@pitchpulse/events';
+import { createKafka } from '@pitchpulse/kafka';
 
 export interface TestEnv {
   id: string;
@@ -30,11 +31,8 @@ export async function isolatedEnv(overrides: NodeJS.ProcessEnv = {}): Promise<Te
     FLUSH_INTERVAL_MS: '1000',
     ...overrides,
   };
-  const kafka = new Kafka({
-    clientId: `test-${id}`,
-    brokers: env.KAFKA_BROKERS!.split(','),
-    logLevel: logLevel.NOTHING,
-  });
+  // createKafka, as the consumer does: it registers the codecs kafkajs lacks
+  const kafka = createKafka({ clientId: `test-${id}`, brokers: env.KAFKA_BROKERS!.split(',') });
   const clickhouse = createClickHouseClient({ url: env.CLICKHOUSE_URL!, database });
   const topicSize = async (topic: string) => {
     const admin = kafka.admin();
