@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import autocannon from 'autocannon';
+import { Pool } from 'undici';
 import {
   SERVICE_NODE_FLAGS,
   StackControl,
@@ -605,6 +606,101 @@ export async function load(options: LoadOptions): Promise<LoadRun> {
     `${fmt(run.okPerSecond)} ok/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms` +
       (options.countAccepted ? `, ${fmt(run.acceptedPerSecond)} accepted events/s` : '') +
       (problems > 0 ? `  ← ${runProblems(run).join('; ')}` : ''),
+  );
+  return run;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Open-loop load (fixed offered rate)
+
+export interface OpenLoopOptions {
+  name: string;
+  url: string;
+  /** Requests per second, sent on schedule whatever the answers. */
+  rate: number;
+  seconds: number;
+  /** Requests due in the first `warmupSeconds` (sockets being opened) are sent but not measured. */
+  warmupSeconds?: number;
+  headers?: Record<string, string>;
+  body: () => string;
+  /** Keep-alive sockets at most; requests beyond them queue in the client, and that wait counts as latency. */
+  sockets?: number;
+}
+
+export interface OpenLoopRun {
+  name: string;
+  rate: number;
+  sent: number;
+  ok: number;
+  /** Non-2xx answers and failed exchanges, by status (`error` for the latter). */
+  failed: Record<string, number>;
+  /** From each request's scheduled send time to its answer (no coordinated omission). */
+  latency: Timing;
+  /** How late the generator itself sent, at worst (ms): large values mean the client, not the server, lagged. */
+  maxSendLagMs: number;
+}
+
+/**
+ * Open-loop load: request i is due at start + i / rate and is sent then, whether or not earlier ones were answered;
+ * its latency runs from that due time, so a stall of the server counts for every request due during it (what a
+ * closed-loop tool like autocannon leaves out). autocannon's rate options only pace its closed loop.
+ */
+export async function openLoopLoad(options: OpenLoopOptions): Promise<OpenLoopRun> {
+  const { name, rate, seconds } = options;
+  process.stdout.write(`${name.padEnd(48)} ${seconds} s at ${fmt(rate)} req/s… `);
+  // undici: a fraction of node:http's client CPU per request, which shares the cores with the servers.
+  const url = new URL(options.url);
+  const pool = new Pool(url.origin, { connections: options.sockets ?? 256, headersTimeout: 30_000 });
+  const run: OpenLoopRun = {
+    name,
+    rate,
+    sent: 0,
+    ok: 0,
+    failed: {},
+    latency: { p50: 0, p99: 0, max: 0 },
+    maxSendLagMs: 0,
+  };
+  const latencies: number[] = [];
+  const answered: Array<Promise<void>> = [];
+  const send = async (dueAt: number, measured: boolean): Promise<void> => {
+    let outcome: number | 'error' = 'error';
+    try {
+      const res = await pool.request({
+        method: 'POST',
+        path: url.pathname,
+        headers: options.headers,
+        body: options.body(),
+      });
+      await res.body.dump();
+      outcome = res.statusCode;
+    } catch {
+      // counted as `error` below
+    }
+    if (outcome !== 'error' && outcome >= 200 && outcome < 300) {
+      run.ok++;
+      if (measured) latencies.push(performance.now() - dueAt);
+    } else run.failed[outcome] = (run.failed[outcome] ?? 0) + 1;
+  };
+  const interval = 1000 / rate;
+  const start = performance.now();
+  const total = Math.round(rate * seconds);
+  const warmup = Math.round(rate * (options.warmupSeconds ?? 0));
+  while (run.sent < total) {
+    const now = performance.now();
+    for (let dueAt = start + run.sent * interval; dueAt <= now && run.sent < total; dueAt += interval) {
+      run.maxSendLagMs = Math.max(run.maxSendLagMs, now - dueAt);
+      answered.push(send(dueAt, run.sent >= warmup));
+      run.sent++;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await withTimeout(`the answers of "${name}"`, 60_000, Promise.all(answered));
+  await pool.close();
+  if (latencies.length > 0) run.latency = summarize(latencies);
+  const failures = Object.entries(run.failed).map(([status, n]) => `${n} × ${status}`);
+  console.log(
+    `p50 ${fmtMs(run.latency.p50)}, p99 ${fmtMs(run.latency.p99)}, max ${fmtMs(run.latency.max)}` +
+      (failures.length > 0 ? `  ← ${failures.join(', ')}` : ''),
   );
   return run;
 }

@@ -20,6 +20,12 @@ import { DEFAULT_TOPICS } from '@pitchpulse/contract';
  *
  * Verdict: only 2xx answers count; a run with any non-2xx answer, connection error, timeout or rejected event
  * fails the benchmark (exit 1). Batch events/s are the events the 202 bodies list as accepted, per second.
+ *
+ * Latency at a fixed load: after the rounds, an open-loop generator (openLoopLoad: requests sent on schedule
+ * whatever the answers, latency from the scheduled send time) offers half of bare express's median req/s of this
+ * run to bare express and to POST /api/events, BENCH_OPEN_ROUNDS (5) rounds of BENCH_OPEN_DURATION s (6) each
+ * after 1 s not measured, the order alternating; p50/p99 side by side (medians over the rounds), target: api p99
+ * ≤ 1.5 × bare p99.
  */
 import { sampleSum } from '@pitchpulse/observability';
 import { randomUUID } from 'node:crypto';
@@ -36,6 +42,7 @@ import {
   load,
   mark,
   median,
+  openLoopLoad,
   openStack,
   printTable,
   requireAllOk,
@@ -46,6 +53,7 @@ import {
   withTimeout,
   type LoadRun,
   type NodeChild,
+  type OpenLoopRun,
 } from './harness';
 
 const duration = envNumber('BENCH_DURATION', 10, { min: 1 });
@@ -53,6 +61,10 @@ const connections = envNumber('BENCH_CONNECTIONS', 50, { min: 1, integer: true }
 const batchSize = envNumber('BENCH_BATCH_SIZE', 100, { min: 1, integer: true });
 const warmup = envNumber('BENCH_WARMUP', 3, { min: 1 });
 const rounds = envNumber('BENCH_ROUNDS', 2, { min: 1, integer: true });
+const openRounds = envNumber('BENCH_OPEN_ROUNDS', 5, { min: 1, integer: true });
+const openDuration = envNumber('BENCH_OPEN_DURATION', 6, { min: 1 });
+/** Target: the API's open-loop p99 at most this many times bare express's at the same offered rate. */
+const OPEN_P99_RATIO_TARGET = 1.5;
 const API_KEY = 'bench-key';
 
 /** The api's producer defaults (apps/api/src/config.ts), given to the api and the produce path alike. */
@@ -242,6 +254,21 @@ async function main(): Promise<void> {
       );
     }
   }
+  const openLoop = await openLoopRounds(
+    median(bareRuns.map((r) => r.okPerSecond)) / 2,
+    (name, url, rate) =>
+      openLoopLoad({
+        name,
+        url,
+        rate,
+        seconds: openDuration + 1,
+        warmupSeconds: 1,
+        headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+        body: eventBody,
+      }),
+    bareUrl,
+    `${apiBase}/api/events`,
+  );
   const metrics = await fetchText(`${apiBase}/metrics`);
   const apiExit = await api.stop();
   const apiOffExit = await apiOff.stop();
@@ -383,9 +410,68 @@ async function main(): Promise<void> {
       `jumping against its own last minute) pays the expensive path — the flags written into each Kafka message, ` +
       `feed_anomalies_total and the rate-limited warn log; the rest pays the bookkeeping alone (judge, accepted eventIds)`,
   );
+  printOpenLoop(openLoop);
   console.log(`api exit on SIGTERM:   ${apiExit} (rules off: ${apiOffExit})`);
   requireAllOk([...warmups, ...allRuns]);
+  requireOpenLoopOk([...openLoop.bare, ...openLoop.api]);
   console.log('verdict:               every answer of every run was 2xx with no rejected event');
+}
+
+/** Rounds of open-loop load at `rate` on bare express and the api, which of the two goes first alternating. */
+async function openLoopRounds(
+  rate: number,
+  run: (name: string, url: string, rate: number) => Promise<OpenLoopRun>,
+  bareUrl: string,
+  apiUrl: string,
+): Promise<{ rate: number; bare: OpenLoopRun[]; api: OpenLoopRun[] }> {
+  const offered = Math.round(rate);
+  const bare: OpenLoopRun[] = [];
+  const api: OpenLoopRun[] = [];
+  for (let round = 1; round <= openRounds; round++) {
+    for (const which of round % 2 === 1 ? ['bare', 'api'] : ['api', 'bare']) {
+      if (which === 'bare') bare.push(await run(`open loop, bare express #${round}`, bareUrl, offered));
+      else api.push(await run(`open loop, POST /api/events #${round}`, apiUrl, offered));
+    }
+  }
+  return { rate: offered, bare, api };
+}
+
+function printOpenLoop({ rate, bare, api }: { rate: number; bare: OpenLoopRun[]; api: OpenLoopRun[] }): void {
+  const p50 = (runs: OpenLoopRun[]) => median(runs.map((r) => r.latency.p50));
+  const p99 = (runs: OpenLoopRun[]) => median(runs.map((r) => r.latency.p99));
+  const perRound = api.map((a, i) => a.latency.p99 / bare[i]!.latency.p99);
+  const ratio = p99(api) / p99(bare);
+  console.log('');
+  console.log(
+    `latency at a fixed load: open loop at ${fmt(rate)} req/s (half of bare express's median above), ` +
+      `${openRounds} round(s) × ${openDuration} s, latency from each request's scheduled send time; medians over the rounds`,
+  );
+  const row = (label: string, runs: OpenLoopRun[]) => [
+    label,
+    fmtMs(p50(runs)),
+    fmtMs(p99(runs)),
+    runs.map((r) => fmtMs(r.latency.p99)).join(' / '),
+    fmtMs(Math.max(...runs.map((r) => r.latency.max))),
+    fmtMs(Math.max(...runs.map((r) => r.maxSendLagMs))),
+  ];
+  printTable(
+    ['server', 'p50', 'p99', 'p99 per round', 'max', 'generator late at most'],
+    [row('bare express + json → 202', bare), row('POST /api/events', api)],
+  );
+  console.log(
+    `open-loop p99 api ÷ bare: ${fmtRatio(ratio)}   (target ≤ ${OPEN_P99_RATIO_TARGET}) ` +
+      `${mark(ratio <= OPEN_P99_RATIO_TARGET)}   (medians; per round ${perRound.map((x) => fmtRatio(x)).join(' / ')})`,
+  );
+}
+
+/** Every open-loop request must have been answered 2xx: else its latency would be left out. */
+function requireOpenLoopOk(runs: OpenLoopRun[]): void {
+  const failed = runs.filter((r) => Object.keys(r.failed).length > 0 || r.ok !== r.sent);
+  if (failed.length > 0) {
+    throw new BenchFailure(
+      `open-loop runs with failed requests: ${failed.map((r) => `${r.name}: ${r.ok} of ${r.sent} ok ${JSON.stringify(r.failed)}`).join('; ')}`,
+    );
+  }
 }
 
 runBench('bench:ingest', main);

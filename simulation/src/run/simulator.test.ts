@@ -37,7 +37,8 @@ describe('runSimulation against a local API', () => {
   }
 
   it('sends every event once in batches, and the verification passes', async () => {
-    const result = await runSimulation(options({ batch: 100 }));
+    const answers: Array<number | 'network'> = [];
+    const result = await runSimulation(options({ batch: 100, onResponse: (status) => answers.push(status) }));
     const { events } = result.report;
     expect(events.generated).toBe(result.plan.generated);
     expect(events.accepted).toBe(events.generated);
@@ -46,6 +47,7 @@ describe('runSimulation against a local API', () => {
     expect(api.requests.every((r) => r.path === '/api/events/batch' && r.events <= 100)).toBe(true);
     expect(result.report.statusCodes).toEqual([{ status: '202', count: api.requests.length, share: 100 }]);
     expect(result.report.latencyMs.count).toBe(api.requests.length);
+    expect(answers).toEqual(api.requests.map(() => 202));
     const verdict = await verify(result);
     expect(verdict.matches.map((m) => [m.matchId, m.pass])).toEqual([
       ['sim-99-m1', true],

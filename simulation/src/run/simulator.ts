@@ -33,6 +33,8 @@ export interface SimulationOptions {
   plan?: RunPlan;
   retry?: RetryPolicy;
   timeoutMs?: number;
+  /** Called for every answer (each attempt, retries included) as it arrives: its status and latency. */
+  onResponse?: (status: number | 'network', latencyMs: number) => void;
   /** Called about four times a second while the run goes on. */
   onProgress?: (progress: Progress) => void;
   /** Abort the run early (e.g. on Ctrl-C); what is in flight finishes, the rest counts as not delivered. */
@@ -135,6 +137,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       )
         errors++;
       latency.record(ms);
+      options.onResponse?.(status, ms);
     },
   });
 

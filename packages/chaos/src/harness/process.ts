@@ -137,14 +137,27 @@ function procStatusKb(pid: number, field: string): number | undefined {
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+export type ApiProcess = AppProcess & { url: string };
+
 /** The ingest API as a process; resolves once it listens. */
-export async function startApiProcess(
-  env: Record<string, string>,
-  logFile?: string,
-): Promise<AppProcess & { url: string }> {
+export async function startApiProcess(env: Record<string, string>, logFile?: string): Promise<ApiProcess> {
   const api = new AppProcess('api', API_MAIN, { PORT: '0', HOST: '127.0.0.1', ...env }, logFile);
   const url = await api.waitForLog((line) => (typeof line.url === 'string' ? line.url : undefined));
   return Object.assign(api, { url });
+}
+
+/**
+ * SIGKILLs the API and starts it again at once on the same port (clients keep their URL), as an orchestrator
+ * restarts a crashed container; resolves once the new process listens (it connects to Kafka after that).
+ */
+export async function killAndRestartApi(
+  api: ApiProcess,
+  env: Record<string, string>,
+  logFile?: string,
+): Promise<ApiProcess> {
+  api.kill('SIGKILL');
+  await api.exited;
+  return startApiProcess({ ...env, PORT: new URL(api.url).port }, logFile);
 }
 
 /** Waits until the API's producer has connected (ingest answers 202 from then on). */
