@@ -35,8 +35,8 @@ describe('parseConfig', () => {
   it('reads the circuit breaker settings, shared by the produce and read breakers', () => {
     expect(parseConfig(required).breaker).toEqual({
       failureShare: 0.5,
-      windowMs: 30_000,
-      minRequests: 20,
+      windowMs: 10_000,
+      minRequests: 10,
       openMs: 5000,
     });
     const tuned = {

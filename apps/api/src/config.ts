@@ -102,11 +102,12 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
         desc: 'a breaker opens when more than this share of the calls in its window failed (1 = never)',
       }),
       BREAKER_WINDOW_MS: whole(1000)({
-        default: 30_000,
+        // Successes from before an outage count in the window: a longer one opens later (docs/operations.md).
+        default: 10_000,
         desc: 'the rolling window failures are counted over',
       }),
       BREAKER_MIN_REQUESTS: whole(1)({
-        default: 20,
+        default: 10,
         desc: 'calls the window must hold before a breaker opens',
       }),
       BREAKER_OPEN_MS: whole(100)({

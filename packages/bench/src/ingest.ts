@@ -11,6 +11,9 @@ import { DEFAULT_TOPICS } from '@pitchpulse/contract';
  * address) at full speed: with the rules on, whatever of it the `source-velocity` rule flags is counted per run
  * from the api's feed_anomalies_total (flags written into each Kafka message, the counter, the rate-limited warn
  * log: the expensive path); the rest still pays the rules' bookkeeping (judge + remembering accepted eventIds).
+ * Tracing's cost: a third api process with OTEL_EXPORTER_OTLP_ENDPOINT set (every request traced, spans exported to
+ * an OTLP receiver in this process that counts them) takes the single-event load right after the default api in
+ * each round; `tracing on ÷ off` per round, then the median (target ≥ 0.9).
  * Uses KAFKA_BROKERS/CLICKHOUSE_URL when set, else starts a throwaway embedded stack.
  *   BENCH_DURATION (s per run, default 10), BENCH_ROUNDS (alternating bare/api rounds, 2), BENCH_CONNECTIONS (50),
  *   BENCH_BATCH_SIZE (100), BENCH_WARMUP (s, 3)
@@ -30,6 +33,7 @@ import { DEFAULT_TOPICS } from '@pitchpulse/contract';
 import { sampleSum } from '@pitchpulse/observability';
 import { randomUUID } from 'node:crypto';
 import { freePort } from '@pitchpulse/devstack';
+import { startOtlpReceiver } from '@pitchpulse/tracing';
 import { ingestBatchJson, ingestEventJson } from './events';
 import {
   BenchFailure,
@@ -134,7 +138,8 @@ async function main(): Promise<void> {
     env: { PORT: String(barePort) },
     readyLine: (line) => line === 'ready',
   });
-  const apiEnv = (port: number, rules: boolean): NodeJS.ProcessEnv => ({
+  const receiver = await startOtlpReceiver({ keep: false });
+  const apiEnv = (port: number, rules: boolean, tracing = false): NodeJS.ProcessEnv => ({
     PORT: String(port),
     HOST: '127.0.0.1',
     KAFKA_BROKERS: stack.kafkaBrokers,
@@ -145,6 +150,7 @@ async function main(): Promise<void> {
     RATE_LIMIT_BURST: '1000000000',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     FEED_INTEGRITY: String(rules),
+    ...(tracing ? { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url } : {}),
     ...producerSettings,
   });
   const apiFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
@@ -166,6 +172,12 @@ async function main(): Promise<void> {
       if (line.includes('feed anomaly')) anomalyLines.off++;
     },
   });
+  const tracedPort = await freePort();
+  const apiTraced = await startNode('the api with tracing on', serviceScript('api'), {
+    env: apiEnv(tracedPort, true, true),
+    extraFlags: apiFlags,
+  });
+  const tracedBase = `http://127.0.0.1:${tracedPort}`;
   const bareUrl = `http://127.0.0.1:${barePort}/api/events`;
   const apiBase = `http://127.0.0.1:${apiPort}`;
   const offBase = `http://127.0.0.1:${offPort}`;
@@ -173,6 +185,11 @@ async function main(): Promise<void> {
   await waitForUrl(`${offBase}/ready`, {
     what: 'the api with FEED_INTEGRITY=false to be ready',
     child: apiOff,
+    timeoutMs: 60_000,
+  });
+  await waitForUrl(`${tracedBase}/ready`, {
+    what: 'the api with tracing on to be ready',
+    child: apiTraced,
     timeoutMs: 60_000,
   });
   /** Events an api flagged so far, per rule (its feed_anomalies_total). */
@@ -214,6 +231,7 @@ async function main(): Promise<void> {
     await post('warm-up batch', `${apiBase}/api/events/batch`, batchBody, warmup),
     await post('warm-up api, rules off', `${offBase}/api/events`, eventBody, warmup),
     await post('warm-up batch, rules off', `${offBase}/api/events/batch`, batchBody, warmup),
+    await post('warm-up api, tracing on', `${tracedBase}/api/events`, eventBody, warmup),
   ];
   const bareRuns: LoadRun[] = [];
   const apiRuns: LoadRun[] = [];
@@ -221,6 +239,7 @@ async function main(): Promise<void> {
   const bareBatchRuns: LoadRun[] = [];
   const offRuns: LoadRun[] = [];
   const offBatchRuns: LoadRun[] = [];
+  const tracedRuns: LoadRun[] = [];
   for (let round = 1; round <= rounds; round++) {
     bareBatchRuns.push(
       await post(`bare express batch ×${batchSize} #${round}`, `${bareUrl}/batch`, batchBody, duration, bare),
@@ -236,6 +255,18 @@ async function main(): Promise<void> {
           post(`POST /api/events${label} #${round}`, `${base}/api/events`, eventBody, duration, server),
         ),
       );
+      // Tracing on runs right after the default api (tracing off) it is compared with.
+      if (rules) {
+        tracedRuns.push(
+          await post(
+            `POST /api/events, tracing on #${round}`,
+            `${tracedBase}/api/events`,
+            eventBody,
+            duration,
+            apiTraced,
+          ),
+        );
+      }
     }
     for (const rules of round % 2 === 1 ? [true, false] : [false, true]) {
       const [base, server, label, runs] = rules
@@ -272,6 +303,8 @@ async function main(): Promise<void> {
   const metrics = await fetchText(`${apiBase}/metrics`);
   const apiExit = await api.stop();
   const apiOffExit = await apiOff.stop();
+  const apiTracedExit = await apiTraced.stop();
+  await receiver.close();
   const ceiling = await produceCeiling({
     KAFKA_BROKERS: stack.kafkaBrokers,
     KAFKA_TOPIC: topic,
@@ -282,7 +315,15 @@ async function main(): Promise<void> {
   const produced = sampleSum(metrics, 'kafka_produce_batch_messages_sum');
   const cpu = (r: LoadRun) =>
     r.cpuUsPerRequest === undefined ? 'n/a' : `${Math.round(r.cpuUsPerRequest)} µs`;
-  const allRuns = [...bareRuns, ...apiRuns, ...offRuns, ...bareBatchRuns, ...batchRuns, ...offBatchRuns];
+  const allRuns = [
+    ...bareRuns,
+    ...apiRuns,
+    ...offRuns,
+    ...tracedRuns,
+    ...bareBatchRuns,
+    ...batchRuns,
+    ...offBatchRuns,
+  ];
   const flaggedCell = (r: LoadRun) => {
     const flagged = flaggedIn.get(r);
     return flagged === undefined ? '—' : `${fmt(flagged.all)} (${pct(flagged.all, r.accepted)})`;
@@ -410,8 +451,22 @@ async function main(): Promise<void> {
       `jumping against its own last minute) pays the expensive path — the flags written into each Kafka message, ` +
       `feed_anomalies_total and the rate-limited warn log; the rest pays the bookkeeping alone (judge, accepted eventIds)`,
   );
+  // Tracing's cost: the api exporting every span to a local OTLP receiver vs the default api (no OTEL_* variables).
+  const tracedRounds = perRound(tracedRuns, apiRuns, (a, b) => a.okPerSecond / b.okPerSecond);
+  const tracedRatio = median(tracedRounds);
+  console.log('');
+  console.log(
+    `tracing:               the api with OTEL_EXPORTER_OTLP_ENDPOINT (every request sampled, spans exported to a ` +
+      `local OTLP receiver: ${fmt(receiver.requests)} export requests) vs the default api, run after it each round`,
+  );
+  console.log(
+    `  single events:       on ${fmt(median(tracedRuns.map((r) => r.okPerSecond)))} req/s, off ${fmt(apiRps)} req/s; ` +
+      `tracing on ÷ off ${fmtRatio(tracedRatio, 3)}   (target ≥ 0.90) ${mark(tracedRatio >= 0.9)}` +
+      `   server CPU per answer on ÷ off ${fmtRatio(onOffCpu(tracedRuns, apiRuns))}\n` +
+      `                       ${spread(tracedRounds)}`,
+  );
   printOpenLoop(openLoop);
-  console.log(`api exit on SIGTERM:   ${apiExit} (rules off: ${apiOffExit})`);
+  console.log(`api exit on SIGTERM:   ${apiExit} (rules off: ${apiOffExit}, tracing on: ${apiTracedExit})`);
   requireAllOk([...warmups, ...allRuns]);
   requireOpenLoopOk([...openLoop.bare, ...openLoop.api]);
   console.log('verdict:               every answer of every run was 2xx with no rejected event');

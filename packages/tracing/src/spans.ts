@@ -83,10 +83,14 @@ export function withActive<T>(span: Span | undefined, fn: () => T): T {
 /** A context with `span` as its active span: to parent spans to a span that is not active. */
 export const parentContext = (span: Span): Context => trace.setSpan(ROOT_CONTEXT, span);
 
-/** The active trace context as W3C headers (`traceparent`, `tracestate`): empty with tracing off. */
-export function traceHeaders(): Record<string, string> {
+/**
+ * The trace context as W3C headers (`traceparent`, `tracestate`): `span`'s, else the active one; empty with tracing
+ * off.
+ */
+export function traceHeaders(span?: Span): Record<string, string> {
   const carrier: Record<string, string> = {};
-  if (tracingOn()) propagation.inject(context.active(), carrier);
+  if (!tracingOn()) return carrier;
+  propagation.inject(span ? trace.setSpan(context.active(), span) : context.active(), carrier);
   return carrier;
 }
 

@@ -25,7 +25,7 @@ import {
   type ProduceMessage,
 } from '@pitchpulse/kafka';
 import { BreakerOpenError } from '@pitchpulse/breaker';
-import { SpanKind, inSpan, traceHeaders } from '@pitchpulse/tracing';
+import { SpanKind, failed, startSpan, traceHeaders, tracingOn } from '@pitchpulse/tracing';
 import { compose } from '../http/compose';
 import { judgeSource, sourceOf } from './source-flags';
 import type { AppContext } from '../context';
@@ -176,22 +176,26 @@ export function createIngestRouter(ctx: AppContext): Router {
       express.json({ limit, strict: false, type: () => true, verify: refuseInvalidUtf8 }),
     ]);
   const onTopic = ({ key, value }: EncodedMessage): ProduceMessage => ({ topic, key, value });
-  /** Writes `messages` with the request's id and trace context as headers (kept on their retry/DLQ copies). */
+  /**
+   * Writes `messages` with the request's id and trace context as headers (kept on their retry/DLQ copies). The
+   * produce span is the request span's child without becoming the active span: nothing runs inside it.
+   */
   const sendSpanName = `send ${topic}`;
-  const send = (messages: ProduceMessage[], res: Response) =>
-    inSpan(
-      sendSpanName,
-      { kind: SpanKind.PRODUCER, attributes: produceAttributes(topic, messages) },
-      async () => {
-        const headers = { [TRACE_HEADERS.requestId]: res.locals.requestId as string, ...traceHeaders() };
-        for (const message of messages) message.headers = headers;
-        try {
-          await producer.send(messages);
-        } catch (err) {
-          throw unavailable(err);
-        }
-      },
-    );
+  const send = async (messages: ProduceMessage[], res: Response) => {
+    const span = tracingOn()
+      ? startSpan(sendSpanName, { kind: SpanKind.PRODUCER, attributes: produceAttributes(topic, messages) })
+      : undefined;
+    const headers = { [TRACE_HEADERS.requestId]: res.locals.requestId as string, ...traceHeaders(span) };
+    for (const message of messages) message.headers = headers;
+    try {
+      await producer.send(messages);
+    } catch (err) {
+      if (span) failed(span, err);
+      throw unavailable(err);
+    } finally {
+      span?.end();
+    }
+  };
 
   router.post('/api/events', admit, parse(ctx.config.maxBodyBytes), async (req, res) => {
     const checked = validateEvent(req.body);
