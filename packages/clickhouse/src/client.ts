@@ -53,11 +53,16 @@ export const CLIENT_SETTINGS: ClickHouseSettings = {
  * Added in cluster mode. `insert_distributed_sync`: an insert into a Distributed table returns once each shard
  * stored its rows (not once they are queued on the receiving node), so the consumer commits only stored events.
  * `distributed_product_mode=local`: `IN (SELECT … FROM sharded)` reads the shard's own part, which is right
- * because every table is sharded by match (18.16 refuses such subqueries by default).
+ * because every table is sharded by match (18.16 refuses such subqueries by default). `load_balancing=in_order`
+ * without the local-replica shortcut: every process reads and writes each shard's first replica while it is up,
+ * so a read sees the inserts acknowledged before it; the second replica takes over while the first is down and
+ * catches it up through replication when it returns.
  */
 export const CLUSTER_SETTINGS: ClickHouseSettings = {
   insert_distributed_sync: 1,
   distributed_product_mode: 'local',
+  load_balancing: 'in_order',
+  prefer_localhost_replica: 0,
 };
 
 export const DEFAULT_IDLE_SOCKET_TTL_MS = 2_500;

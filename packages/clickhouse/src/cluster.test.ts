@@ -68,7 +68,7 @@ describe('cluster schema', () => {
     expect(view).toContain('FROM {{database}}.highlight_types FINAL');
   });
 
-  it('plain views read the Distributed tables; DROP and ALTER reach both layers; backfills run once', () => {
+  it('plain views read the Distributed tables; DROP and ALTER reach both layers (ALTER re-creates the Distributed table); backfills run once', () => {
     const [current] = translate(statements.find((s) => /^CREATE VIEW/.test(s))!);
     expect(current).toMatch(
       /^CREATE VIEW IF NOT EXISTS \{\{database\}\}\.match_current_seals ON CLUSTER pitchpulse AS SELECT/,
@@ -76,7 +76,13 @@ describe('cluster schema', () => {
     expect(current).not.toContain('_local');
     expect(translate('ALTER TABLE {{database}}.events ADD COLUMN anomalies Array(String)')).toEqual([
       'ALTER TABLE {{database}}.events_local ON CLUSTER pitchpulse ADD COLUMN anomalies Array(String)',
-      'ALTER TABLE {{database}}.events ON CLUSTER pitchpulse ADD COLUMN anomalies Array(String)',
+      'DROP TABLE IF EXISTS {{database}}.events ON CLUSTER pitchpulse',
+      'CREATE TABLE IF NOT EXISTS {{database}}.events ON CLUSTER pitchpulse AS {{database}}.events_local ' +
+        'ENGINE = Distributed(pitchpulse, {{database}}, events_local, cityHash64(match_id))',
+    ]);
+    expect(translate('DROP TABLE IF EXISTS {{database}}.match_event_counts')).toEqual([
+      'DROP TABLE IF EXISTS {{database}}.match_event_counts ON CLUSTER pitchpulse',
+      'DROP TABLE IF EXISTS {{database}}.match_event_counts_local ON CLUSTER pitchpulse',
     ]);
     expect(translate('DROP TABLE IF EXISTS {{database}}.match_activity_mv')).toEqual([
       'DROP TABLE IF EXISTS {{database}}.match_activity_mv ON CLUSTER pitchpulse',

@@ -90,11 +90,7 @@ function createTable(text: string, schema: ClusterSchema, database: string): str
     `/clickhouse/tables/{shard}/${database}/${name}`,
     '{replica}',
   );
-  const distributed =
-    `CREATE TABLE IF NOT EXISTS ${DATABASE_PLACEHOLDER}.${name} ON CLUSTER ${schema.cluster} ` +
-    `AS ${DATABASE_PLACEHOLDER}.${local} ` +
-    `ENGINE = Distributed(${schema.cluster}, ${DATABASE_PLACEHOLDER}, ${local}, ${SHARDING_KEY})`;
-  return [onCluster(perShard, schema), distributed];
+  return [onCluster(perShard, schema), distributedTable(name, schema)];
 }
 
 /** `ENGINE = XMergeTree(args)` → `ENGINE = ReplicatedXMergeTree('path', 'replica', args)`. */
@@ -122,19 +118,33 @@ function argumentsAt(text: string, at: number): { inner: string; end: number } {
 }
 
 /**
- * DROP and ALTER of a sharded table act on its per-shard table and on its `Distributed` table (which carries the
- * same columns); of anything else, on it alone. Always `ON CLUSTER`.
+ * DROP of a sharded table drops its per-shard and its `Distributed` table. ALTER changes the per-shard table (once
+ * per shard: replication carries it to the other replicas) and then re-creates the `Distributed` table over it, so
+ * it has the new columns too (18.16 refuses `ALTER … ON CLUSTER` of a table that is not replicated on a cluster of
+ * replicated shards). Anything else: `ON CLUSTER` as it is.
  */
 function bothLayers(text: string, schema: ClusterSchema): string[] {
-  const target = /^(?:DROP|ALTER)\s+TABLE\s+(?:IF\s+EXISTS\s+)?\{\{database\}\}\.([a-z_][a-z0-9_]*)/i.exec(
+  const target = /^(DROP|ALTER)\s+TABLE\s+(?:IF\s+EXISTS\s+)?\{\{database\}\}\.([a-z_][a-z0-9_]*)/i.exec(
     text,
   );
   if (!target) throw new Error(`cluster mode expects {{database}}.name in: ${text.slice(0, 80)}`);
-  const name = target[1]!;
+  const [, verb, name] = target as unknown as [string, string, string];
   if (!schema.sharded.has(name)) return [onCluster(text, schema)];
   const local = text.replace(
     `${DATABASE_PLACEHOLDER}.${name}`,
     `${DATABASE_PLACEHOLDER}.${name}${LOCAL_SUFFIX}`,
   );
-  return [onCluster(local, schema), onCluster(text, schema)];
+  const dropDistributed = `DROP TABLE IF EXISTS ${DATABASE_PLACEHOLDER}.${name} ON CLUSTER ${schema.cluster}`;
+  if (verb.toUpperCase() === 'DROP') return [dropDistributed, onCluster(local, schema)];
+  return [onCluster(local, schema), dropDistributed, distributedTable(name, schema)];
+}
+
+/** The `Distributed` table `name` over the per-shard tables `name_local`. */
+function distributedTable(name: string, schema: ClusterSchema): string {
+  const local = `${name}${LOCAL_SUFFIX}`;
+  return (
+    `CREATE TABLE IF NOT EXISTS ${DATABASE_PLACEHOLDER}.${name} ON CLUSTER ${schema.cluster} ` +
+    `AS ${DATABASE_PLACEHOLDER}.${local} ` +
+    `ENGINE = Distributed(${schema.cluster}, ${DATABASE_PLACEHOLDER}, ${local}, ${SHARDING_KEY})`
+  );
 }
