@@ -1,7 +1,7 @@
 import { DEFAULT_TOPICS } from '@pitchpulse/contract';
-import { bool, cleanEnv, host, num, str, url } from 'envalid';
+import { bool, cleanEnv, host, num, str } from 'envalid';
 import type { BreakerSettings } from '@pitchpulse/breaker';
-import { share, whole } from '@pitchpulse/config';
+import { CLICKHOUSE_SPEC, clickhouseOf, share, whole, type ClickHouseConnection } from '@pitchpulse/config';
 import { COMPRESSIONS, type Compression } from '@pitchpulse/kafka';
 import { sourceRulesFromEnv, type SourceRuleOptions } from '@pitchpulse/feed-integrity';
 
@@ -21,7 +21,7 @@ export interface ApiConfig {
     /** A write not acknowledged by Kafka within this time is answered 503. */
     produceTimeoutMs: number;
   };
-  clickhouse: { url: string; database: string; username: string; password: string };
+  clickhouse: ClickHouseConnection;
   /** Accepted `x-api-key` values; empty = the API is open. Never logged. */
   apiKeys: string[];
   /** Token bucket per API key (or client IP when the API is open); null = no rate limit. */
@@ -71,10 +71,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       PRODUCE_MAX_BATCH: num({ default: 1000, desc: 'group commit: send at once at this many events' }),
       PRODUCE_MAX_QUEUED: num({ default: 20_000, desc: 'events waiting for Kafka before 503' }),
       PRODUCE_TIMEOUT_MS: num({ default: 3000, desc: 'answer 503 if Kafka has not acknowledged by then' }),
-      CLICKHOUSE_URL: url(),
-      CLICKHOUSE_DATABASE: str({ default: 'pitchpulse' }),
-      CLICKHOUSE_USER: str({ default: 'default' }),
-      CLICKHOUSE_PASSWORD: str({ default: '' }),
+      ...CLICKHOUSE_SPEC,
       API_KEYS: str({ default: '', desc: 'comma-separated accepted x-api-key values; empty = open' }),
       RATE_LIMIT_PER_SECOND: num({ default: 1000, desc: 'requests per second per key/IP; 0 = off' }),
       RATE_LIMIT_BURST: num({ default: 2000, desc: 'token bucket size per key/IP' }),
@@ -182,12 +179,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       maxQueuedMessages: e.PRODUCE_MAX_QUEUED,
       produceTimeoutMs: e.PRODUCE_TIMEOUT_MS,
     },
-    clickhouse: {
-      url: e.CLICKHOUSE_URL,
-      database: e.CLICKHOUSE_DATABASE,
-      username: e.CLICKHOUSE_USER,
-      password: e.CLICKHOUSE_PASSWORD,
-    },
+    clickhouse: clickhouseOf(e),
     apiKeys: e.API_KEYS.split(',')
       .map((k) => k.trim())
       .filter(Boolean),

@@ -63,6 +63,7 @@ export async function startApi(config: ApiConfig, options: StartApiOptions = {})
     database: config.clickhouse.database,
     username: config.clickhouse.username,
     password: config.clickhouse.password,
+    ...(config.clickhouse.cluster ? { cluster: config.clickhouse.cluster } : {}),
     requestTimeoutMs: READ_TIMEOUT_MS,
   });
   const lifecycle = Lifecycle.forConfig(config);

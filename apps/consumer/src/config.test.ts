@@ -32,6 +32,14 @@ describe('parseConfig', () => {
     });
   });
 
+  it('reads CLICKHOUSE_CLUSTER: absent for one server, a plain identifier for cluster mode', () => {
+    expect(parseConfig(required).clickhouse).not.toHaveProperty('cluster');
+    expect(parseConfig({ ...required, CLICKHOUSE_CLUSTER: ' pitchpulse ' }).clickhouse.cluster).toBe(
+      'pitchpulse',
+    );
+    expect(() => parseConfig({ ...required, CLICKHOUSE_CLUSTER: 'a; DROP' })).toThrow(/CLICKHOUSE_CLUSTER/);
+  });
+
   it('reads KAFKA_COMPRESSION for the retry and dead-letter copies: none by default, one of the five codecs', () => {
     expect(parseConfig(required).retry.compression).toBe('none');
     expect(parseConfig({ ...required, KAFKA_COMPRESSION: 'zstd' }).retry.compression).toBe('zstd');

@@ -33,7 +33,12 @@ export async function isolatedEnv(overrides: NodeJS.ProcessEnv = {}): Promise<Te
   };
   // createKafka, as the consumer does: it registers the codecs kafkajs lacks
   const kafka = createKafka({ clientId: `test-${id}`, brokers: env.KAFKA_BROKERS!.split(',') });
-  const clickhouse = createClickHouseClient({ url: env.CLICKHOUSE_URL!, database });
+  const cluster = env.CLICKHOUSE_CLUSTER;
+  const clickhouse = createClickHouseClient({
+    url: env.CLICKHOUSE_URL!,
+    database,
+    ...(cluster ? { cluster } : {}),
+  });
   const topicSize = async (topic: string) => {
     const admin = kafka.admin();
     await admin.connect();

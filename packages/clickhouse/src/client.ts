@@ -29,6 +29,12 @@ export interface ClickHouseClientOptions {
    * LZ4 block format (`?decompress=1`) has no maintained JavaScript encoder.
    */
   compression?: ClickHouseCompression;
+  /**
+   * The `<remote_servers>` cluster the schema is spread over (cluster mode, docs/clickhouse.md#cluster-mode);
+   * unset: one server. The migrations then build the cluster schema, inserts wait until every shard has its rows,
+   * and a subquery on a sharded table reads the shard's own rows (a match lives on one shard).
+   */
+  cluster?: string;
 }
 
 export const CLICKHOUSE_COMPRESSIONS = ['none', 'gzip'] as const;
@@ -43,11 +49,28 @@ export const CLIENT_SETTINGS: ClickHouseSettings = {
   input_format_skip_unknown_fields: 0,
 };
 
+/**
+ * Added in cluster mode. `insert_distributed_sync`: an insert into a Distributed table returns once each shard
+ * stored its rows (not once they are queued on the receiving node), so the consumer commits only stored events.
+ * `distributed_product_mode=local`: `IN (SELECT … FROM sharded)` reads the shard's own part, which is right
+ * because every table is sharded by match (18.16 refuses such subqueries by default). `load_balancing=in_order`
+ * without the local-replica shortcut: every process reads and writes each shard's first replica while it is up,
+ * so a read sees the inserts acknowledged before it; the second replica takes over while the first is down and
+ * catches it up through replication when it returns.
+ */
+export const CLUSTER_SETTINGS: ClickHouseSettings = {
+  insert_distributed_sync: 1,
+  distributed_product_mode: 'local',
+  load_balancing: 'in_order',
+  prefer_localhost_replica: 0,
+};
+
 export const DEFAULT_IDLE_SOCKET_TTL_MS = 2_500;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 interface ClientInfo {
   database: string;
+  cluster?: string;
 }
 
 const clients = new WeakMap<ClickHouseClient, ClientInfo>();
@@ -64,9 +87,15 @@ export function databaseOf(client: ClickHouseClient): string {
   return clients.get(client)?.database ?? 'default';
 }
 
+/** The cluster a client's schema is spread over, if it was created for one (cluster mode). */
+export function clusterOf(client: ClickHouseClient): string | undefined {
+  return clients.get(client)?.cluster;
+}
+
 /** A client for a ClickHouse server's HTTP interface (any version from 18.16 to current). */
 export function createClickHouseClient(options: ClickHouseClientOptions): ClickHouseClient {
   const database = assertIdentifier(options.database ?? 'default');
+  const cluster = options.cluster === undefined ? undefined : assertIdentifier(options.cluster);
   const idle = options.idleSocketTtlMs ?? DEFAULT_IDLE_SOCKET_TTL_MS;
   if (!Number.isFinite(idle) || idle <= 0) throw new RangeError('idleSocketTtlMs must be a positive number');
   const timeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
@@ -80,9 +109,9 @@ export function createClickHouseClient(options: ClickHouseClientOptions): ClickH
     max_open_connections: options.maxOpenConnections ?? 20,
     keep_alive: { enabled: true, idle_socket_ttl: idle },
     application: 'pitchpulse',
-    clickhouse_settings: CLIENT_SETTINGS,
+    clickhouse_settings: cluster ? { ...CLIENT_SETTINGS, ...CLUSTER_SETTINGS } : CLIENT_SETTINGS,
     log: { level: ClickHouseLogLevel[options.logLevel ?? 'OFF'] },
     compression: { request: options.compression === 'gzip' },
   });
-  return registerClient(client, { database });
+  return registerClient(client, { database, ...(cluster ? { cluster } : {}) });
 }

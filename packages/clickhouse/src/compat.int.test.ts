@@ -5,9 +5,8 @@
  */
 import { insertEvents } from './events';
 import { runMigrations } from './migrations';
-import { clickHouseErrorCode } from './errors';
 import { selectRows } from './query';
-import { identifier, render, sql } from './sql';
+import { identifier, sql } from './sql';
 import { readSealed } from './queries/figures';
 import { summaryOf, type ListMatchesParams } from './queries/matches';
 import { metricsFromFigures } from './queries/metrics';
@@ -20,6 +19,7 @@ import {
   distinctEvents,
   latencies,
   openEngines,
+  optimizeFinal,
   quantileExact,
   refHighlights,
   refListMatches,
@@ -577,7 +577,7 @@ describe('two-engine compatibility: schema and aggregate views', () => {
 
     beforeAll(async () => {
       for (const e of engines) {
-        for (const name of ['match_figures', 'events_unique']) await optimizeFinal(e, table(name));
+        for (const name of ['match_figures', 'events_unique']) await optimizeFinal(e, name);
       }
     }, 120_000);
 
@@ -588,25 +588,3 @@ describe('two-engine compatibility: schema and aggregate views', () => {
     readQueryChecks();
   });
 });
-
-/**
- * OPTIMIZE … FINAL, insisting: 18.16 skips it without a word while a background merge holds some of the parts
- * (likely right after the inserts, more so on a busy machine). With optimize_throw_if_noop it says so (code 388,
- * CANNOT_ASSIGN_OPTIMIZE): ask again until that merge is done, for a minute at most.
- */
-async function optimizeFinal(e: Engine, name: ReturnType<typeof identifier>): Promise<void> {
-  const optimize = render(sql`OPTIMIZE TABLE ${name} FINAL`, e.caps);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      await e.client.command({ ...optimize, clickhouse_settings: { optimize_throw_if_noop: 1 } });
-      return;
-    } catch (err) {
-      if (clickHouseErrorCode(err) !== 388) throw err;
-      if (Date.now() > deadline) {
-        throw new Error(`${e.name}: OPTIMIZE FINAL still refused after 60 s: ${(err as Error).message}`);
-      }
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}

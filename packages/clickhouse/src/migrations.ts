@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { detectCapabilities } from './capabilities';
-import { databaseOf } from './client';
+import { clusterOf, databaseOf } from './client';
+import { forCluster, shardedTables, type ClusterSchema } from './cluster';
 import { clickHouseErrorCode } from './errors';
 import { execute, selectRows } from './query';
 import { Sql, assertIdentifier, identifier, sql, type RenderMode } from './sql';
@@ -45,6 +46,8 @@ export interface RunMigrationsOptions {
   /** Folder of `NNN_name.sql` files. Default: the package's `migrations/`. */
   dir?: string;
   logger?: MigrationLogger;
+  /** Build the cluster schema on this `<remote_servers>` cluster. Default: the client's (`clusterOf(client)`). */
+  cluster?: string;
 }
 
 export class MigrationChecksumError extends Error {
@@ -155,6 +158,12 @@ function withDatabase(statement: string, database: string): Sql {
   );
 }
 
+const CREATE_DATABASE = `CREATE DATABASE IF NOT EXISTS ${DATABASE_PLACEHOLDER}`;
+/** Where the applied migrations are recorded (in cluster mode replicated to every node, so recorded once). */
+const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS ${DATABASE_PLACEHOLDER}.schema_migrations
+  (version UInt32, name String, checksum String, applied_at DateTime('UTC'))
+  ENGINE = ReplacingMergeTree ORDER BY version`;
+
 /** TABLE_ALREADY_EXISTS / DATABASE_ALREADY_EXISTS: a concurrent runner created it between check and create. */
 const ALREADY_EXISTS = new Set([57, 82]);
 const UNKNOWN_TABLE = 60;
@@ -207,14 +216,17 @@ export async function runMigrations(
   const migrations = loadMigrations(options.dir);
   const caps = await detectCapabilities(client);
   const mode: RenderMode = caps;
-  await runStatement(client, mode, sql`CREATE DATABASE IF NOT EXISTS ${identifier(database)}`);
-  await runStatement(
-    client,
-    mode,
-    sql`CREATE TABLE IF NOT EXISTS ${identifier(database, 'schema_migrations')}
-        (version UInt32, name String, checksum String, applied_at DateTime('UTC'))
-        ENGINE = ReplacingMergeTree ORDER BY version`,
-  );
+  const cluster = options.cluster ?? clusterOf(client);
+  const schema: ClusterSchema | undefined = cluster
+    ? { cluster, sharded: shardedTables(migrations.flatMap((m) => m.statements)) }
+    : undefined;
+  /** A statement of a migration file as this server (or cluster) runs it. */
+  const run = async (statement: string) => {
+    const texts = schema ? forCluster(statement, schema, database) : [statement];
+    for (const text of texts) await runStatement(client, mode, withDatabase(text, database), text);
+  };
+  await run(CREATE_DATABASE);
+  await run(CREATE_MIGRATIONS_TABLE);
 
   const result: MigrationResult = { database, applied: [], alreadyApplied: [], unknownVersions: [] };
   let applied = await readApplied(client, mode, database);
@@ -227,9 +239,7 @@ export async function runMigrations(
       result.alreadyApplied.push(label);
       continue;
     }
-    for (const statement of migration.statements) {
-      await runStatement(client, mode, withDatabase(statement, database), statement);
-    }
+    for (const statement of migration.statements) await run(statement);
     // Re-check: another process may have applied and recorded it meanwhile.
     applied = await readApplied(client, mode, database);
     if (checkUnchanged(migration, applied.get(migration.version))) {

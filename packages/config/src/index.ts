@@ -44,11 +44,26 @@ export const reporter =
     if (lines.length > 0) throw new Error(`invalid ${what} configuration:\n${lines.join('\n')}`);
   };
 
+/** A `<remote_servers>` cluster name (a plain identifier), or '' for none. */
+const clusterName = makeValidator<string>((input) => {
+  const name = input.trim();
+  if (name !== '' && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    throw new Error(
+      `expected a cluster name of letters, digits and _ (as in <remote_servers>), got "${input}"`,
+    );
+  }
+  return name;
+});
+
 export const CLICKHOUSE_SPEC = {
   CLICKHOUSE_URL: url({ desc: 'ClickHouse HTTP URL, e.g. http://127.0.0.1:8123' }),
   CLICKHOUSE_DATABASE: str({ default: 'pitchpulse' }),
   CLICKHOUSE_USER: str({ default: 'default' }),
   CLICKHOUSE_PASSWORD: str({ default: '' }),
+  CLICKHOUSE_CLUSTER: clusterName({
+    default: '',
+    desc: 'cluster mode: the <remote_servers> cluster the schema is sharded and replicated over (empty: one server)',
+  }),
 };
 
 export interface ClickHouseConnection {
@@ -56,6 +71,8 @@ export interface ClickHouseConnection {
   database: string;
   username: string;
   password: string;
+  /** cluster mode's cluster; absent for one server */
+  cluster?: string;
 }
 
 /** The connection from variables parsed with CLICKHOUSE_SPEC. */
@@ -65,5 +82,6 @@ export function clickhouseOf(e: ReturnType<typeof cleanEnv<typeof CLICKHOUSE_SPE
     database: e.CLICKHOUSE_DATABASE,
     username: e.CLICKHOUSE_USER,
     password: e.CLICKHOUSE_PASSWORD,
+    ...(e.CLICKHOUSE_CLUSTER ? { cluster: e.CLICKHOUSE_CLUSTER } : {}),
   };
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what PitchPulse needs on a Debian/Ubuntu machine and nothing else:
 #   system packages: clickhouse-server (ClickHouse 18.16), librdkafka1 (the Kafka mock cluster),
+#   zookeeper (ZooKeeper 3.8 and Java, for `pnpm stack up --cluster`),
 #   chromium (headless browser for the dashboard's end-to-end test)
 #   pnpm, then the workspace's npm dependencies.
 # Idempotent: a machine that has everything only runs `pnpm install`.
@@ -19,12 +20,15 @@ as_root() {
 have_clickhouse() { [ -x /usr/sbin/clickhouse-server ] || [ -x /usr/bin/clickhouse-server ] || command -v clickhouse-server >/dev/null; }
 have_clickhouse_client() { command -v clickhouse-client >/dev/null; }
 have_chromium() { [ -x /usr/bin/chromium ]; }
+# The cluster's ZooKeeper runs from the package's jars with its Java (packages/devstack/src/zookeeper.ts).
+have_zookeeper() { [ -e /usr/share/java/zookeeper.jar ] && [ -x /usr/bin/java ]; }
 have_rdkafka() { ldconfig -p 2>/dev/null | grep -q 'librdkafka\.so\.1 ' || [ -e /usr/lib/x86_64-linux-gnu/librdkafka.so.1 ] || [ -e /usr/lib/aarch64-linux-gnu/librdkafka.so.1 ]; }
 
 missing=()
 have_clickhouse || missing+=(clickhouse-server)
 have_clickhouse_client || missing+=(clickhouse-client)
 have_rdkafka || missing+=(librdkafka1)
+have_zookeeper || missing+=(zookeeper)
 have_chromium || missing+=(chromium)
 
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -46,9 +50,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
       exit 1
     fi
     # Debian starts a system ClickHouse on 8123/9000 after install where systemd runs; PitchPulse starts its own
-    # on free ports, so switch the system one off again rather than leave an unused server behind.
-    if [[ " ${missing[*]} " == *" clickhouse-server "* ]] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
-      as_root systemctl disable --now clickhouse-server >/dev/null 2>&1 || true
+    # on free ports, so switch the system one off again rather than leave an unused server behind. Debian's
+    # `zookeeper` has no service of its own (`zookeeperd` would), but one left by an earlier install goes too.
+    if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+      for service in clickhouse-server zookeeper; do
+        if [[ " ${missing[*]} " == *" $service "* ]]; then
+          as_root systemctl disable --now "$service" >/dev/null 2>&1 || true
+        fi
+      done
     fi
   fi
 fi

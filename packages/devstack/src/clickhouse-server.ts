@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, isProcessAlive, waitFor } from './ports';
+import { ServerProcess } from './child';
+import { freePort } from './ports';
 
 const BINARY_CANDIDATES = [
   '/usr/sbin/clickhouse-server',
@@ -15,6 +15,12 @@ export interface ClickHouseServerOptions {
   dataDir: string;
   httpPort?: number;
   tcpPort?: number;
+  /** Port for replicas fetching parts from this server (Replicated*MergeTree); unset: none. */
+  interserverHttpPort?: number;
+  /** More server configuration, XML elements put inside `<yandex>` (a cluster node's ZooKeeper, macros …). */
+  configExtra?: string;
+  /** File holding the analyst's password; defaults to `analyst.password` in dataDir (a cluster shares one). */
+  analystPasswordFile?: string;
 }
 
 function findBinary(): { file: string; args: string[] } {
@@ -28,10 +34,23 @@ function findBinary(): { file: string; args: string[] } {
   );
 }
 
-const xmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export const xmlEscape = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-function serverConfig(dir: string, httpPort: number, tcpPort: number): string {
+interface ServerPorts {
+  httpPort: number;
+  tcpPort: number;
+  interserverHttpPort?: number;
+}
+
+function serverConfig(dir: string, ports: ServerPorts, extra = ''): string {
   const d = xmlEscape(dir);
+  const { httpPort, tcpPort, interserverHttpPort } = ports;
+  const interserver =
+    interserverHttpPort === undefined
+      ? ''
+      : `\n  <interserver_http_port>${interserverHttpPort}</interserver_http_port>` +
+        `\n  <interserver_http_host>127.0.0.1</interserver_http_host>`;
   return `<?xml version="1.0"?>
 <yandex>
   <logger>
@@ -42,7 +61,7 @@ function serverConfig(dir: string, httpPort: number, tcpPort: number): string {
     <count>2</count>
   </logger>
   <http_port>${httpPort}</http_port>
-  <tcp_port>${tcpPort}</tcp_port>
+  <tcp_port>${tcpPort}</tcp_port>${interserver}
   <listen_host>127.0.0.1</listen_host>
   <max_connections>1024</max_connections>
   <keep_alive_timeout>3</keep_alive_timeout>
@@ -58,7 +77,7 @@ function serverConfig(dir: string, httpPort: number, tcpPort: number): string {
   <default_database>default</default_database>
   <timezone>UTC</timezone>
   <mlock_executable>false</mlock_executable>
-</yandex>
+${extra}</yandex>
 `;
 }
 
@@ -151,29 +170,38 @@ ${settings}
 
 /** Debian's ClickHouse 18.16 server as a child process, configured for one data folder on free ports. */
 export class ClickHouseServer {
-  private child: ChildProcess | undefined;
+  private readonly process: ServerProcess;
   private constructor(
     readonly dataDir: string,
     readonly httpPort: number,
     readonly tcpPort: number,
-  ) {}
+    /** The interserver HTTP port (replication), when configured. */
+    readonly interserverHttpPort: number | undefined,
+    private readonly analystPasswordFile: string,
+  ) {
+    this.process = new ServerProcess(`clickhouse-server on port ${httpPort}`);
+  }
 
   static async create(options: ClickHouseServerOptions): Promise<ClickHouseServer> {
     const dataDir = path.resolve(options.dataDir);
     const httpPort = options.httpPort ?? (await freePort());
     const tcpPort = options.tcpPort ?? (await freePort());
+    const ports = { httpPort, tcpPort, interserverHttpPort: options.interserverHttpPort };
     for (const sub of ['data', 'tmp', 'user_files', 'format_schemas', 'log']) {
       fs.mkdirSync(path.join(dataDir, sub), { recursive: true });
     }
-    fs.writeFileSync(path.join(dataDir, 'config.xml'), serverConfig(dataDir, httpPort, tcpPort));
-    const password = analystPassword(path.join(dataDir, ANALYST_PASSWORD_FILE));
+    fs.writeFileSync(path.join(dataDir, 'config.xml'), serverConfig(dataDir, ports, options.configExtra));
+    const passwordFile = path.resolve(
+      options.analystPasswordFile ?? path.join(dataDir, ANALYST_PASSWORD_FILE),
+    );
+    const password = analystPassword(passwordFile);
     fs.writeFileSync(path.join(dataDir, 'users.xml'), usersConfig(sha256Hex(password)));
-    return new ClickHouseServer(dataDir, httpPort, tcpPort);
+    return new ClickHouseServer(dataDir, httpPort, tcpPort, options.interserverHttpPort, passwordFile);
   }
 
   /** The read-only analyst account: its user name and the file holding its password. */
   get analyst(): { user: string; passwordFile: string } {
-    return { user: ANALYST_USER, passwordFile: path.join(this.dataDir, ANALYST_PASSWORD_FILE) };
+    return { user: ANALYST_USER, passwordFile: this.analystPasswordFile };
   }
 
   get url(): string {
@@ -181,11 +209,11 @@ export class ClickHouseServer {
   }
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.process.pid;
   }
 
   get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    return this.process.running;
   }
 
   async ping(): Promise<boolean> {
@@ -198,37 +226,23 @@ export class ClickHouseServer {
   }
 
   async start(timeoutMs = 30_000): Promise<void> {
-    if (this.running) return;
     const { file, args } = findBinary();
-    const out = fs.openSync(path.join(this.dataDir, 'log', 'stdout.log'), 'a');
-    const child = spawn(file, [...args, `--config-file=${path.join(this.dataDir, 'config.xml')}`], {
-      cwd: this.dataDir,
-      stdio: ['ignore', out, out],
-    });
-    fs.closeSync(out);
-    this.child = child;
-    let exited = false;
-    child.once('exit', () => (exited = true));
-    await waitFor(
-      `ClickHouse on port ${this.httpPort}`,
-      async () => {
-        if (exited) throw new Error(`clickhouse-server exited during start-up; see ${this.errorLogPath()}`);
-        return this.ping();
+    await this.process.start(
+      {
+        file,
+        args: [...args, `--config-file=${path.join(this.dataDir, 'config.xml')}`],
+        cwd: this.dataDir,
+        logFile: path.join(this.dataDir, 'log', 'stdout.log'),
+        exitHint: this.errorLogPath(),
       },
+      () => this.ping(),
       timeoutMs,
     );
   }
 
-  async stop(timeoutMs = 20_000): Promise<void> {
-    const child = this.child;
-    if (!child || !this.running || child.pid === undefined) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    await exited;
-    clearTimeout(timer);
-    const pid = child.pid;
-    await waitFor('clickhouse-server to exit', () => !isProcessAlive(pid), 5000);
+  /** SIGTERM (or `signal`), SIGKILL after timeoutMs; resolves once the server process is gone. */
+  stop(timeoutMs = 20_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    return this.process.stop(timeoutMs, signal);
   }
 
   errorLogPath(): string {

@@ -70,11 +70,25 @@ export class StackControl {
     return this.call('DELETE', `/kafka/request-errors/${apiKey}`);
   }
 
+  /** Stops ClickHouse: with a cluster, every node (ZooKeeper keeps running). */
   stopClickHouse(): Promise<void> {
     return this.call('POST', '/clickhouse/stop');
   }
 
   startClickHouse(): Promise<void> {
     return this.call('POST', '/clickhouse/start');
+  }
+
+  /**
+   * Stops one node of the stack's ClickHouse cluster (`s1r2`: shard 1, replica 2); SIGKILL for a crash, whose
+   * ZooKeeper session lingers for its timeout (10 s). Fails on a stack without a cluster.
+   */
+  stopClickHouseNode(name: string, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+    return this.call('POST', `/clickhouse/nodes/${encodeURIComponent(name)}/stop`, { signal });
+  }
+
+  /** Starts a stopped cluster node again (same ports and data); its replicated tables catch up on their own. */
+  startClickHouseNode(name: string): Promise<void> {
+    return this.call('POST', `/clickhouse/nodes/${encodeURIComponent(name)}/start`);
   }
 }

@@ -1,9 +1,11 @@
 /**
- * The stack daemon: one process that owns the embedded ClickHouse server and the librdkafka mock cluster
+ * The stack daemon: one process that owns the embedded ClickHouse server (or, with `cluster`, ZooKeeper and a
+ * ClickHouse cluster) and the librdkafka mock cluster
  * (which lives inside the process that created it), and exposes a small HTTP control surface so tests in
  * other processes can inject faults. Started by `stack up` and by jest's global setup; stopped by SIGTERM.
  */
 import http from 'node:http';
+import { ClickHouseCluster } from './clickhouse-cluster';
 import { ClickHouseServer } from './clickhouse-server';
 import { isProcessAlive } from './ports';
 import { MockKafkaCluster, type TopicSpec } from './rdkafka-mock';
@@ -14,6 +16,8 @@ export interface DaemonOptions {
   dataDir: string;
   brokers: number;
   topics: TopicSpec[];
+  /** Run ZooKeeper and a 2 × 2 ClickHouse cluster of this name instead of one ClickHouse server. */
+  cluster?: { name: string };
   /** Exit when this process dies (tests); unset for a long-lived `stack up`. */
   parentPid?: number;
 }
@@ -34,8 +38,22 @@ function intParam(value: unknown, name: string): number {
 }
 
 export async function runDaemon(options: DaemonOptions): Promise<void> {
-  const clickhouse = await ClickHouseServer.create({ dataDir: options.dataDir });
-  await clickhouse.start();
+  const cluster = options.cluster
+    ? await ClickHouseCluster.create({ dataDir: options.dataDir, name: options.cluster.name })
+    : undefined;
+  // The one server, or the cluster's coordinator (shard 1 replica 1): where apps connect.
+  const clickhouse = cluster
+    ? cluster.coordinator.server
+    : await ClickHouseServer.create({ dataDir: options.dataDir });
+  const startClickHouse = (): Promise<void> => (cluster ? cluster.startNodes() : clickhouse.start());
+  const stopClickHouse = (): Promise<void> => (cluster ? cluster.stopNodes() : clickhouse.stop());
+  const clusterOnly = (): ClickHouseCluster => {
+    if (!cluster)
+      throw new Error('this stack runs one ClickHouse server, not a cluster (pnpm stack up --cluster)');
+    return cluster;
+  };
+  if (cluster) await cluster.start();
+  else await clickhouse.start();
   const kafka = MockKafkaCluster.create(options.brokers);
   for (const topic of options.topics) kafka.createTopic(topic);
 
@@ -61,8 +79,22 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       (b) => kafka.pushRequestErrors(intParam(b.apiKey, 'apiKey'), (b.errors as number[]).map(Number)),
     ],
     ['DELETE', /^\/kafka\/request-errors\/(\d+)$/, (_b, [key]) => kafka.clearRequestErrors(Number(key))],
-    ['POST', /^\/clickhouse\/stop$/, () => clickhouse.stop().then(publish)],
-    ['POST', /^\/clickhouse\/start$/, () => clickhouse.start().then(publish)],
+    // With a cluster: every ClickHouse node (ZooKeeper keeps running).
+    ['POST', /^\/clickhouse\/stop$/, () => stopClickHouse().then(publish)],
+    ['POST', /^\/clickhouse\/start$/, () => startClickHouse().then(publish)],
+    [
+      'POST',
+      /^\/clickhouse\/nodes\/(\w+)\/stop$/,
+      (b, [name]) =>
+        clusterOnly()
+          .stopNode(name, b.signal === 'SIGKILL' ? 'SIGKILL' : 'SIGTERM')
+          .then(publish),
+    ],
+    [
+      'POST',
+      /^\/clickhouse\/nodes\/(\w+)\/start$/,
+      (_b, [name]) => clusterOnly().startNode(name).then(publish),
+    ],
     ['POST', /^\/shutdown$/, () => void setImmediate(shutdown)],
   ];
 
@@ -102,6 +134,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       clickhouseAnalystPasswordFile: clickhouse.analyst.passwordFile,
       dataDir: options.dataDir,
       startedAt: new Date().toISOString(),
+      ...(cluster ? { clickhouseCluster: cluster.info() } : {}),
     };
   }
   const startedAt = new Date().toISOString();
@@ -114,7 +147,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     shuttingDown = true;
     server.close();
     server.closeAllConnections();
-    await clickhouse.stop().catch(() => undefined);
+    // A cluster's ClickHouse nodes go first: an 18.16 server whose ZooKeeper is gone ignores SIGTERM.
+    await (cluster ? cluster.stop() : clickhouse.stop()).catch(() => undefined);
     kafka.destroy();
     removeState(options.stateFile);
     process.exit(0);

@@ -1,4 +1,19 @@
-export { ANALYST_DATABASES, ANALYST_PROFILE, ANALYST_USER, ClickHouseServer } from './clickhouse-server';
+export {
+  ANALYST_DATABASES,
+  ANALYST_PROFILE,
+  ANALYST_USER,
+  ClickHouseServer,
+  type ClickHouseServerOptions,
+} from './clickhouse-server';
+export {
+  ClickHouseCluster,
+  DEFAULT_CLUSTER_NAME,
+  DISTRIBUTED_DDL_PATH,
+  type ClickHouseClusterOptions,
+  type ClusterInfo,
+  type ClusterNode,
+} from './clickhouse-cluster';
+export { ZooKeeperServer, type ZooKeeperServerOptions } from './zookeeper';
 export { KafkaApiKey, StackControl } from './control';
 export { freePort, isPortOpen, isProcessAlive, waitFor } from './ports';
 export { MockKafkaCluster, type TopicSpec } from './rdkafka-mock';

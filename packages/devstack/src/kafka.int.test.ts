@@ -77,8 +77,9 @@ describe('embedded Kafka (librdkafka mock cluster) with kafkajs', () => {
     const topic = uniqueTopic('rebalance');
     await createTopic(topic, 6);
     const groupId = uniqueTopic('g');
-    const first = kafka.consumer({ groupId, heartbeatInterval: 500 });
-    const second = kafka.consumer({ groupId, heartbeatInterval: 500 });
+    // The mock's coordinator waits up to a session timeout for members to rejoin: 6 s, not kafkajs's 30 s.
+    const first = kafka.consumer({ groupId, heartbeatInterval: 500, sessionTimeout: 6000 });
+    const second = kafka.consumer({ groupId, heartbeatInterval: 500, sessionTimeout: 6000 });
     try {
       await first.connect();
       await first.subscribe({ topic, fromBeginning: true });

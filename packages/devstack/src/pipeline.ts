@@ -4,7 +4,10 @@ import { StackControl } from './control';
 export interface PreparedPipeline {
   topics: { events: string; retry: string; dlq: string };
   database: string;
-  /** KAFKA_BROKERS, CLICKHOUSE_URL, CLICKHOUSE_DATABASE, KAFKA_TOPIC_*, both consumer groups, LOG_LEVEL=warn */
+  /**
+   * KAFKA_BROKERS, CLICKHOUSE_URL, CLICKHOUSE_DATABASE (and CLICKHOUSE_CLUSTER on a cluster), KAFKA_TOPIC_*, both
+   * consumer groups, LOG_LEVEL=warn
+   */
   env: NodeJS.ProcessEnv;
 }
 
@@ -26,6 +29,7 @@ export async function preparePipeline(
       KAFKA_BROKERS: process.env.KAFKA_BROKERS,
       CLICKHOUSE_URL: process.env.CLICKHOUSE_URL,
       CLICKHOUSE_DATABASE: database,
+      ...(process.env.CLICKHOUSE_CLUSTER ? { CLICKHOUSE_CLUSTER: process.env.CLICKHOUSE_CLUSTER } : {}),
       KAFKA_TOPIC_EVENTS: topics.events,
       KAFKA_TOPIC_RETRY: topics.retry,
       KAFKA_TOPIC_DLQ: topics.dlq,

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_CLUSTER_NAME } from './clickhouse-cluster';
 import { isPortOpen, isProcessAlive, waitFor } from './ports';
 import type { TopicSpec } from './rdkafka-mock';
 import { defaultStateFile, localDir, readState, removeState, type StackState } from './state';
@@ -8,8 +9,13 @@ import { PIPELINE_TOPICS } from './topics';
 
 export interface StartOptions {
   stateFile?: string;
-  /** ClickHouse data folder; defaults to `.local/clickhouse` (kept between runs). */
+  /** ClickHouse data folder; defaults to `.local/clickhouse`, `.local/clickhouse-cluster` with `cluster` (kept between runs). */
   dataDir?: string;
+  /**
+   * Run ZooKeeper and ClickHouse as 2 shards × 2 replicas instead of one server: `true` for the cluster named
+   * `pitchpulse`, or its name (CLICKHOUSE_CLUSTER).
+   */
+  cluster?: boolean | string;
   brokers?: number;
   topics?: TopicSpec[];
   /** Stop the stack when this process exits (tests). */
@@ -26,12 +32,24 @@ const DAEMON =
 /** Starts the stack daemon in the background and resolves once ClickHouse answers and Kafka is up. */
 export async function startStack(options: StartOptions = {}): Promise<StackState> {
   const stateFile = path.resolve(options.stateFile ?? defaultStateFile());
+  const clusterName = options.cluster === true ? DEFAULT_CLUSTER_NAME : options.cluster || undefined;
   const existing = readState(stateFile);
-  if (existing && isProcessAlive(existing.pid)) return existing;
+  if (existing && isProcessAlive(existing.pid)) {
+    const running = existing.clickhouseCluster?.name;
+    if (running !== clusterName) {
+      const describe = (name?: string) => (name ? `the ClickHouse cluster ${name}` : 'one ClickHouse server');
+      throw new Error(
+        `the running stack has ${describe(running)}, not ${describe(clusterName)}: \`pnpm stack down\` first`,
+      );
+    }
+    return existing;
+  }
   if (existing) removeState(stateFile);
   if (!fs.existsSync(DAEMON)) throw new Error(`${DAEMON} is missing: run \`pnpm build\` first`);
 
-  const dataDir = path.resolve(options.dataDir ?? path.join(localDir(), 'clickhouse'));
+  const dataDir = path.resolve(
+    options.dataDir ?? path.join(localDir(), clusterName ? 'clickhouse-cluster' : 'clickhouse'),
+  );
   fs.mkdirSync(path.dirname(stateFile), { recursive: true });
   const logFile = path.join(path.dirname(stateFile), 'stack.log');
   const log = fs.openSync(logFile, 'a');
@@ -40,6 +58,7 @@ export async function startStack(options: StartOptions = {}): Promise<StackState
     dataDir,
     brokers: options.brokers ?? Number(process.env.PITCHPULSE_KAFKA_BROKERS_COUNT ?? 1),
     topics: options.topics ?? PIPELINE_TOPICS,
+    cluster: clusterName ? { name: clusterName } : undefined,
     parentPid: options.tiedToParent ? process.pid : undefined,
   };
   const child = spawn(process.execPath, [DAEMON], {
@@ -63,7 +82,7 @@ export async function startStack(options: StartOptions = {}): Promise<StackState
       state = readState(stateFile);
       return state?.pid === child.pid;
     },
-    options.timeoutMs ?? 60_000,
+    options.timeoutMs ?? (clusterName ? 150_000 : 60_000),
   );
   return state!;
 }
@@ -73,21 +92,36 @@ export async function stopStack(stateFile = defaultStateFile(), timeoutMs = 30_0
   const state = readState(stateFile);
   if (!state) return false;
   if (isProcessAlive(state.pid)) process.kill(state.pid, 'SIGTERM');
-  const clickhousePort = Number(new URL(state.clickhouseUrl).port);
+  const cluster = state.clickhouseCluster;
+  const clickhousePorts = cluster
+    ? cluster.nodes.flatMap((n) => [Number(new URL(n.url).port), n.tcpPort, n.interserverHttpPort])
+    : [Number(new URL(state.clickhouseUrl).port)];
   const kafkaPorts = state.kafkaBrokers.split(',').map((b) => Number(b.split(':').pop()));
   await waitFor('the stack daemon to exit', () => !isProcessAlive(state.pid), timeoutMs);
-  // A daemon killed hard leaves its ClickHouse child behind: stop that too, by its recorded PID.
-  if (state.clickhousePid && isProcessAlive(state.clickhousePid)) {
-    process.kill(state.clickhousePid, 'SIGTERM');
-    await waitFor('clickhouse-server to exit', () => !isProcessAlive(state.clickhousePid!), timeoutMs);
-  }
+  // A daemon killed hard leaves its children behind: stop them too, by their recorded PIDs; a cluster's ClickHouse
+  // nodes before its ZooKeeper (an 18.16 server whose ZooKeeper is gone ignores SIGTERM).
+  const clickhousePids = cluster ? cluster.nodes.map((n) => n.pid) : [state.clickhousePid];
+  await terminate('clickhouse-server', clickhousePids, timeoutMs);
+  if (cluster) await terminate('ZooKeeper', [cluster.zookeeper.pid], timeoutMs);
+  const ports = [...clickhousePorts, ...(cluster ? [cluster.zookeeper.port] : []), ...kafkaPorts];
   await waitFor(
     'the stack ports to close',
-    async () => !(await Promise.all([clickhousePort, ...kafkaPorts].map((p) => isPortOpen(p)))).some(Boolean),
+    async () => !(await Promise.all(ports.map((p) => isPortOpen(p)))).some(Boolean),
     timeoutMs,
   );
   removeState(stateFile);
   return true;
+}
+
+/** SIGTERM to those of `pids` still alive; resolves once all are gone. */
+async function terminate(
+  what: string,
+  pids: Array<number | null | undefined>,
+  timeoutMs: number,
+): Promise<void> {
+  const alive = pids.filter((pid): pid is number => !!pid && isProcessAlive(pid));
+  for (const pid of alive) process.kill(pid, 'SIGTERM');
+  await waitFor(`${what} to exit`, () => !alive.some(isProcessAlive), timeoutMs);
 }
 
 export interface AnalystCredentials {
@@ -111,6 +145,8 @@ export function analystCredentials(env: NodeJS.ProcessEnv = process.env): Analys
 export interface Connection {
   kafkaBrokers: string[];
   clickhouseUrl: string;
+  /** CLICKHOUSE_CLUSTER, or the embedded stack's cluster (`pnpm stack up --cluster`); unset: one server. */
+  clickhouseCluster?: string;
   /** Set when the embedded stack is in use: fault injection is available. */
   controlUrl?: string;
 }
@@ -135,6 +171,7 @@ export function resolveConnection(env: NodeJS.ProcessEnv = process.env): Connect
       .map((b) => b.trim())
       .filter(Boolean),
     clickhouseUrl,
+    clickhouseCluster: env.CLICKHOUSE_CLUSTER || state?.clickhouseCluster?.name,
     controlUrl: env.PITCHPULSE_STACK_CONTROL ?? state?.controlUrl,
   };
 }

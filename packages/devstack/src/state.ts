@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ClusterInfo } from './clickhouse-cluster';
 
 /** What a running stack tells apps and tests: written by the daemon, read by everyone else. */
 export interface StackState {
@@ -16,6 +17,12 @@ export interface StackState {
   clickhouseAnalystPasswordFile?: string;
   dataDir: string;
   startedAt: string;
+  /**
+   * Set when the stack runs the ClickHouse cluster (`pnpm stack up --cluster`): its name (CLICKHOUSE_CLUSTER),
+   * ZooKeeper and every node. clickhouseUrl, clickhouseTcpPort and clickhousePid are then the coordinator's
+   * (shard 1 replica 1).
+   */
+  clickhouseCluster?: ClusterInfo;
 }
 
 /** The repository root: the nearest folder above `from` holding pnpm-workspace.yaml. */

@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   ClickHouseStore,
-  createClickHouseClient,
   execute,
   identifier,
   insertEvents,
@@ -22,6 +21,7 @@ import {
   validatorFor,
   type StoredEvent,
 } from '@pitchpulse/contract';
+import { testClickHouseClient } from '@pitchpulse/clickhouse/testing';
 import { createRegistry } from '@pitchpulse/observability';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import SwaggerParser from '@apidevtools/swagger-parser';
@@ -31,7 +31,8 @@ import type { ReadOptions, ReadService } from './service';
 type Json = Record<string, unknown>;
 
 const database = `read_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-const clickhouse = createClickHouseClient({ url: process.env.CLICKHOUSE_URL!, database });
+// the test stack's cluster in `pnpm test:cluster`
+const clickhouse = testClickHouseClient(database);
 const registry = createRegistry();
 
 let readApi: ReadService;

@@ -2,7 +2,17 @@
  * `@pitchpulse/clickhouse/testing`: what tests of the schema and its queries share — both engines with a fresh
  * database, a seeded fixture of matches with redeliveries, and reference answers computed from the events alone.
  */
-export { chdbPath, clickhouseUrl, closeEngines, openEngines, uniqueDatabase, type Engine } from './engines';
+export {
+  chdbPath,
+  clickhouseCluster,
+  clickhouseUrl,
+  closeEngines,
+  openEngines,
+  optimizeFinal,
+  testClickHouseClient,
+  uniqueDatabase,
+  type Engine,
+} from './engines';
 export { expectReadsMatch } from './reads';
 export { MATCHES, buildDeliveries, buildEvents, prng, type Delivery, type MatchSpec } from './fixture';
 export {
