@@ -38,6 +38,9 @@ describe('parseConfig', () => {
       'pitchpulse',
     );
     expect(() => parseConfig({ ...required, CLICKHOUSE_CLUSTER: 'a; DROP' })).toThrow(/CLICKHOUSE_CLUSTER/);
+    expect(() =>
+      parseConfig({ ...required, CLICKHOUSE_CLUSTER: 'pitchpulse', RETENTION_DAYS: '400' }),
+    ).toThrow(/RETENTION_DAYS does not work with CLICKHOUSE_CLUSTER/);
   });
 
   it('reads KAFKA_COMPRESSION for the retry and dead-letter copies: none by default, one of the five codecs', () => {
