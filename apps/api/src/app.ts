@@ -9,6 +9,7 @@ import { apiKeyAuth } from './http/auth';
 import { compose } from './http/compose';
 import { createDashboardRouter } from './http/dashboard';
 import { createDocsRouter } from './http/docs';
+import { createHeadShedder } from './http/early-shed';
 import { createHttpMetrics } from './http/http-metrics';
 import { Lifecycle } from './http/lifecycle';
 import { observeRequests } from './http/observe';
@@ -17,7 +18,7 @@ import { notFoundHandler, problemHandler } from './http/problem';
 import { TokenBucketLimiter, rateLimit } from './http/rate-limit';
 import { createRequestLog } from './http/request-log';
 import { ResponseTimeWindow, recordIngestResponseTimes } from './ingest/response-times';
-import { createIngestRouter } from './ingest/router';
+import { INGEST_PATHS, createIngestRouter } from './ingest/router';
 import { createReadRouter } from './read/router';
 import { ReadService, type ReadOptions } from './read/service';
 import { createHighlightsRouter } from './read/highlights-router';
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps): Express {
     anomalyReporter: createAnomalyReporter(registry, logger),
     now: deps.now ?? Date.now,
   };
+  lifecycle.onFull(() => context.producer.sendWaitingNow?.());
   const read =
     deps.read &&
     new ReadService({
@@ -91,9 +93,8 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
-  app.use(
-    observeRequests(lifecycle, metrics, createRequestLog(logger, { sampleRate: config.logSampleRate })),
-  );
+  const log = createRequestLog(logger, { sampleRate: config.logSampleRate });
+  app.use(observeRequests(lifecycle, metrics, log));
   app.use(createIngestRouter(context));
   if (read) app.use(createReadRouter(context, read));
   if (read) app.use(createStatsRouter(context, read.stats));
@@ -104,6 +105,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(notFoundHandler);
   app.use(problemHandler(logger));
   app.locals.lifecycle = lifecycle;
+  app.locals.shedOnHead = createHeadShedder({ lifecycle, metrics, log, paths: INGEST_PATHS });
   app.locals.read = read;
   if (read) read.start();
   return app;

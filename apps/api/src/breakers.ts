@@ -50,7 +50,10 @@ export function createApiBreakers(
 
 /** Every send goes through the breaker. */
 export function guardProducer(producer: EventProducer, breaker: CircuitBreaker): EventProducer {
-  return { send: (messages) => breaker.run(() => producer.send(messages)) };
+  return {
+    send: (messages) => breaker.run(() => producer.send(messages)),
+    sendWaitingNow: () => producer.sendWaitingNow?.(),
+  };
 }
 
 /**

@@ -11,6 +11,8 @@ import type { ResponseTimeWindow } from './ingest/response-times';
 /** Where the ingest routes write accepted events: `GroupCommitProducer` in production. */
 export interface EventProducer {
   send(messages: ProduceMessage[]): Promise<void>;
+  /** Sends what waits for company at once (called when the API admits no more requests: none will join). */
+  sendWaitingNow?(): void;
 }
 
 /** What /ready asks of each dependency: resolve when it is usable, reject with the reason when not. */

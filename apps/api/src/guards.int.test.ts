@@ -1,7 +1,8 @@
+import net from 'node:net';
 import { Writable } from 'node:stream';
 import { MockKafkaCluster, StackControl } from '@pitchpulse/devstack';
 import { GroupCommitProducer, createKafka, readTopic } from '@pitchpulse/kafka';
-import { createLogger, createRegistry } from '@pitchpulse/observability';
+import { createLogger, createRegistry, type Registry } from '@pitchpulse/observability';
 import { createApp } from './app';
 import {
   listen,
@@ -163,13 +164,16 @@ describe('load shedding (private mock cluster with a slow broker)', () => {
     cluster.destroy();
   });
 
+  let registry: Registry;
+
   async function start(patch: ConfigPatch): Promise<string> {
     const config = testConfig({ ...patch, rateLimit: null, kafka: { eventsTopic: 'events' } });
+    registry = createRegistry();
     api = await listen(
       createApp({
         config,
         logger: createLogger('api', { level: 'silent' }),
-        registry: createRegistry(),
+        registry,
         producer,
         checks: testChecks(producer),
       }),
@@ -192,6 +196,39 @@ describe('load shedding (private mock cluster with a slow broker)', () => {
     // probes are not shed
     expect((await fetch(url.replace('/api/events', '/health'))).status).toBe(200);
     expect((await Promise.all(slow)).map((r) => r.status)).toEqual([202, 202]);
+  });
+
+  it('sheds on the request head: the 503 comes before any byte of the body was sent, counted with its reason', async () => {
+    const url = await start({ maxInFlight: 1 });
+    cluster.setBrokerRtt(1, 800);
+    const slow = post(url, sampleEvent());
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const { port } = new URL(url);
+    const head = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () =>
+        socket.write(
+          'POST /api/events?source=x HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 20000\r\n\r\n',
+        ),
+      );
+      socket.once('data', (data: Buffer) => {
+        socket.destroy();
+        resolve(data.toString('latin1'));
+      });
+      socket.once('error', reject);
+    });
+    expect(head).toMatch(/^HTTP\/1\.1 503 /);
+    expect(head).toMatch(/\r\nretry-after: 1\r\n/i);
+    expect(head).toMatch(/\r\ncontent-type: application\/problem\+json/i);
+    expect(head).toMatch(/\r\nx-request-id: [0-9a-f-]{36}\r\n/i);
+    expect(head).toContain('"type":"urn:pitchpulse:problem:overloaded"');
+    // a probe and a route that is not ingest are not shed on the head
+    expect((await fetch(url.replace('/api/events', '/health'))).status).toBe(200);
+    expect((await slow).status).toBe(202);
+    const metrics = await registry.metrics();
+    expect(metrics).toMatch(/^http_requests_shed_total\{reason="in_flight"[^}]*\} 1$/m);
+    expect(metrics).toMatch(
+      /^http_requests_total\{method="POST",route="\/api\/events",status="503"[^}]*\} 1$/m,
+    );
   });
 
   it('503 + Retry-After once the bodies in flight would pass MAX_IN_FLIGHT_BODY_BYTES (memory bound)', async () => {

@@ -6,6 +6,7 @@ import { createLogger, createRegistry, type Logger, type Registry } from '@pitch
 import { createApp, readServiceOf } from './app';
 import { createApiBreakers } from './breakers';
 import type { ApiConfig } from './config';
+import { requestListener } from './http/early-shed';
 import { Lifecycle } from './http/lifecycle';
 
 export interface StartApiOptions {
@@ -113,7 +114,7 @@ export async function startApi(config: ApiConfig, options: StartApiOptions = {})
       // Node checks the two timeouts above on this interval (30 s by default, which would add up to 30 s).
       connectionsCheckingInterval: Math.min(1000, config.timeouts.headersMs),
     },
-    app,
+    requestListener(app),
   );
   server.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,6 @@
 /** Helpers for this app's tests (not part of the public surface). */
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Kafka } from 'kafkajs';
@@ -11,6 +11,7 @@ import { createLogger, createRegistry, type Registry } from '@pitchpulse/observa
 import { createApp, readServiceOf } from './app';
 import { parseConfig, type ApiConfig } from './config';
 import type { DependencyChecks } from './context';
+import { requestListener } from './http/early-shed';
 import type { ReadOptions } from './read/service';
 
 /** A config for tests: the jest stack's Kafka/ClickHouse, quiet logs, then `patch`. */
@@ -33,7 +34,7 @@ export interface Listening {
 }
 
 export async function listen(app: Express): Promise<Listening> {
-  const server: Server = app.listen(0, '127.0.0.1');
+  const server: Server = http.createServer(requestListener(app)).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -82,6 +82,19 @@ describe('GroupCommitProducer coalescing', () => {
     expect(fake.values()).toEqual([['a', 'b', 'c']]);
   });
 
+  it('sendWaitingNow sends what lingers at once, and does nothing when nothing waits', async () => {
+    const { fake, producer } = await started({ lingerMs: 10_000 });
+    fake.autoAck = false;
+    producer.sendWaitingNow();
+    expect(fake.batches).toHaveLength(0);
+    const sends = [producer.send([msg('a')]), producer.send([msg('b')])];
+    expect(fake.batches).toHaveLength(0);
+    producer.sendWaitingNow();
+    expect(fake.values()).toEqual([['a', 'b']]);
+    fake.batches.forEach((b) => b.ack());
+    await Promise.all(sends);
+  });
+
   it('never splits one caller across produce calls and caps a batch at maxBatchMessages', async () => {
     const { fake, producer } = await started({ lingerMs: 30, maxBatchMessages: 3 });
     fake.autoAck = false;

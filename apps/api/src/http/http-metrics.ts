@@ -45,6 +45,16 @@ export function createHttpMetrics(registry: Registry, lifecycle: Lifecycle): Htt
       this.set(lifecycle.inFlight);
     },
   });
+  new Counter({
+    name: 'http_requests_shed_total',
+    help: 'Work requests answered 503 overloaded on their head (no body read), by reason: in_flight, body_bytes',
+    labelNames: ['reason'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [reason, count] of lifecycle.shedCounts) this.inc({ reason }, count);
+    },
+  });
   const eventsIngested = new Counter({
     name: 'events_ingested_total',
     help: 'Events acknowledged by Kafka and answered 202, by event type',

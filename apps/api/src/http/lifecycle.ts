@@ -1,7 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestHandler, Response } from 'express';
 import type { ApiConfig } from '../config';
-import { sendProblem, serviceUnavailable } from './problem';
+import { sendProblem, serviceUnavailable, type ProblemError } from './problem';
+
+/** Why a work request was shed: the in-flight limit, or the budget of body bytes in flight. */
+export type ShedReason = 'in_flight' | 'body_bytes';
 
 /**
  * Requests in flight (counted by the request observer through `begin`/`end`) and the draining flag: the basis
@@ -18,6 +21,9 @@ export class Lifecycle {
   /** Body bytes admitted by `shed` and not yet released, per response. */
   private readonly reserved = new WeakMap<Response, number>();
   private reservedBytes = 0;
+  private readonly sheds = new Map<ShedReason, number>();
+  private readonly refusals: Record<ShedReason, ProblemError>;
+  private whenFull: (() => void) | undefined;
   readonly maxInFlight: number;
   private readonly maxBodyBytes: number;
   private readonly chunkedBodyBytes: number;
@@ -30,6 +36,15 @@ export class Lifecycle {
     this.maxInFlight = limits.maxInFlight;
     this.maxBodyBytes = limits.maxBodyBytes ?? Infinity;
     this.chunkedBodyBytes = limits.chunkedBodyBytes ?? 0;
+    // made once: an Error captures a stack trace, too dear for each request of a flood
+    this.refusals = {
+      in_flight: serviceUnavailable('overloaded', `More than ${this.maxInFlight} requests are in flight`, 1),
+      body_bytes: serviceUnavailable(
+        'overloaded',
+        `Request bodies in flight would exceed ${this.maxBodyBytes} bytes; send again after Retry-After`,
+        1,
+      ),
+    };
   }
 
   /** The limits the API's configuration sets (MAX_IN_FLIGHT, MAX_IN_FLIGHT_BODY_BYTES, MAX_BATCH_BODY_BYTES). */
@@ -90,31 +105,56 @@ export class Lifecycle {
    * request's body would take the bodies in flight over `maxBodyBytes` (memory stays bounded for fat batches).
    */
   readonly shed: RequestHandler = (req, res, next) => {
-    if (this.active > this.maxInFlight) {
-      sendProblem(
-        res,
-        serviceUnavailable('overloaded', `More than ${this.maxInFlight} requests are in flight`, 1),
-      );
+    const refused = this.refusal(req.headers, this.active - 1);
+    if (refused) {
+      sendProblem(res, refused);
       return;
     }
-    const bytes = this.declaredBodyBytes(req.headers);
+    this.reserve(res, this.declaredBodyBytes(req.headers));
+    next();
+  };
+
+  /**
+   * The 503 a work request with these headers gets now, or undefined when it may go on; `othersInFlight` are the
+   * requests being handled besides it. Decided on the request head alone: no byte of the body is read for it.
+   */
+  refusal(headers: IncomingHttpHeaders, othersInFlight: number): ProblemError | undefined {
+    if (othersInFlight >= this.maxInFlight) {
+      this.countShed('in_flight');
+      this.whenFull?.();
+      return this.refusals.in_flight;
+    }
+    const bytes = this.declaredBodyBytes(headers);
     if (bytes > 0 && this.reservedBytes + bytes > this.maxBodyBytes && this.reservedBytes > 0) {
-      sendProblem(
-        res,
-        serviceUnavailable(
-          'overloaded',
-          `Request bodies in flight would exceed ${this.maxBodyBytes} bytes; send again after Retry-After`,
-          1,
-        ),
-      );
-      return;
+      this.countShed('body_bytes');
+      return this.refusals.body_bytes;
     }
+    return undefined;
+  }
+
+  /**
+   * Called each time a request is shed because `maxInFlight` requests are being handled: what the admitted ones
+   * wait for (the producer's linger) need not wait for more company.
+   */
+  onFull(listener: () => void): void {
+    this.whenFull = listener;
+  }
+
+  /** Work requests shed so far, by reason (`http_requests_shed_total`). */
+  get shedCounts(): ReadonlyMap<ShedReason, number> {
+    return this.sheds;
+  }
+
+  private countShed(reason: ShedReason): void {
+    this.sheds.set(reason, (this.sheds.get(reason) ?? 0) + 1);
+  }
+
+  private reserve(res: Response, bytes: number): void {
     if (bytes > 0 && !this.detached.has(res) && !this.reserved.has(res)) {
       this.reserved.set(res, bytes);
       this.reservedBytes += bytes;
     }
-    next();
-  };
+  }
 
   private declaredBodyBytes(headers: IncomingHttpHeaders): number {
     const length = Number(headers['content-length']);

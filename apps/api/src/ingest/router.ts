@@ -162,6 +162,14 @@ function nothingValid(
   });
 }
 
+/** The ingest routes (POST only): load shedding answers them on the request head (see http/early-shed.ts). */
+export const INGEST_PATHS = [
+  '/api/events',
+  '/api/events/batch',
+  '/api/retractions',
+  '/api/retractions/batch',
+] as const;
+
 /**
  * POST /api/events, /api/events/batch, /api/retractions and /api/retractions/batch: validate, write to Kafka
  * (acks=all), then 202. A retraction travels on the events topic, keyed by its match like the events.
@@ -261,9 +269,6 @@ export function createIngestRouter(ctx: AppContext): Router {
     sendJson(res, 202, batchAnswer(checked.value, receivedAt));
   });
 
-  router.all('/api/events', methodNotAllowed(['POST']));
-  router.all('/api/events/batch', methodNotAllowed(['POST']));
-  router.all('/api/retractions', methodNotAllowed(['POST']));
-  router.all('/api/retractions/batch', methodNotAllowed(['POST']));
+  for (const path of INGEST_PATHS) router.all(path, methodNotAllowed(['POST']));
   return router;
 }

@@ -7,7 +7,9 @@ export interface LoadOptions {
   /** Concurrent requests kept in flight (one socket each). */
   connections: number;
   durationMs: number;
-  body: () => string;
+  /** POST (default) with this body, or GET without one. */
+  method?: 'GET' | 'POST';
+  body?: () => string;
   headers?: Record<string, string>;
   timeoutMs?: number;
   /** Answers to requests started in the first `warmupMs` (connection set-up) are not counted. */
@@ -53,7 +55,9 @@ export async function closedLoopLoad(options: LoadOptions): Promise<LoadResult> 
     acceptedEvents: 0,
   };
   const perRequest = options.eventsPerRequest ?? 1;
-  const headers = { 'content-type': 'application/json', ...options.headers };
+  const method = options.method ?? 'POST';
+  const headers =
+    method === 'POST' ? { 'content-type': 'application/json', ...options.headers } : options.headers;
   const started = performance.now();
   const deadline = started + options.durationMs;
   const measureFrom = started + (options.warmupMs ?? 0);
@@ -68,7 +72,7 @@ export async function closedLoopLoad(options: LoadOptions): Promise<LoadResult> 
     while (performance.now() < deadline) {
       const t0 = performance.now();
       try {
-        const res = await pool.request({ method: 'POST', path: options.path, headers, body: options.body() });
+        const res = await pool.request({ method, path: options.path, headers, body: options.body?.() });
         const text = await res.body.text();
         const ms = performance.now() - t0;
         if (res.statusCode < 300) result.acceptedEvents += perRequest;

@@ -7,6 +7,9 @@ const ROOT = repoRoot(__dirname);
 export const API_MAIN = path.join(ROOT, 'apps', 'api', 'dist', 'main.js');
 export const CONSUMER_MAIN = path.join(ROOT, 'apps', 'consumer', 'dist', 'main.js');
 
+/** The unit of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 /** Logs kept per process at most (the tail is what matters once a run went wrong). */
 const MAX_LOG_CHARS = 20_000_000;
 
@@ -109,6 +112,17 @@ export class AppProcess {
   rssMiB(): number | undefined {
     const kb = procStatusKb(this.pid, 'VmRSS');
     return kb === undefined ? undefined : kb / 1024;
+  }
+
+  /** CPU time the process has used so far (user + system), in seconds; undefined once it is gone. */
+  cpuSeconds(): number | undefined {
+    try {
+      // fields after the command name (which may hold spaces): utime and stime are the 12th and 13th
+      const fields = fs.readFileSync(`/proc/${this.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+    } catch {
+      return undefined;
+    }
   }
 
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
