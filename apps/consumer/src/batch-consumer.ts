@@ -64,6 +64,7 @@ export class BatchConsumer {
   private joined = false;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
+  private assignment: number[] = [];
 
   constructor(
     kafka: Kafka,
@@ -91,6 +92,7 @@ export class BatchConsumer {
       this.joined = true;
       const dropped = this.buffer.clear();
       this.metrics.buffered.set(this.buffer.size);
+      this.showAssignment(payload.memberAssignment[options.topic] ?? []);
       this.logger.info({ assignment: payload.memberAssignment, dropped }, 'joined consumer group');
     });
     this.consumer.on(CRASH, ({ payload }) => {
@@ -138,6 +140,15 @@ export class BatchConsumer {
       return { alive: false, reason: `a flush has been running for ${Math.round(running / 1000)} s` };
     }
     return { alive: true };
+  }
+
+  /** consumer_assigned_partitions: the partitions of this member's topic it owns since the last rebalance. */
+  private showAssignment(partitions: number[]): void {
+    for (const partition of this.assignment)
+      this.metrics.assigned.remove({ topic: this.options.topic, partition: String(partition) });
+    for (const partition of partitions)
+      this.metrics.assigned.set({ topic: this.options.topic, partition: String(partition) }, 1);
+    this.assignment = partitions;
   }
 
   get ready(): boolean {

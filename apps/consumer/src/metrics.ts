@@ -51,6 +51,12 @@ export function createConsumerMetrics(registry: Registry) {
       labelNames: ['topic', 'partition'],
       registers,
     }),
+    assigned: new Gauge({
+      name: 'consumer_assigned_partitions',
+      help: 'The partitions this process consumes now (1 each), as its group assigned them at the last rebalance',
+      labelNames: ['topic', 'partition'],
+      registers,
+    }),
     lastCommit: new Gauge({
       name: 'consumer_last_commit_timestamp_seconds',
       help: 'When offsets were last committed (Unix time)',

@@ -189,10 +189,12 @@ describe('scenario 2: overload', () => {
     expect(overload.missingRetryAfter).toBe(0);
     expect(overload.notProblemJson).toBe(0);
     expect(Object.keys(overload.refusedEvents)).toEqual(['overloaded']);
-    // Refusing costs the server next to nothing, and is quicker for the client than being accepted.
+    // Refusing costs the server next to nothing, and the client waits no longer for a 503 than the flood makes it
+    // wait for GET /health (the floor: the event loop's turn; an accepted request waits as long since the head
+    // shedding, so "quicker than being accepted" no longer tells anything).
     expect(server.shed.p50AtMostMs).toBeLessThanOrEqual(SHED_SERVER_P50_MS);
-    expect(percentile(shed, 50)).toBeLessThan(percentile(accepted, 50));
     expect(health.statuses).toEqual({ 200: health.requests });
+    expect(percentile(shed, 50)).toBeLessThanOrEqual(2 * percentile(health.latencies.get('200') ?? [], 50));
     expect(memory.peak).toBeLessThan(ceiling);
   });
 

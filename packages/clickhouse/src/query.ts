@@ -38,8 +38,13 @@ export async function insertRows<C extends string>(
   );
 }
 
-/** Runs a statement built with `sql` that returns no rows (DDL, INSERT … SELECT). */
-export async function execute(client: ClickHouseClient, mode: RenderMode, fragment: Sql): Promise<void> {
+/** Runs a statement built with `sql` that returns no rows (DDL, INSERT … SELECT, OPTIMIZE). */
+export async function execute(
+  client: ClickHouseClient,
+  mode: RenderMode,
+  fragment: Sql,
+  settings?: ClickHouseSettings,
+): Promise<void> {
   const { query, query_params } = render(fragment, mode);
-  await client.command({ query, query_params });
+  await client.command({ query, query_params, ...(settings ? { clickhouse_settings: settings } : {}) });
 }

@@ -11,6 +11,10 @@ module.exports = {
   ...root,
   rootDir: path.join(__dirname, '..', '..', '..'),
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  moduleNameMapper: {
+    '^@pitchpulse/simulation$': '<rootDir>/simulation/src/index.ts',
+    ...root.moduleNameMapper,
+  },
   testMatch: [
     // what the migrations build on every node, recorded once; where each match's rows go
     '<rootDir>/packages/clickhouse/src/cluster.cluster.test.ts',
@@ -23,5 +27,7 @@ module.exports = {
     // api → Kafka → consumer → ClickHouse → api, as processes; and one POST's trace through all of it
     '<rootDir>/apps/runner/src/feed-integrity.int.test.ts',
     '<rootDir>/apps/runner/src/tracing.int.test.ts',
+    // three consumers on one group with a rebalance mid-run; the first replica of each shard down mid-run
+    '<rootDir>/apps/runner/src/scale-out.cluster.test.ts',
   ],
 };

@@ -14,7 +14,7 @@ import { LOCAL_SUFFIX } from '../cluster';
 import { clickHouseErrorCode } from '../errors';
 import { execute, selectRows } from '../query';
 import { ClickHouseStore } from '../store';
-import { identifier, render, sql, type Sql, type SqlIdentifier } from '../sql';
+import { identifier, sql, type Sql, type SqlIdentifier } from '../sql';
 
 export interface Engine {
   name: 'clickhouse-18' | 'chdb';
@@ -126,11 +126,10 @@ async function optimizeOn(
   name: SqlIdentifier,
   engine: string,
 ) {
-  const optimize = render(sql`OPTIMIZE TABLE ${name} FINAL`, caps);
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
-      await client.command({ ...optimize, clickhouse_settings: { optimize_throw_if_noop: 1 } });
+      await execute(client, caps, sql`OPTIMIZE TABLE ${name} FINAL`, { optimize_throw_if_noop: 1 });
       return;
     } catch (err) {
       if (clickHouseErrorCode(err) !== 388) throw err;
