@@ -5,6 +5,7 @@ import {
   SpanStatusCode,
   contextOf,
   startSpan,
+  tracingOn,
   withActive,
   type Span,
 } from '@pitchpulse/tracing';
@@ -43,6 +44,7 @@ export function observeRequests(
 
 /** The request's span, a child of the caller's `traceparent` if it sent one (undefined with tracing off). */
 function serverSpan(req: Request, requestId: string): Span | undefined {
+  if (!tracingOn()) return undefined;
   return startSpan(req.method, {
     kind: SpanKind.SERVER,
     parent: contextOf(req.headers),
