@@ -22,6 +22,8 @@ module.exports = {
     '<rootDir>/packages/clickhouse/src/compat.int.test.ts',
     // Kafka → consumer → ClickHouse: batching, redeliveries counted once, restarts
     '<rootDir>/apps/consumer/src/consumer.int.test.ts',
+    // the retry topic and the DLQ (the Kafka side of failed inserts)
+    '<rootDir>/apps/consumer/src/retry-flow.int.test.ts',
     // the read API over HTTP
     '<rootDir>/apps/api/src/read/matches.int.test.ts',
     // api → Kafka → consumer → ClickHouse → api, as processes; and one POST's trace through all of it
