@@ -40,7 +40,12 @@ describe('consumer under failure', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pitchpulse-ch-outage-'));
     const server = await ClickHouseServer.create({ dataDir: dir });
     await server.start();
-    const t = await isolatedEnv({ CLICKHOUSE_URL: server.url, CLICKHOUSE_POLL_MS: '500' });
+    // its own single server, also when the suite runs against a cluster (test:cluster)
+    const t = await isolatedEnv({
+      CLICKHOUSE_URL: server.url,
+      CLICKHOUSE_CLUSTER: '',
+      CLICKHOUSE_POLL_MS: '500',
+    });
     const clickhouse = createClickHouseClient({ url: server.url, database: t.database });
     const local = { ...t, clickhouse };
     const app = await startConsumer(parseConfig(t.env), createLogger('consumer-test', { level: 'warn' }));
@@ -97,6 +102,7 @@ describe('consumer under failure', () => {
     const port = await freePort();
     const t = await isolatedEnv({
       CLICKHOUSE_URL: server.url,
+      CLICKHOUSE_CLUSTER: '',
       METRICS_PORT: String(port),
       STARTUP_RETRY_MAX_MS: '1000',
     });

@@ -1,16 +1,46 @@
+import fs from 'node:fs';
 import net from 'node:net';
 
-/** A TCP port free on loopback right now (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Where listening ports are picked: below the kernel's ephemeral range, which every outgoing connection takes its
+ * local port from. A port the OS hands out as free (`listen(0)`) lies in that range, so under parallel tests a
+ * client socket could take it before the server meant for it binds ("Address already in use").
+ */
+const LISTEN_PORTS = { low: 10_000, high: ephemeralStart() - 1 };
+/** Ports this process handed out already: never twice, even once they are free again. */
+const handedOut = new Set<number>();
+
+function ephemeralStart(): number {
+  try {
+    const [start] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
+    const port = Number(start);
+    return Number.isInteger(port) && port > 20_000 ? port : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** Whether a server can listen on 127.0.0.1:port right now (it closes again at once). */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/** A TCP port free on loopback right now, outside the ephemeral range (see LISTEN_PORTS). */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = LISTEN_PORTS.low + Math.floor(Math.random() * (LISTEN_PORTS.high - LISTEN_PORTS.low + 1));
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(
+    `no free TCP port found between ${LISTEN_PORTS.low} and ${LISTEN_PORTS.high} after 100 tries`,
+  );
 }
 
 /** True when something accepts TCP connections on 127.0.0.1:port. */
