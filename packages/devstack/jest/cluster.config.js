@@ -29,7 +29,5 @@ module.exports = {
     // api → Kafka → consumer → ClickHouse → api, as processes; and one POST's trace through all of it
     '<rootDir>/apps/runner/src/feed-integrity.int.test.ts',
     '<rootDir>/apps/runner/src/tracing.int.test.ts',
-    // three consumers on one group with a rebalance mid-run; the first replica of each shard down mid-run
-    '<rootDir>/apps/runner/src/scale-out.cluster.test.ts',
   ],
 };
