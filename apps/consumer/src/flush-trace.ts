@@ -1,3 +1,4 @@
+import { dbSpanAttributes } from '@pitchpulse/clickhouse';
 import { requestIdOf } from '@pitchpulse/kafka';
 import {
   ATTR,
@@ -126,12 +127,7 @@ export class FlushTrace {
     recordSpan('INSERT events', {
       kind: SpanKind.CLIENT,
       parent: parentContext(parent),
-      attributes: {
-        'db.system.name': 'clickhouse',
-        'db.operation.name': 'INSERT',
-        'db.collection.name': 'events',
-        'db.operation.batch.size': this.insert!.rows,
-      },
+      attributes: dbSpanAttributes('INSERT', { table: 'events', rows: this.insert!.rows }),
       startTime: this.insert!.startedAt,
       endTime: this.insert!.endedAt,
     });

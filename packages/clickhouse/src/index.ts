@@ -97,3 +97,4 @@ export {
   type RetentionResult,
   type SkippedPartition,
 } from './retention';
+export { dbSpanAttributes } from './traced';

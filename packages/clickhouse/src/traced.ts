@@ -13,6 +13,17 @@ export function traced<T>(
   call: () => Promise<T>,
 ): Promise<T> {
   if (!tracingOn()) return call();
+  const attributes = dbSpanAttributes(operation, detail);
+  const table = attributes['db.collection.name'];
+  const name = table ? `${operation} ${table}` : operation;
+  return inSpan(name, { kind: SpanKind.CLIENT, attributes }, call);
+}
+
+/** The semantic conventions' attributes of a ClickHouse call's span (for spans recorded elsewhere too). */
+export function dbSpanAttributes(
+  operation: 'SELECT' | 'INSERT',
+  detail: { table?: string; query?: string; rows?: number },
+): Record<string, string | number> {
   const attributes: Record<string, string | number> = {
     'db.system.name': 'clickhouse',
     'db.operation.name': operation,
@@ -22,6 +33,5 @@ export function traced<T>(
   if (table) attributes['db.collection.name'] = table;
   if (detail.query) attributes['db.query.text'] = detail.query.slice(0, MAX_QUERY_TEXT);
   if (detail.rows !== undefined) attributes['db.operation.batch.size'] = detail.rows;
-  const name = table ? `${operation} ${table}` : operation;
-  return inSpan(name, { kind: SpanKind.CLIENT, attributes }, call);
+  return attributes;
 }
