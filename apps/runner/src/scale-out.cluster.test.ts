@@ -37,7 +37,14 @@ describe('scale-out on the cluster (test:cluster)', () => {
       name,
     );
     consumers.set(name, { child, metrics: `http://127.0.0.1:${port}` });
-    await waitFor(`consumer ${name}`, answers200(`http://127.0.0.1:${port}/ready`), 120_000, 250);
+    try {
+      await waitFor(`consumer ${name}`, answers200(`http://127.0.0.1:${port}/ready`), 120_000, 250);
+    } catch (err) {
+      // what the consumers said while joining: the group coordinator's answers are in their logs
+      throw new Error(
+        `${(err as Error).message}\nconsumers' output:\n${children.logs.consumer.slice(-6000)}`,
+      );
+    }
   };
 
   beforeAll(async () => {
