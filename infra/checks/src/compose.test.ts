@@ -3,6 +3,8 @@ import path from 'node:path';
 import Ajv from 'ajv';
 import { PIPELINE_TOPICS, SERVICE_NODE_FLAGS } from '@pitchpulse/devstack';
 import { envVarsOf, type AppName } from './app-config';
+import { parseKeeperConfig } from './clickhouse-cluster';
+import { mergeCompose } from './compose-merge';
 import { repoPath } from './paths';
 import { isObject, readYaml } from './yaml-files';
 
@@ -10,6 +12,9 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 
 const compose = readYaml(repoPath('docker-compose.yml')) as Obj;
 const services = compose.services as Record<string, Obj>;
+const clusterOverride = readYaml(repoPath('infra/compose/cluster.yml')) as Obj;
+/** `docker compose -f docker-compose.yml -f infra/compose/cluster.yml` */
+const cluster = mergeCompose(compose, clusterOverride) as Obj;
 const dockerfile = fs.readFileSync(repoPath('infra/docker/Dockerfile'), 'utf8');
 
 /** The Compose Specification JSON Schema, as shipped by the dclint package (docker-compose linter). */
@@ -22,40 +27,42 @@ function composeSchema(): object {
   return schema;
 }
 
-describe('docker-compose.yml', () => {
-  it('is valid against the Compose Specification schema', () => {
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    const validate = ajv.compile(composeSchema());
-    const valid = validate(compose);
-    expect(ajv.errorsText(validate.errors, { separator: '\n' })).toBe('No errors');
-    expect(valid).toBe(true);
-  });
+function schemaErrors(model: Obj): string {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const validate = ajv.compile(composeSchema());
+  validate(model);
+  return ajv.errorsText(validate.errors, { separator: '\n' });
+}
 
-  it('the schema check catches a mistake', () => {
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    const validate = ajv.compile(composeSchema());
-    const broken = structuredClone(compose);
-    broken.services.api.depends_on.kafka = { condition: 'service_ready' };
-    broken.services.consumer.helthcheck = {};
-    expect(validate(broken)).toBe(false);
-    const text = ajv.errorsText(validate.errors);
-    expect(text).toMatch(/allowed values|must be equal to one of/);
-    expect(text).toMatch(/additional properties/);
+/** `127.0.0.1:8123:8123` → `127.0.0.1:8123`; `8080:8080` → `0.0.0.0:8080`; no host port → undefined. */
+function hostPort(port: string): string | undefined {
+  const parts = port.split(':');
+  if (parts.length === 1) return undefined;
+  return parts.length === 2 ? `0.0.0.0:${parts[0]}` : `${parts[0]}:${parts[1]}`;
+}
+
+describe.each([
+  ['docker-compose.yml', compose],
+  ['docker-compose.yml + infra/compose/cluster.yml', cluster],
+])('%s', (_name, model) => {
+  const all = model.services as Record<string, Obj>;
+
+  it('is valid against the Compose Specification schema', () => {
+    expect(schemaErrors(model)).toBe('No errors');
   });
 
   it('pins every image to a version', () => {
-    for (const [name, s] of Object.entries(services)) {
+    for (const [name, s] of Object.entries(all)) {
       expect([name, s.image]).toEqual([name, expect.stringMatching(/^[a-z0-9./-]+:(v?\d[\w.-]*|local)$/)]);
       if (!s.build) expect([name, s.image]).toEqual([name, expect.not.stringMatching(/:local$/)]);
     }
-    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20\.\d+\.\d+-bookworm-slim$/m);
   });
 
-  it('starts in order: every depends_on condition is satisfiable', () => {
+  it('every depends_on condition is satisfiable', () => {
     const imageHasHealthcheck = /^HEALTHCHECK /m.test(dockerfile);
-    for (const [name, s] of Object.entries(services)) {
+    for (const [name, s] of Object.entries(all)) {
       for (const [dep, { condition }] of Object.entries((s.depends_on ?? {}) as Record<string, Obj>)) {
-        const target = services[dep];
+        const target = all[dep];
         expect([name, dep, Boolean(target)]).toEqual([name, dep, true]);
         if (condition === 'service_healthy') {
           const healthy = Boolean(target!.healthcheck) || (Boolean(target!.build) && imageHasHealthcheck);
@@ -70,6 +77,65 @@ describe('docker-compose.yml', () => {
         }
       }
     }
+  });
+
+  it.each([
+    ['api', 'api'],
+    ['consumer', 'consumer'],
+    ['enricher', 'enricher'],
+  ] as const)('%s: built from the Dockerfile, only settings its config.ts reads', (service, app: AppName) => {
+    const s = all[service]!;
+    expect(s.build).toMatchObject({ dockerfile: 'infra/docker/Dockerfile', args: { APP: app } });
+    const known = envVarsOf(app);
+    expect(Object.keys(s.environment).filter((n) => !known.has(n))).toEqual([]);
+    if (app !== 'enricher') expect(s.environment.KAFKA_BROKERS).toBe('kafka:9092');
+    expect(s.environment.CLICKHOUSE_URL).toBe('http://clickhouse:8123');
+  });
+
+  it('every file it mounts exists in the repository', () => {
+    for (const [name, s] of Object.entries(all)) {
+      for (const v of (s.volumes ?? []) as string[]) {
+        const source = v.split(':')[0]!;
+        if (source.startsWith('./'))
+          expect([name, source, fs.existsSync(repoPath(source))]).toEqual([name, source, true]);
+        else expect([name, source, source in (model.volumes ?? {})]).toEqual([name, source, true]);
+      }
+    }
+  });
+
+  it('no two services publish one host port; a service with replicas publishes none', () => {
+    const published = Object.entries(all).flatMap(([name, s]) =>
+      ((s.ports ?? []) as string[]).flatMap((p) => {
+        const host = hostPort(p);
+        return host ? [{ name, host }] : [];
+      }),
+    );
+    const hosts = published.map((p) => p.host);
+    expect(hosts.filter((h, i) => hosts.indexOf(h) !== i)).toEqual([]);
+    for (const { name } of published) expect([name, all[name]!.deploy?.replicas ?? 1]).toEqual([name, 1]);
+  });
+
+  it('has no secret committed except documented local defaults', () => {
+    for (const s of Object.values(all)) {
+      for (const [k, v] of Object.entries((s.environment ?? {}) as Obj)) {
+        if (/PASSWORD|API_KEYS/.test(k))
+          expect([k, v]).toEqual([k, expect.stringMatching(/^\$\{[A-Z_]+:-[^}]*\}$/)]);
+      }
+    }
+  });
+});
+
+describe('docker-compose.yml', () => {
+  it('the schema check catches a mistake', () => {
+    const broken = structuredClone(compose);
+    broken.services.api.depends_on.kafka = { condition: 'service_ready' };
+    broken.services.consumer.helthcheck = {};
+    const text = schemaErrors(broken);
+    expect(text).toMatch(/allowed values|must be equal to one of/);
+    expect(text).toMatch(/additional properties/);
+  });
+
+  it('starts in order', () => {
     // kafka → topics → apps → gateway; ClickHouse before the apps; Prometheus before Grafana.
     expect(services.api!.depends_on).toMatchObject({
       'kafka-init': { condition: 'service_completed_successfully' },
@@ -94,19 +160,6 @@ describe('docker-compose.yml', () => {
     expect(services.kafka!.environment.KAFKA_PROCESS_ROLES).toBe('broker,controller');
   });
 
-  it.each([
-    ['api', 'api'],
-    ['consumer', 'consumer'],
-    ['enricher', 'enricher'],
-  ] as const)('%s: built from the Dockerfile, only settings its config.ts reads', (service, app: AppName) => {
-    const s = services[service]!;
-    expect(s.build).toMatchObject({ dockerfile: 'infra/docker/Dockerfile', args: { APP: app } });
-    const known = envVarsOf(app);
-    expect(Object.keys(s.environment).filter((n) => !known.has(n))).toEqual([]);
-    if (app !== 'enricher') expect(s.environment.KAFKA_BROKERS).toBe('kafka:9092');
-    expect(s.environment.CLICKHOUSE_URL).toBe('http://clickhouse:8123');
-  });
-
   it('api: two replicas without host ports, published once through the gateway; stop grace covers the drains', () => {
     expect(services.api!.deploy.replicas).toBe(2);
     expect(services.api!.ports).toBeUndefined();
@@ -118,30 +171,153 @@ describe('docker-compose.yml', () => {
     expect(seconds(services.api!.stop_grace_period)).toBeGreaterThan(apiDrain);
     expect(seconds(services.consumer!.stop_grace_period)).toBeGreaterThanOrEqual(30 + 5);
   });
+});
 
-  it('every file it mounts exists in the repository', () => {
-    for (const [name, s] of Object.entries(services)) {
-      for (const v of (s.volumes ?? []) as string[]) {
-        const source = v.split(':')[0]!;
-        if (source.startsWith('./'))
-          expect([name, source, fs.existsSync(repoPath(source))]).toEqual([name, source, true]);
-      }
+describe('infra/compose/cluster.yml', () => {
+  const merged = cluster.services as Record<string, Obj>;
+  const serverImage = services.clickhouse!.image as string;
+  const nodes = Object.keys(merged).filter((n) => merged[n]!.image === serverImage);
+  const apps = ['api', 'consumer', 'enricher'];
+
+  it('is valid on its own against the Compose Specification schema', () => {
+    expect(schemaErrors(clusterOverride)).toBe('No errors');
+  });
+
+  it('runs four ClickHouse nodes exactly as docker-compose.yml runs its one (analyst secret, health check)', () => {
+    expect(nodes).toEqual(['clickhouse', 'clickhouse-s1r2', 'clickhouse-s2r1', 'clickhouse-s2r2']);
+    const same = ['entrypoint', 'command', 'secrets', 'ulimits', 'healthcheck', 'restart', 'logging'];
+    const pick = (s: Obj) => Object.fromEntries(same.map((k) => [k, s[k]]));
+    for (const node of nodes) {
+      expect([node, pick(merged[node]!)]).toEqual([node, pick(services.clickhouse!)]);
+      expect([node, merged[node]!.environment]).toEqual([
+        node,
+        expect.objectContaining(services.clickhouse!.environment),
+      ]);
     }
   });
 
-  it('has no secret committed except documented local defaults', () => {
-    for (const s of Object.values(services)) {
-      for (const [k, v] of Object.entries((s.environment ?? {}) as Obj)) {
-        if (/PASSWORD|API_KEYS/.test(k))
-          expect([k, v]).toEqual([k, expect.stringMatching(/^\$\{[A-Z_]+:-[^}]*\}$/)]);
-      }
+  it('every node: its own data volume, the cluster and analyst config, Keeper healthy first; one publishes ports', () => {
+    const dataVolumes = nodes.map((n) => {
+      const volumes = merged[n]!.volumes as string[];
+      for (const mount of [
+        './infra/clickhouse/cluster/cluster.xml:/etc/clickhouse-server/config.d/cluster.xml:ro',
+        './infra/clickhouse/users.d/analyst.xml:/etc/clickhouse-server/users.d/analyst.xml:ro',
+      ])
+        expect([n, volumes]).toEqual([n, expect.arrayContaining([mount])]);
+      expect([n, merged[n]!.depends_on]).toEqual([
+        n,
+        { 'clickhouse-keeper': { condition: 'service_healthy' } },
+      ]);
+      return volumes.find((v) => v.endsWith(':/var/lib/clickhouse'))!.split(':')[0];
+    });
+    expect(new Set(dataVolumes).size).toBe(nodes.length);
+    expect(nodes.filter((n) => merged[n]!.ports)).toEqual(['clickhouse']);
+  });
+
+  it('Keeper: the server version, its config mounted, healthy when /ready on its http_control port answers', () => {
+    const keeper = merged['clickhouse-keeper']!;
+    expect(keeper.image).toBe(serverImage.replace('clickhouse-server:', 'clickhouse-keeper:'));
+    expect(keeper.volumes).toContain(
+      './infra/clickhouse/cluster/keeper.xml:/etc/clickhouse-keeper/keeper_config.xml:ro',
+    );
+    const config = parseKeeperConfig(
+      fs.readFileSync(repoPath('infra/clickhouse/cluster/keeper.xml'), 'utf8'),
+    );
+    expect(keeper.healthcheck.test.join(' ')).toContain(`http://127.0.0.1:${config.httpControlPort}/ready`);
+  });
+
+  it('every app waits for every node to be healthy and runs in cluster mode', () => {
+    for (const app of apps) {
+      for (const node of nodes)
+        expect([app, node, merged[app]!.depends_on[node]]).toEqual([
+          app,
+          node,
+          { condition: 'service_healthy' },
+        ]);
+      expect([app, merged[app]!.environment.CLICKHOUSE_CLUSTER]).toEqual([app, 'pitchpulse']);
     }
+  });
+
+  it('consumer: two replicas, flushes of at least 1,000 events per shard, no RETENTION_DAYS', () => {
+    const consumer = merged.consumer!;
+    expect(consumer.deploy.replicas).toBe(2);
+    expect(Number(consumer.environment.FLUSH_MAX_EVENTS)).toBeGreaterThanOrEqual(1000 * 2);
+    expect(consumer.environment.RETENTION_DAYS).toBeUndefined();
+  });
+
+  it('the merge keeps what the override does not change', () => {
+    expect(merged.clickhouse!.ports).toEqual(services.clickhouse!.ports);
+    expect(merged.clickhouse!.volumes).toEqual([
+      ...services.clickhouse!.volumes,
+      './infra/clickhouse/cluster/cluster.xml:/etc/clickhouse-server/config.d/cluster.xml:ro',
+    ]);
+    expect(merged.consumer!.deploy.resources).toEqual(services.consumer!.deploy.resources);
+    expect(merged.api!.depends_on['kafka-init']).toEqual(services.api!.depends_on['kafka-init']);
+  });
+});
+
+describe('mergeCompose', () => {
+  it('follows the Compose merge rules it models', () => {
+    const merged = mergeCompose(
+      {
+        services: {
+          a: {
+            environment: { A: 1, B: 2 },
+            volumes: ['x:/data', './f:/etc/f:ro'],
+            ports: ['1:1'],
+            command: ['one', 'two'],
+            deploy: { replicas: 1, resources: { limits: { cpus: '1' } } },
+          },
+        },
+        volumes: { x: null },
+      },
+      {
+        'x-anchor': { ignored: true },
+        services: {
+          a: {
+            environment: { B: 3 },
+            volumes: ['y:/data'],
+            ports: ['2:2'],
+            command: ['three'],
+            deploy: { replicas: 2 },
+          },
+          b: { image: 'b:1' },
+        },
+        volumes: { y: null },
+      },
+    );
+    expect(merged).toEqual({
+      services: {
+        a: {
+          environment: { A: 1, B: 3 },
+          volumes: ['./f:/etc/f:ro', 'y:/data'],
+          ports: ['1:1', '2:2'],
+          command: ['three'],
+          deploy: { replicas: 2, resources: { limits: { cpus: '1' } } },
+        },
+        b: { image: 'b:1' },
+      },
+      volumes: { x: null, y: null },
+    });
+  });
+
+  it('refuses what it does not model', () => {
+    expect(() =>
+      mergeCompose({ services: { a: {} } }, { services: { a: { extends: { service: 'b' } } } }),
+    ).toThrow(/extends/);
+    expect(() =>
+      mergeCompose(
+        { services: { a: { dns: ['1.1.1.1'], cap_add: ['X'] } } },
+        { services: { a: { cap_add: ['Y'] } } },
+      ),
+    ).toThrow(/list merge/);
   });
 });
 
 describe('infra/docker/Dockerfile', () => {
   const stages = dockerfile.split(/^FROM /m).slice(1);
   it('is multi-stage: the build stage runs build-app.sh, the runtime stage copies only its output', () => {
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20\.\d+\.\d+-bookworm-slim$/m);
     expect(stages).toHaveLength(2);
     expect(stages[0]).toMatch(/BUILD_APP_IN_PLACE=1 bash infra\/docker\/build-app\.sh "\$APP" \/out/);
     expect(stages[1]).toMatch(/^COPY --from=build \/out\/ \.\/$/m);

@@ -6,8 +6,10 @@ import { repoPath } from './paths';
 
 const BASE = repoPath('infra/k8s/base');
 const LOCAL = repoPath('infra/k8s/overlays/local');
+const CLUSTER = repoPath('infra/k8s/overlays/cluster');
 const base = renderKustomization(BASE);
 const local = renderKustomization(LOCAL);
+const cluster = renderKustomization(CLUSTER);
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const find = (objects: K8sObject[], kind: string, name: string): Obj => {
@@ -32,6 +34,7 @@ const hasKubectl = (() => {
 describe.each([
   ['base', base],
   ['overlays/local', local],
+  ['overlays/cluster', cluster],
 ])('k8s %s', (_name, objects) => {
   it('renders the expected objects', () => {
     const kinds = objects.map((o) => `${o.kind}/${o.metadata.name}`);
@@ -162,7 +165,7 @@ describe('k8s overlays/local', () => {
   });
 
   (hasKubectl ? it : it.skip)('the renderer agrees with `kubectl kustomize`', () => {
-    for (const dir of [BASE, LOCAL]) {
+    for (const dir of [BASE, LOCAL, CLUSTER]) {
       const out = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { parseAllDocuments } = require('yaml') as typeof import('yaml');
@@ -172,8 +175,93 @@ describe('k8s overlays/local', () => {
   });
 });
 
+describe('k8s overlays/cluster', () => {
+  const containers = (kind: string, name: string): Obj[] =>
+    find(cluster, kind, name).spec.template.spec.containers;
+  const statefulSets = (cluster as Obj[]).filter((o) => o.kind === 'StatefulSet');
+
+  it("is the local overlay in its own namespace, with ClickHouse's single server replaced by the cluster", () => {
+    for (const o of cluster) {
+      if (o.kind !== 'Namespace')
+        expect([o.kind, o.metadata.name, o.metadata.namespace]).toEqual([
+          o.kind,
+          o.metadata.name,
+          'pitchpulse-cluster',
+        ]);
+    }
+    expect(find(cluster, 'Namespace', 'pitchpulse-cluster')).toBeTruthy();
+    expect(statefulSets.map((o) => o.metadata.name).sort()).toEqual([
+      'clickhouse-keeper',
+      'clickhouse-s1',
+      'clickhouse-s2',
+      'kafka',
+    ]);
+    const rest = (objects: K8sObject[]) =>
+      objects
+        .filter((o) => !['Namespace', 'StatefulSet'].includes(o.kind))
+        .map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(rest(cluster)).toEqual(expect.arrayContaining(rest(local)));
+  });
+
+  it('images are pinned; Keeper runs the same version as the servers', () => {
+    const images = statefulSets.flatMap((s) =>
+      s.spec.template.spec.containers.map((c: Obj) => c.image as string),
+    );
+    for (const image of images) expect(image).toMatch(/^[a-z0-9./-]+:\d[\w.-]*$/);
+    const [server] = containers('StatefulSet', 'clickhouse-s1');
+    const [keeper] = containers('StatefulSet', 'clickhouse-keeper');
+    expect(keeper!.image).toBe(server!.image.replace('clickhouse-server:', 'clickhouse-keeper:'));
+  });
+
+  it('the shard StatefulSets differ only in their name and shard; selectors do not overlap', () => {
+    const [one, two] = ['clickhouse-s1', 'clickhouse-s2'].map((n) => find(cluster, 'StatefulSet', n));
+    const normalise = (s: Obj) =>
+      JSON.stringify(s)
+        .replaceAll(s.metadata.name, 'NAME')
+        .replace(/"value":"0\d"/, '"value":"SHARD"');
+    expect(normalise(one!)).toBe(normalise(two!));
+    expect(one!.spec.selector.matchLabels).not.toEqual(two!.spec.selector.matchLabels);
+  });
+
+  it('Keeper and ClickHouse pods start together and get DNS names before they are ready', () => {
+    for (const s of statefulSets.filter((o) => o.metadata.name.startsWith('clickhouse'))) {
+      expect([s.metadata.name, s.spec.podManagementPolicy]).toEqual([s.metadata.name, 'Parallel']);
+      const service = find(cluster, 'Service', s.spec.serviceName);
+      expect([s.metadata.name, service.spec.clusterIP, service.spec.publishNotReadyAddresses]).toEqual([
+        s.metadata.name,
+        'None',
+        true,
+      ]);
+    }
+  });
+
+  it('every app runs in cluster mode against the Service over all four nodes', () => {
+    const common = find(cluster, 'ConfigMap', 'pitchpulse-common').data;
+    expect(common.CLICKHOUSE_CLUSTER).toBe('pitchpulse');
+    const service = find(cluster, 'Service', new URL(common.CLICKHOUSE_URL).hostname);
+    const selected = statefulSets.filter((s) =>
+      Object.entries(service.spec.selector).every(([k, v]) => s.spec.template.metadata.labels[k] === v),
+    );
+    expect(selected.map((s) => s.metadata.name).sort()).toEqual(['clickhouse-s1', 'clickhouse-s2']);
+    expect(
+      service.spec.ports.find((p: Obj) => p.port === Number(new URL(common.CLICKHOUSE_URL).port)),
+    ).toBeTruthy();
+    const enricherEnv = containers('Deployment', 'pitchpulse-enricher')[0]!.env.map((e: Obj) => e.name);
+    expect(enricherEnv).toContain('CLICKHOUSE_CLUSTER');
+    expect(
+      Number(find(cluster, 'ConfigMap', 'pitchpulse-consumer').data.FLUSH_MAX_EVENTS),
+    ).toBeGreaterThanOrEqual(2000);
+    expect(find(cluster, 'ConfigMap', 'pitchpulse-consumer').data.RETENTION_DAYS).toBeUndefined();
+  });
+
+  it('disruption budgets leave a Keeper quorum and a replica of every shard', () => {
+    expect(find(cluster, 'PodDisruptionBudget', 'clickhouse-keeper').spec.maxUnavailable).toBe(1);
+    expect(find(cluster, 'PodDisruptionBudget', 'clickhouse').spec.maxUnavailable).toBe(1);
+  });
+});
+
 describe('strategicMerge', () => {
-  it('merges maps and name-keyed lists, replaces other lists', () => {
+  it('merges maps and name-keyed lists (new items first, as kustomize), replaces other lists', () => {
     const merged = strategicMerge(
       {
         a: 1,
@@ -196,9 +284,9 @@ describe('strategicMerge', () => {
       a: 1,
       b: 2,
       list: [
+        { name: 'z', v: 3 },
         { name: 'x', v: 9, keep: true },
         { name: 'y', v: 2 },
-        { name: 'z', v: 3 },
       ],
       plain: [3],
     });

@@ -33,7 +33,8 @@ function asObject(value: unknown, where: string): K8sObject {
 
 /**
  * Strategic-merge for the shapes used here: maps merge key by key; lists of objects that all carry `name`
- * (containers, env, ports, volumes) merge item by item on `name`; any other list or value is replaced.
+ * (containers, env, ports, volumes) merge item by item on `name`, new items first; any other list or value is
+ * replaced.
  */
 export function strategicMerge(base: unknown, patch: unknown): unknown {
   if (isObject(base) && isObject(patch)) {
@@ -47,12 +48,12 @@ export function strategicMerge(base: unknown, patch: unknown): unknown {
   const named = (list: unknown): list is Record<string, unknown>[] =>
     Array.isArray(list) && list.every((i) => isObject(i) && typeof i.name === 'string');
   if (named(base) && named(patch)) {
-    const out = base.map((item) => {
+    const merged = base.map((item) => {
       const p = patch.find((q) => q.name === item.name);
       return p ? strategicMerge(item, p) : item;
     });
-    for (const p of patch) if (!base.some((b) => b.name === p.name)) out.push(p);
-    return out;
+    // kustomize puts the patch's new items first (compared with `kubectl kustomize` in k8s.test.ts).
+    return [...patch.filter((p) => !base.some((b) => b.name === p.name)), ...merged];
   }
   return patch;
 }
@@ -86,7 +87,8 @@ function visitContainers(o: Record<string, unknown>, fn: (c: Record<string, unkn
 
 /**
  * Renders a kustomization directory the way `kubectl kustomize` does, for the features this repository uses
- * (resources, namespace, labels, images, patches). Anything else is refused rather than silently ignored.
+ * (resources, namespace, labels, images, patches, `$patch: delete`). Anything else is refused rather than silently
+ * ignored.
  * The k8s check compares the result with `kubectl kustomize` where kubectl is installed.
  */
 export function renderKustomization(dir: string): K8sObject[] {
@@ -113,17 +115,24 @@ export function renderKustomization(dir: string): K8sObject[] {
       throw new Error(`${file}: only "patches: - path: file" is supported`);
     const patchFile = path.join(dir, p.path);
     for (const [i, doc] of readYamlDocuments(patchFile).entries()) {
-      const patch = asObject(doc, `${patchFile}#${i}`);
-      const index = objects.findIndex((o) => key(o) === key(patch));
-      if (index < 0) throw new Error(`${patchFile}: patch target ${key(patch)} not found`);
-      objects[index] = strategicMerge(objects[index], patch) as K8sObject;
+      const { $patch: directive, ...patch } = asObject(doc, `${patchFile}#${i}`);
+      const index = objects.findIndex((o) => key(o) === key(patch as K8sObject));
+      if (index < 0) throw new Error(`${patchFile}: patch target ${key(patch as K8sObject)} not found`);
+      if (directive === 'delete') objects.splice(index, 1);
+      else if (directive === undefined) objects[index] = strategicMerge(objects[index], patch) as K8sObject;
+      else throw new Error(`${patchFile}: $patch: ${String(directive)} is not supported`);
     }
   }
 
   if (typeof k.namespace === 'string') {
     const ns = k.namespace;
+    // As kustomize does, a Namespace object is renamed to the namespace (an overlay over another's namespace).
     objects = objects.map((o) =>
-      CLUSTER_SCOPED.has(o.kind) ? o : { ...o, metadata: { ...o.metadata, namespace: ns } },
+      o.kind === 'Namespace'
+        ? { ...o, metadata: { ...o.metadata, name: ns } }
+        : CLUSTER_SCOPED.has(o.kind)
+          ? o
+          : { ...o, metadata: { ...o.metadata, namespace: ns } },
     );
   }
 

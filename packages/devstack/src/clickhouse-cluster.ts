@@ -53,14 +53,17 @@ export interface ClusterInfo {
 export const nodeName = (shard: number, replica: number): string => `s${shard}r${replica}`;
 const shardMacro = (shard: number): string => String(shard).padStart(2, '0');
 
-interface NodePorts {
+export interface NodePorts {
   name: string;
   shard: number;
   tcpPort: number;
 }
 
-/** The cluster part of a node's config.xml: ZooKeeper, this node's macros, every node in remote_servers, DDL queue. */
-function clusterConfig(
+/**
+ * The cluster part of a node's config.xml: ZooKeeper, this node's macros, every node in remote_servers, DDL queue.
+ * Exported for infra/checks, which compares the Compose and Kubernetes cluster configs with it.
+ */
+export function clusterConfig(
   name: string,
   zookeeperPort: number,
   shards: NodePorts[][],

@@ -7,11 +7,13 @@ export {
 } from './clickhouse-server';
 export {
   ClickHouseCluster,
+  clusterConfig,
   DEFAULT_CLUSTER_NAME,
   DISTRIBUTED_DDL_PATH,
   type ClickHouseClusterOptions,
   type ClusterInfo,
   type ClusterNode,
+  type NodePorts,
 } from './clickhouse-cluster';
 export { ZooKeeperServer, type ZooKeeperServerOptions } from './zookeeper';
 export { KafkaApiKey, StackControl } from './control';
