@@ -3,7 +3,7 @@
  * pnpm bench:consume — how fast the consumer moves events from Kafka into ClickHouse, beside the fastest
  * plain path: @clickhouse/client JSONEachRow inserts of the same rows, in the same run, same batch size.
  *
- *   pnpm bench:consume [--events 500000] [--batch 1000] [--rounds 3] [--timeout <s>]
+ *   pnpm bench:consume [--events 500000] [--batch 1000] [--rounds 3] [--timeout <s>] [--cluster]
  *
  * The topic is preloaded once; each round runs the real consumer (apps/consumer/dist/main.js, a child process) in
  * a fresh consumer group into a fresh database until every event is stored — counted as DISTINCT event ids
@@ -13,10 +13,14 @@
  * (its own group and database), right beside the consumer with the rules on (the default), which of the two goes
  * first alternating per round; `rules on ÷ off` per round, then the median (target ≥ 0.95). What the rules flagged
  * is read from the consumer's feed_anomalies_total before it stops.
+ * With --cluster each round also runs the consumer (rules on) and the direct insert against a throwaway embedded
+ * ClickHouse cluster (ZooKeeper + 2 shards × 2 replicas, the cluster schema: `CLICKHOUSE_CLUSTER`), on the same
+ * topic, and prints cluster ÷ single node for both.
  *   BENCH_NODE_FLAGS: more node flags for the consumer process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`)
  *
  * Uses KAFKA_BROKERS / CLICKHOUSE_URL when set, else starts a throwaway embedded stack.
  */
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import type { StoredEvent } from '@pitchpulse/contract';
@@ -39,6 +43,7 @@ import {
   fmtRatio,
   mark,
   median,
+  openCluster,
   openStack,
   printTable,
   processCpuMs,
@@ -51,27 +56,55 @@ import {
   type BenchStack,
 } from './harness';
 
-const USAGE = `pnpm bench:consume [--events 500000] [--batch 1000] [--rounds 3] [--timeout <s>]
+const USAGE = `pnpm bench:consume [--events 500000] [--batch 1000] [--rounds 3] [--timeout <s>] [--cluster]
   preloads --events events, then per round: the consumer process (FLUSH_MAX_EVENTS = --batch) from group join
   until all are stored (distinct event ids), the same with FEED_INTEGRITY=false (the feed-integrity rules off),
   and a direct JSONEachRow insert of the same rows in batches of --batch; prints medians. --timeout: longest
-  wait for one round's consumer to store every event (default 120 s + 1 s per 1,000 events).`;
+  wait for one round's consumer to store every event (default 120 s + 1 s per 1,000 events).
+  --cluster: each round also runs the consumer and the direct insert against a throwaway embedded ClickHouse
+  cluster (ZooKeeper + 2 shards x 2 replicas, CLICKHOUSE_CLUSTER's schema) and prints cluster / single node.`;
 
 /** Longest wait for ClickHouse to finish background merges before a measurement starts. */
 const MERGES_TIMEOUT_MS = 300_000;
 
+/** Where a round's rows go: the one server, or a cluster's Distributed tables. */
+interface Target {
+  /** `single node`, `cluster 2×2`: what the tables print. */
+  label: string;
+  url: string;
+  /** CLICKHOUSE_CLUSTER for the consumer and the bench's clients; unset: one server. */
+  cluster?: string;
+  /** Every server's HTTP URL (background merges are awaited on each). */
+  nodeUrls: string[];
+}
+
 /**
- * Waits until ClickHouse has no merge running: the consumer's inserts leave parts that ClickHouse merges in the
+ * Waits until no server of `target` runs a merge: the consumer's inserts leave parts that ClickHouse merges in the
  * background for a few seconds, and the direct insert measured after them must not share the CPU with that.
  */
-function mergesSettled(client: Client): Promise<void> {
-  return waitUntil(
-    'ClickHouse background merges to finish',
-    async () => (await runningMerges(client)) === 0,
-    MERGES_TIMEOUT_MS,
-    250,
-  );
+async function mergesSettled(target: Target): Promise<void> {
+  for (const url of target.nodeUrls) {
+    const client = createClickHouseClient({ url });
+    try {
+      await waitUntil(
+        `ClickHouse background merges to finish (${url})`,
+        async () => (await runningMerges(client)) === 0,
+        MERGES_TIMEOUT_MS,
+        250,
+      );
+    } finally {
+      await client.close();
+    }
+  }
 }
+
+/** Opens a ClickHouse client of `target` on `database` (with the cluster's settings in cluster mode). */
+const targetClient = (target: Target, database: string): Client =>
+  createClickHouseClient({
+    url: target.url,
+    database,
+    ...(target.cluster ? { cluster: target.cluster } : {}),
+  });
 
 interface ConsumerRun {
   rate: number;
@@ -117,20 +150,22 @@ const flaggedText = (flagged: Record<string, number>): string =>
  */
 async function consumerRound(
   stack: BenchStack,
+  target: Target,
   round: { topic: string; total: number; batch: number; id: string; timeoutMs: number; rules: boolean },
 ): Promise<ConsumerRun> {
   const { topic, total, batch, id, timeoutMs, rules } = round;
   const database = `bench_consumer_${id}`;
-  const client = createClickHouseClient({ url: stack.clickhouseUrl, database });
+  const client = targetClient(target, database);
   try {
     await runMigrations(client, { database });
-    await mergesSettled(client);
+    await mergesSettled(target);
     const metricsPort = await freePort();
     const launched = Date.now();
     const consumer = await startNode('the consumer', serviceScript('consumer'), {
       env: {
         KAFKA_BROKERS: stack.kafkaBrokers,
-        CLICKHOUSE_URL: stack.clickhouseUrl,
+        CLICKHOUSE_URL: target.url,
+        CLICKHOUSE_CLUSTER: target.cluster ?? '',
         CLICKHOUSE_DATABASE: database,
         KAFKA_TOPIC_EVENTS: topic,
         KAFKA_TOPIC_RETRY: `${topic}.retry`,
@@ -208,16 +243,16 @@ async function consumerRound(
  * clock starts), same batch size, into a fresh database.
  */
 async function directRound(
-  stack: BenchStack,
+  target: Target,
   events: StoredEvent[],
   batch: number,
   id: string,
 ): Promise<number> {
   const database = `bench_direct_${id}`;
-  const client = createClickHouseClient({ url: stack.clickhouseUrl, database });
+  const client = targetClient(target, database);
   try {
     await runMigrations(client, { database });
-    await mergesSettled(client);
+    await mergesSettled(target);
     const ms = await withTimeout(
       `the direct insert of ${fmt(events.length)} events`,
       120_000 + events.length, // 2 min + 1 ms an event: far beyond any speed it has been measured at
@@ -242,6 +277,7 @@ async function main(): Promise<void> {
       batch: { type: 'string', default: '1000' },
       rounds: { type: 'string', default: '3' },
       timeout: { type: 'string' },
+      cluster: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -261,6 +297,15 @@ async function main(): Promise<void> {
   if (!(timeoutSeconds > 0)) throw new BenchFailure(`--timeout takes a positive number of seconds\n${USAGE}`);
 
   const stack = await openStack();
+  const single: Target = { label: 'single node', url: stack.clickhouseUrl, nodeUrls: [stack.clickhouseUrl] };
+  const clusterTarget: Target | undefined = args.cluster
+    ? await openCluster().then((c) => ({
+        label: 'cluster 2×2',
+        url: c.url,
+        cluster: c.name,
+        nodeUrls: c.nodeUrls,
+      }))
+    : undefined;
   const run = Date.now().toString(36);
   const topic = `bench-events-${run}`;
   // librdkafka's mock broker keeps at most 5 MiB per partition (older messages are dropped): spread the preload
@@ -299,13 +344,18 @@ async function main(): Promise<void> {
   }
 
   const storedEvents: StoredEvent[] = events.map((e) => ({ ...e, receivedAt }));
-  const results: Array<{ consumer: ConsumerRun; off: ConsumerRun; directRate: number }> = [];
+  const results: Array<{
+    consumer: ConsumerRun;
+    off: ConsumerRun;
+    directRate: number;
+    cluster?: { consumer: ConsumerRun; directRate: number };
+  }> = [];
   for (let round = 1; round <= rounds; round++) {
     const id = `${run}_${round}`;
     // The consumer with the rules on (the default) and off, right beside each other: on first in odd rounds.
     const consumers: Partial<Record<'on' | 'off', ConsumerRun>> = {};
     for (const rules of round % 2 === 1 ? [true, false] : [false, true]) {
-      consumers[rules ? 'on' : 'off'] = await consumerRound(stack, {
+      consumers[rules ? 'on' : 'off'] = await consumerRound(stack, single, {
         topic,
         total,
         batch,
@@ -316,8 +366,19 @@ async function main(): Promise<void> {
     }
     const consumer = consumers.on!;
     const off = consumers.off!;
-    const directRate = await directRound(stack, storedEvents, batch, id);
-    results.push({ consumer, off, directRate });
+    const directRate = await directRound(single, storedEvents, batch, id);
+    const cluster = clusterTarget && {
+      consumer: await consumerRound(stack, clusterTarget, {
+        topic,
+        total,
+        batch,
+        id: `${id}_cluster`,
+        timeoutMs: timeoutSeconds * 1000,
+        rules: true,
+      }),
+      directRate: await directRound(clusterTarget, storedEvents, batch, `${id}_cluster`),
+    };
+    results.push({ consumer, off, directRate, cluster });
     console.log(
       `round ${round}: consumer ${fmt(consumer.rate)} events/s (join ${consumer.startupSeconds.toFixed(1)} s, ` +
         `${fmt(consumer.rows - total)} redelivered rows), direct ${fmt(directRate)} events/s, ` +
@@ -325,6 +386,12 @@ async function main(): Promise<void> {
         `(${round % 2 === 1 ? 'after' : 'before'} the rules on), on ÷ off ${fmtRatio(consumer.rate / off.rate, 3)}; ` +
         `flagged: ${flaggedText(consumer.flagged)}`,
     );
+    if (cluster)
+      console.log(
+        `  ${clusterTarget!.label}: consumer ${fmt(cluster.consumer.rate)} events/s (join ${cluster.consumer.startupSeconds.toFixed(1)} s), ` +
+          `direct ${fmt(cluster.directRate)} events/s; cluster ÷ single node: consumer ` +
+          `${fmtRatio(cluster.consumer.rate / consumer.rate)}, direct ${fmtRatio(cluster.directRate / directRate)}`,
+      );
   }
   printTable(
     [
@@ -379,6 +446,17 @@ flagged with the rules on   ${flaggedOn.map(fmt).join(' / ')} events per round (
         `the rules on cost their bookkeeping per event (judge, per-match state), not the flagged path (a copy of the ` +
         `event with \`anomalies\`, the counter, the warn log)`,
     );
+  }
+  const clusterRuns = results.flatMap((r) => (r.cluster ? [{ ...r.cluster, single: r }] : []));
+  if (clusterTarget && clusterRuns.length > 0) {
+    const clusterRate = median(clusterRuns.map((r) => r.consumer.rate));
+    const clusterDirect = median(clusterRuns.map((r) => r.directRate));
+    console.log(`
+${clusterTarget.label} (CLICKHOUSE_CLUSTER=${clusterTarget.cluster}: rows into Distributed tables over 2 shards × 2 replicas, sharded by match; every insert waits for each shard, insert_distributed_sync=1)
+consumer Kafka→ClickHouse   ${fmt(clusterRate)} events/s   (single node ${fmt(consumerRate)}; cluster ÷ single ${fmtRatio(median(clusterRuns.map((r) => r.consumer.rate / r.single.consumer.rate)))}, median of per-round ratios)
+direct JSONEachRow insert   ${fmt(clusterDirect)} events/s   (single node ${fmt(directRate)}; cluster ÷ single ${fmtRatio(median(clusterRuns.map((r) => r.directRate / r.single.directRate)))})
+ratio consumer ÷ direct     ${fmtRatio(median(clusterRuns.map((r) => r.consumer.rate / r.directRate)))}   (on the cluster)
+  all ${clusterTarget.nodeUrls.length} ClickHouse servers and ZooKeeper share this machine's ${os.availableParallelism()} cores with the consumer, and each row is written twice (once per replica): the ratio says what the cluster's write path costs here, not what separate machines would gain`);
   }
 }
 

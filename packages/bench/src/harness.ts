@@ -12,6 +12,7 @@ import readline from 'node:readline';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
 import {
+  ClickHouseCluster,
   SERVICE_NODE_FLAGS,
   StackControl,
   repoRoot,
@@ -350,6 +351,29 @@ export async function openStack(options: { kafka?: boolean } = {}): Promise<Benc
     control: new StackControl(state.controlUrl),
     throwaway: true,
   };
+}
+
+/** A throwaway embedded ClickHouse cluster's addresses (cluster mode: CLICKHOUSE_CLUSTER names it). */
+export interface BenchCluster {
+  name: string;
+  /** Shard 1 replica 1: where the apps and the bench connect. */
+  url: string;
+  /** Every node's HTTP URL. */
+  nodeUrls: string[];
+}
+
+/**
+ * ZooKeeper and ClickHouse 18.16 as 2 shards × 2 replicas (as `pnpm stack up --cluster`) in a temporary folder,
+ * stopped (ClickHouse before ZooKeeper) when the bench ends.
+ */
+export async function openCluster(): Promise<BenchCluster> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pitchpulse-bench-cluster-'));
+  defer(() => fs.rmSync(dir, { recursive: true, force: true }));
+  console.log('starting a throwaway embedded ClickHouse cluster (ZooKeeper + 2 shards × 2 replicas)…');
+  const cluster = await ClickHouseCluster.create({ dataDir: dir });
+  defer(() => cluster.stop());
+  await cluster.start(150_000);
+  return { name: cluster.name, url: cluster.url, nodeUrls: cluster.urls.flat() };
 }
 
 // ---------------------------------------------------------------------------------------------------------
