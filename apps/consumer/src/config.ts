@@ -106,12 +106,6 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
   ] as const) {
     positive(name, e[name]);
   }
-  if (e.CLICKHOUSE_CLUSTER && e.RETENTION_DAYS !== undefined) {
-    throw new Error(
-      'invalid consumer configuration:\n  RETENTION_DAYS does not work with CLICKHOUSE_CLUSTER yet (it would drop ' +
-        'the partitions of one node only): unset it, or drop old months on every shard by hand (docs/retention.md)',
-    );
-  }
   if (e.KAFKA_HEARTBEAT_INTERVAL_MS * 3 > e.KAFKA_SESSION_TIMEOUT_MS) {
     throw new Error(
       `invalid consumer configuration:\n  KAFKA_HEARTBEAT_INTERVAL_MS (${e.KAFKA_HEARTBEAT_INTERVAL_MS}) must be at most a third of KAFKA_SESSION_TIMEOUT_MS (${e.KAFKA_SESSION_TIMEOUT_MS})`,

@@ -7,9 +7,11 @@ import type { StoredEvent } from '@pitchpulse/contract';
 import { createClickHouseClient } from './client';
 import { insertEvents } from './events';
 import { runMigrations } from './migrations';
+import { applyRetention } from './retention';
 import { execute, selectRows } from './query';
 import { identifier, sql } from './sql';
 import { clickhouseCluster, testClickHouseClient, uniqueDatabase } from './testing';
+import { detectCapabilities } from './capabilities';
 
 const nodes = (process.env.PITCHPULSE_TEST_CLUSTER_NODES ?? '').split(',').filter(Boolean);
 const caps = { nativeParams: false };
@@ -124,5 +126,43 @@ describe('cluster schema (test:cluster)', () => {
       sql`SELECT count() AS n FROM ${identifier(database, 'events')}`,
     );
     expect(Number(total!.n)).toBe(events.length);
+  });
+
+  it('retention drops an expired month on every replica of both shards, and keeps the rest', async () => {
+    const january = Date.parse('2025-01-10T15:00:00Z');
+    const old: StoredEvent[] = Array.from({ length: MATCHES * 10 }, (_, i) => ({
+      eventId: randomUUID(),
+      matchId: `cl-old-${i % MATCHES}`,
+      eventType: 'pass',
+      timestamp: new Date(january + i * 1000).toISOString(),
+      teamId: 1,
+      receivedAt: january + i * 1000 + 50,
+    }));
+    await insertEvents(client, old);
+    const result = await applyRetention(client, await detectCapabilities(client), {
+      retentionDays: 30,
+      now: Date.parse('2025-03-20T00:00:00Z'),
+    });
+    expect(result.dropped.map((p) => `${p.table}:${p.partition}`).sort()).toEqual([
+      'events:202501',
+      'events_unique:202501',
+    ]);
+    // the rows of both shards: each listed per shard
+    expect(result.dropped.find((p) => p.table === 'events')!.rows).toBe(old.length);
+    expect(result.retired).toHaveLength(MATCHES);
+    for (const node of perNode) {
+      const partitions: string[] = [];
+      for (const name of ['events_local', 'events_unique_local']) {
+        await execute(node, caps, sql`SYSTEM SYNC REPLICA ${identifier(database, name)}`);
+        const rows = await selectRows<{ p: string }>(
+          node,
+          caps,
+          sql`SELECT DISTINCT partition_id AS p FROM system.parts
+              WHERE database = ${database} AND table = ${name} AND active ORDER BY p`,
+        );
+        partitions.push(...rows.map((r) => `${name}:${r.p}`));
+      }
+      expect(partitions).toEqual(['events_local:202503', 'events_unique_local:202503']);
+    }
   });
 });

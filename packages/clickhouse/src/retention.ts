@@ -11,11 +11,17 @@
  *
  * Several processes may run this at once: each seal is complete and the latest wins, a second 'retired' row only
  * adds to a sum that just has to be above 0, and dropping a partition that is already gone is a no-op.
+ *
+ * In cluster mode (a client created with `cluster`) the raw rows live in `<table>_local` on every shard: the
+ * partitions are listed on one replica of each shard (`cluster(<name>, system.parts)`) and dropped `ON CLUSTER`
+ * (on replicated tables ClickHouse runs it once per shard and the replicas follow).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseCapabilities } from './capabilities';
+import { clusterOf } from './client';
+import { LOCAL_SUFFIX } from './cluster';
 import { execute, selectRows } from './query';
-import { inList, sql } from './sql';
+import { identifier, inList, sql } from './sql';
 import { sealMatch } from './seals';
 import { checkCount, num, table } from './queries/common';
 import { NO_HEAD, isCurrentSeal, readHeads } from './queries/figures';
@@ -97,15 +103,35 @@ export async function rawPartitions(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
 ): Promise<DroppedPartition[]> {
-  const rows = await selectRows<{ table: RawTable; partition_id: string; part_rows: number }>(
+  const cluster = clusterOf(client);
+  const parts = cluster ? sql`cluster(${identifier(cluster)}, system.parts)` : sql`system.parts`;
+  const tables = RAW_TABLES.map((name) => (cluster ? `${name}${LOCAL_SUFFIX}` : name));
+  const rows = await selectRows<{ table: string; partition_id: string; part_rows: number }>(
     client,
     caps,
-    sql`SELECT table, partition_id, sum(rows) AS part_rows FROM system.parts
-        WHERE database = ${caps.database} AND table IN ${inList([...RAW_TABLES])} AND active
+    sql`SELECT table, partition_id, sum(rows) AS part_rows FROM ${parts}
+        WHERE database = ${caps.database} AND table IN ${inList(tables)} AND active
         GROUP BY table, partition_id
         ORDER BY partition_id, table`,
   );
-  return rows.map((r) => ({ table: r.table, partition: r.partition_id, rows: num(r.part_rows) }));
+  return rows.map((r) => ({
+    table: RAW_TABLES[tables.indexOf(r.table)]!,
+    partition: r.partition_id,
+    rows: num(r.part_rows),
+  }));
+}
+
+/** Drops one partition of a raw table: on the one server, or of its per-shard table on every shard. */
+async function dropPartition(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  p: DroppedPartition,
+): Promise<void> {
+  const cluster = clusterOf(client);
+  const target = cluster
+    ? sql`${identifier(caps.database, `${p.table}${LOCAL_SUFFIX}`)} ON CLUSTER ${identifier(cluster)}`
+    : table(caps, p.table);
+  await execute(client, caps, sql`ALTER TABLE ${target} DROP PARTITION ID ${p.partition}`);
 }
 
 function chunks<T>(items: readonly T[]): T[][] {
@@ -289,7 +315,7 @@ export async function applyRetention(
       continue;
     }
     for (const p of expired.filter((e) => e.partition === partition)) {
-      await execute(client, caps, sql`ALTER TABLE ${table(caps, p.table)} DROP PARTITION ID ${partition}`);
+      await dropPartition(client, caps, p);
       result.dropped.push(p);
       options.onDropped?.(p);
     }

@@ -20,6 +20,8 @@ module.exports = {
     '<rootDir>/packages/clickhouse/src/cluster.cluster.test.ts',
     // every query of the schema and the seals, against reference answers
     '<rootDir>/packages/clickhouse/src/compat.int.test.ts',
+    // retention: expired months sealed, retired and dropped on every shard
+    '<rootDir>/packages/clickhouse/src/retention.int.test.ts',
     // Kafka → consumer → ClickHouse: batching, redeliveries counted once, restarts
     '<rootDir>/apps/consumer/src/consumer.int.test.ts',
     // the retry topic and the DLQ (the Kafka side of failed inserts)
