@@ -238,11 +238,10 @@ describe('infra/compose/cluster.yml', () => {
     }
   });
 
-  it('consumer: two replicas, flushes of at least 1,000 events per shard, no RETENTION_DAYS', () => {
+  it('consumer: two replicas, flushes of at least 1,000 events per shard', () => {
     const consumer = merged.consumer!;
     expect(consumer.deploy.replicas).toBe(2);
     expect(Number(consumer.environment.FLUSH_MAX_EVENTS)).toBeGreaterThanOrEqual(1000 * 2);
-    expect(consumer.environment.RETENTION_DAYS).toBeUndefined();
   });
 
   it('the merge keeps what the override does not change', () => {

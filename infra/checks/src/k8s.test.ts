@@ -251,7 +251,6 @@ describe('k8s overlays/cluster', () => {
     expect(
       Number(find(cluster, 'ConfigMap', 'pitchpulse-consumer').data.FLUSH_MAX_EVENTS),
     ).toBeGreaterThanOrEqual(2000);
-    expect(find(cluster, 'ConfigMap', 'pitchpulse-consumer').data.RETENTION_DAYS).toBeUndefined();
   });
 
   it('disruption budgets leave a Keeper quorum and a replica of every shard', () => {
