@@ -45,6 +45,11 @@ export const DEFAULT_GROUP_TIMING: GroupTiming = {
   rebalanceTimeoutMs: 30_000,
 };
 
+/** Consecutive rejoins without a successful group join before the process reports itself not alive. */
+export const MAX_REJOINS = 5;
+/** The wait before the first rejoin, doubled for each further one in a row (at most 30 s). */
+const REJOIN_BACKOFF_MS = 1000;
+
 type Heartbeat = () => Promise<void>;
 const noHeartbeat: Heartbeat = async () => undefined;
 
@@ -65,6 +70,9 @@ export class BatchConsumer {
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private assignment: number[] = [];
+  /** Rejoins since the last successful group join (see onCrash). */
+  private rejoins = 0;
+  private rejoinTimer: NodeJS.Timeout | undefined;
 
   constructor(
     kafka: Kafka,
@@ -90,25 +98,22 @@ export class BatchConsumer {
     const { GROUP_JOIN, CRASH } = this.consumer.events;
     this.consumer.on(GROUP_JOIN, ({ payload }) => {
       this.joined = true;
+      this.rejoins = 0;
       const dropped = this.buffer.clear();
       this.metrics.buffered.set(this.buffer.size);
       this.showAssignment(payload.memberAssignment[options.topic] ?? []);
       this.logger.info({ assignment: payload.memberAssignment, dropped }, 'joined consumer group');
     });
     this.consumer.on(CRASH, ({ payload }) => {
-      if (!payload.restart) this.crashed = payload.error;
       this.logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+      if (!payload.restart) this.onCrash(payload.error);
     });
   }
 
   async start(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
+    await this.run();
     this.timer = setInterval(
       () => {
         if (this.flushStartedAt === undefined && this.buffer.isDue()) void this.flush(noHeartbeat);
@@ -117,10 +122,48 @@ export class BatchConsumer {
     );
   }
 
+  private run(): Promise<void> {
+    return this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  /**
+   * kafkajs has given up for good (an error it does not retry, e.g. a SyncGroup answered INVALID_REQUEST, as
+   * librdkafka's mock broker does to a member that syncs after the leader) and disconnected. Join again after a
+   * back-off, as a restarted process would, keeping the buffer's uncommitted events out (the join clears it);
+   * after MAX_REJOINS in a row without a successful join, report not alive so an orchestrator restarts us.
+   */
+  private onCrash(error: Error): void {
+    this.joined = false;
+    if (this.stopping || this.rejoins >= MAX_REJOINS) {
+      this.crashed = error;
+      return;
+    }
+    const waitMs = Math.min(30_000, REJOIN_BACKOFF_MS * 2 ** this.rejoins);
+    this.rejoins++;
+    this.logger.warn({ attempt: this.rejoins, waitMs }, 'joining the consumer group again');
+    this.rejoinTimer = setTimeout(() => void this.rejoin(), waitMs);
+  }
+
+  private async rejoin(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      await this.consumer.connect();
+      await this.run();
+      this.metrics.rejoins.inc({ topic: this.options.topic });
+    } catch (err) {
+      this.onCrash(err as Error);
+    }
+  }
+
   /** SIGTERM: stop taking messages, store and commit what is buffered, leave the group. */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    clearTimeout(this.rejoinTimer);
     clearInterval(this.timer);
     try {
       this.consumer.pause([{ topic: this.options.topic }]);

@@ -4,10 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ClickHouseServer, freePort } from '@pitchpulse/devstack';
+import { ClickHouseServer, KafkaApiKey, MockKafkaCluster, freePort } from '@pitchpulse/devstack';
 import { ClickHouseStore, createClickHouseClient } from '@pitchpulse/clickhouse';
 import type { Readiness } from '@pitchpulse/contract';
-import { readTopic } from '@pitchpulse/kafka';
+import { createKafka, readTopic } from '@pitchpulse/kafka';
 import { createLogger, sampleSum } from '@pitchpulse/observability';
 import { startConsumer } from './start';
 import { parseConfig } from './config';
@@ -159,6 +159,36 @@ describe('consumer under failure', () => {
       await Promise.all([clickhouse.close(), t.close()]);
       await server.stop();
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('joins its group again when Kafka answers SyncGroup with an error the client does not retry', async () => {
+    // Its own mock cluster, so the injected error reaches this consumer and no other suite's.
+    const kafka = MockKafkaCluster.create(1);
+    const t = await isolatedEnv({ KAFKA_BROKERS: kafka.bootstrapServers, RETRY_ENABLED: 'false' });
+    for (const name of Object.values(t.topics)) kafka.createTopic({ name, partitions: 2 });
+    const INVALID_REQUEST = 42; // what librdkafka's mock answers a member that syncs after the group settled
+    kafka.pushRequestErrors(KafkaApiKey.SyncGroup, [INVALID_REQUEST]);
+    const client = createKafka({ clientId: `test-${t.id}`, brokers: [kafka.bootstrapServers] });
+    const app = await startConsumer(parseConfig(t.env), createLogger('consumer-test', { level: 'silent' }));
+    try {
+      const events = makeEvents(3000, 'm-rejoin');
+      await produce(client, t.topics.events, events);
+      await waitUntil(
+        'all events',
+        () => eventCounts(t, 'm-rejoin'),
+        (c) => c.ids === 3000,
+        60_000,
+      );
+      const rejoins = await app.registry.getSingleMetricAsString('consumer_group_rejoins_total');
+      expect(sampleSum(rejoins, 'consumer_group_rejoins_total', { topic: t.topics.events })).toBe(1);
+      expect(await viewTotal(t, 'm-rejoin')).toBe(3000);
+      const { port } = app.probeServer.address() as { port: number };
+      expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200);
+    } finally {
+      await app.stop();
+      await t.close();
+      kafka.destroy();
     }
   }, 120_000);
 

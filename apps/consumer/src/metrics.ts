@@ -57,6 +57,12 @@ export function createConsumerMetrics(registry: Registry) {
       labelNames: ['topic', 'partition'],
       registers,
     }),
+    rejoins: new Counter({
+      name: 'consumer_group_rejoins_total',
+      help: 'Times this process joined its group again after the Kafka client gave up on an error it does not retry',
+      labelNames: ['topic'],
+      registers,
+    }),
     lastCommit: new Gauge({
       name: 'consumer_last_commit_timestamp_seconds',
       help: 'When offsets were last committed (Unix time)',

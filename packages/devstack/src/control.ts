@@ -1,7 +1,14 @@
 import type { StackState } from './state';
 
 /** Kafka API keys usable with `pushKafkaRequestErrors`. */
-export const KafkaApiKey = { Produce: 0, Fetch: 1, OffsetCommit: 8, JoinGroup: 11, Heartbeat: 12 } as const;
+export const KafkaApiKey = {
+  Produce: 0,
+  Fetch: 1,
+  OffsetCommit: 8,
+  JoinGroup: 11,
+  Heartbeat: 12,
+  SyncGroup: 14,
+} as const;
 
 /** Talks to a running stack daemon: fault injection and topic provisioning for tests in any process. */
 export class StackControl {
