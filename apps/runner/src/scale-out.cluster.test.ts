@@ -20,6 +20,51 @@ const PARTITIONS = 6;
 const API_KEYS = [`scale-out-a-${randomUUID()}`, `scale-out-b-${randomUUID()}`];
 const caps = { nativeParams: false };
 
+/** The consumers' log lines at warn and above, the last 60. */
+const problemLines = (log: string): string =>
+  log
+    .split('\n')
+    .filter((line) => /"level":"(warn|error|fatal)"/.test(line))
+    .slice(-60)
+    .join('\n');
+
+/** Each node's replication state of `database` (for a failure's message): lag, queue, errors, rows. */
+async function replicaReport(database: string): Promise<string> {
+  const nodes = (process.env.PITCHPULSE_TEST_CLUSTER_NODES ?? '').split(',').filter(Boolean);
+  const lines: string[] = [];
+  for (const url of nodes) {
+    const node = createClickHouseClient({ url, database });
+    try {
+      const replicas = await selectRows(
+        node,
+        caps,
+        sql`SELECT table, is_readonly, is_session_expired, absolute_delay, queue_size, fetches_in_queue,
+                   log_pointer, log_max_index, active_replicas
+            FROM system.replicas WHERE database = ${database} AND (queue_size > 0 OR is_readonly OR absolute_delay > 0)`,
+      );
+      const errors = await selectRows(
+        node,
+        caps,
+        sql`SELECT table, type, num_tries, last_exception FROM system.replication_queue
+            WHERE database = ${database} AND last_exception != '' LIMIT 5`,
+      );
+      const [rows] = await selectRows<{ n: number }>(
+        node,
+        caps,
+        sql`SELECT count() AS n FROM ${identifier(database, 'events_local')}`,
+      );
+      lines.push(
+        `${url}: events_local ${rows?.n} rows; ${JSON.stringify(replicas)}; ${JSON.stringify(errors)}`,
+      );
+    } catch (err) {
+      lines.push(`${url}: ${(err as Error).message}`);
+    } finally {
+      await node.close();
+    }
+  }
+  return lines.join('\n');
+}
+
 describe('scale-out on the cluster (test:cluster)', () => {
   const children = pipelineChildren(repoRoot(__dirname));
   const consumers = new Map<string, { child: ChildApp; metrics: string }>();
@@ -117,7 +162,14 @@ describe('scale-out on the cluster (test:cluster)', () => {
         pollMs: 1000,
       });
       expect(verdict.matches).toHaveLength(MATCHES);
-      expect(verdict.matches.filter((m) => !m.pass).map((m) => [m.matchId, m.problems])).toEqual([]);
+      const failed = verdict.matches.filter((m) => !m.pass);
+      // what the consumers logged above info, to tell a stalled partition from a lagging replica
+      if (failed.length > 0)
+        console.error(
+          `consumers' warnings and errors:\n${problemLines(children.logs.consumer)}\n` +
+            `replicas:\n${await replicaReport(database)}`,
+        );
+      expect(failed.map((m) => [m.matchId, m.problems])).toEqual([]);
     } finally {
       await client.close();
     }
