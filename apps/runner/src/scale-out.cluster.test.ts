@@ -38,7 +38,7 @@ async function replicaReport(database: string): Promise<string> {
       const replicas = await selectRows(
         node,
         caps,
-        sql`SELECT table, is_readonly, is_session_expired, absolute_delay, queue_size, fetches_in_queue,
+        sql`SELECT table, is_readonly, is_session_expired, absolute_delay, queue_size,
                    log_pointer, log_max_index, active_replicas
             FROM system.replicas WHERE database = ${database} AND (queue_size > 0 OR is_readonly OR absolute_delay > 0)`,
       );
@@ -167,12 +167,31 @@ describe('scale-out on the cluster (test:cluster)', () => {
       if (failed.length > 0)
         console.error(
           `consumers' warnings and errors:\n${problemLines(children.logs.consumer)}\n` +
-            `replicas:\n${await replicaReport(database)}`,
+            `replicas:\n${await replicaReport(database)}\n` +
+            `consumers' lag, buffers and pauses:\n${await consumerReport()}`,
         );
       expect(failed.map((m) => [m.matchId, m.problems])).toEqual([]);
     } finally {
       await client.close();
     }
+  };
+
+  /** Each live consumer's lag per partition, buffered events and ClickHouse pause, from its /metrics. */
+  const consumerReport = async (): Promise<string> => {
+    const lines: string[] = [];
+    for (const [name, { child, metrics }] of consumers) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      const text = await (await fetch(`${metrics}/metrics`)).text().catch((err: Error) => err.message);
+      const wanted = text
+        .split('\n')
+        .filter((l) =>
+          /^consumer_(lag|buffered_events|clickhouse_unavailable|assigned_partitions|group_rejoins_total)[{ ]/.test(
+            l,
+          ),
+        );
+      lines.push(`${name}: ${wanted.join('; ')}`);
+    }
+    return lines.join('\n');
   };
 
   /** The partitions of the events topic a consumer's /metrics says it owns. */
