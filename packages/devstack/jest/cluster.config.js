@@ -31,5 +31,7 @@ module.exports = {
     // api → Kafka → consumer → ClickHouse → api, as processes; and one POST's trace through all of it
     '<rootDir>/apps/runner/src/feed-integrity.int.test.ts',
     '<rootDir>/apps/runner/src/tracing.int.test.ts',
+    // three consumer processes on one group, one killed and another started while 50 matches play
+    '<rootDir>/apps/runner/src/scale-out-consumers.cluster.test.ts',
   ],
 };
