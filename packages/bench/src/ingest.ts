@@ -13,7 +13,9 @@ import { DEFAULT_TOPICS } from '@pitchpulse/contract';
  * log: the expensive path); the rest still pays the rules' bookkeeping (judge + remembering accepted eventIds).
  * Tracing's cost: a third api process with OTEL_EXPORTER_OTLP_ENDPOINT set (every request traced, spans exported to
  * an OTLP receiver in this process that counts them) takes the single-event load right after the default api in
- * each round; `tracing on ÷ off` per round, then the median (target ≥ 0.9).
+ * each round; `tracing on ÷ off` per round, then the median (target ≥ 0.9). A fourth api traces 10 % of the requests
+ * (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG=0.1`, what a busy deployment would
+ * run) right after it: what tracing costs when most requests only carry the context.
  * Uses KAFKA_BROKERS/CLICKHOUSE_URL when set, else starts a throwaway embedded stack.
  *   BENCH_DURATION (s per run, default 10), BENCH_ROUNDS (alternating bare/api rounds, 2), BENCH_CONNECTIONS (50),
  *   BENCH_BATCH_SIZE (100), BENCH_WARMUP (s, 3)
@@ -139,7 +141,18 @@ async function main(): Promise<void> {
     readyLine: (line) => line === 'ready',
   });
   const receiver = await startOtlpReceiver({ keep: false });
-  const apiEnv = (port: number, rules: boolean, tracing = false): NodeJS.ProcessEnv => ({
+  /** Tracing: off, every request, or 1 in 10 (the sampler's ratio). */
+  type Tracing = 'off' | 'all' | 'tenth';
+  const tracingEnv: Record<Tracing, NodeJS.ProcessEnv> = {
+    off: {},
+    all: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+    tenth: {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.1',
+    },
+  };
+  const apiEnv = (port: number, rules: boolean, tracing: Tracing = 'off'): NodeJS.ProcessEnv => ({
     PORT: String(port),
     HOST: '127.0.0.1',
     KAFKA_BROKERS: stack.kafkaBrokers,
@@ -150,7 +163,7 @@ async function main(): Promise<void> {
     RATE_LIMIT_BURST: '1000000000',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     FEED_INTEGRITY: String(rules),
-    ...(tracing ? { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url } : {}),
+    ...tracingEnv[tracing],
     ...producerSettings,
   });
   const apiFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
@@ -174,10 +187,16 @@ async function main(): Promise<void> {
   });
   const tracedPort = await freePort();
   const apiTraced = await startNode('the api with tracing on', serviceScript('api'), {
-    env: apiEnv(tracedPort, true, true),
+    env: apiEnv(tracedPort, true, 'all'),
     extraFlags: apiFlags,
   });
   const tracedBase = `http://127.0.0.1:${tracedPort}`;
+  const sampledPort = await freePort();
+  const apiSampled = await startNode('the api tracing 10 % of requests', serviceScript('api'), {
+    env: apiEnv(sampledPort, true, 'tenth'),
+    extraFlags: apiFlags,
+  });
+  const sampledBase = `http://127.0.0.1:${sampledPort}`;
   const bareUrl = `http://127.0.0.1:${barePort}/api/events`;
   const apiBase = `http://127.0.0.1:${apiPort}`;
   const offBase = `http://127.0.0.1:${offPort}`;
@@ -185,6 +204,11 @@ async function main(): Promise<void> {
   await waitForUrl(`${offBase}/ready`, {
     what: 'the api with FEED_INTEGRITY=false to be ready',
     child: apiOff,
+    timeoutMs: 60_000,
+  });
+  await waitForUrl(`${sampledBase}/ready`, {
+    what: 'the api tracing 10 % of requests to be ready',
+    child: apiSampled,
     timeoutMs: 60_000,
   });
   await waitForUrl(`${tracedBase}/ready`, {
@@ -232,6 +256,7 @@ async function main(): Promise<void> {
     await post('warm-up api, rules off', `${offBase}/api/events`, eventBody, warmup),
     await post('warm-up batch, rules off', `${offBase}/api/events/batch`, batchBody, warmup),
     await post('warm-up api, tracing on', `${tracedBase}/api/events`, eventBody, warmup),
+    await post('warm-up api, tracing 10 %', `${sampledBase}/api/events`, eventBody, warmup),
   ];
   const bareRuns: LoadRun[] = [];
   const apiRuns: LoadRun[] = [];
@@ -240,6 +265,7 @@ async function main(): Promise<void> {
   const offRuns: LoadRun[] = [];
   const offBatchRuns: LoadRun[] = [];
   const tracedRuns: LoadRun[] = [];
+  const sampledRuns: LoadRun[] = [];
   for (let round = 1; round <= rounds; round++) {
     bareBatchRuns.push(
       await post(`bare express batch ×${batchSize} #${round}`, `${bareUrl}/batch`, batchBody, duration, bare),
@@ -264,6 +290,15 @@ async function main(): Promise<void> {
             eventBody,
             duration,
             apiTraced,
+          ),
+        );
+        sampledRuns.push(
+          await post(
+            `POST /api/events, tracing 10 % #${round}`,
+            `${sampledBase}/api/events`,
+            eventBody,
+            duration,
+            apiSampled,
           ),
         );
       }
@@ -304,6 +339,7 @@ async function main(): Promise<void> {
   const apiExit = await api.stop();
   const apiOffExit = await apiOff.stop();
   const apiTracedExit = await apiTraced.stop();
+  const apiSampledExit = await apiSampled.stop();
   await receiver.close();
   const ceiling = await produceCeiling({
     KAFKA_BROKERS: stack.kafkaBrokers,
@@ -320,6 +356,7 @@ async function main(): Promise<void> {
     ...apiRuns,
     ...offRuns,
     ...tracedRuns,
+    ...sampledRuns,
     ...bareBatchRuns,
     ...batchRuns,
     ...offBatchRuns,
@@ -465,8 +502,17 @@ async function main(): Promise<void> {
       `   server CPU per answer on ÷ off ${fmtRatio(onOffCpu(tracedRuns, apiRuns))}\n` +
       `                       ${spread(tracedRounds)}`,
   );
+  const sampledRounds = perRound(sampledRuns, apiRuns, (a, b) => a.okPerSecond / b.okPerSecond);
+  console.log(
+    `  10 % sampled:        ${fmt(median(sampledRuns.map((r) => r.okPerSecond)))} req/s; ÷ off ` +
+      `${fmtRatio(median(sampledRounds), 3)}   server CPU per answer ÷ off ${fmtRatio(onOffCpu(sampledRuns, apiRuns))}` +
+      `   (OTEL_TRACES_SAMPLER=parentbased_traceidratio, ARG 0.1: every request still carries and forwards its context)\n` +
+      `                       ${spread(sampledRounds)}`,
+  );
   printOpenLoop(openLoop);
-  console.log(`api exit on SIGTERM:   ${apiExit} (rules off: ${apiOffExit}, tracing on: ${apiTracedExit})`);
+  console.log(
+    `api exit on SIGTERM:   ${apiExit} (rules off: ${apiOffExit}, tracing on: ${apiTracedExit}, 10 %: ${apiSampledExit})`,
+  );
   requireAllOk([...warmups, ...allRuns]);
   requireOpenLoopOk([...openLoop.bare, ...openLoop.api]);
   console.log('verdict:               every answer of every run was 2xx with no rejected event');
