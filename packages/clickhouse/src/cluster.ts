@@ -26,7 +26,9 @@ export interface ClusterSchema {
 }
 
 /** The suffix of a sharded table's per-shard table. */
-export const LOCAL_SUFFIX = '_local';
+const LOCAL_SUFFIX = '_local';
+/** A sharded table's per-shard table: `events` → `events_local`. */
+export const localTable = (name: string): string => `${name}${LOCAL_SUFFIX}`;
 /** The sharding key of every sharded table: a match's rows, and so its aggregates, stay on one shard. */
 export const SHARDING_KEY = 'cityHash64(match_id)';
 
@@ -68,7 +70,7 @@ function onCluster(text: string, schema: ClusterSchema): string {
 /** Every sharded table the statement names, as its per-shard table. */
 function localRefs(text: string, schema: ClusterSchema): string {
   return text.replace(TABLE_REF, (ref, name: string) =>
-    schema.sharded.has(name) ? `${DATABASE_PLACEHOLDER}.${name}${LOCAL_SUFFIX}` : ref,
+    schema.sharded.has(name) ? `${DATABASE_PLACEHOLDER}.${localTable(name)}` : ref,
   );
 }
 
@@ -84,7 +86,7 @@ function createTable(text: string, schema: ClusterSchema, database: string): str
       onCluster(replicated(text, `/clickhouse/tables/all/${database}/${name}`, '{shard}-{replica}'), schema),
     ];
   }
-  const local = `${name}${LOCAL_SUFFIX}`;
+  const local = localTable(name);
   const perShard = replicated(
     text.replace(`${DATABASE_PLACEHOLDER}.${name}`, `${DATABASE_PLACEHOLDER}.${local}`),
     `/clickhouse/tables/{shard}/${database}/${name}`,
@@ -132,7 +134,7 @@ function bothLayers(text: string, schema: ClusterSchema): string[] {
   if (!schema.sharded.has(name)) return [onCluster(text, schema)];
   const local = text.replace(
     `${DATABASE_PLACEHOLDER}.${name}`,
-    `${DATABASE_PLACEHOLDER}.${name}${LOCAL_SUFFIX}`,
+    `${DATABASE_PLACEHOLDER}.${localTable(name)}`,
   );
   const dropDistributed = `DROP TABLE IF EXISTS ${DATABASE_PLACEHOLDER}.${name} ON CLUSTER ${schema.cluster}`;
   if (verb.toUpperCase() === 'DROP') return [dropDistributed, onCluster(local, schema)];
@@ -141,7 +143,7 @@ function bothLayers(text: string, schema: ClusterSchema): string[] {
 
 /** The `Distributed` table `name` over the per-shard tables `name_local`. */
 function distributedTable(name: string, schema: ClusterSchema): string {
-  const local = `${name}${LOCAL_SUFFIX}`;
+  const local = localTable(name);
   return (
     `CREATE TABLE IF NOT EXISTS ${DATABASE_PLACEHOLDER}.${name} ON CLUSTER ${schema.cluster} ` +
     `AS ${DATABASE_PLACEHOLDER}.${local} ` +

@@ -19,7 +19,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseCapabilities } from './capabilities';
 import { clusterOf } from './client';
-import { LOCAL_SUFFIX } from './cluster';
+import { localTable } from './cluster';
 import { execute, selectRows } from './query';
 import { identifier, inList, sql } from './sql';
 import { sealMatch } from './seals';
@@ -105,7 +105,7 @@ export async function rawPartitions(
 ): Promise<DroppedPartition[]> {
   const cluster = clusterOf(client);
   const parts = cluster ? sql`cluster(${identifier(cluster)}, system.parts)` : sql`system.parts`;
-  const tables = RAW_TABLES.map((name) => (cluster ? `${name}${LOCAL_SUFFIX}` : name));
+  const tables = RAW_TABLES.map((name) => (cluster ? localTable(name) : name));
   const rows = await selectRows<{ table: string; partition_id: string; part_rows: number }>(
     client,
     caps,
@@ -129,7 +129,7 @@ async function dropPartition(
 ): Promise<void> {
   const cluster = clusterOf(client);
   const target = cluster
-    ? sql`${identifier(caps.database, `${p.table}${LOCAL_SUFFIX}`)} ON CLUSTER ${identifier(cluster)}`
+    ? sql`${identifier(caps.database, localTable(p.table))} ON CLUSTER ${identifier(cluster)}`
     : table(caps, p.table);
   await execute(client, caps, sql`ALTER TABLE ${target} DROP PARTITION ID ${p.partition}`);
 }

@@ -10,7 +10,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { detectCapabilities, type ClickHouseCapabilities } from '../capabilities';
 import { createChdbClient } from '../chdb';
 import { clusterOf, createClickHouseClient } from '../client';
-import { LOCAL_SUFFIX } from '../cluster';
+import { localTable } from '../cluster';
 import { clickHouseErrorCode } from '../errors';
 import { execute, selectRows } from '../query';
 import { ClickHouseStore } from '../store';
@@ -94,7 +94,7 @@ export async function optimizeFinal(e: Engine, table: string): Promise<void> {
   if (!clusterOf(e.client) || nodes.length === 0) {
     return optimizeOn(e.client, e.caps, identifier(e.caps.database, table), e.name);
   }
-  const local = `${table}${LOCAL_SUFFIX}`;
+  const local = localTable(table);
   const clients = nodes.map((url) => createClickHouseClient({ url, database: e.caps.database }));
   try {
     for (const client of clients) {
