@@ -89,6 +89,11 @@ export function maintenanceTasks(
     },
     onEmpty: (matchId) =>
       logger.warn({ matchId }, 'sealer: the match has a marker but no raw rows, nothing to seal'),
+    onMoving: (matchId) =>
+      logger.debug(
+        { matchId },
+        'sealer: rows of the match were stored while the replicas settled; sealed later',
+      ),
     onSeasonDays: (stored) => {
       metrics.seasonDaysWritten.inc();
       logger.debug({ version: stored.version, days: stored.days }, "sealer: stored the season's daily stats");

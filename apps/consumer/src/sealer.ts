@@ -3,17 +3,19 @@
  * packages/clickhouse/src/seals.ts); reads use it while it is current, else the raw rows. `Sealer.pass` is one
  * pass of the maintenance loop (quiet matches only), `backfillSeals` is `pnpm backfill` (every match, now).
  *
- * Both are built from `pendingMatches` and `sealMatch`, the steps of `sealPending`, so each seal is timed on its
- * own and a pass can stop between two seals when the consumer shuts down. Both end by storing the season's daily
+ * Both are built from `pendingMatches`, `settleMarkers` and `sealMatch`, the steps of `sealPending`, so each seal
+ * is timed on its own and a pass can stop between two seals when the consumer shuts down. Both end by storing the season's daily
  * stats (season_days) once every match is sealed.
  */
 import { performance } from 'node:perf_hooks';
 import {
   pendingMatches,
   sealMatch,
+  settleMarkers,
   type ClickHouseStore,
   type SealResult,
   type SeasonDaysResult,
+  type SettledMarkers,
 } from '@pitchpulse/clickhouse';
 
 /** Most pending matches one pass lists (the pending gauge is capped at this). */
@@ -35,6 +37,8 @@ export interface SealerHooks {
   onSeal?: (seal: SealResult, seconds: number) => void;
   /** a pending match had no rows to seal (its raw rows were dropped under it); left alone for a while */
   onEmpty?: (matchId: string) => void;
+  /** on a cluster, rows of a pending match were stored while the replicas settled: a later pass seals it */
+  onMoving?: (matchId: string) => void;
   /** the season's daily stats were stored for a new stats version */
   onSeasonDays?: (stored: SeasonDaysResult) => void;
 }
@@ -47,11 +51,11 @@ export interface SealPass {
   seasonDays: SeasonDaysResult | null;
 }
 
-/** Seals one match, timed; `null` when the match turned out to have nothing to seal (sealMatch wrote nothing). */
-async function timedSeal(store: ClickHouseStore, matchId: string) {
+/** Seals one match, timed (sealMatch's answer: a seal, or why none was written). */
+async function timedSeal(store: ClickHouseStore, matchId: string, settled: SettledMarkers | undefined) {
   const caps = await store.capabilities();
   const started = performance.now();
-  const seal = await sealMatch(store.client, caps, matchId);
+  const seal = await sealMatch(store.client, caps, matchId, settled);
   return { seal, seconds: (performance.now() - started) / 1000 };
 }
 
@@ -77,15 +81,19 @@ export class Sealer {
     });
     for (const [id, until] of this.resting) if (until <= now) this.resting.delete(id);
     const sealed: SealResult[] = [];
-    for (const matchId of pending.filter((id) => !this.resting.has(id)).slice(0, this.options.batch)) {
+    const batch = pending.filter((id) => !this.resting.has(id)).slice(0, this.options.batch);
+    const settled = await settleMarkers(this.store.client, caps, batch, signal);
+    for (const matchId of batch) {
       if (signal?.aborted) break;
-      const { seal, seconds } = await timedSeal(this.store, matchId);
-      if (seal) {
-        sealed.push(seal);
-        this.hooks.onSeal?.(seal, seconds);
-      } else {
+      const { seal, seconds } = await timedSeal(this.store, matchId, settled);
+      if (seal === 'empty') {
         this.resting.set(matchId, now + EMPTY_REST_MS);
         this.hooks.onEmpty?.(matchId);
+      } else if (seal === 'moving') {
+        this.hooks.onMoving?.(matchId);
+      } else {
+        sealed.push(seal);
+        this.hooks.onSeal?.(seal, seconds);
       }
     }
     const seasonDays = signal?.aborted ? null : await this.store.writeSeasonDays();
@@ -147,12 +155,14 @@ export async function backfillSeals(
     }
     const started = performance.now();
     const sealed: SealResult[] = [];
+    const settled = await settleMarkers(store.client, caps, fresh, options.signal);
     for (const matchId of fresh) {
       if (options.signal?.aborted) break;
       attempted.add(matchId);
-      const { seal } = await timedSeal(store, matchId);
-      if (seal) sealed.push(seal);
-      else empty.push(matchId);
+      const { seal } = await timedSeal(store, matchId, settled);
+      // a moving match is pending again at the end: it is reported in `changed`
+      if (seal === 'empty') empty.push(matchId);
+      else if (seal !== 'moving') sealed.push(seal);
     }
     pages++;
     sealedCount += sealed.length;

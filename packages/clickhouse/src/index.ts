@@ -38,7 +38,17 @@ export {
   type RunMigrationsOptions,
 } from './migrations';
 export { ClickHouseStore } from './store';
-export { pendingMatches, sealMatch, sealPending, type PendingOptions, type SealResult } from './seals';
+export {
+  SEAL_MAX_REPLICA_LAG_S,
+  pendingMatches,
+  sealMatch,
+  sealPending,
+  settleMarkers,
+  type NotSealed,
+  type PendingOptions,
+  type SealResult,
+  type SettledMarkers,
+} from './seals';
 export { foundRetractions, insertRetractions, matchRetractions } from './retractions';
 export { matchAnomalies } from './queries/anomalies';
 export { writeSeasonDays, type SeasonDaysResult } from './season-days';

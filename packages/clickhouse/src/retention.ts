@@ -22,7 +22,7 @@ import { clusterOf } from './client';
 import { localTable } from './cluster';
 import { execute, selectRows } from './query';
 import { identifier, inList, sql } from './sql';
-import { sealMatch } from './seals';
+import { sealMatch, settleMarkers } from './seals';
 import { checkCount, num, table } from './queries/common';
 import { NO_HEAD, isCurrentSeal, readHeads } from './queries/figures';
 
@@ -218,9 +218,10 @@ async function ensureSealed(
 ): Promise<string[]> {
   let pending = await withoutCurrentSeal(client, caps, matchIds);
   for (let attempt = 0; attempt < state.attempts && pending.length > 0; attempt++) {
+    const settled = await settleMarkers(client, caps, pending, state.signal);
     for (const id of pending) {
       if (state.signal?.aborted) return pending;
-      await sealMatch(client, caps, id);
+      await sealMatch(client, caps, id, settled);
       state.sealed.add(id);
     }
     pending = await withoutCurrentSeal(client, caps, pending);

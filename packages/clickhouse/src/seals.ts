@@ -3,13 +3,15 @@
  * and daily_figures (migration 003, docs/clickhouse.md). Reading them: queries/figures.ts.
  */
 import { randomUUID } from 'node:crypto';
-import type { ClickHouseClient } from '@clickhouse/client';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { ClickHouseCapabilities } from './capabilities';
+import { clusterOf } from './client';
 import { execute, selectRows } from './query';
 import { sql, type Sql } from './sql';
 import { EVENT_MS, checkCount, checkMatchId, notRetractedIn, num, table } from './queries/common';
-import { NO_CURRENT_SEAL, headsSql, readHeads, type FigureRow } from './queries/figures';
-import { encodeSealedMetrics, latencyPercentiles, metricsFromFigures } from './queries/metrics';
+import { NO_CURRENT_SEAL, headsSql, readHeads } from './queries/figures';
+import { encodeSealedMetrics, matchMetricsFromEvents } from './queries/metrics';
 
 export interface SealResult {
   matchId: string;
@@ -56,28 +58,82 @@ function figureStatements(caps: ClickHouseCapabilities, matchId: string, sealId:
 }
 
 /**
+ * On a cluster a seal reads whichever replica of a shard answers, and a replica may lag behind the one an insert
+ * went to (one that was down, or is busy). A seal of a lagging replica's rows would count fewer events than its
+ * version promises, and stay current. So on a cluster a seal reads only replicas less than this many seconds
+ * behind (`max_replica_delay_for_distributed_queries`; with every replica further behind the seal fails and the
+ * next pass tries again), and seals a match only at a marker that stayed the same for longer than that
+ * (settleMarkers): each row that marker counts was then stored more than this long before the seal reads, so
+ * every replica it may read holds it.
+ */
+export const SEAL_MAX_REPLICA_LAG_S = 5;
+const SETTLE_MS = (SEAL_MAX_REPLICA_LAG_S + 1) * 1000;
+
+/** The settings of a seal's reads: on a cluster, only replicas less than SEAL_MAX_REPLICA_LAG_S behind. */
+function sealReads(client: ClickHouseClient): ClickHouseSettings | undefined {
+  if (clusterOf(client) === undefined) return undefined;
+  return {
+    max_replica_delay_for_distributed_queries: String(SEAL_MAX_REPLICA_LAG_S),
+    fallback_to_stale_replicas_for_distributed_queries: 0,
+  };
+}
+
+/** The markers of matches as read at least SETTLE_MS earlier (cluster mode; see SEAL_MAX_REPLICA_LAG_S). */
+export type SettledMarkers = ReadonlyMap<string, number>;
+
+/**
+ * Reads the markers of `matchIds` and waits SETTLE_MS, once for all of them: what sealMatch compares each
+ * match's marker with before sealing it on a cluster. `undefined` on a single node, at once: nothing to settle.
+ */
+export async function settleMarkers(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  matchIds: readonly string[],
+  signal?: AbortSignal,
+): Promise<SettledMarkers | undefined> {
+  if (clusterOf(client) === undefined || matchIds.length === 0) return undefined;
+  const heads = await readHeads(client, caps, matchIds.map(checkMatchId), sealReads(client));
+  // stopped early: the caller checks `signal` before each seal
+  await sleep(SETTLE_MS, undefined, { signal }).catch((err: unknown) => {
+    if (!signal?.aborted) throw err;
+  });
+  return new Map([...heads].map(([id, head]) => [id, head.marker]));
+}
+
+/**
+ * Why sealMatch wrote no seal: `empty`, the match has no rows to seal or retention retired it (its latest seal
+ * stays); `moving`, on a cluster, rows of the match were stored while the replicas settled (it is live again:
+ * a later pass seals it once it is quiet).
+ */
+export type NotSealed = 'empty' | 'moving';
+
+/**
  * Computes a seal of `matchId` from its raw rows: the figures first, the commit row (kind 'seal') last, so a seal
  * interrupted half-way is never read. A failed statement abandons the seal (never retried under the same id: the
  * summing table would add the rows twice). Safe beside inserts (the marker is read before the raw rows, so a seal
  * racing an insert is simply not current) and beside another sealer (each seal is complete; the latest wins).
- * `null` for a match without rows or retired by retention (its latest seal stays).
+ * On a cluster the marker must also equal the one `settled` read earlier (settleMarkers, called here for this
+ * match alone when `settled` does not have it).
  */
 export async function sealMatch(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   matchId: string,
-  now: () => number = Date.now,
-): Promise<SealResult | null> {
+  settled?: SettledMarkers,
+): Promise<SealResult | NotSealed> {
   const match = checkMatchId(matchId);
-  const head = (await readHeads(client, caps, [match])).get(match);
+  const earlier = settled?.has(match) ? settled : await settleMarkers(client, caps, [match]);
+  const head = (await readHeads(client, caps, [match], sealReads(client))).get(match);
   // A retired match has lost raw rows: a new seal would count only those left and replace the complete one.
-  if (!head || head.marker === 0 || head.retired) return null;
-  return writeSeal(client, caps, match, head.marker, now);
+  if (!head || head.marker === 0 || head.retired) return 'empty';
+  if (earlier && earlier.get(match) !== head.marker) return 'moving';
+  return (await writeSeal(client, caps, match, head.marker, Date.now)) ?? 'empty';
 }
 
 /**
  * Writes a seal of `matchId` computed from its raw rows, recording `version`: the match's marker, read before
- * this reads the raw rows.
+ * this reads the raw rows. Its metrics are computed from the raw rows as a read without a seal computes them
+ * (not read back from the figures just written: on a cluster another replica may answer that read).
  */
 export async function writeSeal(
   client: ClickHouseClient,
@@ -87,41 +143,37 @@ export async function writeSeal(
   now: () => number,
 ): Promise<SealResult | null> {
   const sealId = randomUUID();
-  await Promise.all(figureStatements(caps, match, sealId).map((s) => execute(client, caps, s)));
-  const figures = table(caps, 'match_figures');
-  const [written, latency] = await Promise.all([
-    selectRows<FigureRow>(
-      client,
-      caps,
-      sql`SELECT kind, event_type, team_id, feed_minute, toUnixTimestamp(minute_start) AS minute_start, events,
-                 first_event_ms, last_event_ms
-          FROM ${figures}
-          WHERE match_id = ${match} AND kind IN ('event_type_team', 'minute') AND seal_id = ${sealId}`,
-    ),
-    latencyPercentiles(client, caps, match),
-  ]);
-  const metrics = metricsFromFigures(match, written, latency);
+  const reads = sealReads(client);
+  await Promise.all(figureStatements(caps, match, sealId).map((s) => execute(client, caps, s, reads)));
+  const metrics = await matchMetricsFromEvents(client, caps, { matchId: match }, reads);
   // No event counts: its rows were dropped under it (nothing to seal), or every one is retracted (a seal of nothing).
-  if (!metrics && !(await hasRetractions(client, caps, match))) return null;
+  if (!metrics && !(await hasRetractions(client, caps, match, reads))) return null;
+  const latency = metrics?.pipelineLatencyMs ?? { p50: 0, p95: 0, p99: 0 };
   await execute(
     client,
     caps,
-    sql`INSERT INTO ${figures}
+    sql`INSERT INTO ${table(caps, 'match_figures')}
           (match_id, kind, seal_id, events, first_event_ms, last_event_ms, version, sealed_ms,
            latency_p50_ms, latency_p95_ms, latency_p99_ms, metrics)
         SELECT ${match}, 'seal', ${sealId}, ${metrics?.totalEvents ?? 0},
                ${metrics ? Date.parse(metrics.firstEventAt) : 0}, ${metrics ? Date.parse(metrics.lastEventAt) : 0},
                ${version}, ${now()},
-               ${latency[0]!}, ${latency[1]!}, ${latency[2]!}, ${encodeSealedMetrics(metrics)}`,
+               ${latency.p50}, ${latency.p95}, ${latency.p99}, ${encodeSealedMetrics(metrics)}`,
   );
   return { matchId: match, sealId, version, totalEvents: metrics?.totalEvents ?? 0 };
 }
 
-async function hasRetractions(client: ClickHouseClient, caps: ClickHouseCapabilities, match: string) {
+async function hasRetractions(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  match: string,
+  settings: ClickHouseSettings | undefined,
+) {
   const [row] = await selectRows<{ n: number }>(
     client,
     caps,
     sql`SELECT count() AS n FROM ${table(caps, 'retractions')} WHERE match_id = ${match}`,
+    settings,
   );
   return num(row?.n ?? 0) > 0;
 }
@@ -162,10 +214,12 @@ export async function sealPending(
   caps: ClickHouseCapabilities,
   options: PendingOptions,
 ): Promise<SealResult[]> {
+  const pending = await pendingMatches(client, caps, options);
+  const settled = await settleMarkers(client, caps, pending);
   const sealed: SealResult[] = [];
-  for (const matchId of await pendingMatches(client, caps, options)) {
-    const seal = await sealMatch(client, caps, matchId);
-    if (seal) sealed.push(seal);
+  for (const matchId of pending) {
+    const seal = await sealMatch(client, caps, matchId, settled);
+    if (typeof seal !== 'string') sealed.push(seal);
   }
   return sealed;
 }

@@ -103,13 +103,14 @@ export async function readHeads(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   matchIds: readonly string[],
+  settings?: ClickHouseSettings,
 ): Promise<Map<string, MatchHead>> {
   if (matchIds.length === 0) return new Map();
   const rows = await selectRows<HeadRow & { match_id: string }>(
     client,
     caps,
     headsSql(caps, sql`match_id IN ${inList(matchIds)}`),
-    matchIds.length === 1 ? ONE_MATCH_READ : undefined,
+    { ...(matchIds.length === 1 ? ONE_MATCH_READ : {}), ...settings },
   );
   return new Map(rows.map((r) => [r.match_id, toHead(r)]));
 }

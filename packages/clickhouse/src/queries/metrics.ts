@@ -1,4 +1,4 @@
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import {
   EVENT_TYPES,
   PEAK_PERIODS,
@@ -242,6 +242,7 @@ export async function latencyPercentiles(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   matchId: string,
+  settings?: ClickHouseSettings,
 ): Promise<number[]> {
   const [row] = await selectRows<{ q: number[] }>(
     client,
@@ -249,6 +250,7 @@ export async function latencyPercentiles(
     sql`SELECT quantilesExact(0.5, 0.95, 0.99)(${LATENCY_MS}) AS q
         FROM ${table(caps, 'events')}
         WHERE match_id = ${matchId} AND ${notRetractedIn(caps, matchId)}`,
+    settings,
   );
   return (row?.q ?? [0, 0, 0]).map(num);
 }
@@ -262,6 +264,7 @@ export async function matchMetricsFromEvents(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   params: MatchMetricsParams,
+  settings?: ClickHouseSettings,
 ): Promise<StoredMetrics | null> {
   const matchId = checkMatchId(params.matchId);
   const groups = sql`SELECT feed_minute, toStartOfMinute(event_time) AS minute_start, event_type, team_id,
@@ -270,8 +273,8 @@ export async function matchMetricsFromEvents(
                      WHERE match_id = ${matchId} AND ${notRetractedIn(caps, matchId)}
                      GROUP BY feed_minute, minute_start, event_type, team_id`;
   const [rows, latency] = await Promise.all([
-    selectRows<SummaryRow>(client, caps, sql`SELECT ${rename} FROM (${summarySql(groups)})`),
-    latencyPercentiles(client, caps, matchId),
+    selectRows<SummaryRow>(client, caps, sql`SELECT ${rename} FROM (${summarySql(groups)})`, settings),
+    latencyPercentiles(client, caps, matchId, settings),
   ]);
   return metricsOf(matchId, rows, latency);
 }
