@@ -10,7 +10,13 @@ import { runMigrations } from './migrations';
 import { applyRetention } from './retention';
 import { execute, selectRows } from './query';
 import { identifier, sql } from './sql';
-import { clickhouseCluster, testClickHouseClient, uniqueDatabase } from './testing';
+import {
+  clickhouseCluster,
+  matchOnFirstShard,
+  testClickHouseClient,
+  uniqueDatabase,
+  withLaggingFirstReplica,
+} from './testing';
 import { detectCapabilities } from './capabilities';
 import { sealMatch } from './seals';
 import { ClickHouseStore } from './store';
@@ -169,16 +175,7 @@ describe('cluster schema (test:cluster)', () => {
   });
 
   it('a seal reads no replica that lags: the first replica stops fetching new rows of a match, the seal counts them all', async () => {
-    // a match of the first shard (weights 1 and 1: cityHash64 % 2 = 0), whose replicas are nodes 0 and 1
-    let matchId = '';
-    for (let i = 0; matchId === ''; i++) {
-      const [row] = await selectRows<{ shard: number }>(
-        client,
-        caps,
-        sql`SELECT cityHash64(${`cl-lag-${i}`}) % 2 AS shard`,
-      );
-      if (Number(row!.shard) === 0) matchId = `cl-lag-${i}`;
-    }
+    const matchId = await matchOnFirstShard(client, 'cl-lag');
     const event = (i: number): StoredEvent => ({
       eventId: randomUUID(),
       matchId,
@@ -187,39 +184,29 @@ describe('cluster schema (test:cluster)', () => {
       teamId: 1,
       receivedAt: Date.parse('2025-03-02T15:00:00Z') + i * 1000 + 50,
     });
-    const [first, second] = [perNode[0]!, perNode[1]!];
-    const eventsLocal = identifier(database, 'events_local');
     await insertEvents(
       client,
       Array.from({ length: 50 }, (_, i) => event(i)),
     );
-    for (const node of [first, second]) await execute(node, caps, sql`SYSTEM SYNC REPLICA ${eventsLocal}`);
-
-    await execute(first, caps, sql`SYSTEM STOP FETCHES ${eventsLocal}`);
-    try {
-      // 30 more rows stored on the second replica (a node's own Distributed table writes its shard locally); the
-      // first replica gets the match's new marker (match_activity) but not the rows
-      await insertEvents(
-        second,
-        Array.from({ length: 30 }, (_, i) => event(50 + i)),
+    const later = Array.from({ length: 30 }, (_, i) => event(50 + i));
+    // the first replica gets the match's new marker (match_activity) but not its 30 new rows
+    await withLaggingFirstReplica(database, later, ['match_activity_local'], async () => {
+      const [stale] = await selectRows<{ n: number }>(
+        client,
+        caps,
+        sql`SELECT count() AS n FROM ${identifier(database, 'events')} WHERE match_id = ${matchId}`,
       );
-      await execute(first, caps, sql`SYSTEM SYNC REPLICA ${identifier(database, 'match_activity_local')}`);
-      const count = sql`SELECT count() AS n FROM ${identifier(database, 'events')} WHERE match_id = ${matchId}`;
-      const [stale] = await selectRows<{ n: number }>(client, caps, count);
       expect(Number(stale!.n)).toBe(50); // a plain read still takes the first replica: the lag is real
 
       const seal = await sealMatch(client, await detectCapabilities(client), matchId);
       expect(seal).toMatchObject({ matchId, totalEvents: 80 });
       const read = await new ClickHouseStore(client).metrics(matchId);
       expect(read.value?.totalEvents).toBe(80);
-    } finally {
-      await execute(first, caps, sql`SYSTEM START FETCHES ${eventsLocal}`);
-    }
-    await execute(first, caps, sql`SYSTEM SYNC REPLICA ${eventsLocal}`);
+    });
     const [caughtUp] = await selectRows<{ n: number }>(
-      first,
+      perNode[0]!,
       caps,
-      sql`SELECT count() AS n FROM ${eventsLocal} WHERE match_id = ${matchId}`,
+      sql`SELECT count() AS n FROM ${identifier(database, 'events_local')} WHERE match_id = ${matchId}`,
     );
     expect(Number(caughtUp!.n)).toBe(80);
   });

@@ -6,7 +6,7 @@
  * Every read takes a highlight's latest version (argMax by `version`), exact before ClickHouse merges the older
  * versions away. Reads: queries/highlights.ts.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { HighlightStatus } from '@pitchpulse/contract';
 import type { ClickHouseCapabilities } from './capabilities';
 import { databaseOf } from './client';
@@ -278,6 +278,7 @@ export async function matchGoals(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   matchIds: readonly string[],
+  settings?: ClickHouseSettings,
 ): Promise<MatchGoal[]> {
   if (matchIds.length === 0) return [];
   const rows = await selectRows<{ match_id: string; event_id: string; g_team: number; g_time_ms: number }>(
@@ -290,6 +291,7 @@ export async function matchGoals(
           AND ${notRetracted(caps, sql`match_id IN ${inList(matchIds)}`)}
         GROUP BY match_id, event_id
         ORDER BY match_id, g_time_ms, event_id`,
+    settings,
   );
   return rows.map((r) => ({
     matchId: r.match_id,
@@ -304,12 +306,14 @@ export async function matchStarts(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   matchIds: readonly string[],
+  settings?: ClickHouseSettings,
 ): Promise<Map<string, number>> {
   if (matchIds.length === 0) return new Map();
   const rows = await selectRows<{ match_id: string; first_ms: number }>(
     client,
     caps,
     firstEventsSql(caps, inList(matchIds)),
+    settings,
   );
   return new Map(rows.map((r) => [r.match_id, num(r.first_ms)]));
 }

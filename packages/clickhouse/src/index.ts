@@ -38,8 +38,8 @@ export {
   type RunMigrationsOptions,
 } from './migrations';
 export { ClickHouseStore } from './store';
+export { MAX_REPLICA_LAG_S, settle, upToDateReads } from './replicas';
 export {
-  SEAL_MAX_REPLICA_LAG_S,
   pendingMatches,
   sealMatch,
   sealPending,

@@ -3,10 +3,10 @@
  * and daily_figures (migration 003, docs/clickhouse.md). Reading them: queries/figures.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { ClickHouseCapabilities } from './capabilities';
 import { clusterOf } from './client';
+import { settle, upToDateReads } from './replicas';
 import { execute, selectRows } from './query';
 import { sql, type Sql } from './sql';
 import { EVENT_MS, checkCount, checkMatchId, notRetractedIn, num, table } from './queries/common';
@@ -57,33 +57,13 @@ function figureStatements(caps: ClickHouseCapabilities, matchId: string, sealId:
   ];
 }
 
-/**
- * On a cluster a seal reads whichever replica of a shard answers, and a replica may lag behind the one an insert
- * went to (one that was down, or is busy). A seal of a lagging replica's rows would count fewer events than its
- * version promises, and stay current. So on a cluster a seal reads only replicas less than this many seconds
- * behind (`max_replica_delay_for_distributed_queries`; with every replica further behind the seal fails and the
- * next pass tries again), and seals a match only at a marker that stayed the same for longer than that
- * (settleMarkers): each row that marker counts was then stored more than this long before the seal reads, so
- * every replica it may read holds it.
- */
-export const SEAL_MAX_REPLICA_LAG_S = 5;
-const SETTLE_MS = (SEAL_MAX_REPLICA_LAG_S + 1) * 1000;
-
-/** The settings of a seal's reads: on a cluster, only replicas less than SEAL_MAX_REPLICA_LAG_S behind. */
-function sealReads(client: ClickHouseClient): ClickHouseSettings | undefined {
-  if (clusterOf(client) === undefined) return undefined;
-  return {
-    max_replica_delay_for_distributed_queries: String(SEAL_MAX_REPLICA_LAG_S),
-    fallback_to_stale_replicas_for_distributed_queries: 0,
-  };
-}
-
-/** The markers of matches as read at least SETTLE_MS earlier (cluster mode; see SEAL_MAX_REPLICA_LAG_S). */
+/** The markers of matches read before the replicas settled (cluster mode; replicas.ts). */
 export type SettledMarkers = ReadonlyMap<string, number>;
 
 /**
- * Reads the markers of `matchIds` and waits SETTLE_MS, once for all of them: what sealMatch compares each
- * match's marker with before sealing it on a cluster. `undefined` on a single node, at once: nothing to settle.
+ * Reads the markers of `matchIds` and lets the replicas settle, once for all of them: what sealMatch compares
+ * each match's marker with before sealing it on a cluster (replicas.ts: a seal of a lagging replica's rows would
+ * count fewer events than its version promises, and stay current). `undefined` on one server, at once.
  */
 export async function settleMarkers(
   client: ClickHouseClient,
@@ -92,11 +72,8 @@ export async function settleMarkers(
   signal?: AbortSignal,
 ): Promise<SettledMarkers | undefined> {
   if (clusterOf(client) === undefined || matchIds.length === 0) return undefined;
-  const heads = await readHeads(client, caps, matchIds.map(checkMatchId), sealReads(client));
-  // stopped early: the caller checks `signal` before each seal
-  await sleep(SETTLE_MS, undefined, { signal }).catch((err: unknown) => {
-    if (!signal?.aborted) throw err;
-  });
+  const heads = await readHeads(client, caps, matchIds.map(checkMatchId), upToDateReads(client));
+  await settle(client, signal); // stopped early: the caller checks `signal` before each seal
   return new Map([...heads].map(([id, head]) => [id, head.marker]));
 }
 
@@ -123,7 +100,7 @@ export async function sealMatch(
 ): Promise<SealResult | NotSealed> {
   const match = checkMatchId(matchId);
   const earlier = settled?.has(match) ? settled : await settleMarkers(client, caps, [match]);
-  const head = (await readHeads(client, caps, [match], sealReads(client))).get(match);
+  const head = (await readHeads(client, caps, [match], upToDateReads(client))).get(match);
   // A retired match has lost raw rows: a new seal would count only those left and replace the complete one.
   if (!head || head.marker === 0 || head.retired) return 'empty';
   if (earlier && earlier.get(match) !== head.marker) return 'moving';
@@ -143,7 +120,7 @@ export async function writeSeal(
   now: () => number,
 ): Promise<SealResult | null> {
   const sealId = randomUUID();
-  const reads = sealReads(client);
+  const reads = upToDateReads(client);
   await Promise.all(figureStatements(caps, match, sealId).map((s) => execute(client, caps, s, reads)));
   const metrics = await matchMetricsFromEvents(client, caps, { matchId: match }, reads);
   // No event counts: its rows were dropped under it (nothing to seal), or every one is retracted (a seal of nothing).

@@ -6,6 +6,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseCapabilities } from './capabilities';
 import { insertRows, selectRows } from './query';
+import { settle, upToDateReads } from './replicas';
 import { sql } from './sql';
 import { num, table } from './queries/common';
 import { seasonDailyRows, statsSnapshot } from './queries/stats';
@@ -45,7 +46,9 @@ export async function writeSeasonDays(
   if (snapshot.unsealed === null || snapshot.unsealed.length > 0) return null;
   const { version } = snapshot;
   if (await isStored(client, caps, version)) return null;
-  const days = await seasonDailyRows(client, caps);
+  // kept until the version moves: on a cluster, read the seals' days from no lagging replica (replicas.ts)
+  await settle(client);
+  const days = await seasonDailyRows(client, caps, upToDateReads(client));
   const computedMs = now();
   const values = [
     ...days.map((d) => ({

@@ -20,6 +20,8 @@ module.exports = {
     '<rootDir>/packages/clickhouse/src/cluster.cluster.test.ts',
     // every query of the schema and the seals, against reference answers
     '<rootDir>/packages/clickhouse/src/compat.int.test.ts',
+    // a highlight's title written from no lagging replica
+    '<rootDir>/packages/highlights/src/enrich.cluster.test.ts',
     // retention: expired months sealed, retired and dropped on every shard
     '<rootDir>/packages/clickhouse/src/retention.int.test.ts',
     // Kafka → consumer → ClickHouse: batching, redeliveries counted once, restarts

@@ -18,6 +18,8 @@ import {
   parseMetadata,
   recordHighlights,
   readyVersion,
+  settle,
+  upToDateReads,
   type ClickHouseCapabilities,
   type HighlightOutcome,
   type MatchGoal,
@@ -145,9 +147,13 @@ export async function enrichDue(d: EnrichDeps, signal?: AbortSignal): Promise<Pa
   const due = await dueHighlights(d.client, d.caps, { nowMs: now(), limit: d.policy.batch });
   if (due.length === 0) return { outcomes: [] };
   const matchIds = [...new Set(due.map((h) => h.matchId))];
+  // A title is kept: on a cluster, read the goals stored with or before these highlights from no lagging replica.
+  await settle(d.client, signal);
+  if (signal?.aborted) return { outcomes: [] };
+  const reads = upToDateReads(d.client);
   const [goals, starts] = await Promise.all([
-    matchGoals(d.client, d.caps, matchIds),
-    matchStarts(d.client, d.caps, matchIds),
+    matchGoals(d.client, d.caps, matchIds, reads),
+    matchStarts(d.client, d.caps, matchIds, reads),
   ]);
   const outcomes: HighlightOutcome[] = [];
   for (const h of due) {

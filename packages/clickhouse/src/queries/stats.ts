@@ -246,9 +246,10 @@ async function dailyRows(
 export async function seasonDailyRows(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
+  settings?: ClickHouseSettings,
 ): Promise<DailyRow[]> {
   const from = source(caps, { shape: 'day-match', range: null, unsealed: [], playersOnly: false });
-  return dailyRows(client, caps, from, SMALL_READ);
+  return dailyRows(client, caps, from, { ...SMALL_READ, ...settings });
 }
 
 /**

@@ -14,6 +14,7 @@ export {
   type Engine,
 } from './engines';
 export { expectReadsMatch } from './reads';
+export { firstShardReplicas, matchOnFirstShard, withLaggingFirstReplica } from './lagging-replica';
 export { MATCHES, buildDeliveries, buildEvents, prng, type Delivery, type MatchSpec } from './fixture';
 export {
   countBy,
