@@ -49,6 +49,9 @@ export const CLIENT_SETTINGS: ClickHouseSettings = {
   input_format_skip_unknown_fields: 0,
 };
 
+/** How far behind (whole seconds) a replica may be and still answer reads while another replica is closer. */
+export const MAX_REPLICA_LAG_S = 5;
+
 /**
  * Added in cluster mode. `insert_distributed_sync`: an insert into a Distributed table returns once each shard
  * stored its rows (not once they are queued on the receiving node), so the consumer commits only stored events.
@@ -56,9 +59,12 @@ export const CLIENT_SETTINGS: ClickHouseSettings = {
  * because every table is sharded by match (18.16 refuses such subqueries by default). `load_balancing=in_order`
  * without the local-replica shortcut: every process reads and writes each shard's first replica while it is up,
  * so a read sees the inserts acknowledged before it; the second replica takes over while the first is down and
- * catches it up through replication when it returns.
+ * catches it up through replication when it returns. `max_replica_delay_for_distributed_queries`: a replica
+ * MAX_REPLICA_LAG_S or more behind — a first replica that has just returned, before it caught up — is read only
+ * when every replica of its shard is that far behind (ClickHouse's default lets a replica 300 s behind answer).
  */
 export const CLUSTER_SETTINGS: ClickHouseSettings = {
+  max_replica_delay_for_distributed_queries: String(MAX_REPLICA_LAG_S),
   insert_distributed_sync: 1,
   distributed_product_mode: 'local',
   load_balancing: 'in_order',

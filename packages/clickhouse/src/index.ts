@@ -38,7 +38,7 @@ export {
   type RunMigrationsOptions,
 } from './migrations';
 export { ClickHouseStore } from './store';
-export { MAX_REPLICA_LAG_S, settle, upToDateReads } from './replicas';
+export { settle, upToDateReads } from './replicas';
 export {
   pendingMatches,
   sealMatch,

@@ -7,16 +7,14 @@
  * replica. So such a computation on a cluster:
  * 1. notes what it will compute from (the markers of the matches to seal, the highlights due),
  * 2. waits SETTLE_MS (`settle`), so each row stored before step 1 was stored more than MAX_REPLICA_LAG_S ago,
- * 3. reads with `upToDateReads`: only replicas less than MAX_REPLICA_LAG_S behind (and fails with every replica of
- *    a shard further behind: the next pass tries again), each of which therefore holds those rows.
+ * 3. reads with `upToDateReads`: only replicas less than MAX_REPLICA_LAG_S behind (client.ts: other reads fall back
+ *    to a replica further behind when no replica is closer; these fail instead, and the next pass tries again),
+ *    each of which therefore holds those rows.
  * On one server there is nothing to wait for and no setting to send.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
-import { clusterOf } from './client';
-
-/** How far behind (seconds) a replica may be and still be read by `upToDateReads`. */
-export const MAX_REPLICA_LAG_S = 5;
+import { MAX_REPLICA_LAG_S, clusterOf } from './client';
 /** How long `settle` waits: a second more than the lag allowed (ClickHouse counts the lag in whole seconds). */
 const SETTLE_MS = (MAX_REPLICA_LAG_S + 1) * 1000;
 

@@ -35,5 +35,7 @@ module.exports = {
     '<rootDir>/apps/runner/src/tracing.int.test.ts',
     // three consumer processes on one group, one killed and another started while 50 matches play
     '<rootDir>/apps/runner/src/scale-out-consumers.cluster.test.ts',
+    // the first replica of each shard stopped and started again while 50 matches play
+    '<rootDir>/apps/runner/src/scale-out-replicas.cluster.test.ts',
   ],
 };

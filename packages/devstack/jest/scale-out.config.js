@@ -1,10 +1,12 @@
-// `pnpm test:scale-out`: the first replica of each shard stopped and started again while 50 matches play, on the
-// embedded cluster (apps/runner/src/scale-out-replicas.cluster.test.ts). Not part of `npm test` yet: it failed 2 of 9
-// runs here (some matches short of events when verified; the failure prints each node's replication state and each
-// consumer's lag), so it runs on its own until that is understood. The three-consumer case is in test:cluster.
+// `pnpm test:scale-out`: the two scale-out cases of `pnpm test:cluster` on their own, for running them again and
+// again (apps/runner/src/scale-out-*.cluster.test.ts): three consumers on one group with one killed and another
+// started, and the first replica of each shard stopped and started again, each while 50 matches play.
 const cluster = require('./cluster.config.js');
 
 module.exports = {
   ...cluster,
-  testMatch: ['<rootDir>/apps/runner/src/scale-out-replicas.cluster.test.ts'],
+  testMatch: [
+    '<rootDir>/apps/runner/src/scale-out-consumers.cluster.test.ts',
+    '<rootDir>/apps/runner/src/scale-out-replicas.cluster.test.ts',
+  ],
 };
