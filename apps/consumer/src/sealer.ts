@@ -96,7 +96,7 @@ export class Sealer {
         this.hooks.onSeal?.(seal, seconds);
       }
     }
-    const seasonDays = signal?.aborted ? null : await this.store.writeSeasonDays();
+    const seasonDays = signal?.aborted ? null : await this.store.writeSeasonDays(signal);
     if (seasonDays) this.hooks.onSeasonDays?.(seasonDays);
     return { pending: pending.length, sealed, seasonDays };
   }
@@ -116,7 +116,8 @@ export interface BackfillResult {
   /** distinct events the seals counted */
   events: number;
   pages: number;
-  /** matches sealed by this run that are pending again (an insert came after their seal: still live) */
+  /** matches this run tried that are pending again: an insert came after their seal, or (on a cluster) while the
+   * replicas settled before it (`moving`, not sealed): still live */
   changed: string[];
   /** matches with a marker but no rows: nothing to seal */
   empty: string[];
@@ -177,6 +178,6 @@ export async function backfillSeals(
   const emptySet = new Set(empty);
   const stillPending = await pendingMatches(store.client, caps, { quietMs: 0, limit: MAX_LIMIT });
   const changed = stillPending.filter((id) => attempted.has(id) && !emptySet.has(id));
-  const seasonDays = options.signal?.aborted ? null : await store.writeSeasonDays();
+  const seasonDays = options.signal?.aborted ? null : await store.writeSeasonDays(options.signal);
   return { sealed: sealedCount, events, pages, changed, empty, seasonDays };
 }

@@ -12,10 +12,11 @@ import { DEFAULT_TOPICS } from '@pitchpulse/contract';
  * from the api's feed_anomalies_total (flags written into each Kafka message, the counter, the rate-limited warn
  * log: the expensive path); the rest still pays the rules' bookkeeping (judge + remembering accepted eventIds).
  * Tracing's cost: a third api process with OTEL_EXPORTER_OTLP_ENDPOINT set (every request traced, spans exported to
- * an OTLP receiver in this process that counts them) takes the single-event load right after the default api in
- * each round; `tracing on ÷ off` per round, then the median (target ≥ 0.9). A fourth api traces 10 % of the requests
+ * an OTLP receiver in this process that counts them) takes the single-event load beside the default api in each
+ * round; `tracing on ÷ off` per round, then the median (target ≥ 0.9). A fourth api traces 10 % of the requests
  * (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG=0.1`, what a busy deployment would
- * run) right after it: what tracing costs when most requests only carry the context.
+ * run): what tracing costs when most requests only carry the context. The three run one after the other, the
+ * order reversed every other round.
  * Uses KAFKA_BROKERS/CLICKHOUSE_URL when set, else starts a throwaway embedded stack.
  *   BENCH_DURATION (s per run, default 10), BENCH_ROUNDS (alternating bare/api rounds, 2), BENCH_CONNECTIONS (50),
  *   BENCH_BATCH_SIZE (100), BENCH_WARMUP (s, 3)
@@ -273,35 +274,51 @@ async function main(): Promise<void> {
     bareRuns.push(await post(`bare express + json → 202 #${round}`, bareUrl, eventBody, duration, bare));
     // The api with the rules on, and with them off: on first in odd rounds, off first in even ones.
     for (const rules of round % 2 === 1 ? [true, false] : [false, true]) {
-      const [base, server, label, runs] = rules
-        ? ([apiBase, api, '', apiRuns] as const)
-        : ([offBase, apiOff, ', rules off', offRuns] as const);
-      runs.push(
-        await counted(base, () =>
-          post(`POST /api/events${label} #${round}`, `${base}/api/events`, eventBody, duration, server),
-        ),
-      );
-      // Tracing on runs right after the default api (tracing off) it is compared with.
-      if (rules) {
-        tracedRuns.push(
-          await post(
-            `POST /api/events, tracing on #${round}`,
-            `${tracedBase}/api/events`,
-            eventBody,
-            duration,
-            apiTraced,
+      if (!rules) {
+        offRuns.push(
+          await counted(offBase, () =>
+            post(
+              `POST /api/events, rules off #${round}`,
+              `${offBase}/api/events`,
+              eventBody,
+              duration,
+              apiOff,
+            ),
           ),
         );
-        sampledRuns.push(
-          await post(
-            `POST /api/events, tracing 10 % #${round}`,
-            `${sampledBase}/api/events`,
-            eventBody,
-            duration,
-            apiSampled,
-          ),
-        );
+        continue;
       }
+      // The default api (tracing off) and the two tracing ones side by side, the order reversed every other
+      // round, so neither comes always first or last.
+      const tracing = [
+        async () =>
+          apiRuns.push(
+            await counted(apiBase, () =>
+              post(`POST /api/events #${round}`, `${apiBase}/api/events`, eventBody, duration, api),
+            ),
+          ),
+        async () =>
+          tracedRuns.push(
+            await post(
+              `POST /api/events, tracing on #${round}`,
+              `${tracedBase}/api/events`,
+              eventBody,
+              duration,
+              apiTraced,
+            ),
+          ),
+        async () =>
+          sampledRuns.push(
+            await post(
+              `POST /api/events, tracing 10 % #${round}`,
+              `${sampledBase}/api/events`,
+              eventBody,
+              duration,
+              apiSampled,
+            ),
+          ),
+      ];
+      for (const run of round % 2 === 1 ? tracing : tracing.reverse()) await run();
     }
     for (const rules of round % 2 === 1 ? [true, false] : [false, true]) {
       const [base, server, label, runs] = rules
@@ -494,7 +511,7 @@ async function main(): Promise<void> {
   console.log('');
   console.log(
     `tracing:               the api with OTEL_EXPORTER_OTLP_ENDPOINT (every request sampled, spans exported to a ` +
-      `local OTLP receiver: ${fmt(receiver.requests)} export requests) vs the default api, run after it each round`,
+      `local OTLP receiver: ${fmt(receiver.requests)} export requests) vs the default api, the three run back to back, the order reversed every other round`,
   );
   console.log(
     `  single events:       on ${fmt(median(tracedRuns.map((r) => r.okPerSecond)))} req/s, off ${fmt(apiRps)} req/s; ` +

@@ -58,7 +58,7 @@ export const MAX_REPLICA_LAG_S = 5;
  * `distributed_product_mode=local`: `IN (SELECT … FROM sharded)` reads the shard's own part, which is right
  * because every table is sharded by match (18.16 refuses such subqueries by default). `load_balancing=in_order`
  * without the local-replica shortcut: every process reads and writes each shard's first replica while it is up,
- * so a read sees the inserts acknowledged before it; the second replica takes over while the first is down and
+ * so a read normally sees the inserts acknowledged before it; the second replica takes over while the first is down and
  * catches it up through replication when it returns. `max_replica_delay_for_distributed_queries`: a replica
  * MAX_REPLICA_LAG_S or more behind — a first replica that has just returned, before it caught up — is read only
  * when every replica of its shard is that far behind (ClickHouse's default lets a replica 300 s behind answer).

@@ -23,7 +23,7 @@ import { localTable } from './cluster';
 import { execute, selectRows } from './query';
 import { identifier, inList, sql } from './sql';
 import { sealMatch, settleMarkers } from './seals';
-import { checkCount, num, table } from './queries/common';
+import { checkCount, inListChunks, num, table } from './queries/common';
 import { NO_HEAD, isCurrentSeal, readHeads } from './queries/figures';
 
 /** The raw tables retention drops partitions of, in the order it drops them. */
@@ -31,8 +31,6 @@ export const RAW_TABLES = ['events', 'events_unique'] as const;
 export type RawTable = (typeof RAW_TABLES)[number];
 
 const DAY_MS = 86_400_000;
-/** Match ids per `IN (…)` list. */
-const CHUNK = 1000;
 
 export interface RetentionOptions {
   /** keep raw rows this many days (an integer ≥ 1); `undefined`: keep them forever, the run does nothing */
@@ -134,16 +132,10 @@ async function dropPartition(
   await execute(client, caps, sql`ALTER TABLE ${target} DROP PARTITION ID ${p.partition}`);
 }
 
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
-}
-
 /** Runs `query` over `ids` in chunks and concatenates the answers. */
 async function perChunk<T>(ids: readonly string[], query: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
   const out: T[] = [];
-  for (const chunk of chunks(ids)) out.push(...(await query(chunk)));
+  for (const chunk of inListChunks(ids)) out.push(...(await query(chunk)));
   return out;
 }
 
@@ -168,7 +160,7 @@ async function matchesOfMonth(
 /** Of `matchIds`, those retired before. */
 async function retiredAmong(client: ClickHouseClient, caps: ClickHouseCapabilities, matchIds: string[]) {
   const retired = new Set<string>();
-  for (const chunk of chunks(matchIds)) {
+  for (const chunk of inListChunks(matchIds)) {
     for (const [id, head] of await readHeads(client, caps, chunk)) if (head.retired) retired.add(id);
   }
   return retired;
@@ -199,7 +191,7 @@ async function withoutCurrentSeal(
   matchIds: string[],
 ) {
   const missing: string[] = [];
-  for (const chunk of chunks(matchIds)) {
+  for (const chunk of inListChunks(matchIds)) {
     const heads = await readHeads(client, caps, chunk);
     missing.push(...chunk.filter((id) => !isCurrentSeal(heads.get(id) ?? NO_HEAD)));
   }
@@ -221,8 +213,7 @@ async function ensureSealed(
     const settled = await settleMarkers(client, caps, pending, state.signal);
     for (const id of pending) {
       if (state.signal?.aborted) return pending;
-      await sealMatch(client, caps, id, settled);
-      state.sealed.add(id);
+      if (typeof (await sealMatch(client, caps, id, settled)) !== 'string') state.sealed.add(id);
     }
     pending = await withoutCurrentSeal(client, caps, pending);
   }
@@ -231,7 +222,7 @@ async function ensureSealed(
 
 /** One 'retired' row per match (retired = 1, the other columns at their defaults). */
 async function writeRetired(client: ClickHouseClient, caps: ClickHouseCapabilities, matchIds: string[]) {
-  for (const chunk of chunks(matchIds)) {
+  for (const chunk of inListChunks(matchIds)) {
     await execute(
       client,
       caps,

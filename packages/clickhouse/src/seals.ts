@@ -11,7 +11,12 @@ import { execute, selectRows } from './query';
 import { sql, type Sql } from './sql';
 import { EVENT_MS, checkCount, checkMatchId, notRetractedIn, num, table } from './queries/common';
 import { NO_CURRENT_SEAL, headsSql, readHeads } from './queries/figures';
-import { encodeSealedMetrics, matchMetricsFromEvents } from './queries/metrics';
+import {
+  encodeSealedMetrics,
+  latencyPercentiles,
+  metricsFromFigures,
+  type StoredMetrics,
+} from './queries/metrics';
 
 export interface SealResult {
   matchId: string;
@@ -26,12 +31,15 @@ export interface SealResult {
 const FIGURE_COLUMNS = sql`(match_id, kind, seal_id, event_type, team_id, player_id, feed_minute, minute_start, events,
                             first_event_ms, last_event_ms)`;
 
+/** What a seal counts: the match's raw rows, less the retracted events. */
+const rawRowsOf = (caps: ClickHouseCapabilities, matchId: string) =>
+  sql`FROM ${table(caps, 'events')} WHERE match_id = ${matchId} AND ${notRetractedIn(caps, matchId)}`;
+
 function figureStatements(caps: ClickHouseCapabilities, matchId: string, sealId: string): Sql[] {
-  const events = table(caps, 'events');
   const figures = table(caps, 'match_figures');
   const zeroMinute = sql`toDateTime(0, 'UTC')`;
   const insert = (select: Sql) => sql`INSERT INTO ${figures} ${FIGURE_COLUMNS} ${select}`;
-  const of = sql`FROM ${events} WHERE match_id = ${matchId} AND ${notRetractedIn(caps, matchId)}`;
+  const of = rawRowsOf(caps, matchId);
   return [
     insert(sql`SELECT match_id, 'event_type_team', ${sealId}, event_type, team_id, '', toInt16(0), ${zeroMinute},
                       uniqExact(event_id), min(${EVENT_MS}), max(${EVENT_MS})
@@ -78,6 +86,68 @@ export async function settleMarkers(
 }
 
 /**
+ * A seal's metrics answer, from the raw rows grouped as its `event_type_team` and `minute` figures group them, so
+ * it equals what its figure rows give (metricsFromFigures) — computed, not read back from the figures just written:
+ * on a cluster another replica may answer that read.
+ */
+async function sealMetrics(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  match: string,
+  settings: ClickHouseSettings | undefined,
+): Promise<{ metrics: StoredMetrics | null; latency: number[] }> {
+  const of = rawRowsOf(caps, match);
+  const [byTypeTeam, byMinute, latency] = await Promise.all([
+    selectRows<{ event_type: string; team_id: number; n: number; f: number; l: number }>(
+      client,
+      caps,
+      sql`SELECT event_type, team_id, uniqExact(event_id) AS n, min(${EVENT_MS}) AS f, max(${EVENT_MS}) AS l
+          ${of} GROUP BY event_type, team_id`,
+      settings,
+    ),
+    selectRows<{ feed_minute: number; m: number; n: number }>(
+      client,
+      caps,
+      sql`SELECT feed_minute, toUnixTimestamp(toStartOfMinute(event_time)) AS m, uniqExact(event_id) AS n
+          ${of} GROUP BY feed_minute, m`,
+      settings,
+    ),
+    latencyPercentiles(client, caps, match, settings),
+  ]);
+  const figure = {
+    event_type: '',
+    team_id: 0,
+    feed_minute: 0,
+    minute_start: 0,
+    first_event_ms: 0,
+    last_event_ms: 0,
+  };
+  const metrics = metricsFromFigures(
+    match,
+    [
+      ...byTypeTeam.map((r) => ({
+        ...figure,
+        kind: 'event_type_team',
+        event_type: r.event_type,
+        team_id: r.team_id,
+        events: r.n,
+        first_event_ms: r.f,
+        last_event_ms: r.l,
+      })),
+      ...byMinute.map((r) => ({
+        ...figure,
+        kind: 'minute',
+        feed_minute: r.feed_minute,
+        minute_start: r.m,
+        events: r.n,
+      })),
+    ],
+    latency,
+  );
+  return { metrics, latency };
+}
+
+/**
  * Why sealMatch wrote no seal: `empty`, the match has no rows to seal or retention retired it (its latest seal
  * stays); `moving`, on a cluster, rows of the match were stored while the replicas settled (it is live again:
  * a later pass seals it once it is quiet).
@@ -109,8 +179,7 @@ export async function sealMatch(
 
 /**
  * Writes a seal of `matchId` computed from its raw rows, recording `version`: the match's marker, read before
- * this reads the raw rows. Its metrics are computed from the raw rows as a read without a seal computes them
- * (not read back from the figures just written: on a cluster another replica may answer that read).
+ * this reads the raw rows.
  */
 export async function writeSeal(
   client: ClickHouseClient,
@@ -122,10 +191,9 @@ export async function writeSeal(
   const sealId = randomUUID();
   const reads = upToDateReads(client);
   await Promise.all(figureStatements(caps, match, sealId).map((s) => execute(client, caps, s, reads)));
-  const metrics = await matchMetricsFromEvents(client, caps, { matchId: match }, reads);
+  const { metrics, latency } = await sealMetrics(client, caps, match, reads);
   // No event counts: its rows were dropped under it (nothing to seal), or every one is retracted (a seal of nothing).
   if (!metrics && !(await hasRetractions(client, caps, match, reads))) return null;
-  const latency = metrics?.pipelineLatencyMs ?? { p50: 0, p95: 0, p99: 0 };
   await execute(
     client,
     caps,
@@ -135,7 +203,7 @@ export async function writeSeal(
         SELECT ${match}, 'seal', ${sealId}, ${metrics?.totalEvents ?? 0},
                ${metrics ? Date.parse(metrics.firstEventAt) : 0}, ${metrics ? Date.parse(metrics.lastEventAt) : 0},
                ${version}, ${now()},
-               ${latency.p50}, ${latency.p95}, ${latency.p99}, ${encodeSealedMetrics(metrics)}`,
+               ${latency[0]!}, ${latency[1]!}, ${latency[2]!}, ${encodeSealedMetrics(metrics)}`,
   );
   return { matchId: match, sealId, version, totalEvents: metrics?.totalEvents ?? 0 };
 }

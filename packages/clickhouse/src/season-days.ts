@@ -35,19 +35,22 @@ const COLUMNS = [
  * since its seal: no whole answer to store yet) or the version is stored already. The version is read before the
  * seals, so the stored days hold at least what it counts (a seal written meanwhile only adds events). Every day
  * and the commit row go in one INSERT (one block, one part): a reader sees the version whole or not at all.
- * `null` when there was nothing to store.
+ * On a cluster the days are read after the replicas settled, from none that lags (replicas.ts); `signal` ends that
+ * wait early, storing nothing. `null` when there was nothing to store.
  */
 export async function writeSeasonDays(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
-  now: () => number = Date.now,
+  options: { now?: () => number; signal?: AbortSignal } = {},
 ): Promise<SeasonDaysResult | null> {
+  const { now = Date.now, signal } = options;
   const snapshot = await statsSnapshot(client, caps);
   if (snapshot.unsealed === null || snapshot.unsealed.length > 0) return null;
   const { version } = snapshot;
   if (await isStored(client, caps, version)) return null;
   // kept until the version moves: on a cluster, read the seals' days from no lagging replica (replicas.ts)
-  await settle(client);
+  await settle(client, signal);
+  if (signal?.aborted) return null;
   const days = await seasonDailyRows(client, caps, upToDateReads(client));
   const computedMs = now();
   const values = [

@@ -74,8 +74,8 @@ export class ClickHouseStore {
   }
 
   /** Stores the season's daily stats at the current stats version when every match is sealed (season-days.ts). */
-  async writeSeasonDays() {
-    return writeSeasonDays(this.client, await this.capabilities());
+  async writeSeasonDays(signal?: AbortSignal) {
+    return writeSeasonDays(this.client, await this.capabilities(), { signal });
   }
 
   async timeline(matchId: string, bucket: TimelineBucket) {

@@ -4,11 +4,12 @@
  * goal) but has its new highlight; the pass still titles that goal with the running score 1–1.
  */
 import {
-  runMigrations,
-  insertEvents,
   detectCapabilities,
   execute,
   identifier,
+  insertEvents,
+  matchGoals,
+  runMigrations,
   sql,
 } from '@pitchpulse/clickhouse';
 import {
@@ -63,6 +64,8 @@ describe('enrichment on a cluster (test:cluster)', () => {
 
     const second = event(45, 2, 'p-21');
     const outcomes = await withLaggingFirstReplica(database, [second], ['highlights_local'], async () => {
+      // a plain read still takes the first replica, which has one goal: the lag is real
+      expect(await matchGoals(client, caps, [matchId])).toHaveLength(1);
       const pass = await enrichDue({ client, caps, enricher: defaultEnricher, policy });
       return pass.outcomes.map((o) => [o.highlight.highlightId, o.status, o.title]);
     });

@@ -130,3 +130,13 @@ export function parseMetadata(text: string): Record<string, unknown> {
     return {};
   }
 }
+
+/** Ids per `IN (…)` list: 18.x takes the values as literals, and a query must stay under its max_query_size. */
+const IN_LIST_CHUNK = 1000;
+
+/** `items` in slices of at most IN_LIST_CHUNK, one `IN (…)` list each. */
+export function inListChunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += IN_LIST_CHUNK) out.push(items.slice(i, i + IN_LIST_CHUNK));
+  return out;
+}

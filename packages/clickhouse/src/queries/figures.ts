@@ -9,7 +9,7 @@ import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { ClickHouseCapabilities } from '../capabilities';
 import { selectRows } from '../query';
 import { inList, sql, type Sql } from '../sql';
-import { num, table } from './common';
+import { inListChunks, num, table } from './common';
 
 /** The kinds of figure a seal writes (the `kind` column of match_figures, beside marker, seal and retired). */
 export type FigureKind = 'event_type_team' | 'minute' | 'minute_type' | 'player';
@@ -105,14 +105,17 @@ export async function readHeads(
   matchIds: readonly string[],
   settings?: ClickHouseSettings,
 ): Promise<Map<string, MatchHead>> {
-  if (matchIds.length === 0) return new Map();
-  const rows = await selectRows<HeadRow & { match_id: string }>(
-    client,
-    caps,
-    headsSql(caps, sql`match_id IN ${inList(matchIds)}`),
-    { ...(matchIds.length === 1 ? ONE_MATCH_READ : {}), ...settings },
-  );
-  return new Map(rows.map((r) => [r.match_id, toHead(r)]));
+  const heads = new Map<string, MatchHead>();
+  for (const chunk of inListChunks(matchIds)) {
+    const rows = await selectRows<HeadRow & { match_id: string }>(
+      client,
+      caps,
+      headsSql(caps, sql`match_id IN ${inList(chunk)}`),
+      { ...(chunk.length === 1 ? ONE_MATCH_READ : {}), ...settings },
+    );
+    for (const r of rows) heads.set(r.match_id, toHead(r));
+  }
+  return heads;
 }
 
 const COLUMNS = sql`match_id, kind, seal_id, event_type, team_id, player_id, feed_minute,

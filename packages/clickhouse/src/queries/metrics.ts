@@ -148,7 +148,19 @@ function topMinutes(counts: Map<number, number>): Array<[number, number]> {
  */
 export function metricsFromFigures(
   matchId: string,
-  figures: readonly FigureRow[],
+  figures: ReadonlyArray<
+    Pick<
+      FigureRow,
+      | 'kind'
+      | 'event_type'
+      | 'team_id'
+      | 'feed_minute'
+      | 'minute_start'
+      | 'events'
+      | 'first_event_ms'
+      | 'last_event_ms'
+    >
+  >,
   latency: readonly number[],
 ): StoredMetrics | null {
   const rows: SummaryRow[] = figures
@@ -264,7 +276,6 @@ export async function matchMetricsFromEvents(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   params: MatchMetricsParams,
-  settings?: ClickHouseSettings,
 ): Promise<StoredMetrics | null> {
   const matchId = checkMatchId(params.matchId);
   const groups = sql`SELECT feed_minute, toStartOfMinute(event_time) AS minute_start, event_type, team_id,
@@ -273,8 +284,8 @@ export async function matchMetricsFromEvents(
                      WHERE match_id = ${matchId} AND ${notRetractedIn(caps, matchId)}
                      GROUP BY feed_minute, minute_start, event_type, team_id`;
   const [rows, latency] = await Promise.all([
-    selectRows<SummaryRow>(client, caps, sql`SELECT ${rename} FROM (${summarySql(groups)})`, settings),
-    latencyPercentiles(client, caps, matchId, settings),
+    selectRows<SummaryRow>(client, caps, sql`SELECT ${rename} FROM (${summarySql(groups)})`),
+    latencyPercentiles(client, caps, matchId),
   ]);
   return metricsOf(matchId, rows, latency);
 }
