@@ -38,7 +38,7 @@ export {
   type RunMigrationsOptions,
 } from './migrations';
 export { ClickHouseStore } from './store';
-export { settle, upToDateReads } from './replicas';
+export { settle, settleMs, upToDateReads } from './replicas';
 export {
   pendingMatches,
   sealMatch,

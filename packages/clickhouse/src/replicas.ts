@@ -27,6 +27,14 @@ export function upToDateReads(client: ClickHouseClient): ClickHouseSettings | un
   };
 }
 
+/**
+ * How long after a value was stored a read of it may be trusted not to come from a replica that lags (SETTLE_MS on
+ * a cluster, 0 on one server): for caches that keep an answer while a marker stays the same.
+ */
+export function settleMs(client: ClickHouseClient): number {
+  return clusterOf(client) === undefined ? 0 : SETTLE_MS;
+}
+
 /** On a cluster, waits SETTLE_MS (at once on one server); returns early, without an error, when `signal` aborts. */
 export async function settle(client: ClickHouseClient, signal?: AbortSignal): Promise<void> {
   if (clusterOf(client) === undefined) return;

@@ -3,9 +3,9 @@ import { ReadCache, type CacheResult } from './cache';
 import type { Marker, MarkerPoller } from './markers';
 
 /** A marker source under the test's control (the poller itself is tested in markers.test.ts). */
-function setup() {
+function setup(settleMs = 0) {
   let now = 100_000;
-  let marker: Marker = { storedRows: 10, confirmedAt: now };
+  let marker: Marker = { storedRows: 10, confirmedAt: now, since: now };
   const markers = { maxAgeMs: 1000, marker: async () => marker } as unknown as MarkerPoller;
   const results: CacheResult[] = [];
   let computations = 0;
@@ -14,6 +14,7 @@ function setup() {
     now: () => now,
     onResult: (_r, result) => results.push(result),
     onCompute: () => computations++,
+    settleMs,
   });
   let rows = 10;
   let release: (() => void) | undefined;
@@ -37,12 +38,13 @@ function setup() {
       marker = {
         storedRows: to,
         confirmedAt: now,
+        since: now,
         previous: { storedRows: rows, confirmedAt: previousSeen },
       };
       rows = to;
     },
     confirm: () => (marker = { ...marker, confirmedAt: now }),
-    noRows: () => (marker = { storedRows: 0, confirmedAt: now }),
+    noRows: () => (marker = { storedRows: 0, confirmedAt: now, since: now }),
     holdComputations: () => (hold = true),
     finish: () => {
       hold = false;
@@ -106,7 +108,10 @@ describe('ReadCache', () => {
 
   it('an answer read while a view was still being filled is not current: the next reader computes again', async () => {
     let now = 0;
-    const markers = { maxAgeMs: 1000, marker: async () => ({ storedRows: 20, confirmedAt: now }) };
+    const markers = {
+      maxAgeMs: 1000,
+      marker: async () => ({ storedRows: 20, confirmedAt: now, since: 0 }),
+    };
     const cache = new ReadCache({ markers: markers as unknown as MarkerPoller, now: () => now });
     const seen = [18, 20];
     let computations = 0;
@@ -121,6 +126,26 @@ describe('ReadCache', () => {
     expect(computations).toBe(2);
   });
 
+  it('on a cluster (settleMs): an answer computed soon after its marker moved is served, then computed again once the replicas settled, and only that one is kept', async () => {
+    const t = setup(6000);
+    expect(await t.read()).toBe('answer@10'); // computed at once: the marker was first seen just now
+    t.advance(1000);
+    expect(await t.read()).toBe('answer@10');
+    expect(t.results).toEqual(['miss', 'stale']);
+    expect(t.computations).toBe(1); // too soon to compute again: the replicas may not have settled
+    t.advance(5000);
+    t.confirm();
+    expect(await t.read()).toBe('answer@10'); // served while it is computed again
+    expect(t.results.at(-1)).toBe('stale');
+    expect(t.computations).toBe(2);
+    await new Promise((r) => setImmediate(r));
+    t.advance(10_000);
+    t.confirm();
+    expect(await t.read()).toBe('answer@10');
+    expect(t.results.at(-1)).toBe('hit'); // the answer computed after the settle time is current
+    expect(t.computations).toBe(2);
+  });
+
   it('a match without rows is answered empty without computing', async () => {
     const t = setup();
     t.noRows();
@@ -129,7 +154,10 @@ describe('ReadCache', () => {
   });
 
   it('keeps at most maxEntries answers', async () => {
-    const markers = { maxAgeMs: 1000, marker: async () => ({ storedRows: 1, confirmedAt: Date.now() }) };
+    const markers = {
+      maxAgeMs: 1000,
+      marker: async () => ({ storedRows: 1, confirmedAt: Date.now(), since: 0 }),
+    };
     const cache = new ReadCache({ markers: markers as unknown as MarkerPoller, maxEntries: 2 });
     for (const id of ['a', 'b', 'c']) {
       await cache.get(id, 'metrics', async () => ({ value: id, storedRows: 1 }), null);

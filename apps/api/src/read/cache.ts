@@ -14,6 +14,12 @@ export interface ReadCacheOptions {
   onCompute?: (resource: string) => void;
   /** A background recomputation failed (the next request tries again). */
   onError?: (err: unknown) => void;
+  /**
+   * On a cluster (settleMs of @pitchpulse/clickhouse): an answer computed sooner than this after its marker moved
+   * may come from a replica that had the marker before the rows; it is served, but computed again once this has
+   * passed, and only that answer is kept as current. Default 0 (one server: an answer is current at once).
+   */
+  settleMs?: number;
   now?: () => number;
 }
 
@@ -39,6 +45,9 @@ interface Flight {
  *    `maxAgeMs` ago it is served (`stale`) and the new answer is computed in the background, so readers of a live
  *    match do not wait for ClickHouse;
  *  - otherwise the answer is computed (`miss`), once however many requests wait for it.
+ * On a cluster (`settleMs`), a replica may hold a match's new marker before its rows: an answer computed less than
+ * `settleMs` after the marker moved is served (`stale`) but computed again once that has passed, and only an answer
+ * computed after it is current.
  * So no answer lags ClickHouse by more than `maxAgeMs`, a finished match is computed once and a live one once per
  * change. An answer read while a view was still being filled holds fewer rows than the marker: it is not current,
  * and the next reader computes it again.
@@ -48,10 +57,12 @@ export class ReadCache {
   private readonly flights = new Map<string, Flight>();
   private readonly maxEntries: number;
   private readonly now: () => number;
+  private readonly settleMs: number;
 
   constructor(private readonly options: ReadCacheOptions) {
     this.maxEntries = options.maxEntries ?? 5000;
     this.now = options.now ?? Date.now;
+    this.settleMs = options.settleMs ?? 0;
   }
 
   get size(): number {
@@ -82,7 +93,16 @@ export class ReadCache {
     const maxAge = this.options.markers.maxAgeMs;
     const entry = this.entries.get(key);
     if (entry) {
-      if (entry.storedRows === marker.storedRows) return this.served(key, entry, resource, 'hit');
+      if (entry.storedRows === marker.storedRows) {
+        const settledAt = marker.since + this.settleMs;
+        if (this.settleMs === 0 || entry.startedAt >= settledAt)
+          return this.served(key, entry, resource, 'hit');
+        if (now >= settledAt)
+          this.flight(key, resource, settledAt, compute).promise.catch((err: unknown) =>
+            this.options.onError?.(err),
+          );
+        return this.served(key, entry, resource, 'stale');
+      }
       const previous = marker.previous;
       if (
         options.allowPrevious &&

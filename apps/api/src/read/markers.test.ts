@@ -66,6 +66,7 @@ describe('MarkerPoller', () => {
     expect(await poller.marker('c')).toEqual({
       storedRows: 7,
       confirmedAt: 6000,
+      since: 6000,
       previous: { storedRows: 1, confirmedAt: 0 },
     });
     expect(poller.size).toBe(2);

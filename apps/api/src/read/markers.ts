@@ -27,6 +27,8 @@ export interface Marker {
   storedRows: number;
   /** when the query that saw this value was sent (epoch ms): the value held at least until then */
   confirmedAt: number;
+  /** when the first query that saw this value was sent (epoch ms): the rows it counts were stored about then */
+  since: number;
   /** the value before the last change, and when it was last seen: data that held it was current until then */
   previous?: { storedRows: number; confirmedAt: number };
 }
@@ -39,6 +41,7 @@ interface Entry extends Marker {
 const markerOf = (e: Entry): Marker => ({
   storedRows: e.storedRows,
   confirmedAt: e.confirmedAt,
+  since: e.since,
   ...(e.previous ? { previous: e.previous } : {}),
 });
 
@@ -149,7 +152,7 @@ export class MarkerPoller {
       // Map order = recency order, for eviction.
       this.entries.delete(matchId);
     } else {
-      entry = { storedRows: 0, confirmedAt: -Infinity, lastUsed: now, watchers: 0 };
+      entry = { storedRows: 0, confirmedAt: -Infinity, since: -Infinity, lastUsed: now, watchers: 0 };
       this.evict();
     }
     entry.lastUsed = now;
@@ -201,13 +204,14 @@ export class MarkerPoller {
         // An entry dropped meanwhile (eviction) comes back: its caller is waiting for it.
         let entry = this.entries.get(id);
         if (!entry) {
-          entry = { storedRows: 0, confirmedAt: -Infinity, lastUsed: sentAt, watchers: 0 };
+          entry = { storedRows: 0, confirmedAt: -Infinity, since: -Infinity, lastUsed: sentAt, watchers: 0 };
           this.entries.set(id, entry);
         }
         if (sentAt < entry.confirmedAt) continue; // a later poll already answered
         const storedRows = markers.get(id)?.storedRows ?? 0;
         const changed = entry.confirmedAt !== -Infinity && storedRows !== entry.storedRows;
         if (changed) entry.previous = { storedRows: entry.storedRows, confirmedAt: entry.confirmedAt };
+        if (changed || entry.confirmedAt === -Infinity) entry.since = sentAt;
         entry.storedRows = storedRows;
         entry.confirmedAt = sentAt;
         if (changed) this.o.onChange?.(id, storedRows);

@@ -1,4 +1,5 @@
 import {
+  settleMs,
   summaryOf,
   type ClickHouseStore,
   type HighlightQuery,
@@ -124,6 +125,7 @@ export class ReadService {
     this.cache = new ReadCache({
       markers: this.markers,
       maxEntries: o.cacheEntries,
+      settleMs: settleMs(o.store.client),
       now: this.now,
       onResult: (resource, result) => metrics.cacheRequests.inc({ resource: resource.split(':')[0], result }),
       onCompute: (resource) => metrics.computations.inc({ resource: resource.split(':')[0] }),

@@ -1,4 +1,10 @@
-import type { ClickHouseStore, CohortRetention, StatsSnapshot, Versioned } from '@pitchpulse/clickhouse';
+import {
+  settleMs,
+  type ClickHouseStore,
+  type CohortRetention,
+  type StatsSnapshot,
+  type Versioned,
+} from '@pitchpulse/clickhouse';
 import type {
   DailyStatsDay,
   EventTypeCount,
@@ -61,6 +67,7 @@ export class StatsService {
     this.cache = new ReadCache({
       markers: this.markers,
       maxEntries: o.cacheEntries ?? 500,
+      settleMs: settleMs(o.store.client),
       onResult: o.onResult,
       onCompute: o.onCompute,
       onError: o.onError,
