@@ -26,6 +26,24 @@ function waitForAssignment(consumer: Consumer, topic: string, predicate: (p: num
   });
 }
 
+/**
+ * Runs `consumer` (subscribed already), joining the group again when kafkajs gives up on an error it does not retry:
+ * the mock broker answers INVALID_REQUEST to a member whose SyncGroup arrives after the leader's (as the consumer
+ * app does, apps/consumer/src/batch-consumer.ts). Returns a function that stops rejoining.
+ */
+async function runRejoining(consumer: Consumer): Promise<() => void> {
+  let stopped = false;
+  const run = () => consumer.run({ eachMessage: async () => undefined });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (payload.restart || stopped) return;
+    setTimeout(() => {
+      if (!stopped) void consumer.connect().then(run, () => undefined);
+    }, 500);
+  });
+  await run();
+  return () => (stopped = true);
+}
+
 describe('embedded Kafka (librdkafka mock cluster) with kafkajs', () => {
   const kafka = new Kafka({
     clientId: 'stack-test',
@@ -80,21 +98,23 @@ describe('embedded Kafka (librdkafka mock cluster) with kafkajs', () => {
     // The mock's coordinator waits up to a session timeout for members to rejoin: 6 s, not kafkajs's 30 s.
     const first = kafka.consumer({ groupId, heartbeatInterval: 500, sessionTimeout: 6000 });
     const second = kafka.consumer({ groupId, heartbeatInterval: 500, sessionTimeout: 6000 });
+    const stops: Array<() => void> = [];
     try {
       await first.connect();
       await first.subscribe({ topic, fromBeginning: true });
       const firstAlone = waitForAssignment(first, topic, (p) => p.length === 6);
-      await first.run({ eachMessage: async () => undefined });
+      stops.push(await runRejoining(first));
       expect(await firstAlone).toEqual([0, 1, 2, 3, 4, 5]);
 
       const firstShrunk = waitForAssignment(first, topic, (p) => p.length > 0 && p.length < 6);
       await second.connect();
       await second.subscribe({ topic, fromBeginning: true });
       const secondGot = waitForAssignment(second, topic, (p) => p.length > 0);
-      await second.run({ eachMessage: async () => undefined });
+      stops.push(await runRejoining(second));
       const [a, b] = await Promise.all([firstShrunk, secondGot]);
       expect([...a, ...b].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5]);
     } finally {
+      for (const stop of stops) stop();
       await Promise.all([first.disconnect(), second.disconnect()]);
     }
   });
