@@ -4,8 +4,8 @@
  * pass of the maintenance loop (quiet matches only), `backfillSeals` is `pnpm backfill` (every match, now).
  *
  * Both are built from `pendingMatches`, `settleMarkers` and `sealMatch`, the steps of `sealPending`, so each seal
- * is timed on its own and a pass can stop between two seals when the consumer shuts down. Both end by storing the season's daily
- * stats (season_days) once every match is sealed.
+ * is timed on its own and a pass can stop between two seals when the consumer shuts down. Both end by storing the
+ * season's daily stats (season_days) once every match is sealed.
  */
 import { performance } from 'node:perf_hooks';
 import {

@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createClickHouseClient, execute, identifier, selectRows, sql } from '@pitchpulse/clickhouse';
+import { clusterNodes } from '@pitchpulse/clickhouse/testing';
 import { StackControl, freePort, preparePipeline, repoRoot, waitFor } from '@pitchpulse/devstack';
 import { sampleSum } from '@pitchpulse/observability';
 import { IngestClient, runSimulation, verifyAgainstApi, type SimulationResult } from '@pitchpulse/simulation';
@@ -32,7 +33,7 @@ const problemLines = (log: string): string =>
 
 /** Each node's replication state of `database` (for a failure's message): lag, queue, errors, rows. */
 async function replicaReport(database: string): Promise<string> {
-  const nodes = (process.env.PITCHPULSE_TEST_CLUSTER_NODES ?? '').split(',').filter(Boolean);
+  const nodes = clusterNodes();
   const lines: string[] = [];
   for (const url of nodes) {
     const node = createClickHouseClient({ url, database });
@@ -259,7 +260,7 @@ export function scaleOutSuite(part: 'consumers' | 'replicas'): void {
         // matches were sealed during the run and its fault, not only read from their raw rows
         expect(await sealsWritten()).toBeGreaterThan(0);
 
-        const nodes = (process.env.PITCHPULSE_TEST_CLUSTER_NODES ?? '').split(',').filter(Boolean);
+        const nodes = clusterNodes();
         expect(nodes).toHaveLength(4);
         const rows: number[] = [];
         for (const url of nodes) {

@@ -12,6 +12,7 @@ import { execute, selectRows } from './query';
 import { identifier, sql } from './sql';
 import {
   clickhouseCluster,
+  clusterNodes,
   matchOnFirstShard,
   testClickHouseClient,
   uniqueDatabase,
@@ -21,7 +22,7 @@ import { detectCapabilities } from './capabilities';
 import { sealMatch } from './seals';
 import { ClickHouseStore } from './store';
 
-const nodes = (process.env.PITCHPULSE_TEST_CLUSTER_NODES ?? '').split(',').filter(Boolean);
+const nodes = clusterNodes();
 const caps = { nativeParams: false };
 const MATCHES = 24;
 const EVENTS_PER_MATCH = 50;

@@ -116,8 +116,8 @@ export async function optimizeFinal(e: Engine, table: string): Promise<void> {
   }
 }
 
-/** The URLs of the test cluster's nodes (`pnpm test:cluster`), or none. */
-const clusterNodes = (): string[] =>
+/** The URLs of the test cluster's nodes (`pnpm test:cluster`: s1r1, s1r2, s2r1, s2r2), or none. */
+export const clusterNodes = (): string[] =>
   (process.env.PITCHPULSE_TEST_CLUSTER_NODES ?? '').split(',').filter(Boolean);
 
 async function optimizeOn(

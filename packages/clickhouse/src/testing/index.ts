@@ -7,6 +7,7 @@ export {
   clickhouseCluster,
   clickhouseUrl,
   closeEngines,
+  clusterNodes,
   openEngines,
   optimizeFinal,
   testClickHouseClient,
@@ -14,7 +15,7 @@ export {
   type Engine,
 } from './engines';
 export { expectReadsMatch } from './reads';
-export { firstShardReplicas, matchOnFirstShard, withLaggingFirstReplica } from './lagging-replica';
+export { matchOnFirstShard, withLaggingFirstReplica } from './lagging-replica';
 export { MATCHES, buildDeliveries, buildEvents, prng, type Delivery, type MatchSpec } from './fixture';
 export {
   countBy,

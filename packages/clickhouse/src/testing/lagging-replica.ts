@@ -9,12 +9,13 @@ import { createClickHouseClient } from '../client';
 import { insertEvents } from '../events';
 import { execute, selectRows } from '../query';
 import { identifier, sql } from '../sql';
+import { clusterNodes } from './engines';
 
 const caps = { nativeParams: false };
 
 /** The first shard's two replicas, each a client of `database` on that node alone; close them when done. */
-export function firstShardReplicas(database: string): [ClickHouseClient, ClickHouseClient] {
-  const nodes = (process.env.PITCHPULSE_TEST_CLUSTER_NODES ?? '').split(',').filter(Boolean);
+function firstShardReplicas(database: string): [ClickHouseClient, ClickHouseClient] {
+  const nodes = clusterNodes();
   if (nodes.length !== 4) throw new Error('run through `pnpm test:cluster`: it starts the 2 × 2 cluster');
   // listed s1r1, s1r2, s2r1, s2r2
   return [
