@@ -9,14 +9,9 @@ import { clusterOf } from './client';
 import { settle, upToDateReads } from './replicas';
 import { execute, selectRows } from './query';
 import { sql, type Sql } from './sql';
-import { EVENT_MS, checkCount, checkMatchId, notRetractedIn, num, table } from './queries/common';
+import { EVENT_MS, checkCount, checkMatchId, num, rawRowsOf, table } from './queries/common';
 import { NO_CURRENT_SEAL, headsSql, readHeads } from './queries/figures';
-import {
-  encodeSealedMetrics,
-  latencyPercentiles,
-  metricsFromFigures,
-  type StoredMetrics,
-} from './queries/metrics';
+import { encodeSealedMetrics, metricsFromRawRows } from './queries/metrics';
 
 export interface SealResult {
   matchId: string;
@@ -32,8 +27,6 @@ const FIGURE_COLUMNS = sql`(match_id, kind, seal_id, event_type, team_id, player
                             first_event_ms, last_event_ms)`;
 
 /** What a seal counts: the match's raw rows, less the retracted events. */
-const rawRowsOf = (caps: ClickHouseCapabilities, matchId: string) =>
-  sql`FROM ${table(caps, 'events')} WHERE match_id = ${matchId} AND ${notRetractedIn(caps, matchId)}`;
 
 function figureStatements(caps: ClickHouseCapabilities, matchId: string, sealId: string): Sql[] {
   const figures = table(caps, 'match_figures');
@@ -86,68 +79,6 @@ export async function settleMarkers(
 }
 
 /**
- * A seal's metrics answer, from the raw rows grouped as its `event_type_team` and `minute` figures group them, so
- * it equals what its figure rows give (metricsFromFigures) — computed, not read back from the figures just written:
- * on a cluster another replica may answer that read.
- */
-async function sealMetrics(
-  client: ClickHouseClient,
-  caps: ClickHouseCapabilities,
-  match: string,
-  settings: ClickHouseSettings | undefined,
-): Promise<{ metrics: StoredMetrics | null; latency: number[] }> {
-  const of = rawRowsOf(caps, match);
-  const [byTypeTeam, byMinute, latency] = await Promise.all([
-    selectRows<{ event_type: string; team_id: number; n: number; f: number; l: number }>(
-      client,
-      caps,
-      sql`SELECT event_type, team_id, uniqExact(event_id) AS n, min(${EVENT_MS}) AS f, max(${EVENT_MS}) AS l
-          ${of} GROUP BY event_type, team_id`,
-      settings,
-    ),
-    selectRows<{ feed_minute: number; m: number; n: number }>(
-      client,
-      caps,
-      sql`SELECT feed_minute, toUnixTimestamp(toStartOfMinute(event_time)) AS m, uniqExact(event_id) AS n
-          ${of} GROUP BY feed_minute, m`,
-      settings,
-    ),
-    latencyPercentiles(client, caps, match, settings),
-  ]);
-  const figure = {
-    event_type: '',
-    team_id: 0,
-    feed_minute: 0,
-    minute_start: 0,
-    first_event_ms: 0,
-    last_event_ms: 0,
-  };
-  const metrics = metricsFromFigures(
-    match,
-    [
-      ...byTypeTeam.map((r) => ({
-        ...figure,
-        kind: 'event_type_team',
-        event_type: r.event_type,
-        team_id: r.team_id,
-        events: r.n,
-        first_event_ms: r.f,
-        last_event_ms: r.l,
-      })),
-      ...byMinute.map((r) => ({
-        ...figure,
-        kind: 'minute',
-        feed_minute: r.feed_minute,
-        minute_start: r.m,
-        events: r.n,
-      })),
-    ],
-    latency,
-  );
-  return { metrics, latency };
-}
-
-/**
  * Why sealMatch wrote no seal: `empty`, the match has no rows to seal or retention retired it (its latest seal
  * stays); `moving`, on a cluster, rows of the match were stored while the replicas settled (it is live again:
  * a later pass seals it once it is quiet).
@@ -191,7 +122,8 @@ export async function writeSeal(
   const sealId = randomUUID();
   const reads = upToDateReads(client);
   await Promise.all(figureStatements(caps, match, sealId).map((s) => execute(client, caps, s, reads)));
-  const { metrics, latency } = await sealMetrics(client, caps, match, reads);
+  // computed from the raw rows, not read back from the figures just written: another replica may answer that read
+  const { metrics, latency } = await metricsFromRawRows(client, caps, match, reads);
   // No event counts: its rows were dropped under it (nothing to seal), or every one is retracted (a seal of nothing).
   if (!metrics && !(await hasRetractions(client, caps, match, reads))) return null;
   await execute(

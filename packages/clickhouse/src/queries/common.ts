@@ -35,6 +35,10 @@ export function notRetractedIn(caps: ClickHouseCapabilities, matchId: string): S
   return sql`event_id NOT IN (SELECT event_id FROM ${table(caps, 'retractions')} WHERE match_id = ${matchId})`;
 }
 
+/** `FROM events WHERE …`: the raw rows of one match that count (its retracted events left out). */
+export const rawRowsOf = (caps: ClickHouseCapabilities, matchId: string): Sql =>
+  sql`FROM ${table(caps, 'events')} WHERE match_id = ${matchId} AND ${notRetractedIn(caps, matchId)}`;
+
 /**
  * `match_id, first_ms` (epoch ms of the first event that counts) of the matches `IN` the subquery `matches`: from
  * match_activity's times, or, for a match with retractions (whose first event may be one of them), from its raw

@@ -8,7 +8,7 @@ import {
 } from '@pitchpulse/contract';
 import type { ClickHouseCapabilities } from '../capabilities';
 import { selectRows } from '../query';
-import { sql, type Sql } from '../sql';
+import { sql } from '../sql';
 import {
   EVENT_MS,
   LATENCY_MS,
@@ -18,6 +18,7 @@ import {
   minuteOf,
   notRetractedIn,
   num,
+  rawRowsOf,
   table,
   type Versioned,
 } from './common';
@@ -42,8 +43,9 @@ export interface MatchMetricsParams {
 }
 
 /**
- * One answer row: kind 1 = distinct events of one (event type, team) with their first/last event time; kind 2 =
- * distinct events of one (feed minute, wall-clock minute). ~20 + ~100 rows for a whole match.
+ * One summary row, as a seal's figures hold it: kind 1 = distinct events of one (event type, team) with their
+ * first/last event time; kind 2 = distinct events of one (feed minute, wall-clock minute). ~20 + ~100 rows for a
+ * whole match.
  */
 interface SummaryRow {
   kind: number;
@@ -55,26 +57,6 @@ interface SummaryRow {
   first_ms: number;
   last_ms: number;
 }
-
-/**
- * Folds the per-(minute, type, team) distinct counts of `groups` (columns feed_minute, minute_start DateTime,
- * event_type, team_id, n, f, l) into the two small summaries the metrics need, in the server:
- * ~120 rows travel instead of one per group (~2,000 for a 25,000-event match). An event has one minute, one type
- * and one team, so the groups partition the match's distinct events and these sums are exact.
- */
-function summarySql(groups: Sql): Sql {
-  return sql`SELECT kind,
-                if(kind = 1, event_type, '') AS event_type_k,
-                if(kind = 1, team_id, 0) AS team_id_k,
-                if(kind = 2, feed_minute, 0) AS feed_minute_k,
-                if(kind = 2, toUnixTimestamp(minute_start), 0) AS minute_start_k,
-                sum(n) AS events, min(f) AS first_ms, max(l) AS last_ms
-         FROM (${groups}) ARRAY JOIN [1, 2] AS kind
-         GROUP BY kind, event_type_k, team_id_k, feed_minute_k, minute_start_k`;
-}
-
-const rename = sql`kind, event_type_k AS event_type, team_id_k AS team_id, feed_minute_k AS feed_minute,
-                   minute_start_k AS minute_start, events, first_ms, last_ms`;
 
 function metricsOf(matchId: string, rows: SummaryRow[], latency: number[] | undefined): StoredMetrics | null {
   const byTypeTeam = rows.filter((r) => num(r.kind) === 1);
@@ -268,24 +250,66 @@ export async function latencyPercentiles(
 }
 
 /**
- * The metrics computed by scanning the match's raw rows in `events` (distinct `event_id`s per group, latency
- * over every stored row): what a match without a current seal is served from, and the baseline the read
- * benchmark compares seals with.
+ * The metrics computed by scanning the match's raw rows in `events`, grouped as a seal's `event_type_team` and
+ * `minute` figures group them (distinct `event_id`s per group), and the latency over every stored row: what a
+ * match without a current seal is served from, what a seal stores, and the baseline the read benchmark compares
+ * seals with. An `eventId` re-sent with a different timestamp (a conflicting event) counts once in every total,
+ * live or sealed, and in each minute one of its copies falls in.
  */
+export async function metricsFromRawRows(
+  client: ClickHouseClient,
+  caps: ClickHouseCapabilities,
+  matchId: string,
+  settings?: ClickHouseSettings,
+): Promise<{ metrics: StoredMetrics | null; latency: number[] }> {
+  const match = checkMatchId(matchId);
+  const of = rawRowsOf(caps, match);
+  const [byTypeTeam, byMinute, latency] = await Promise.all([
+    selectRows<{ event_type: EventType; team_id: number; n: number; f: number; l: number }>(
+      client,
+      caps,
+      sql`SELECT event_type, team_id, uniqExact(event_id) AS n, min(${EVENT_MS}) AS f, max(${EVENT_MS}) AS l
+          ${of} GROUP BY event_type, team_id`,
+      settings,
+    ),
+    selectRows<{ feed_minute: number; m: number; n: number }>(
+      client,
+      caps,
+      sql`SELECT feed_minute, toUnixTimestamp(toStartOfMinute(event_time)) AS m, uniqExact(event_id) AS n
+          ${of} GROUP BY feed_minute, m`,
+      settings,
+    ),
+    latencyPercentiles(client, caps, match, settings),
+  ]);
+  const summary: SummaryRow[] = [
+    ...byTypeTeam.map((r) => ({
+      ...NO_MINUTE,
+      kind: 1,
+      event_type: r.event_type,
+      team_id: num(r.team_id),
+      events: num(r.n),
+      first_ms: num(r.f),
+      last_ms: num(r.l),
+    })),
+    ...byMinute.map((r) => ({
+      ...NO_TYPE,
+      kind: 2,
+      feed_minute: num(r.feed_minute),
+      minute_start: num(r.m),
+      events: num(r.n),
+    })),
+  ];
+  return { metrics: metricsOf(match, summary, latency), latency };
+}
+
+const NO_MINUTE = { feed_minute: 0, minute_start: 0 };
+const NO_TYPE = { event_type: '' as EventType, team_id: 0, first_ms: 0, last_ms: 0 };
+
+/** The metrics from the match's raw rows alone (metricsFromRawRows), ignoring any seal. */
 export async function matchMetricsFromEvents(
   client: ClickHouseClient,
   caps: ClickHouseCapabilities,
   params: MatchMetricsParams,
 ): Promise<StoredMetrics | null> {
-  const matchId = checkMatchId(params.matchId);
-  const groups = sql`SELECT feed_minute, toStartOfMinute(event_time) AS minute_start, event_type, team_id,
-                            uniqExact(event_id) AS n, min(${EVENT_MS}) AS f, max(${EVENT_MS}) AS l
-                     FROM ${table(caps, 'events')}
-                     WHERE match_id = ${matchId} AND ${notRetractedIn(caps, matchId)}
-                     GROUP BY feed_minute, minute_start, event_type, team_id`;
-  const [rows, latency] = await Promise.all([
-    selectRows<SummaryRow>(client, caps, sql`SELECT ${rename} FROM (${summarySql(groups)})`),
-    latencyPercentiles(client, caps, matchId),
-  ]);
-  return metricsOf(matchId, rows, latency);
+  return (await metricsFromRawRows(client, caps, params.matchId)).metrics;
 }
