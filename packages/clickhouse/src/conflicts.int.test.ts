@@ -17,7 +17,7 @@ const event = (
   n: number,
   minute: number,
   eventType: StoredEvent['eventType'],
-  teamId: number,
+  teamId: StoredEvent['teamId'],
 ): StoredEvent => ({
   eventId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
   matchId: MATCH,
