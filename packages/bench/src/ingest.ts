@@ -11,12 +11,13 @@ import { DEFAULT_TOPICS } from '@pitchpulse/contract';
  * address) at full speed: with the rules on, whatever of it the `source-velocity` rule flags is counted per run
  * from the api's feed_anomalies_total (flags written into each Kafka message, the counter, the rate-limited warn
  * log: the expensive path); the rest still pays the rules' bookkeeping (judge + remembering accepted eventIds).
- * Tracing's cost: a third api process with OTEL_EXPORTER_OTLP_ENDPOINT set (every request traced, spans exported to
- * an OTLP receiver in this process that counts them) takes the single-event load beside the default api in each
- * round; `tracing on ÷ off` per round, then the median (target ≥ 0.9). A fourth api traces 10 % of the requests
+ * Tracing's cost: an api process with OTEL_EXPORTER_OTLP_ENDPOINT set (every request traced, spans exported to
+ * an OTLP receiver in this process that counts them) and one tracing 10 % of the requests
  * (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG=0.1`, what a busy deployment would
- * run): what tracing costs when most requests only carry the context. The three run one after the other, the
- * order reversed every other round.
+ * run) take the single-event load beside a third api without tracing, the three started and warmed up together
+ * after the rounds above (the default api has taken far more load by then): BENCH_TRACING_ROUNDS (6) rounds
+ * of BENCH_TRACING_DURATION s (4) each, the three back to back, the order rotated each round; `on ÷ off` per round,
+ * then the median (target ≥ 0.9 for both).
  * Uses KAFKA_BROKERS/CLICKHOUSE_URL when set, else starts a throwaway embedded stack.
  *   BENCH_DURATION (s per run, default 10), BENCH_ROUNDS (alternating bare/api rounds, 2), BENCH_CONNECTIONS (50),
  *   BENCH_BATCH_SIZE (100), BENCH_WARMUP (s, 3)
@@ -70,6 +71,10 @@ const warmup = envNumber('BENCH_WARMUP', 3, { min: 1 });
 const rounds = envNumber('BENCH_ROUNDS', 2, { min: 1, integer: true });
 const openRounds = envNumber('BENCH_OPEN_ROUNDS', 5, { min: 1, integer: true });
 const openDuration = envNumber('BENCH_OPEN_DURATION', 6, { min: 1 });
+const tracingRounds = envNumber('BENCH_TRACING_ROUNDS', 6, { min: 1, integer: true });
+const tracingDuration = envNumber('BENCH_TRACING_DURATION', 4, { min: 1 });
+/** Target: tracing on ÷ off, single events (issue 19). */
+const TRACING_RATIO_TARGET = 0.9;
 /** Target: the API's open-loop p99 at most this many times bare express's at the same offered rate. */
 const OPEN_P99_RATIO_TARGET = 1.5;
 const API_KEY = 'bench-key';
@@ -143,8 +148,7 @@ async function main(): Promise<void> {
   });
   const receiver = await startOtlpReceiver({ keep: false });
   /** Tracing: off, every request, or 1 in 10 (the sampler's ratio). */
-  type Tracing = 'off' | 'all' | 'tenth';
-  const tracingEnv: Record<Tracing, NodeJS.ProcessEnv> = {
+  const tracingEnv: Record<TracingVariant, NodeJS.ProcessEnv> = {
     off: {},
     all: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
     tenth: {
@@ -153,7 +157,7 @@ async function main(): Promise<void> {
       OTEL_TRACES_SAMPLER_ARG: '0.1',
     },
   };
-  const apiEnv = (port: number, rules: boolean, tracing: Tracing = 'off'): NodeJS.ProcessEnv => ({
+  const apiEnv = (port: number, rules: boolean, tracing: TracingVariant = 'off'): NodeJS.ProcessEnv => ({
     PORT: String(port),
     HOST: '127.0.0.1',
     KAFKA_BROKERS: stack.kafkaBrokers,
@@ -186,18 +190,6 @@ async function main(): Promise<void> {
       if (line.includes('feed anomaly')) anomalyLines.off++;
     },
   });
-  const tracedPort = await freePort();
-  const apiTraced = await startNode('the api with tracing on', serviceScript('api'), {
-    env: apiEnv(tracedPort, true, 'all'),
-    extraFlags: apiFlags,
-  });
-  const tracedBase = `http://127.0.0.1:${tracedPort}`;
-  const sampledPort = await freePort();
-  const apiSampled = await startNode('the api tracing 10 % of requests', serviceScript('api'), {
-    env: apiEnv(sampledPort, true, 'tenth'),
-    extraFlags: apiFlags,
-  });
-  const sampledBase = `http://127.0.0.1:${sampledPort}`;
   const bareUrl = `http://127.0.0.1:${barePort}/api/events`;
   const apiBase = `http://127.0.0.1:${apiPort}`;
   const offBase = `http://127.0.0.1:${offPort}`;
@@ -205,16 +197,6 @@ async function main(): Promise<void> {
   await waitForUrl(`${offBase}/ready`, {
     what: 'the api with FEED_INTEGRITY=false to be ready',
     child: apiOff,
-    timeoutMs: 60_000,
-  });
-  await waitForUrl(`${sampledBase}/ready`, {
-    what: 'the api tracing 10 % of requests to be ready',
-    child: apiSampled,
-    timeoutMs: 60_000,
-  });
-  await waitForUrl(`${tracedBase}/ready`, {
-    what: 'the api with tracing on to be ready',
-    child: apiTraced,
     timeoutMs: 60_000,
   });
   /** Events an api flagged so far, per rule (its feed_anomalies_total). */
@@ -256,8 +238,6 @@ async function main(): Promise<void> {
     await post('warm-up batch', `${apiBase}/api/events/batch`, batchBody, warmup),
     await post('warm-up api, rules off', `${offBase}/api/events`, eventBody, warmup),
     await post('warm-up batch, rules off', `${offBase}/api/events/batch`, batchBody, warmup),
-    await post('warm-up api, tracing on', `${tracedBase}/api/events`, eventBody, warmup),
-    await post('warm-up api, tracing 10 %', `${sampledBase}/api/events`, eventBody, warmup),
   ];
   const bareRuns: LoadRun[] = [];
   const apiRuns: LoadRun[] = [];
@@ -265,8 +245,6 @@ async function main(): Promise<void> {
   const bareBatchRuns: LoadRun[] = [];
   const offRuns: LoadRun[] = [];
   const offBatchRuns: LoadRun[] = [];
-  const tracedRuns: LoadRun[] = [];
-  const sampledRuns: LoadRun[] = [];
   for (let round = 1; round <= rounds; round++) {
     bareBatchRuns.push(
       await post(`bare express batch ×${batchSize} #${round}`, `${bareUrl}/batch`, batchBody, duration, bare),
@@ -288,37 +266,11 @@ async function main(): Promise<void> {
         );
         continue;
       }
-      // The default api (tracing off) and the two tracing ones side by side, the order reversed every other
-      // round, so neither comes always first or last.
-      const tracing = [
-        async () =>
-          apiRuns.push(
-            await counted(apiBase, () =>
-              post(`POST /api/events #${round}`, `${apiBase}/api/events`, eventBody, duration, api),
-            ),
-          ),
-        async () =>
-          tracedRuns.push(
-            await post(
-              `POST /api/events, tracing on #${round}`,
-              `${tracedBase}/api/events`,
-              eventBody,
-              duration,
-              apiTraced,
-            ),
-          ),
-        async () =>
-          sampledRuns.push(
-            await post(
-              `POST /api/events, tracing 10 % #${round}`,
-              `${sampledBase}/api/events`,
-              eventBody,
-              duration,
-              apiSampled,
-            ),
-          ),
-      ];
-      for (const run of round % 2 === 1 ? tracing : tracing.reverse()) await run();
+      apiRuns.push(
+        await counted(apiBase, () =>
+          post(`POST /api/events #${round}`, `${apiBase}/api/events`, eventBody, duration, api),
+        ),
+      );
     }
     for (const rules of round % 2 === 1 ? [true, false] : [false, true]) {
       const [base, server, label, runs] = rules
@@ -337,6 +289,31 @@ async function main(): Promise<void> {
       );
     }
   }
+  // Three fresh apis, alike but for tracing, started and warmed up together: the default api above has taken far
+  // more load by now (a longer JIT warm-up, a grown heap), which would favour it.
+  const tracingApis = await Promise.all(
+    TRACING_VARIANTS.map(async (variant) => {
+      const port = await freePort();
+      const child = await startNode(`the api, tracing ${TRACING_LABEL[variant]}`, serviceScript('api'), {
+        env: apiEnv(port, true, variant),
+        extraFlags: apiFlags,
+      });
+      const url = `http://127.0.0.1:${port}`;
+      await waitForUrl(`${url}/ready`, {
+        what: `the api, tracing ${TRACING_LABEL[variant]}`,
+        child,
+        timeoutMs: 60_000,
+      });
+      return { variant, child, url };
+    }),
+  );
+  const tracingRun = (variant: TracingVariant, seconds: number) => {
+    const { child, url } = tracingApis.find((a) => a.variant === variant)!;
+    return post(`tracing ${TRACING_LABEL[variant]}`, `${url}/api/events`, eventBody, seconds, child);
+  };
+  for (const variant of TRACING_VARIANTS) warmups.push(await tracingRun(variant, warmup));
+  const tracing = await tracingRoundsOf((variant) => tracingRun(variant, tracingDuration));
+  const tracingExits = await Promise.all(tracingApis.map((a) => a.child.stop()));
   const openLoop = await openLoopRounds(
     median(bareRuns.map((r) => r.okPerSecond)) / 2,
     (name, url, rate) =>
@@ -355,8 +332,6 @@ async function main(): Promise<void> {
   const metrics = await fetchText(`${apiBase}/metrics`);
   const apiExit = await api.stop();
   const apiOffExit = await apiOff.stop();
-  const apiTracedExit = await apiTraced.stop();
-  const apiSampledExit = await apiSampled.stop();
   await receiver.close();
   const ceiling = await produceCeiling({
     KAFKA_BROKERS: stack.kafkaBrokers,
@@ -372,8 +347,9 @@ async function main(): Promise<void> {
     ...bareRuns,
     ...apiRuns,
     ...offRuns,
-    ...tracedRuns,
-    ...sampledRuns,
+    ...tracing.off,
+    ...tracing.all,
+    ...tracing.tenth,
     ...bareBatchRuns,
     ...batchRuns,
     ...offBatchRuns,
@@ -505,34 +481,66 @@ async function main(): Promise<void> {
       `jumping against its own last minute) pays the expensive path — the flags written into each Kafka message, ` +
       `feed_anomalies_total and the rate-limited warn log; the rest pays the bookkeeping alone (judge, accepted eventIds)`,
   );
-  // Tracing's cost: the api exporting every span to a local OTLP receiver vs the default api (no OTEL_* variables).
-  const tracedRounds = perRound(tracedRuns, apiRuns, (a, b) => a.okPerSecond / b.okPerSecond);
-  const tracedRatio = median(tracedRounds);
-  console.log('');
-  console.log(
-    `tracing:               the api with OTEL_EXPORTER_OTLP_ENDPOINT (every request sampled, spans exported to a ` +
-      `local OTLP receiver: ${fmt(receiver.requests)} export requests) vs the default api, the three run back to back, the order reversed every other round`,
-  );
-  console.log(
-    `  single events:       on ${fmt(median(tracedRuns.map((r) => r.okPerSecond)))} req/s, off ${fmt(apiRps)} req/s; ` +
-      `tracing on ÷ off ${fmtRatio(tracedRatio, 3)}   (target ≥ 0.90) ${mark(tracedRatio >= 0.9)}` +
-      `   server CPU per answer on ÷ off ${fmtRatio(onOffCpu(tracedRuns, apiRuns))}\n` +
-      `                       ${spread(tracedRounds)}`,
-  );
-  const sampledRounds = perRound(sampledRuns, apiRuns, (a, b) => a.okPerSecond / b.okPerSecond);
-  console.log(
-    `  10 % sampled:        ${fmt(median(sampledRuns.map((r) => r.okPerSecond)))} req/s; ÷ off ` +
-      `${fmtRatio(median(sampledRounds), 3)}   server CPU per answer ÷ off ${fmtRatio(onOffCpu(sampledRuns, apiRuns))}` +
-      `   (OTEL_TRACES_SAMPLER=parentbased_traceidratio, ARG 0.1: every request still carries and forwards its context)\n` +
-      `                       ${spread(sampledRounds)}`,
-  );
+  printTracing(tracing, receiver.requests);
   printOpenLoop(openLoop);
   console.log(
-    `api exit on SIGTERM:   ${apiExit} (rules off: ${apiOffExit}, tracing on: ${apiTracedExit}, 10 %: ${apiSampledExit})`,
+    `api exit on SIGTERM:   ${apiExit} (rules off: ${apiOffExit}; tracing off, every request, 10 %: ${tracingExits.join(', ')})`,
   );
   requireAllOk([...warmups, ...allRuns]);
   requireOpenLoopOk([...openLoop.bare, ...openLoop.api]);
   console.log('verdict:               every answer of every run was 2xx with no rejected event');
+}
+
+type TracingVariant = 'off' | 'all' | 'tenth';
+const TRACING_VARIANTS: readonly TracingVariant[] = ['off', 'all', 'tenth'];
+const TRACING_LABEL: Record<TracingVariant, string> = { off: 'off', all: 'every request', tenth: '10 %' };
+
+/**
+ * Tracing's cost: short runs of the default api (no OTEL_* variables), the api tracing every request and the one
+ * tracing 10 %, back to back, the order rotated each round so each is first, middle and last equally often. Short
+ * rounds keep each comparison's runs seconds apart: this VM's speed drifts by tens of per cent within a minute.
+ */
+async function tracingRoundsOf(
+  run: (variant: TracingVariant) => Promise<LoadRun>,
+): Promise<Record<TracingVariant, LoadRun[]>> {
+  const runs: Record<TracingVariant, LoadRun[]> = { off: [], all: [], tenth: [] };
+  for (let round = 0; round < tracingRounds; round++) {
+    for (let i = 0; i < TRACING_VARIANTS.length; i++) {
+      const variant = TRACING_VARIANTS[(round + i) % TRACING_VARIANTS.length]!;
+      runs[variant].push(await run(variant));
+    }
+  }
+  return runs;
+}
+
+function printTracing(runs: Record<TracingVariant, LoadRun[]>, exportRequests: number): void {
+  const perRound = (on: LoadRun[], f: (a: LoadRun, b: LoadRun) => number) =>
+    on.map((x, i) => f(x, runs.off[i]!));
+  const rps = (r: LoadRun[]) => fmt(median(r.map((x) => x.okPerSecond)));
+  console.log('');
+  console.log(
+    `tracing:               three fresh apis started and warmed up together, alike but for tracing: off, and ` +
+      `OTEL_EXPORTER_OTLP_ENDPOINT set (spans exported to a local ` +
+      `OTLP receiver: ${fmt(exportRequests)} export requests), ${tracingRounds} rounds × ${tracingDuration} s, the ` +
+      `order rotated each round; ratios per round, then their median; off ${rps(runs.off)} req/s`,
+  );
+  const row = (label: string, on: LoadRun[], note: string) => {
+    const ratios = perRound(on, (a, b) => a.okPerSecond / b.okPerSecond);
+    const ratio = median(ratios);
+    const cpu = median(perRound(on, (a, b) => (a.cpuUsPerRequest ?? NaN) / (b.cpuUsPerRequest ?? NaN)));
+    console.log(
+      `  ${label.padEnd(21)}${rps(on)} req/s; on ÷ off ${fmtRatio(ratio, 3)}   (target ≥ ${TRACING_RATIO_TARGET}) ` +
+        `${mark(ratio >= TRACING_RATIO_TARGET)}   server CPU per answer on ÷ off ${fmtRatio(cpu)}   (${note})\n` +
+        `                       per round ${ratios.map((r) => fmtRatio(r)).join(' / ')}`,
+    );
+  };
+  row('every request:', runs.all, 'the default sampler, parentbased_always_on');
+  row(
+    '10 % sampled:',
+    runs.tenth,
+    'OTEL_TRACES_SAMPLER=parentbased_traceidratio, ARG 0.1, as docs/operations.md#tracing advises: every request ' +
+      'still carries and forwards its context',
+  );
 }
 
 /** Rounds of open-loop load at `rate` on bare express and the api, which of the two goes first alternating. */
