@@ -307,12 +307,16 @@ async function main(): Promise<void> {
       return { variant, child, url };
     }),
   );
-  const tracingRun = (variant: TracingVariant, seconds: number) => {
+  const tracingRun = (variant: TracingVariant, name: string, seconds: number) => {
     const { child, url } = tracingApis.find((a) => a.variant === variant)!;
-    return post(`tracing ${TRACING_LABEL[variant]}`, `${url}/api/events`, eventBody, seconds, child);
+    return post(name, `${url}/api/events`, eventBody, seconds, child);
   };
-  for (const variant of TRACING_VARIANTS) warmups.push(await tracingRun(variant, warmup));
-  const tracing = await tracingRoundsOf((variant) => tracingRun(variant, tracingDuration));
+  for (const variant of TRACING_VARIANTS) {
+    warmups.push(await tracingRun(variant, `warm-up api, tracing ${TRACING_LABEL[variant]}`, warmup));
+  }
+  const tracing = await tracingRoundsOf((variant, round) =>
+    tracingRun(variant, `POST /api/events, tracing ${TRACING_LABEL[variant]} #${round}`, tracingDuration),
+  );
   const tracingExits = await Promise.all(tracingApis.map((a) => a.child.stop()));
   const openLoop = await openLoopRounds(
     median(bareRuns.map((r) => r.okPerSecond)) / 2,
@@ -388,7 +392,6 @@ async function main(): Promise<void> {
   );
 
   // Medians over rounds; ratios per round (each round's runs are neighbours in time), then their median.
-  const perRound = <T>(a: T[], b: T[], f: (x: T, y: T) => number) => a.map((x, i) => f(x, b[i]!));
   const bareRps = median(bareRuns.map((r) => r.okPerSecond));
   const apiRps = median(apiRuns.map((r) => r.okPerSecond));
   const ratio = median(perRound(apiRuns, bareRuns, (a, b) => a.okPerSecond / b.okPerSecond));
@@ -446,9 +449,6 @@ async function main(): Promise<void> {
   );
   const onOffBatchRatio = median(onOffBatchRounds);
   // How far the per-round ratios spread: this machine's noise floor for a 0.95 target.
-  const spread = (ratios: number[]) => `per round ${ratios.map((r) => fmtRatio(r)).join(' / ')}`;
-  const onOffCpu = (on: LoadRun[], off: LoadRun[]) =>
-    median(perRound(on, off, (a, b) => (a.cpuUsPerRequest ?? NaN) / (b.cpuUsPerRequest ?? NaN)));
   const share = (runs: LoadRun[]) => {
     const flagged = runs.reduce((n, r) => n + (flaggedIn.get(r)?.all ?? 0), 0);
     const velocity = runs.reduce((n, r) => n + (flaggedIn.get(r)?.velocity ?? 0), 0);
@@ -491,31 +491,37 @@ async function main(): Promise<void> {
   console.log('verdict:               every answer of every run was 2xx with no rejected event');
 }
 
+/** f of each round's pair of runs (a round's runs are neighbours in time). */
+const perRound = <T>(a: T[], b: T[], f: (x: T, y: T) => number) => a.map((x, i) => f(x, b[i]!));
+/** How far the per-round ratios spread: this machine's noise floor for a target. */
+const spread = (ratios: number[]) => `per round ${ratios.map((r) => fmtRatio(r)).join(' / ')}`;
+/** The median per-round ratio of the server's CPU per answer, `on` ÷ `off`. */
+const onOffCpu = (on: LoadRun[], off: LoadRun[]) =>
+  median(perRound(on, off, (a, b) => (a.cpuUsPerRequest ?? NaN) / (b.cpuUsPerRequest ?? NaN)));
+
 type TracingVariant = 'off' | 'all' | 'tenth';
 const TRACING_VARIANTS: readonly TracingVariant[] = ['off', 'all', 'tenth'];
 const TRACING_LABEL: Record<TracingVariant, string> = { off: 'off', all: 'every request', tenth: '10 %' };
 
 /**
- * Tracing's cost: short runs of the default api (no OTEL_* variables), the api tracing every request and the one
- * tracing 10 %, back to back, the order rotated each round so each is first, middle and last equally often. Short
+ * Tracing's cost: short runs of an api without OTEL_* variables, one tracing every request and one tracing 10 %,
+ * back to back, the order rotated each round so each is first, middle and last equally often. Short
  * rounds keep each comparison's runs seconds apart: this VM's speed drifts by tens of per cent within a minute.
  */
 async function tracingRoundsOf(
-  run: (variant: TracingVariant) => Promise<LoadRun>,
+  run: (variant: TracingVariant, round: number) => Promise<LoadRun>,
 ): Promise<Record<TracingVariant, LoadRun[]>> {
   const runs: Record<TracingVariant, LoadRun[]> = { off: [], all: [], tenth: [] };
   for (let round = 0; round < tracingRounds; round++) {
     for (let i = 0; i < TRACING_VARIANTS.length; i++) {
       const variant = TRACING_VARIANTS[(round + i) % TRACING_VARIANTS.length]!;
-      runs[variant].push(await run(variant));
+      runs[variant].push(await run(variant, round + 1));
     }
   }
   return runs;
 }
 
 function printTracing(runs: Record<TracingVariant, LoadRun[]>, exportRequests: number): void {
-  const perRound = (on: LoadRun[], f: (a: LoadRun, b: LoadRun) => number) =>
-    on.map((x, i) => f(x, runs.off[i]!));
   const rps = (r: LoadRun[]) => fmt(median(r.map((x) => x.okPerSecond)));
   console.log('');
   console.log(
@@ -525,13 +531,12 @@ function printTracing(runs: Record<TracingVariant, LoadRun[]>, exportRequests: n
       `order rotated each round; ratios per round, then their median; off ${rps(runs.off)} req/s`,
   );
   const row = (label: string, on: LoadRun[], note: string) => {
-    const ratios = perRound(on, (a, b) => a.okPerSecond / b.okPerSecond);
+    const ratios = perRound(on, runs.off, (a, b) => a.okPerSecond / b.okPerSecond);
     const ratio = median(ratios);
-    const cpu = median(perRound(on, (a, b) => (a.cpuUsPerRequest ?? NaN) / (b.cpuUsPerRequest ?? NaN)));
     console.log(
       `  ${label.padEnd(21)}${rps(on)} req/s; on ÷ off ${fmtRatio(ratio, 3)}   (target ≥ ${TRACING_RATIO_TARGET}) ` +
-        `${mark(ratio >= TRACING_RATIO_TARGET)}   server CPU per answer on ÷ off ${fmtRatio(cpu)}   (${note})\n` +
-        `                       per round ${ratios.map((r) => fmtRatio(r)).join(' / ')}`,
+        `${mark(ratio >= TRACING_RATIO_TARGET)}   server CPU per answer on ÷ off ${fmtRatio(onOffCpu(on, runs.off))}   (${note})\n` +
+        `                       ${spread(ratios)}`,
     );
   };
   row('every request:', runs.all, 'the default sampler, parentbased_always_on');
@@ -565,7 +570,7 @@ async function openLoopRounds(
 function printOpenLoop({ rate, bare, api }: { rate: number; bare: OpenLoopRun[]; api: OpenLoopRun[] }): void {
   const p50 = (runs: OpenLoopRun[]) => median(runs.map((r) => r.latency.p50));
   const p99 = (runs: OpenLoopRun[]) => median(runs.map((r) => r.latency.p99));
-  const perRound = api.map((a, i) => a.latency.p99 / bare[i]!.latency.p99);
+  const p99Ratios = api.map((a, i) => a.latency.p99 / bare[i]!.latency.p99);
   const ratio = p99(api) / p99(bare);
   console.log('');
   console.log(
@@ -586,7 +591,7 @@ function printOpenLoop({ rate, bare, api }: { rate: number; bare: OpenLoopRun[];
   );
   console.log(
     `open-loop p99 api ÷ bare: ${fmtRatio(ratio)}   (target ≤ ${OPEN_P99_RATIO_TARGET}) ` +
-      `${mark(ratio <= OPEN_P99_RATIO_TARGET)}   (medians; per round ${perRound.map((x) => fmtRatio(x)).join(' / ')})`,
+      `${mark(ratio <= OPEN_P99_RATIO_TARGET)}   (medians; per round ${p99Ratios.map((x) => fmtRatio(x)).join(' / ')})`,
   );
 }
 

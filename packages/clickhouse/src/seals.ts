@@ -26,8 +26,6 @@ export interface SealResult {
 const FIGURE_COLUMNS = sql`(match_id, kind, seal_id, event_type, team_id, player_id, feed_minute, minute_start, events,
                             first_event_ms, last_event_ms)`;
 
-/** What a seal counts: the match's raw rows, less the retracted events. */
-
 function figureStatements(caps: ClickHouseCapabilities, matchId: string, sealId: string): Sql[] {
   const figures = table(caps, 'match_figures');
   const zeroMinute = sql`toDateTime(0, 'UTC')`;

@@ -16,7 +16,6 @@ import {
   isoFromMs,
   isoMinute,
   minuteOf,
-  notRetractedIn,
   num,
   rawRowsOf,
   table,
@@ -125,8 +124,9 @@ function topMinutes(counts: Map<number, number>): Array<[number, number]> {
 }
 
 /**
- * A seal's metrics from its figure rows (kinds event_type_team and minute) and its latency percentiles: what the
- * sealer stores in the seal row's `metrics` column, and what a reader computes when that column is missing.
+ * A seal's metrics from its figure rows (kinds event_type_team and minute) and its latency percentiles: what a
+ * reader computes for a seal whose `metrics` column is missing or in another format (they equal what the sealer
+ * stored there: metricsFromRawRows groups the raw rows as the figures do).
  */
 export function metricsFromFigures(
   matchId: string,
@@ -241,20 +241,23 @@ export async function latencyPercentiles(
   const [row] = await selectRows<{ q: number[] }>(
     client,
     caps,
-    sql`SELECT quantilesExact(0.5, 0.95, 0.99)(${LATENCY_MS}) AS q
-        FROM ${table(caps, 'events')}
-        WHERE match_id = ${matchId} AND ${notRetractedIn(caps, matchId)}`,
+    sql`SELECT quantilesExact(0.5, 0.95, 0.99)(${LATENCY_MS}) AS q ${rawRowsOf(caps, matchId)}`,
     settings,
   );
   return (row?.q ?? [0, 0, 0]).map(num);
 }
 
+/** The columns a summary row of the other kind leaves empty. */
+const NO_MINUTE = { feed_minute: 0, minute_start: 0 };
+const NO_TYPE = { event_type: '' as EventType, team_id: 0, first_ms: 0, last_ms: 0 };
+
 /**
  * The metrics computed by scanning the match's raw rows in `events`, grouped as a seal's `event_type_team` and
  * `minute` figures group them (distinct `event_id`s per group), and the latency over every stored row: what a
  * match without a current seal is served from, what a seal stores, and the baseline the read benchmark compares
- * seals with. An `eventId` re-sent with a different timestamp (a conflicting event) counts once in every total,
- * live or sealed, and in each minute one of its copies falls in.
+ * seals with. An `eventId` re-sent with only a different timestamp (a conflicting event) counts once in every total,
+ * live or sealed, and in each minute one of its copies falls in (re-sent with another type or team, it counts in
+ * each of its (type, team) groups).
  */
 export async function metricsFromRawRows(
   client: ClickHouseClient,
@@ -301,9 +304,6 @@ export async function metricsFromRawRows(
   ];
   return { metrics: metricsOf(match, summary, latency), latency };
 }
-
-const NO_MINUTE = { feed_minute: 0, minute_start: 0 };
-const NO_TYPE = { event_type: '' as EventType, team_id: 0, first_ms: 0, last_ms: 0 };
 
 /** The metrics from the match's raw rows alone (metricsFromRawRows), ignoring any seal. */
 export async function matchMetricsFromEvents(

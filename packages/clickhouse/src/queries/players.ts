@@ -9,7 +9,7 @@ import {
   type TeamId,
   type TopPlayer,
 } from '@pitchpulse/contract';
-import { byteOrder, checkCount, checkMatchId, notRetractedIn, num, table, type Versioned } from './common';
+import { byteOrder, checkCount, checkMatchId, num, rawRowsOf, type Versioned } from './common';
 import { readSealed, type SealedRead } from './figures';
 
 export const MAX_TOP_PLAYERS = READ_LIMITS.players.max;
@@ -50,8 +50,7 @@ export async function topPlayers(
         client,
         caps,
         sql`SELECT player_id, team_id, event_type, uniqExact(event_id) AS events
-            FROM ${table(caps, 'events')}
-            WHERE match_id = ${matchId} AND player_id != '' AND ${notRetractedIn(caps, matchId)}
+            ${rawRowsOf(caps, matchId)} AND player_id != ''
             GROUP BY player_id, team_id, event_type`,
       );
   if (rows.length === 0 && !(await countsEvents(client, caps, matchId, read))) {
@@ -71,8 +70,7 @@ async function countsEvents(
   const [row] = await selectRows<{ n: number }>(
     client,
     caps,
-    sql`SELECT count() AS n FROM ${table(caps, 'events')}
-        WHERE match_id = ${matchId} AND ${notRetractedIn(caps, matchId)}`,
+    sql`SELECT count() AS n ${rawRowsOf(caps, matchId)}`,
   );
   return num(row?.n ?? 0) > 0;
 }

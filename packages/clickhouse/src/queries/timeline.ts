@@ -8,7 +8,7 @@ import {
   type TimelineBucket,
   type TimelineEntry,
 } from '@pitchpulse/contract';
-import { byteOrder, checkMatchId, minuteOf, notRetractedIn, num, table, type Versioned } from './common';
+import { byteOrder, checkMatchId, minuteOf, num, rawRowsOf, type Versioned } from './common';
 import { readSealed } from './figures';
 
 export interface TimelineParams {
@@ -47,8 +47,7 @@ export async function timeline(
         caps,
         sql`SELECT feed_minute, toUnixTimestamp(toStartOfMinute(event_time)) AS minute_start, event_type,
                    uniqExact(event_id) AS events
-            FROM ${table(caps, 'events')}
-            WHERE match_id = ${matchId} AND ${notRetractedIn(caps, matchId)}
+            ${rawRowsOf(caps, matchId)}
             GROUP BY feed_minute, minute_start, event_type`,
       );
   if (rows.length === 0) return { value: null, storedRows: read.marker };
