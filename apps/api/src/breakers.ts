@@ -2,6 +2,7 @@ import { CircuitBreaker, type BreakerSettings } from '@pitchpulse/breaker';
 import { classifyClickHouseError, clickHouseErrorCode, type ClickHouseStore } from '@pitchpulse/clickhouse';
 import { ProduceFailedError, ProduceTimeoutError } from '@pitchpulse/kafka';
 import type { Logger, Registry } from '@pitchpulse/observability';
+import type { Span } from '@pitchpulse/tracing';
 import type { EventProducer } from './context';
 
 /** The API's circuit breakers: one on the produce path, one on the read routes' ClickHouse calls. */
@@ -58,11 +59,15 @@ export function guardProducer(producer: EventProducer, breaker: CircuitBreaker):
 
 /**
  * The store with each of its (async) read methods called through the breaker: request handlers and the
- * background polls alike, so the polls notice an outage too and stop calling ClickHouse while it is open.
+ * background polls alike, so the polls notice an outage too and stop calling ClickHouse while it is open. Its
+ * traced views (`under`) are guarded alike.
  */
 export function guardStore(store: ClickHouseStore, breaker: CircuitBreaker): ClickHouseStore {
   return new Proxy(store, {
     get(target, property, receiver) {
+      if (property === 'under') {
+        return (parent: Span | undefined) => (parent ? guardStore(target.under(parent), breaker) : receiver);
+      }
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function' || property === 'constructor') return value;
       const method = value as (...args: unknown[]) => Promise<unknown>;

@@ -3,6 +3,7 @@ import type { StoredEvent } from '@pitchpulse/contract';
 import { decodeRecordMessage, type StoredRecord } from '@pitchpulse/events';
 import { failureFromHeaders } from '@pitchpulse/kafka';
 import type { Logger } from '@pitchpulse/observability';
+import type { Span } from '@pitchpulse/tracing';
 import { sleep } from './backoff';
 import { BatchBuffer, commitOffsetsFor, type ConsumedMessage } from './batch-buffer';
 import type { FailureRouter } from './failure-router';
@@ -11,9 +12,14 @@ import type { ConsumerMetrics } from './metrics';
 import { StoreAborted, storeRecords, type StoreDeps, type StorePolicy } from './store';
 
 /** Where events and retractions are stored: ClickHouse in production. */
-export interface EventStore extends Pick<StoreDeps<StoredRecord>, 'insert' | 'classify' | 'isAvailable'> {
+/** Where a flush stores its records; `parent`: the flush's batch span, the parent of the ClickHouse calls' spans. */
+export interface EventStore extends Pick<StoreDeps<StoredRecord>, 'classify' | 'isAvailable'> {
+  insert(records: StoredRecord[], parent?: Span): Promise<void>;
   /** Of stored retractions, the `matchId/eventId` of those whose event is stored (retractions_total{found}). */
-  foundEvents?(retractions: ReadonlyArray<{ matchId: string; eventId: string }>): Promise<Set<string>>;
+  foundEvents?(
+    retractions: ReadonlyArray<{ matchId: string; eventId: string }>,
+    parent?: Span,
+  ): Promise<Set<string>>;
 }
 
 export interface BatchConsumerOptions {
@@ -303,10 +309,8 @@ export class BatchConsumer {
     const endTimer = this.metrics.flushDuration.startTimer();
     const trace = new FlushTrace(this.options.topic, items);
     try {
-      await trace.run(async () => {
-        await this.storeAndRoute(items, heartbeat, trace);
-        await this.commit(items);
-      });
+      await this.storeAndRoute(items, heartbeat, trace);
+      await this.commit(items);
       trace.end();
       this.metrics.batchSize.observe(items.length);
       if (this.logger.isLevelEnabled('debug')) {
@@ -342,7 +346,7 @@ export class BatchConsumer {
       m.record!.kind === 'retraction' ? [m.record!.retraction] : [],
     );
     this.metrics.rowsInserted.inc({ source: this.options.role }, outcome.stored.length - retractions.length);
-    await this.countRetractions(retractions);
+    await this.countRetractions(retractions, trace);
     await this.router.route([
       ...items
         .filter((m) => m.record === undefined)
@@ -352,10 +356,13 @@ export class BatchConsumer {
   }
 
   /** retractions_total{found}: whether each stored retraction's event was stored by then (logged, never fatal). */
-  private async countRetractions(retractions: ReadonlyArray<{ matchId: string; eventId: string }>) {
+  private async countRetractions(
+    retractions: ReadonlyArray<{ matchId: string; eventId: string }>,
+    trace: FlushTrace,
+  ) {
     if (retractions.length === 0 || !this.eventStore.foundEvents) return;
     try {
-      const stored = await this.eventStore.foundEvents(retractions);
+      const stored = await this.eventStore.foundEvents(retractions, trace.span);
       const found = retractions.map((r) => stored.has(`${r.matchId}/${r.eventId}`));
       const hits = found.filter(Boolean).length;
       this.metrics.retractions.inc({ found: 'true' }, hits);
@@ -377,7 +384,7 @@ export class BatchConsumer {
       ...this.eventStore,
       insert: async (rows) => {
         const startedAt = Date.now();
-        await this.eventStore.insert(rows);
+        await this.eventStore.insert(rows, trace.span);
         trace.inserted(startedAt, Date.now(), rows.length);
       },
       heartbeat,

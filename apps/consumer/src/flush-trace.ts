@@ -5,12 +5,10 @@ import {
   SpanKind,
   contextOf,
   failed,
-  parentContext,
   recordSpan,
   spanContextOf,
   startSpan,
   tracingOn,
-  withActive,
   type Context,
   type Link,
   type Span,
@@ -52,7 +50,8 @@ function requestsOf(items: ConsumedMessage[]): RequestShare[] {
 export class FlushTrace {
   private gathered: RequestShare[] | undefined;
   private readonly name: string;
-  private readonly batch: Span | undefined;
+  /** The batch span (undefined with tracing off): the parent of the flush's ClickHouse calls. */
+  readonly span: Span | undefined;
   private readonly startedAt = Date.now();
   private insert: { startedAt: number; endedAt: number; rows: number } | undefined;
 
@@ -61,7 +60,7 @@ export class FlushTrace {
     private readonly items: ConsumedMessage[],
   ) {
     this.name = `process ${topic}`;
-    this.batch = startSpan(this.name, {
+    this.span = startSpan(this.name, {
       kind: SpanKind.CONSUMER,
       links: tracingOn() ? this.links() : [],
       attributes: {
@@ -76,11 +75,6 @@ export class FlushTrace {
   /** The requests the batch's messages came from (gathered once, when first needed). */
   private get requests(): RequestShare[] {
     return (this.gathered ??= requestsOf(this.items));
-  }
-
-  /** Runs the flush with the batch span active, so the insert's span is its child. */
-  run<T>(flush: () => Promise<T>): Promise<T> {
-    return withActive(this.batch, flush);
   }
 
   /**
@@ -104,9 +98,9 @@ export class FlushTrace {
   }
 
   end(error?: unknown): void {
-    if (!this.batch) return;
+    if (!this.span) return;
     const endedAt = Date.now();
-    const batchLink: Link[] = [{ context: this.batch.spanContext() }];
+    const batchLink: Link[] = [{ context: this.span.spanContext() }];
     for (const request of this.requests) {
       const span = recordSpan(this.name, {
         kind: SpanKind.CONSUMER,
@@ -119,14 +113,14 @@ export class FlushTrace {
       });
       if (span && this.insert) this.recordInsert(span);
     }
-    if (error !== undefined) failed(this.batch, error);
-    this.batch.end(endedAt);
+    if (error !== undefined) failed(this.span, error);
+    this.span.end(endedAt);
   }
 
   private recordInsert(parent: Span): void {
     recordSpan('INSERT events', {
       kind: SpanKind.CLIENT,
-      parent: parentContext(parent),
+      parent,
       attributes: dbSpanAttributes('INSERT', { table: 'events', rows: this.insert!.rows }),
       startTime: this.insert!.startedAt,
       endTime: this.insert!.endedAt,

@@ -5,6 +5,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { StoredEvent } from '@pitchpulse/contract';
 import {
   ClickHouseStore,
+  clientUnder,
   classifyClickHouseError,
   createClickHouseClient,
   insertEvents,
@@ -42,16 +43,17 @@ const REQUEST_MARGIN_MS = 5000;
 function clickHouseEventStore(client: ClickHouseClient): EventStore {
   const store = new ClickHouseStore(client);
   return {
-    insert: async (records) => {
+    insert: async (records, parent) => {
+      const under = clientUnder(client, parent);
       const insertedAt = new Date();
       const events = records.flatMap((r) => (r.kind === 'event' ? [r.event] : []));
       const retractions = records.flatMap((r) => (r.kind === 'retraction' ? [r.retraction] : []));
       // Retractions first: a retraction that cannot be stored fails the insert before any event is written (the
       // batch is then bisected), and one stored twice by a retried insert changes nothing.
-      await insertRetractions(client, retractions, insertedAt);
-      await insertEvents(client, events, insertedAt);
+      await insertRetractions(under, retractions, insertedAt);
+      await insertEvents(under, events, insertedAt);
     },
-    foundEvents: (retractions) => store.foundRetractions(retractions),
+    foundEvents: (retractions, parent) => store.under(parent).foundRetractions(retractions),
     classify: classifyClickHouseError,
     isAvailable: async () => (await client.ping()).success,
   };

@@ -17,6 +17,8 @@ describe('one POST, one trace: api → Kafka → consumer → ClickHouse insert'
   let receiver: OtlpReceiver;
   let api = '';
   let topic = '';
+  /** the match the first test stored an event of */
+  let storedMatch = '';
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
@@ -31,6 +33,8 @@ describe('one POST, one trace: api → Kafka → consumer → ClickHouse insert'
       METRICS_PORT: String(consumerPort),
       RATE_LIMIT_PER_SECOND: '0',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      // the receiver reads JSON (the processes' default is protobuf)
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       OTEL_BSP_SCHEDULE_DELAY: '100',
     };
     children.start('consumer', { ...env, LOG_LEVEL: 'debug' });
@@ -52,6 +56,7 @@ describe('one POST, one trace: api → Kafka → consumer → ClickHouse insert'
   it('crosses every hop, and the consumer names the request in its span and its log line', async () => {
     const requestId = `trace-it-${randomUUID()}`;
     const matchId = `trace-${randomUUID().slice(0, 8)}`;
+    storedMatch = matchId;
     const event = {
       eventId: randomUUID(),
       matchId,
@@ -140,6 +145,23 @@ describe('one POST, one trace: api → Kafka → consumer → ClickHouse insert'
     );
     expect(query).toMatchObject({ service: 'api', name: 'SELECT' });
     expect(query.attributes['db.query.text']).toEqual(expect.stringContaining('SELECT'));
+
+    // a match with rows: its figures are computed for this request, their queries children of its span too
+    const computedId = `trace-read-${randomUUID()}`;
+    const computed = await fetch(`${api}/api/matches/${storedMatch}/metrics`, {
+      headers: { 'x-request-id': computedId },
+    });
+    expect(computed.status).toBe(200);
+    const computedSpan = await waitForSpan(
+      receiver,
+      (s) => s.attributes['pitchpulse.request_id'] === computedId,
+    );
+    const queriesOf = () =>
+      receiver.spans.filter((s) => s.parentSpanId === computedSpan.spanId && s.kind === KIND.client);
+    // the match's marker, then its figures (more than one query)
+    await waitFor('the queries', async () => queriesOf().length >= 3, 30_000, 100);
+    expect(new Set(queriesOf().map((s) => s.name))).toEqual(new Set(['SELECT']));
+    expect(new Set(queriesOf().map((s) => s.traceId))).toEqual(new Set([computedSpan.traceId]));
   });
 });
 

@@ -1,6 +1,8 @@
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseSettings } from '@clickhouse/client';
 import { assertIdentifier } from './sql';
+import type { Span } from '@pitchpulse/tracing';
+import { setTraceParent } from './traced';
 
 export interface ClickHouseClientOptions {
   /** HTTP interface, e.g. `http://127.0.0.1:8123`. */
@@ -96,6 +98,19 @@ export function databaseOf(client: ClickHouseClient): string {
 /** The cluster a client's schema is spread over, if it was created for one (cluster mode). */
 export function clusterOf(client: ClickHouseClient): string | undefined {
   return clients.get(client)?.cluster;
+}
+
+/**
+ * `client` for calls traced as children of `parent` (a request's or a batch's span): the same client (its
+ * connections, database and cluster) seen through a view that carries the parent; `client` itself without one.
+ */
+export function clientUnder(client: ClickHouseClient, parent: Span | undefined): ClickHouseClient {
+  if (!parent) return client;
+  const view = new Proxy(client, {});
+  const info = clients.get(client);
+  if (info) clients.set(view, info);
+  setTraceParent(view, parent);
+  return view;
 }
 
 /** A client for a ClickHouse server's HTTP interface (any version from 18.16 to current). */

@@ -194,7 +194,7 @@ export async function insertEvents(
   let body = '';
   for (const event of events) body += tsvLine(toEventRow(event, insertedAt), withAnomalies);
   const table = render(sql`${identifier(databaseOf(client), 'events')}`, { nativeParams: false }).query;
-  await traced('INSERT', { table, rows: events.length }, () =>
+  await traced(client, 'INSERT', { table, rows: events.length }, () =>
     client.insert({
       table,
       values: Readable.from([Buffer.from(body)], { objectMode: false }),

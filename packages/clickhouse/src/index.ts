@@ -1,6 +1,7 @@
 export {
   CLICKHOUSE_COMPRESSIONS,
   CLIENT_SETTINGS,
+  clientUnder,
   createClickHouseClient,
   databaseOf,
   type ClickHouseClientOptions,

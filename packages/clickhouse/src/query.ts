@@ -10,7 +10,7 @@ export async function selectRows<T>(
   settings?: ClickHouseSettings,
 ): Promise<T[]> {
   const { query, query_params } = render(fragment, mode);
-  return traced('SELECT', { query }, async () => {
+  return traced(client, 'SELECT', { query }, async () => {
     const result = await client.query({
       query,
       query_params,
@@ -33,7 +33,7 @@ export async function insertRows<C extends string>(
 ): Promise<void> {
   if (rows.length === 0) return;
   const table = render(sql`${into}`, { nativeParams: false }).query;
-  await traced('INSERT', { table, rows: rows.length }, () =>
+  await traced(client, 'INSERT', { table, rows: rows.length }, () =>
     client.insert({ table, values: [...rows], format: 'JSONEachRow', columns: [...columns] }),
   );
 }

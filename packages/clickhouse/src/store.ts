@@ -1,6 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { PlayerSort, TimelineBucket } from '@pitchpulse/contract';
+import type { Span } from '@pitchpulse/tracing';
 import { detectCapabilities, type ClickHouseCapabilities } from './capabilities';
+import { clientUnder } from './client';
 import { lastInserts } from './queries/freshness';
 import { getHighlight, listHighlights, readySince, type HighlightQuery } from './queries/highlights';
 import { matchPage, matchTotals, type ListMatchesParams } from './queries/matches';
@@ -29,24 +31,34 @@ import type { StatsPlayerSort } from '@pitchpulse/contract';
  * Per-match reads answer with the stored rows they are complete up to (see Versioned).
  */
 export class ClickHouseStore {
-  private capsPromise: Promise<ClickHouseCapabilities> | undefined;
+  /** shared with the store's views (`under`) */
+  private caps: { asked?: Promise<ClickHouseCapabilities> } = {};
 
   constructor(
     readonly client: ClickHouseClient,
     capabilities?: ClickHouseCapabilities,
   ) {
-    if (capabilities) this.capsPromise = Promise.resolve(capabilities);
+    if (capabilities) this.caps.asked = Promise.resolve(capabilities);
+  }
+
+  /** This store with its queries' spans children of `parent` (a request's span); itself without one. */
+  under(parent: Span | undefined): ClickHouseStore {
+    if (!parent) return this;
+    const view = new ClickHouseStore(clientUnder(this.client, parent));
+    view.caps = this.caps;
+    return view;
   }
 
   capabilities(): Promise<ClickHouseCapabilities> {
-    if (!this.capsPromise) {
+    const caps = this.caps;
+    if (!caps.asked) {
       const asked = detectCapabilities(this.client);
-      this.capsPromise = asked;
+      caps.asked = asked;
       asked.catch(() => {
-        if (this.capsPromise === asked) this.capsPromise = undefined;
+        if (caps.asked === asked) caps.asked = undefined;
       });
     }
-    return this.capsPromise;
+    return caps.asked;
   }
 
   async metrics(matchId: string) {

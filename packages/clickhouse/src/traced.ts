@@ -1,13 +1,22 @@
-import { SpanKind, inSpan, tracingOn } from '@pitchpulse/tracing';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { SpanKind, inSpan, tracingOn, type Span } from '@pitchpulse/tracing';
+
+const parents = new WeakMap<ClickHouseClient, Span>();
+
+/** Makes `parent` the parent of the spans of `client`'s calls (see clientUnder). */
+export function setTraceParent(client: ClickHouseClient, parent: Span): void {
+  parents.set(client, parent);
+}
 
 /** The longest query text a span carries (the text is parameterised: values travel as query parameters). */
 const MAX_QUERY_TEXT = 2000;
 
 /**
- * Runs one ClickHouse call in a client span named by the semantic conventions (`SELECT`, `INSERT
- * pitchpulse.events`); with tracing off, just runs it.
+ * Runs one ClickHouse call of `client` in a client span named by the semantic conventions (`SELECT`, `INSERT
+ * pitchpulse.events`), a child of the span `client` carries (clientUnder); with tracing off, just runs it.
  */
 export function traced<T>(
+  client: ClickHouseClient,
   operation: 'SELECT' | 'INSERT',
   detail: { table?: string; query?: string; rows?: number },
   call: () => Promise<T>,
@@ -16,7 +25,7 @@ export function traced<T>(
   const attributes = dbSpanAttributes(operation, detail);
   const table = attributes['db.collection.name'];
   const name = table ? `${operation} ${table}` : operation;
-  return inSpan(name, { kind: SpanKind.CLIENT, attributes }, call);
+  return inSpan(name, { kind: SpanKind.CLIENT, parent: parents.get(client), attributes }, call);
 }
 
 /** The semantic conventions' attributes of a ClickHouse call's span (for spans recorded elsewhere too). */

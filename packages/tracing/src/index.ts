@@ -1,4 +1,4 @@
-export { startTracing, tracingWanted, type Tracing, type TracingOptions } from './setup';
+export { otlpProtocol, startTracing, tracingWanted, type Tracing, type TracingOptions } from './setup';
 export { tracingOn } from './state';
 export {
   ATTR,
@@ -8,15 +8,15 @@ export {
   contextOf,
   failed,
   inSpan,
-  parentContext,
   recordSpan,
   spanContextOf,
   startSpan,
   traceHeaders,
-  withActive,
   type Context,
   type Headers,
   type Link,
+  type Parent,
   type Span,
+  type StartOptions,
 } from './spans';
 export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';

@@ -23,6 +23,8 @@ export interface OtlpReceiver {
   spans: ReceivedSpan[];
   /** export requests received (each a batch of spans) */
   requests: number;
+  /** the content types of the export requests */
+  contentTypes: Set<string>;
   close(): Promise<void>;
 }
 
@@ -85,19 +87,35 @@ function flatten(body: OtlpExport): ReceivedSpan[] {
 }
 
 /**
- * A local OTLP/HTTP trace receiver (JSON, as `@opentelemetry/exporter-trace-otlp-http` sends it) that keeps what
- * it receives: for tests and benchmarks that need a collector without running one. `keep: false` only counts.
+ * A local OTLP/HTTP trace receiver that keeps what it receives: for tests and benchmarks that need a collector
+ * without running one. It reads JSON (exporters started with `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`) and answers
+ * other bodies 415; `keep: false` only counts export requests, in any encoding.
  */
 export async function startOtlpReceiver(options: { keep?: boolean } = {}): Promise<OtlpReceiver> {
   const keep = options.keep ?? true;
-  const receiver: OtlpReceiver = { url: '', spans: [], requests: 0, close: async () => undefined };
+  const receiver: OtlpReceiver = {
+    url: '',
+    spans: [],
+    requests: 0,
+    contentTypes: new Set(),
+    close: async () => undefined,
+  };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       receiver.requests++;
+      receiver.contentTypes.add(req.headers['content-type'] ?? '');
       try {
         if (keep && req.url === '/v1/traces') {
+          if (!req.headers['content-type']?.startsWith('application/json')) {
+            res
+              .writeHead(415, { 'content-type': 'text/plain' })
+              .end(
+                'this receiver reads OTLP/HTTP JSON: start the exporter with OTEL_EXPORTER_OTLP_PROTOCOL=http/json',
+              );
+            return;
+          }
           let body = Buffer.concat(chunks);
           if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
           receiver.spans.push(...flatten(JSON.parse(body.toString('utf8')) as OtlpExport));

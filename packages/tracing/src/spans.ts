@@ -1,8 +1,7 @@
 import {
   ROOT_CONTEXT,
   SpanStatusCode,
-  context,
-  propagation,
+  defaultTextMapSetter,
   trace,
   type Context,
   type Span,
@@ -10,12 +9,24 @@ import {
   type TextMapGetter,
   type TimeInput,
 } from '@opentelemetry/api';
-import { tracingOn } from './state';
-
-const tracer = () => trace.getTracer('pitchpulse');
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { activeTracer } from './state';
 
 /** A header map as HTTP (strings) or Kafka (Buffers) has it. */
 export type Headers = Record<string, string | Buffer | ReadonlyArray<string | Buffer> | undefined>;
+
+/**
+ * What a span is a child of: a span of this process, a context received from another one (`contextOf`), or
+ * nothing (a new trace). Parents are always named: no context travels implicitly through async calls.
+ */
+export type Parent = Span | Context | undefined;
+
+export interface StartOptions extends SpanOptions {
+  parent?: Parent;
+}
+
+const w3c = new W3CTraceContextPropagator();
+const TRACEPARENT = 'traceparent';
 
 const headerGetter: TextMapGetter<Headers> = {
   keys: (carrier) => Object.keys(carrier),
@@ -27,40 +38,51 @@ const headerGetter: TextMapGetter<Headers> = {
   },
 };
 
+const isSpan = (parent: Span | Context): parent is Span => typeof (parent as Span).spanContext === 'function';
+
+function contextFor(parent: Parent): Context {
+  if (!parent) return ROOT_CONTEXT;
+  return isSpan(parent) ? trace.setSpan(ROOT_CONTEXT, parent) : parent;
+}
+
 /**
- * Runs `fn` in a new span (a child of `parent`, else of the active span) that ends when `fn` settles and records
- * what it threw. With tracing off, runs `fn` alone.
+ * Starts a span the caller ends (undefined with tracing off). The child of a span that records nothing (a trace
+ * not sampled) is that span itself: it would record nothing either, as every standard sampler decides per trace.
+ */
+export function startSpan(name: string, options: StartOptions): Span | undefined {
+  const tracer = activeTracer();
+  if (!tracer) return undefined;
+  const { parent } = options;
+  if (parent && isSpan(parent) && !parent.isRecording()) return parent;
+  // `parent` rides along in the options: the SDK reads only SpanOptions' own fields (no copy on the hot path).
+  return tracer.startSpan(name, options, contextFor(parent));
+}
+
+/**
+ * Runs `fn` in a new span that ends when `fn` settles and records what it threw; `fn` is given the span to
+ * parent its own spans to. With tracing off, runs `fn` alone.
  */
 export async function inSpan<T>(
   name: string,
-  options: SpanOptions & { parent?: Context },
+  options: StartOptions,
   fn: (span: Span | undefined) => Promise<T>,
 ): Promise<T> {
-  if (!tracingOn()) return fn(undefined);
-  const { parent, ...spanOptions } = options;
-  return tracer().startActiveSpan(name, spanOptions, parent ?? context.active(), async (span) => {
-    try {
-      return await fn(span);
-    } catch (err) {
-      failed(span, err);
-      throw err;
-    } finally {
-      span.end();
-    }
-  });
-}
-
-/** Starts a span the caller ends (undefined with tracing off): for spans that outlive one function call. */
-export function startSpan(name: string, options: SpanOptions & { parent?: Context }): Span | undefined {
-  if (!tracingOn()) return undefined;
-  const { parent, ...spanOptions } = options;
-  return tracer().startSpan(name, spanOptions, parent ?? context.active());
+  const span = startSpan(name, options);
+  if (!span) return fn(undefined);
+  try {
+    return await fn(span);
+  } catch (err) {
+    failed(span, err);
+    throw err;
+  } finally {
+    span.end();
+  }
 }
 
 /** A span of something already done, from `startTime` to `endTime` (nothing with tracing off). */
 export function recordSpan(
   name: string,
-  options: SpanOptions & { parent?: Context; startTime: TimeInput; endTime: TimeInput; error?: unknown },
+  options: StartOptions & { startTime: TimeInput; endTime: TimeInput; error?: unknown },
 ): Span | undefined {
   const { endTime, error, ...rest } = options;
   const span = startSpan(name, rest);
@@ -75,28 +97,17 @@ export function failed(span: Span, err: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
 }
 
-/** Runs `fn` with `span` active, so spans started inside it are its children. */
-export function withActive<T>(span: Span | undefined, fn: () => T): T {
-  return span ? context.with(trace.setSpan(context.active(), span), fn) : fn();
-}
-
-/** A context with `span` as its active span: to parent spans to a span that is not active. */
-export const parentContext = (span: Span): Context => trace.setSpan(ROOT_CONTEXT, span);
-
-/**
- * The trace context as W3C headers (`traceparent`, `tracestate`): `span`'s, else the active one; empty with tracing
- * off.
- */
-export function traceHeaders(span?: Span): Record<string, string> {
+/** `span`'s trace context as W3C headers (`traceparent`, `tracestate`); empty without a span. */
+export function traceHeaders(span: Span | undefined): Record<string, string> {
   const carrier: Record<string, string> = {};
-  if (!tracingOn()) return carrier;
-  propagation.inject(span ? trace.setSpan(context.active(), span) : context.active(), carrier);
+  if (span) w3c.inject(trace.setSpan(ROOT_CONTEXT, span), carrier, defaultTextMapSetter);
   return carrier;
 }
 
 /** The trace context `headers` carry (W3C `traceparent`), or none: to parent or link spans to it. */
 export function contextOf(headers: Headers | undefined): Context {
-  return headers && tracingOn() ? propagation.extract(ROOT_CONTEXT, headers, headerGetter) : ROOT_CONTEXT;
+  if (!headers || headers[TRACEPARENT] === undefined || !activeTracer()) return ROOT_CONTEXT;
+  return w3c.extract(ROOT_CONTEXT, headers, headerGetter);
 }
 
 /** The span context `ctx` holds, if any (what a link points to). */

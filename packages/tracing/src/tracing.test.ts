@@ -3,9 +3,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { SpanKind } from '@opentelemetry/api';
-import { startOtlpReceiver } from './otlp-receiver';
-import { startTracing, tracingWanted } from './setup';
-import { contextOf, inSpan, recordSpan, spanContextOf, traceHeaders } from './spans';
+import { startOtlpReceiver, type OtlpReceiver } from './otlp-receiver';
+import { otlpProtocol, startTracing, tracingWanted } from './setup';
+import { contextOf, inSpan, recordSpan, spanContextOf, startSpan, traceHeaders } from './spans';
 import { tracingOn } from './state';
 
 describe('tracingWanted', () => {
@@ -27,7 +27,24 @@ describe('tracingWanted', () => {
     expect(tracing.enabled).toBe(false);
     expect(tracingOn()).toBe(false);
     await inSpan('nothing', {}, async (span) => expect(span).toBeUndefined());
-    expect(traceHeaders()).toEqual({});
+    expect(startSpan('nothing either', {})).toBeUndefined();
+    expect(traceHeaders(undefined)).toEqual({});
+  });
+});
+
+describe('otlpProtocol', () => {
+  it('is http/protobuf unless the traces or general variable asks for http/json; grpc is refused', () => {
+    expect(otlpProtocol({})).toBe('http/protobuf');
+    expect(otlpProtocol({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })).toBe('http/json');
+    expect(
+      otlpProtocol({
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
+      }),
+    ).toBe('http/protobuf');
+    expect(() => otlpProtocol({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(
+      /grpc is not supported: use http\/protobuf \(the default\) or http\/json/,
+    );
   });
 });
 
@@ -38,8 +55,14 @@ describe('startTracing', () => {
     expect(tracing.enabled).toBe(true);
     expect(tracingOn()).toBe(true);
     let headers: Record<string, string> = {};
-    await inSpan('produce', { kind: SpanKind.PRODUCER, attributes: { 'x.count': 2 } }, async () => {
-      headers = traceHeaders();
+    await inSpan('request', {}, async (request) => {
+      await inSpan(
+        'produce',
+        { kind: SpanKind.PRODUCER, parent: request, attributes: { 'x.count': 2 } },
+        async (span) => {
+          headers = traceHeaders(span);
+        },
+      );
     });
     expect(headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     const remote = contextOf({ traceparent: Buffer.from(headers.traceparent!) });
@@ -48,38 +71,66 @@ describe('startTracing', () => {
     const now = Date.now();
     recordSpan('process', { kind: SpanKind.CONSUMER, parent: remote, startTime: now - 5, endTime: now });
     await expect(inSpan('fails', {}, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    // A caller that did not sample its trace (flags 00): nothing recorded, its decision carried on.
+    const unsampled = `00-${'a'.repeat(32)}-${'b'.repeat(16)}-00`;
+    const request = startSpan('not sampled', { parent: contextOf({ traceparent: unsampled }) });
+    expect(request!.isRecording()).toBe(false);
+    expect(startSpan('not sampled either', { parent: request })).toBe(request);
+    expect(traceHeaders(request).traceparent).toMatch(new RegExp(`^00-${'a'.repeat(32)}-[0-9a-f]{16}-00$`));
     const spans = exporter.getFinishedSpans();
     await tracing.shutdown();
 
     const byName = Object.fromEntries(spans.map((s) => [s.name, s]));
     expect(byName.produce!.spanContext()).toMatchObject({ traceId, spanId: parentId });
+    expect(byName.produce!.parentSpanContext?.spanId).toBe(byName.request!.spanContext().spanId);
+    expect(byName.request!.parentSpanContext).toBeUndefined();
+    // No context travels implicitly: a span started without a parent begins a trace of its own.
+    expect(byName.fails!.spanContext().traceId).not.toBe(traceId);
     expect(byName.produce!.kind).toBe(SpanKind.PRODUCER);
     expect(byName.produce!.attributes['x.count']).toBe(2);
     expect(byName.produce!.resource.attributes['service.name']).toBe('test-service');
     expect(byName.process!.spanContext().traceId).toBe(traceId);
     expect(byName.process!.parentSpanContext?.spanId).toBe(parentId);
     expect(byName.fails!.status).toMatchObject({ code: 2, message: 'boom' });
+    expect(byName['not sampled']).toBeUndefined();
     expect(tracingOn()).toBe(false);
   });
 });
 
 describe('the OTLP exporter and receiver', () => {
-  it('a process started with OTEL_EXPORTER_OTLP_ENDPOINT exports its spans over OTLP/HTTP on shutdown', async () => {
+  /** Runs a process that traces one span and shuts down, exporting to `receiver` with `env`. */
+  async function traceInChild(receiver: OtlpReceiver, env: Record<string, string>): Promise<void> {
     // In a child process: jest's VM cannot run the HTTP exporter's dynamic imports.
+    const dist = path.resolve(__dirname, '../dist/index.js');
+    const script = `
+      const t = require(${JSON.stringify(dist)});
+      const tracing = t.startTracing('child-service');
+      t.inSpan('work', { attributes: { 'x.n': 7 } }, async () => undefined).then(() => tracing.shutdown());`;
+    await promisify(execFile)(process.execPath, ['-e', script], {
+      env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: '', ...env },
+      timeout: 20_000,
+    });
+  }
+
+  it('with OTEL_EXPORTER_OTLP_PROTOCOL=http/json, a process exports its spans as OTLP/HTTP JSON on shutdown', async () => {
     const receiver = await startOtlpReceiver();
     try {
-      const dist = path.resolve(__dirname, '../dist/index.js');
-      const script = `
-        const t = require(${JSON.stringify(dist)});
-        const tracing = t.startTracing('child-service');
-        t.inSpan('work', { attributes: { 'x.n': 7 } }, async () => undefined).then(() => tracing.shutdown());`;
-      await promisify(execFile)(process.execPath, ['-e', script], {
-        env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: '' },
-        timeout: 20_000,
-      });
+      await traceInChild(receiver, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
+      expect([...receiver.contentTypes]).toEqual(['application/json']);
       expect(receiver.spans).toEqual([
         expect.objectContaining({ service: 'child-service', name: 'work', attributes: { 'x.n': 7 } }),
       ]);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('by default it exports OTLP/HTTP protobuf', async () => {
+    const receiver = await startOtlpReceiver({ keep: false });
+    try {
+      await traceInChild(receiver, {});
+      expect(receiver.requests).toBe(1);
+      expect([...receiver.contentTypes]).toEqual(['application/x-protobuf']);
     } finally {
       await receiver.close();
     }

@@ -6,7 +6,6 @@ import {
   contextOf,
   startSpan,
   tracingOn,
-  withActive,
   type Span,
 } from '@pitchpulse/tracing';
 import { routeLabel, type HttpMetrics } from './http-metrics';
@@ -31,6 +30,7 @@ export function observeRequests(
     res.setHeader('x-request-id', id);
     lifecycle.begin(res);
     const span = serverSpan(req, id);
+    if (span) res.locals[SPAN] = span;
     res.once('close', () => {
       lifecycle.end(res);
       const ms = performance.now() - start;
@@ -38,9 +38,14 @@ export function observeRequests(
       log(req, res, ms);
       if (span) endServerSpan(span, req, res);
     });
-    withActive(span, next);
+    next();
   };
 }
+
+const SPAN = 'requestSpan';
+
+/** The request's server span (undefined with tracing off), to parent the spans of the work it does. */
+export const requestSpan = (res: Response): Span | undefined => res.locals[SPAN] as Span | undefined;
 
 /** The request's span, a child of the caller's `traceparent` if it sent one (undefined with tracing off). */
 function serverSpan(req: Request, requestId: string): Span | undefined {

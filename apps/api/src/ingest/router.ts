@@ -27,6 +27,7 @@ import {
 import { BreakerOpenError } from '@pitchpulse/breaker';
 import { SpanKind, failed, startSpan, traceHeaders, tracingOn } from '@pitchpulse/tracing';
 import { compose } from '../http/compose';
+import { requestSpan } from '../http/observe';
 import { judgeSource, sourceOf } from './source-flags';
 import type { AppContext } from '../context';
 import {
@@ -184,14 +185,15 @@ export function createIngestRouter(ctx: AppContext): Router {
       express.json({ limit, strict: false, type: () => true, verify: refuseInvalidUtf8 }),
     ]);
   const onTopic = ({ key, value }: EncodedMessage): ProduceMessage => ({ topic, key, value });
-  /**
-   * Writes `messages` with the request's id and trace context as headers (kept on their retry/DLQ copies). The
-   * produce span is the request span's child without becoming the active span: nothing runs inside it.
-   */
+  /** Writes `messages` with the request's id and trace context as headers (kept on their retry/DLQ copies). */
   const sendSpanName = `send ${topic}`;
   const send = async (messages: ProduceMessage[], res: Response) => {
     const span = tracingOn()
-      ? startSpan(sendSpanName, { kind: SpanKind.PRODUCER, attributes: produceAttributes(topic, messages) })
+      ? startSpan(sendSpanName, {
+          kind: SpanKind.PRODUCER,
+          parent: requestSpan(res),
+          attributes: produceAttributes(topic, messages),
+        })
       : undefined;
     const headers = { [TRACE_HEADERS.requestId]: res.locals.requestId as string, ...traceHeaders(span) };
     for (const message of messages) message.headers = headers;

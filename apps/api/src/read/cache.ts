@@ -1,4 +1,5 @@
 import type { Versioned } from '@pitchpulse/clickhouse';
+import type { Span } from '@pitchpulse/tracing';
 import type { MarkerPoller } from './markers';
 
 /** How an answer was served: `hit` current, `stale` the previous one (within the bound) while recomputing, `miss`
@@ -77,16 +78,17 @@ export class ReadCache {
   /**
    * The answer of `compute` for the match, from memory when allowed (see the class). `resource` names what is
    * computed, parameters included (e.g. `timeline:5m`). When the marker says the match has no rows, `empty` is
-   * returned without computing. `allowPrevious`: see the class.
+   * returned without computing. `allowPrevious`: see the class. `parent`: the asking request's span, the parent of
+   * a marker fetch it waits for.
    */
   async get<T>(
     matchId: string,
     resource: string,
     compute: () => Promise<Versioned<T>>,
     empty: T,
-    options: { allowPrevious?: boolean } = {},
+    options: { allowPrevious?: boolean; parent?: Span } = {},
   ): Promise<Versioned<T>> {
-    const marker = await this.options.markers.marker(matchId);
+    const marker = await this.options.markers.marker(matchId, options.parent);
     if (marker.storedRows === 0) return { value: empty, storedRows: 0 };
     const key = keyOf(matchId, resource);
     const now = this.now();

@@ -11,6 +11,7 @@ import type { AppContext } from '../context';
 import { ProblemError, methodNotAllowed } from '../http/problem';
 import { integer, invalid, oneOf, queryOf, read, sendJson } from './router';
 import type { ReadService } from './service';
+import { requestSpan } from '../http/observe';
 
 const MATCH_ID = new RegExp(MATCH_ID_PATTERN);
 /** A highlight's id is its event's id: a UUID. */
@@ -43,12 +44,15 @@ export function createHighlightsRouter(ctx: AppContext, service: ReadService): R
       });
       const page = q.page as number;
       const pageSize = q.pageSize as number;
-      const slice = await service.highlights({
-        matchId: q.matchId as string | undefined,
-        status: q.status as HighlightStatus | undefined,
-        limit: pageSize,
-        offset: (page - 1) * pageSize,
-      });
+      const slice = await service.highlights(
+        {
+          matchId: q.matchId as string | undefined,
+          status: q.status as HighlightStatus | undefined,
+          limit: pageSize,
+          offset: (page - 1) * pageSize,
+        },
+        requestSpan(res),
+      );
       const body: HighlightList = { page, pageSize, total: slice?.total ?? 0, items: slice?.items ?? [] };
       sendJson(res, body);
     }),
@@ -63,7 +67,7 @@ export function createHighlightsRouter(ctx: AppContext, service: ReadService): R
         throw invalid('highlightId', 'must be a UUID (the eventId of the highlighted event)');
       }
       queryOf(req, {});
-      const highlight = await service.highlight(id);
+      const highlight = await service.highlight(id, requestSpan(res));
       if (!highlight) {
         throw new ProblemError({
           type: 'not-found',

@@ -1,7 +1,11 @@
 import type { MatchLastInsert } from '@pitchpulse/clickhouse';
+import type { Span } from '@pitchpulse/tracing';
 
-/** Fetches the change markers of some matches in one query (getMatchesLastInsert); absent = no events. */
-export type MarkerFetch = (matchIds: string[]) => Promise<Map<string, MatchLastInsert>>;
+/**
+ * Fetches the change markers of some matches in one query (getMatchesLastInsert); absent = no events. `parent`:
+ * the span of the request that asked first, if any.
+ */
+export type MarkerFetch = (matchIds: string[], parent?: Span) => Promise<Map<string, MatchLastInsert>>;
 
 export interface MarkerPollerOptions {
   fetch: MarkerFetch;
@@ -62,7 +66,8 @@ export class MarkerPoller {
   private readonly inFlight = new Map<string, Batch>();
   private pending: string[] = [];
   private pendingBatch:
-    { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
+    | { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void; parent: Span | undefined }
+    | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private readonly o: Required<Omit<MarkerPollerOptions, 'onChange' | 'onError'>> &
@@ -89,14 +94,17 @@ export class MarkerPoller {
     return this.entries.size;
   }
 
-  /** The match's marker, confirmed at most `maxAgeMs` ago (fetched first if need be). */
-  async marker(matchId: string): Promise<Marker> {
+  /**
+   * The match's marker, confirmed at most `maxAgeMs` ago (fetched first if need be; the fetch's span a child of
+   * `parent`, the asking request's, when it is the first of its batch).
+   */
+  async marker(matchId: string, parent?: Span): Promise<Marker> {
     const now = this.o.now();
     const entry = this.touch(matchId, now);
     if (now - entry.confirmedAt <= this.o.maxAgeMs) return markerOf(entry);
     const batch = this.inFlight.get(matchId);
     if (batch && now - batch.sentAt <= this.o.maxAgeMs) await batch.done;
-    else await this.fetchSoon(matchId);
+    else await this.fetchSoon(matchId, parent);
     return markerOf(this.entries.get(matchId)!);
   }
 
@@ -171,7 +179,7 @@ export class MarkerPoller {
   }
 
   /** Adds the match to the batch sent on the next tick, shared with every caller of this tick. */
-  private fetchSoon(matchId: string): Promise<void> {
+  private fetchSoon(matchId: string, parent: Span | undefined): Promise<void> {
     this.pending.push(matchId);
     if (!this.pendingBatch) {
       let resolve!: () => void;
@@ -180,7 +188,7 @@ export class MarkerPoller {
         resolve = res;
         reject = rej;
       });
-      this.pendingBatch = { promise, resolve, reject };
+      this.pendingBatch = { promise, resolve, reject, parent };
       setImmediate(() => {
         const batch = this.pendingBatch!;
         const ids = [...new Set(this.pending)];
@@ -188,7 +196,7 @@ export class MarkerPoller {
         this.pendingBatch = undefined;
         const chunks: Promise<void>[] = [];
         for (let i = 0; i < ids.length; i += this.o.batchSize) {
-          chunks.push(this.fetch(ids.slice(i, i + this.o.batchSize)));
+          chunks.push(this.fetch(ids.slice(i, i + this.o.batchSize), batch.parent));
         }
         Promise.all(chunks).then(() => batch.resolve(), batch.reject);
       });
@@ -196,10 +204,10 @@ export class MarkerPoller {
     return this.pendingBatch.promise;
   }
 
-  private async fetch(ids: string[]): Promise<void> {
+  private async fetch(ids: string[], parent?: Span): Promise<void> {
     const sentAt = this.o.now();
     const done = (async () => {
-      const markers = await this.o.fetch(ids);
+      const markers = await this.o.fetch(ids, parent);
       for (const id of ids) {
         // An entry dropped meanwhile (eviction) comes back: its caller is waiting for it.
         let entry = this.entries.get(id);

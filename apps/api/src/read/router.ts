@@ -21,6 +21,7 @@ import {
 import type { AppContext } from '../context';
 import { ProblemError, breakerOpen, methodNotAllowed, serviceUnavailable } from '../http/problem';
 import type { ReadService } from './service';
+import { requestSpan } from '../http/observe';
 
 const MATCH_ID = new RegExp(MATCH_ID_PATTERN);
 const INTEGER = /^(0|[1-9][0-9]{0,9})$/;
@@ -150,7 +151,7 @@ export function createReadRouter(ctx: AppContext, service: ReadService): Router 
       });
       const limit = q.limit as number;
       const offset = q.offset as number;
-      const page = await service.matches(limit, offset);
+      const page = await service.matches(limit, offset, requestSpan(res));
       const body: MatchList = { total: page.total, limit, offset, items: page.items };
       sendJson(res, body);
     }),
@@ -162,7 +163,7 @@ export function createReadRouter(ctx: AppContext, service: ReadService): Router 
     read(async (req, res) => {
       const matchId = matchIdOf(req);
       queryOf(req, {});
-      const body = await service.metricsJson(matchId);
+      const body = await service.metricsJson(matchId, requestSpan(res));
       if (body === null) throw noMatch(matchId);
       sendJson(res, body);
     }),
@@ -179,7 +180,7 @@ export function createReadRouter(ctx: AppContext, service: ReadService): Router 
           default: '1m',
         },
       });
-      const timeline = await service.timeline(matchId, q.bucket as TimelineBucket);
+      const timeline = await service.timeline(matchId, q.bucket as TimelineBucket, requestSpan(res));
       if (timeline === null) throw noMatch(matchId);
       sendJson(res, timeline);
     }),
@@ -196,7 +197,7 @@ export function createReadRouter(ctx: AppContext, service: ReadService): Router 
       });
       const limit = q.limit as number;
       const offset = q.offset as number;
-      const page = await service.highlights({ matchId, limit, offset });
+      const page = await service.highlights({ matchId, limit, offset }, requestSpan(res));
       if (page === null) throw noMatch(matchId);
       const body: HighlightPage = { matchId, total: page.total, limit, offset, items: page.items };
       sendJson(res, body);
@@ -213,7 +214,7 @@ export function createReadRouter(ctx: AppContext, service: ReadService): Router 
         by: { parse: oneOf(PLAYER_SORTS), default: 'events' },
       });
       const by = q.by as (typeof PLAYER_SORTS)[number];
-      const players = await service.players(matchId, q.limit as number, by);
+      const players = await service.players(matchId, q.limit as number, by, requestSpan(res));
       if (players === null) throw noMatch(matchId);
       const body: PlayerList = { matchId, by, items: players };
       sendJson(res, body);
@@ -226,7 +227,7 @@ export function createReadRouter(ctx: AppContext, service: ReadService): Router 
     read(async (req, res) => {
       const matchId = matchIdOf(req);
       queryOf(req, {});
-      const retractions = await service.retractions(matchId);
+      const retractions = await service.retractions(matchId, requestSpan(res));
       if (retractions === null) throw noMatch(matchId);
       sendJson(res, retractions);
     }),
@@ -238,7 +239,7 @@ export function createReadRouter(ctx: AppContext, service: ReadService): Router 
     read(async (req, res) => {
       const matchId = matchIdOf(req);
       queryOf(req, {});
-      const anomalies = await service.anomalies(matchId);
+      const anomalies = await service.anomalies(matchId, requestSpan(res));
       if (anomalies === null) throw noMatch(matchId);
       sendJson(res, anomalies);
     }),
@@ -250,7 +251,7 @@ export function createReadRouter(ctx: AppContext, service: ReadService): Router 
     read(async (req, res) => {
       const matchId = matchIdOf(req);
       queryOf(req, {});
-      const outcome = await service.stream(matchId, req, res);
+      const outcome = await service.stream(matchId, req, res, requestSpan(res));
       if (outcome === 'no-match') throw noMatch(matchId);
       if (outcome === 'full') {
         throw serviceUnavailable('overloaded', 'Too many live streams are open on this instance', 5);

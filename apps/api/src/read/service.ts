@@ -23,6 +23,7 @@ import type {
   TopPlayer,
 } from '@pitchpulse/contract';
 import type { Response } from 'express';
+import type { Span } from '@pitchpulse/tracing';
 import type { Logger, Registry } from '@pitchpulse/observability';
 import { plainTitle } from '@pitchpulse/highlights';
 import type { ResponseTimeWindow } from '../ingest/response-times';
@@ -115,7 +116,7 @@ export class ReadService {
       trackedMatches: () => this.markers.size,
     });
     this.markers = new MarkerPoller({
-      fetch: (ids) => this.o.store.lastInserts(ids),
+      fetch: (ids, parent) => this.o.store.under(parent).lastInserts(ids),
       intervalMs: o.pollIntervalMs ?? 250,
       maxAgeMs: this.maxStalenessMs,
       onChange: (matchId) => this.changed(matchId),
@@ -212,17 +213,18 @@ export class ReadService {
   }
 
   /** The metrics body as JSON text, or null for a match without events. */
-  async metricsJson(matchId: string): Promise<string | null> {
-    const m = await this.metrics(matchId, true);
+  async metricsJson(matchId: string, parent?: Span): Promise<string | null> {
+    const m = await this.metrics(matchId, true, parent);
     return m && this.render(m.value);
   }
 
-  async timeline(matchId: string, bucket: TimelineBucket): Promise<Timeline | null> {
+  async timeline(matchId: string, bucket: TimelineBucket, parent?: Span): Promise<Timeline | null> {
     const { value } = await this.cache.get(
       matchId,
       `timeline:${bucket}`,
-      () => this.o.store.timeline(matchId, bucket),
+      () => this.o.store.under(parent).timeline(matchId, bucket),
       null,
+      { parent },
     );
     return value;
   }
@@ -232,11 +234,11 @@ export class ReadService {
    * status or all. First pages come from memory for up to the staleness bound: the enrichment worker changes
    * highlights without moving the match's marker, so they are kept by time.
    */
-  async highlights(query: HighlightQuery): Promise<HighlightSlice | null> {
-    if (query.matchId !== undefined && (await this.markers.marker(query.matchId)).storedRows === 0)
+  async highlights(query: HighlightQuery, parent?: Span): Promise<HighlightSlice | null> {
+    if (query.matchId !== undefined && (await this.markers.marker(query.matchId, parent)).storedRows === 0)
       return null;
     const load = async () => {
-      const slice = await this.o.store.highlights(query);
+      const slice = await this.o.store.under(parent).highlights(query);
       return { total: slice.total, items: slice.items.map(withTitle) };
     };
     if (query.offset !== 0) return load();
@@ -244,46 +246,49 @@ export class ReadService {
   }
 
   /** What the feed-integrity rules flagged in the match, cached like the figures; null for a match without rows. */
-  async anomalies(matchId: string): Promise<MatchAnomalies | null> {
+  async anomalies(matchId: string, parent?: Span): Promise<MatchAnomalies | null> {
     const { value } = await this.cache.get(
       matchId,
       'anomalies',
       async () => {
-        const read = await this.o.store.anomalies(matchId);
+        const read = await this.o.store.under(parent).anomalies(matchId);
         return { ...read, value: read.storedRows === 0 ? null : read.value };
       },
       null,
+      { parent },
     );
     return value;
   }
 
   /** The match's retractions, cached like the figures (an event or retraction stored moves the marker). */
-  async retractions(matchId: string): Promise<MatchRetractions | null> {
+  async retractions(matchId: string, parent?: Span): Promise<MatchRetractions | null> {
     const { value: items } = await this.cache.get(
       matchId,
       'retractions',
       async () => {
-        const read = await this.o.store.retractions(matchId);
+        const read = await this.o.store.under(parent).retractions(matchId);
         return { ...read, value: read.storedRows === 0 ? null : read.value };
       },
       null,
+      { parent },
     );
     if (items === null) return null;
     return { matchId, total: items.length, notFound: items.filter((r) => !r.found).length, items };
   }
 
   /** One highlight by id, or null. */
-  async highlight(highlightId: string): Promise<Highlight | null> {
-    const found = await this.o.store.highlight(highlightId);
+  async highlight(highlightId: string, parent?: Span): Promise<Highlight | null> {
+    const found = await this.o.store.under(parent).highlight(highlightId);
     return found && withTitle(found);
   }
 
-  async players(matchId: string, limit: number, by: PlayerSort): Promise<TopPlayer[] | null> {
+  async players(matchId: string, limit: number, by: PlayerSort, parent?: Span): Promise<TopPlayer[] | null> {
     const { value } = await this.cache.get(
       matchId,
       `players:${by}:${limit}`,
-      () => this.o.store.topPlayers(matchId, { limit, by }),
+      () => this.o.store.under(parent).topPlayers(matchId, { limit, by }),
       null,
+      { parent },
     );
     return value;
   }
@@ -293,8 +298,12 @@ export class ReadService {
    * and shared for up to half the staleness bound; each match's totals are kept while its marker stays the same,
    * and the missing ones are merged in one query.
    */
-  async matches(limit: number, offset: number): Promise<{ total: number; items: MatchSummary[] }> {
-    const page = await this.page(limit, offset);
+  async matches(
+    limit: number,
+    offset: number,
+    parent?: Span,
+  ): Promise<{ total: number; items: MatchSummary[] }> {
+    const page = await this.page(limit, offset, parent);
     const totals = new Map<string, MatchTotals>();
     const missing: string[] = [];
     for (const item of page.items) {
@@ -304,7 +313,7 @@ export class ReadService {
     }
     if (missing.length > 0) {
       const startedAt = this.now();
-      const fetched = await this.o.store.matchTotals(missing);
+      const fetched = await this.o.store.under(parent).matchTotals(missing);
       for (const [id, t] of fetched) {
         totals.set(id, t);
         this.cache.put(id, 'totals', { value: t, storedRows: t.storedRows }, startedAt);
@@ -318,9 +327,10 @@ export class ReadService {
     matchId: string,
     req: Parameters<StreamHub['subscribe']>[2],
     res: Parameters<StreamHub['subscribe']>[3],
+    parent?: Span,
   ): Promise<'open' | 'no-match' | 'full'> {
     if (!this.hub.accepting) return 'full';
-    const first = await this.snapshot(matchId);
+    const first = await this.snapshot(matchId, parent);
     if (!first) return 'no-match';
     if (!this.hub.accepting) return 'full';
     this.hub.subscribe(matchId, first, req, res);
@@ -328,14 +338,19 @@ export class ReadService {
   }
 
   /** The metrics; `allowPrevious`: the answer before the last change may do while it is under a second old. */
-  private async metrics(matchId: string, allowPrevious: boolean): Promise<Versioned<RenderedMetrics> | null> {
+  private async metrics(
+    matchId: string,
+    allowPrevious: boolean,
+    parent?: Span,
+  ): Promise<Versioned<RenderedMetrics> | null> {
     const result = await this.cache.get(
       matchId,
       'metrics',
       async () => {
+        const store = this.o.store.under(parent);
         // The flagged count is read after the figures, so it is complete up to at least their marker.
-        const v = await this.o.store.metrics(matchId);
-        const flaggedEvents = v.value ? await this.o.store.flaggedEvents(matchId) : 0;
+        const v = await store.metrics(matchId);
+        const flaggedEvents = v.value ? await store.flaggedEvents(matchId) : 0;
         return {
           value: v.value && {
             stored: v.value,
@@ -346,13 +361,13 @@ export class ReadService {
         };
       },
       null,
-      { allowPrevious },
+      { allowPrevious, parent },
     );
     return result.value ? { value: result.value, storedRows: result.storedRows } : null;
   }
 
-  private async snapshot(matchId: string): Promise<StreamSnapshot | null> {
-    const m = await this.metrics(matchId, false);
+  private async snapshot(matchId: string, parent?: Span): Promise<StreamSnapshot | null> {
+    const m = await this.metrics(matchId, false, parent);
     if (!m) return null;
     return { key: m.value.key, data: this.render(m.value), storedRows: m.storedRows };
   }
@@ -371,9 +386,9 @@ export class ReadService {
     return this.o.responseTimes?.percentiles() ?? null;
   }
 
-  private page(limit: number, offset: number): Promise<MatchPage> {
+  private page(limit: number, offset: number, parent: Span | undefined): Promise<MatchPage> {
     return this.pages.get(`${limit}:${offset}`, () =>
-      this.o.store.matchPage({ limit, offset, now: new Date(this.now()) }),
+      this.o.store.under(parent).matchPage({ limit, offset, now: new Date(this.now()) }),
     );
   }
 }

@@ -15,6 +15,7 @@ import type { AppContext } from '../context';
 import { methodNotAllowed } from '../http/problem';
 import { integer, invalid, oneOf, queryOf, read, sendJson } from './router';
 import type { StatsService } from './stats';
+import { requestSpan } from '../http/observe';
 
 /** The default of a parameter that must be given. */
 const REQUIRED = Symbol('required');
@@ -66,7 +67,7 @@ export function createStatsRouter(ctx: AppContext, stats: StatsService): Router 
     shed,
     read(async (req: Request, res) => {
       const { from, to } = rangeOf(queryOf(req, rangeSpec));
-      const body: DailyStats = { from, to, days: await stats.daily(from, to) };
+      const body: DailyStats = { from, to, days: await stats.daily(from, to, requestSpan(res)) };
       sendJson(res, body);
     }),
   );
@@ -84,7 +85,7 @@ export function createStatsRouter(ctx: AppContext, stats: StatsService): Router 
       });
       const { from, to } = rangeOf(q);
       const limit = q.limit as number;
-      const items = (await stats.eventTypes(from, to)).slice(0, limit);
+      const items = (await stats.eventTypes(from, to, requestSpan(res))).slice(0, limit);
       const body: TopEvents = { from, to, limit, items };
       sendJson(res, body);
     }),
@@ -104,7 +105,7 @@ export function createStatsRouter(ctx: AppContext, stats: StatsService): Router 
       const by = q.by as StatsPlayerSort;
       const limit = q.limit as number;
       const offset = q.offset as number;
-      const ranking = await stats.players(from, to, by);
+      const ranking = await stats.players(from, to, by, requestSpan(res));
       const body: PlayerLeaderboard = {
         from,
         to,
@@ -137,7 +138,7 @@ export function createStatsRouter(ctx: AppContext, stats: StatsService): Router 
       if (windows > maxWindows[window]) {
         throw invalid('windows', `must be an integer from 1 to ${maxWindows[window]} for window=${window}`);
       }
-      const { cohort, items } = await stats.retention(start, window, windows);
+      const { cohort, items } = await stats.retention(start, window, windows, requestSpan(res));
       const body: Retention = { start, window, windows, cohort, items };
       sendJson(res, body);
     }),

@@ -12,6 +12,7 @@ import type {
   RetentionWindow,
   StatsPlayerSort,
 } from '@pitchpulse/contract';
+import type { Span } from '@pitchpulse/tracing';
 import { ReadCache, type CacheResult } from './cache';
 import { MarkerPoller } from './markers';
 
@@ -54,8 +55,8 @@ export class StatsService {
     this.markers = new MarkerPoller({
       // +1: the cache answers a marker of 0 ("no rows") without computing; an empty store still has its answer
       // (days of zeros), so the version is shifted by one here and in `versioned`.
-      fetch: async () => {
-        const snapshot = await o.store.statsSnapshot();
+      fetch: async (_ids, parent) => {
+        const snapshot = await o.store.under(parent).statsSnapshot();
         this.snapshot = snapshot;
         return new Map([[ALL, { matchId: ALL, storedRows: snapshot.version + 1, lastInsertedMs: 0 }]]);
       },
@@ -83,35 +84,54 @@ export class StatsService {
     this.markers.stop();
   }
 
-  private async get<T>(resource: string, compute: () => Promise<Versioned<T>>): Promise<T> {
+  private async get<T>(
+    resource: string,
+    compute: () => Promise<Versioned<T>>,
+    parent: Span | undefined,
+  ): Promise<T> {
     const shifted = async () => {
       const answer = await compute();
       return { value: answer.value, storedRows: answer.storedRows + 1 };
     };
-    return (await this.cache.get<T | null>(ALL, resource, shifted, null)).value!;
+    return (await this.cache.get<T | null>(ALL, resource, shifted, null, { parent })).value!;
   }
 
-  daily(from: string, to: string): Promise<DailyStatsDay[]> {
-    return this.get(`stats-daily:${from}:${to}`, () => this.o.store.dailyStats({ from, to }, this.snapshot));
+  daily(from: string, to: string, parent?: Span): Promise<DailyStatsDay[]> {
+    return this.get(
+      `stats-daily:${from}:${to}`,
+      () => this.o.store.under(parent).dailyStats({ from, to }, this.snapshot),
+      parent,
+    );
   }
 
   /** Every event type, ranked: the caller takes the first `limit`. */
-  eventTypes(from: string, to: string): Promise<EventTypeCount[]> {
-    return this.get(`stats-top-events:${from}:${to}`, () =>
-      this.o.store.eventTypeStats({ from, to }, this.snapshot),
+  eventTypes(from: string, to: string, parent?: Span): Promise<EventTypeCount[]> {
+    return this.get(
+      `stats-top-events:${from}:${to}`,
+      () => this.o.store.under(parent).eventTypeStats({ from, to }, this.snapshot),
+      parent,
     );
   }
 
   /** Every player of the range, ranked by `by`: the caller takes a page. */
-  players(from: string, to: string, by: StatsPlayerSort): Promise<PlayerStats[]> {
-    return this.get(`stats-players:${from}:${to}:${by}`, () =>
-      this.o.store.playerRanking({ from, to, by }, this.snapshot),
+  players(from: string, to: string, by: StatsPlayerSort, parent?: Span): Promise<PlayerStats[]> {
+    return this.get(
+      `stats-players:${from}:${to}:${by}`,
+      () => this.o.store.under(parent).playerRanking({ from, to, by }, this.snapshot),
+      parent,
     );
   }
 
-  retention(start: string, window: RetentionWindow, windows: number): Promise<CohortRetention> {
-    return this.get(`stats-retention:${start}:${window}:${windows}`, () =>
-      this.o.store.cohortRetention({ start, window, windows }, this.snapshot),
+  retention(
+    start: string,
+    window: RetentionWindow,
+    windows: number,
+    parent?: Span,
+  ): Promise<CohortRetention> {
+    return this.get(
+      `stats-retention:${start}:${window}:${windows}`,
+      () => this.o.store.under(parent).cohortRetention({ start, window, windows }, this.snapshot),
+      parent,
     );
   }
 }
