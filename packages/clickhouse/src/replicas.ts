@@ -37,8 +37,9 @@ export function settleMs(client: ClickHouseClient): number {
 
 /** On a cluster, waits SETTLE_MS (at once on one server); returns early, without an error, when `signal` aborts. */
 export async function settle(client: ClickHouseClient, signal?: AbortSignal): Promise<void> {
-  if (clusterOf(client) === undefined) return;
-  await sleep(SETTLE_MS, undefined, { signal }).catch((err: unknown) => {
+  const ms = settleMs(client);
+  if (ms === 0) return;
+  await sleep(ms, undefined, { signal }).catch((err: unknown) => {
     if (!signal?.aborted) throw err;
   });
 }
