@@ -66,7 +66,10 @@ export function guardStore(store: ClickHouseStore, breaker: CircuitBreaker): Cli
   return new Proxy(store, {
     get(target, property, receiver) {
       if (property === 'under') {
-        return (parent: Span | undefined) => (parent ? guardStore(target.under(parent), breaker) : receiver);
+        return (parent: Span | undefined) => {
+          const view = target.under(parent);
+          return view === target ? receiver : guardStore(view, breaker);
+        };
       }
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function' || property === 'constructor') return value;

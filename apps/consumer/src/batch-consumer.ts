@@ -11,8 +11,10 @@ import { FlushTrace } from './flush-trace';
 import type { ConsumerMetrics } from './metrics';
 import { StoreAborted, storeRecords, type StoreDeps, type StorePolicy } from './store';
 
-/** Where events and retractions are stored: ClickHouse in production. */
-/** Where a flush stores its records; `parent`: the flush's batch span, the parent of the ClickHouse calls' spans. */
+/**
+ * Where events and retractions are stored: ClickHouse in production. `parent`: the flush's batch span, the parent
+ * of the ClickHouse calls' spans.
+ */
 export interface EventStore extends Pick<StoreDeps<StoredRecord>, 'classify' | 'isAvailable'> {
   insert(records: StoredRecord[], parent?: Span): Promise<void>;
   /** Of stored retractions, the `matchId/eventId` of those whose event is stored (retractions_total{found}). */

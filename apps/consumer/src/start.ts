@@ -44,14 +44,14 @@ function clickHouseEventStore(client: ClickHouseClient): EventStore {
   const store = new ClickHouseStore(client);
   return {
     insert: async (records, parent) => {
-      const under = clientUnder(client, parent);
+      const batchClient = clientUnder(client, parent);
       const insertedAt = new Date();
       const events = records.flatMap((r) => (r.kind === 'event' ? [r.event] : []));
       const retractions = records.flatMap((r) => (r.kind === 'retraction' ? [r.retraction] : []));
       // Retractions first: a retraction that cannot be stored fails the insert before any event is written (the
       // batch is then bisected), and one stored twice by a retried insert changes nothing.
-      await insertRetractions(under, retractions, insertedAt);
-      await insertEvents(under, events, insertedAt);
+      await insertRetractions(batchClient, retractions, insertedAt);
+      await insertEvents(batchClient, events, insertedAt);
     },
     foundEvents: (retractions, parent) => store.under(parent).foundRetractions(retractions),
     classify: classifyClickHouseError,

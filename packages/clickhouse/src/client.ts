@@ -1,7 +1,7 @@
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseSettings } from '@clickhouse/client';
 import { assertIdentifier } from './sql';
-import type { Span } from '@pitchpulse/tracing';
+import { sampled, type Span } from '@pitchpulse/tracing';
 import { setTraceParent } from './traced';
 
 export interface ClickHouseClientOptions {
@@ -102,10 +102,11 @@ export function clusterOf(client: ClickHouseClient): string | undefined {
 
 /**
  * `client` for calls traced as children of `parent` (a request's or a batch's span): the same client (its
- * connections, database and cluster) seen through a view that carries the parent; `client` itself without one.
+ * connections, database and cluster) seen through a view that carries the parent; `client` itself without one, or
+ * when its trace is not sampled. Closing a view closes the client.
  */
 export function clientUnder(client: ClickHouseClient, parent: Span | undefined): ClickHouseClient {
-  if (!parent) return client;
+  if (!sampled(parent)) return client;
   const view = new Proxy(client, {});
   const info = clients.get(client);
   if (info) clients.set(view, info);

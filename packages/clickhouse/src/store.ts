@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { PlayerSort, TimelineBucket } from '@pitchpulse/contract';
-import type { Span } from '@pitchpulse/tracing';
+import { sampled, type Span } from '@pitchpulse/tracing';
 import { detectCapabilities, type ClickHouseCapabilities } from './capabilities';
 import { clientUnder } from './client';
 import { lastInserts } from './queries/freshness';
@@ -41,9 +41,12 @@ export class ClickHouseStore {
     if (capabilities) this.caps.asked = Promise.resolve(capabilities);
   }
 
-  /** This store with its queries' spans children of `parent` (a request's span); itself without one. */
+  /**
+   * This store with its queries' spans children of `parent` (a request's or a flush's span); itself without one,
+   * or when its trace is not sampled.
+   */
   under(parent: Span | undefined): ClickHouseStore {
-    if (!parent) return this;
+    if (!sampled(parent)) return this;
     const view = new ClickHouseStore(clientUnder(this.client, parent));
     view.caps = this.caps;
     return view;

@@ -9,6 +9,7 @@ export {
   failed,
   inSpan,
   recordSpan,
+  sampled,
   spanContextOf,
   startSpan,
   traceHeaders,

@@ -68,16 +68,19 @@ export function otlpProtocol(env: Env = process.env): (typeof PROTOCOLS)[number]
   return known;
 }
 
+function otlpExporter(env: Env): SpanExporter {
+  return otlpProtocol(env) === 'http/json' ? new OtlpJsonExporter() : new OtlpProtobufExporter();
+}
+
 /**
  * Starts tracing for this process when the OTEL_* variables ask for it (`tracingWanted`): spans go to the OTLP
- * endpoint over HTTP in batches (`OTEL_BSP_*`), as protobuf unless `otlpProtocol` says JSON, sampled by `OTEL_TRACES_SAMPLER` (default: parent-based, always
- * on), `service.name` from `OTEL_SERVICE_NAME` or else `service`, more resource attributes from
- * `OTEL_RESOURCE_ATTRIBUTES`.
+ * endpoint over HTTP in batches (`OTEL_BSP_*`), as protobuf unless `otlpProtocol` says JSON, sampled by
+ * `OTEL_TRACES_SAMPLER` (default: parent-based, always on), `service.name` from `OTEL_SERVICE_NAME` or else
+ * `service`, more resource attributes from `OTEL_RESOURCE_ATTRIBUTES`.
  */
 export function startTracing(service: string, options: TracingOptions = {}): Tracing {
   const { log, env = process.env, exporter } = options;
   if (!exporter && !tracingWanted(env)) return OFF;
-  const Exporter = otlpProtocol(env) === 'http/json' ? OtlpJsonExporter : OtlpProtobufExporter;
   if (log) {
     diag.setLogger(
       {
@@ -94,7 +97,7 @@ export function startTracing(service: string, options: TracingOptions = {}): Tra
     resource: defaultResource()
       .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: service }))
       .merge(detectResources({ detectors: [envDetector] })),
-    spanProcessors: [new BatchSpanProcessor(exporter ?? new Exporter())],
+    spanProcessors: [new BatchSpanProcessor(exporter ?? otlpExporter(env))],
   });
   // Spans name their parents (no AsyncLocalStorage context manager: on Node 20 its hooks tax every promise of
   // the process, a third of tracing's cost in `pnpm bench:ingest`); W3C trace context only (no baggage).

@@ -1,6 +1,7 @@
 import {
   ROOT_CONTEXT,
   SpanStatusCode,
+  TraceFlags,
   defaultTextMapSetter,
   trace,
   type Context,
@@ -45,15 +46,20 @@ function contextFor(parent: Parent): Context {
   return isSpan(parent) ? trace.setSpan(ROOT_CONTEXT, parent) : parent;
 }
 
+/** Whether `span` belongs to a sampled trace, whose spans are recorded and exported. */
+export const sampled = (span: Span | undefined): span is Span =>
+  span !== undefined && (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0;
+
 /**
- * Starts a span the caller ends (undefined with tracing off). The child of a span that records nothing (a trace
- * not sampled) is that span itself: it would record nothing either, as every standard sampler decides per trace.
+ * Starts a span the caller ends (undefined with tracing off). The child of a span of a trace not sampled is that
+ * span itself, which records nothing (ending it or marking it failed does nothing): the child would record nothing
+ * either, as every standard sampler decides per trace.
  */
 export function startSpan(name: string, options: StartOptions): Span | undefined {
   const tracer = activeTracer();
   if (!tracer) return undefined;
   const { parent } = options;
-  if (parent && isSpan(parent) && !parent.isRecording()) return parent;
+  if (parent && isSpan(parent) && !parent.isRecording() && !sampled(parent)) return parent;
   // `parent` rides along in the options: the SDK reads only SpanOptions' own fields (no copy on the hot path).
   return tracer.startSpan(name, options, contextFor(parent));
 }

@@ -71,6 +71,8 @@ describe('startTracing', () => {
     const now = Date.now();
     recordSpan('process', { kind: SpanKind.CONSUMER, parent: remote, startTime: now - 5, endTime: now });
     await expect(inSpan('fails', {}, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    const ended = recordSpan('ended', { startTime: now - 5, endTime: now });
+    recordSpan('late', { parent: ended, startTime: now - 4, endTime: now - 1 });
     // A caller that did not sample its trace (flags 00): nothing recorded, its decision carried on.
     const unsampled = `00-${'a'.repeat(32)}-${'b'.repeat(16)}-00`;
     const request = startSpan('not sampled', { parent: contextOf({ traceparent: unsampled }) });
@@ -93,6 +95,8 @@ describe('startTracing', () => {
     expect(byName.process!.parentSpanContext?.spanId).toBe(parentId);
     expect(byName.fails!.status).toMatchObject({ code: 2, message: 'boom' });
     expect(byName['not sampled']).toBeUndefined();
+    // a span recorded after its parent ended (the consumer's insert under a request's share of a flush)
+    expect(byName.late!.parentSpanContext?.spanId).toBe(byName.ended!.spanContext().spanId);
     expect(tracingOn()).toBe(false);
   });
 });
@@ -107,7 +111,15 @@ describe('the OTLP exporter and receiver', () => {
       const tracing = t.startTracing('child-service');
       t.inSpan('work', { attributes: { 'x.n': 7 } }, async () => undefined).then(() => tracing.shutdown());`;
     await promisify(execFile)(process.execPath, ['-e', script], {
-      env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: '', ...env },
+      env: {
+        ...process.env,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '',
+        OTEL_EXPORTER_OTLP_PROTOCOL: '',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: '',
+        OTEL_SERVICE_NAME: '',
+        ...env,
+      },
       timeout: 20_000,
     });
   }

@@ -13,6 +13,9 @@ import type { Lifecycle } from './lifecycle';
 import { requestIdOf } from './request-id';
 import type { createRequestLog } from './request-log';
 
+/** Where the request's span waits in `res.locals` for the work it parents. */
+const SPAN = 'requestSpan';
+
 /**
  * The one app-wide middleware: request id in and out, in-flight accounting, metrics, the (sampled, throttled)
  * request log and, with tracing on, the request's server span, all settled by a single `close` listener. One
@@ -41,8 +44,6 @@ export function observeRequests(
     next();
   };
 }
-
-const SPAN = 'requestSpan';
 
 /** The request's server span (undefined with tracing off), to parent the spans of the work it does. */
 export const requestSpan = (res: Response): Span | undefined => res.locals[SPAN] as Span | undefined;

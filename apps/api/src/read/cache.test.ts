@@ -1,4 +1,5 @@
 import type { Versioned } from '@pitchpulse/clickhouse';
+import type { Span } from '@pitchpulse/tracing';
 import { ReadCache, type CacheResult } from './cache';
 import type { Marker, MarkerPoller } from './markers';
 
@@ -54,6 +55,26 @@ function setup(settleMs = 0) {
 }
 
 describe('ReadCache', () => {
+  it("gives the asking request's span to the computation it waits for, none to one in the background", async () => {
+    const t = setup();
+    const parents: unknown[] = [];
+    const request = { name: 'a request span' } as unknown as Span;
+    let rows = 10;
+    const compute = async (parent: Span | undefined): Promise<Versioned<string>> => {
+      parents.push(parent);
+      return { value: `answer@${rows}`, storedRows: rows };
+    };
+    const read = () => t.cache.get('m', 'metrics', compute, 'none', { allowPrevious: true, parent: request });
+    await read();
+    t.advance(100);
+    t.change(11);
+    rows = 11;
+    // the previous answer is served at once; the new one is computed in the background
+    expect((await read()).value).toBe('answer@10');
+    await new Promise((r) => setImmediate(r));
+    expect(parents).toEqual([request, undefined]);
+  });
+
   it('computes once for concurrent readers, then serves from memory while the marker stays', async () => {
     const t = setup();
     expect(await Promise.all([t.read(), t.read(), t.read()])).toEqual([

@@ -78,13 +78,13 @@ export class ReadCache {
   /**
    * The answer of `compute` for the match, from memory when allowed (see the class). `resource` names what is
    * computed, parameters included (e.g. `timeline:5m`). When the marker says the match has no rows, `empty` is
-   * returned without computing. `allowPrevious`: see the class. `parent`: the asking request's span, the parent of
-   * a marker fetch it waits for.
+   * returned without computing. `allowPrevious`: see the class. `parent`: the asking request's span, given to the
+   * marker fetch and the computation it waits for (a recomputation in the background gets none).
    */
   async get<T>(
     matchId: string,
     resource: string,
-    compute: () => Promise<Versioned<T>>,
+    compute: (parent: Span | undefined) => Promise<Versioned<T>>,
     empty: T,
     options: { allowPrevious?: boolean; parent?: Span } = {},
   ): Promise<Versioned<T>> {
@@ -119,7 +119,7 @@ export class ReadCache {
       }
     }
     const joined = this.flights.get(key);
-    const flight = this.flight(key, resource, marker.confirmedAt, compute);
+    const flight = this.flight(key, resource, marker.confirmedAt, compute, options.parent);
     this.options.onResult?.(resource, flight === joined ? 'hit' : 'miss');
     const result = await flight.promise;
     return { value: result.value as T, storedRows: result.storedRows };
@@ -154,13 +154,14 @@ export class ReadCache {
     key: string,
     resource: string,
     notBefore: number,
-    compute: () => Promise<Versioned<T>>,
+    compute: (parent: Span | undefined) => Promise<Versioned<T>>,
+    parent?: Span,
   ): Flight {
     const existing = this.flights.get(key);
     if (existing && existing.startedAt >= notBefore) return existing;
     this.options.onCompute?.(resource);
     const startedAt = this.now();
-    const promise = compute().then((result): Entry => {
+    const promise = compute(parent).then((result): Entry => {
       const fresh: Entry = { value: result.value, storedRows: result.storedRows, startedAt };
       const stored = this.entries.get(key);
       if (!stored || stored.startedAt <= startedAt) this.store(key, fresh);

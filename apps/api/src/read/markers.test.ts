@@ -1,4 +1,5 @@
 import type { MatchLastInsert } from '@pitchpulse/clickhouse';
+import type { Span } from '@pitchpulse/tracing';
 import { MarkerPoller } from './markers';
 
 /** A marker source over an in-memory table of stored rows per match, counting its queries. */
@@ -19,7 +20,31 @@ function source(rows: Record<string, number>) {
   return { fetch, calls };
 }
 
+/** A stand-in for a request's span: only its trace flags are read (1: sampled). */
+const spanWithFlags = (traceFlags: number) => ({ spanContext: () => ({ traceFlags }) }) as unknown as Span;
+
 describe('MarkerPoller', () => {
+  it("traces a batch's query under the first asking request whose trace is sampled", async () => {
+    const parents: Array<Span | undefined> = [];
+    const poller = new MarkerPoller({
+      fetch: async (ids, parent) => {
+        parents.push(parent);
+        return new Map(
+          ids.map((id): [string, MatchLastInsert] => [id, { matchId: id, storedRows: 1, lastInsertedMs: 1 }]),
+        );
+      },
+    });
+    const [unsampled, first, second] = [spanWithFlags(0), spanWithFlags(1), spanWithFlags(1)];
+    await Promise.all([
+      poller.marker('a'),
+      poller.marker('b', unsampled),
+      poller.marker('c', first),
+      poller.marker('d', second),
+    ]);
+    await poller.marker('e');
+    expect(parents).toEqual([first, undefined]);
+  });
+
   it('answers many concurrent requests for many matches with one query', async () => {
     const { fetch, calls } = source({ a: 3, b: 5 });
     const poller = new MarkerPoller({ fetch });

@@ -1,5 +1,5 @@
 import type { MatchLastInsert } from '@pitchpulse/clickhouse';
-import type { Span } from '@pitchpulse/tracing';
+import { sampled, type Span } from '@pitchpulse/tracing';
 
 /**
  * Fetches the change markers of some matches in one query (getMatchesLastInsert); absent = no events. `parent`:
@@ -95,8 +95,8 @@ export class MarkerPoller {
   }
 
   /**
-   * The match's marker, confirmed at most `maxAgeMs` ago (fetched first if need be; the fetch's span a child of
-   * `parent`, the asking request's, when it is the first of its batch).
+   * The match's marker, confirmed at most `maxAgeMs` ago (fetched first if need be, in a batch with every match
+   * asked for in the same tick: its span a child of the first of their requests whose trace is sampled).
    */
   async marker(matchId: string, parent?: Span): Promise<Marker> {
     const now = this.o.now();
@@ -188,7 +188,7 @@ export class MarkerPoller {
         resolve = res;
         reject = rej;
       });
-      this.pendingBatch = { promise, resolve, reject, parent };
+      this.pendingBatch = { promise, resolve, reject, parent: undefined };
       setImmediate(() => {
         const batch = this.pendingBatch!;
         const ids = [...new Set(this.pending)];
@@ -201,6 +201,8 @@ export class MarkerPoller {
         Promise.all(chunks).then(() => batch.resolve(), batch.reject);
       });
     }
+    // The batch's span is a child of the first asking request whose trace is sampled.
+    if (!sampled(this.pendingBatch.parent) && sampled(parent)) this.pendingBatch.parent = parent;
     return this.pendingBatch.promise;
   }
 

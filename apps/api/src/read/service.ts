@@ -222,7 +222,7 @@ export class ReadService {
     const { value } = await this.cache.get(
       matchId,
       `timeline:${bucket}`,
-      () => this.o.store.under(parent).timeline(matchId, bucket),
+      (span) => this.o.store.under(span).timeline(matchId, bucket),
       null,
       { parent },
     );
@@ -250,8 +250,8 @@ export class ReadService {
     const { value } = await this.cache.get(
       matchId,
       'anomalies',
-      async () => {
-        const read = await this.o.store.under(parent).anomalies(matchId);
+      async (span) => {
+        const read = await this.o.store.under(span).anomalies(matchId);
         return { ...read, value: read.storedRows === 0 ? null : read.value };
       },
       null,
@@ -265,8 +265,8 @@ export class ReadService {
     const { value: items } = await this.cache.get(
       matchId,
       'retractions',
-      async () => {
-        const read = await this.o.store.under(parent).retractions(matchId);
+      async (span) => {
+        const read = await this.o.store.under(span).retractions(matchId);
         return { ...read, value: read.storedRows === 0 ? null : read.value };
       },
       null,
@@ -286,7 +286,7 @@ export class ReadService {
     const { value } = await this.cache.get(
       matchId,
       `players:${by}:${limit}`,
-      () => this.o.store.under(parent).topPlayers(matchId, { limit, by }),
+      (span) => this.o.store.under(span).topPlayers(matchId, { limit, by }),
       null,
       { parent },
     );
@@ -346,8 +346,8 @@ export class ReadService {
     const result = await this.cache.get(
       matchId,
       'metrics',
-      async () => {
-        const store = this.o.store.under(parent);
+      async (span) => {
+        const store = this.o.store.under(span);
         // The flagged count is read after the figures, so it is complete up to at least their marker.
         const v = await store.metrics(matchId);
         const flaggedEvents = v.value ? await store.flaggedEvents(matchId) : 0;

@@ -86,11 +86,11 @@ export class StatsService {
 
   private async get<T>(
     resource: string,
-    compute: () => Promise<Versioned<T>>,
+    compute: (parent: Span | undefined) => Promise<Versioned<T>>,
     parent: Span | undefined,
   ): Promise<T> {
-    const shifted = async () => {
-      const answer = await compute();
+    const shifted = async (span: Span | undefined) => {
+      const answer = await compute(span);
       return { value: answer.value, storedRows: answer.storedRows + 1 };
     };
     return (await this.cache.get<T | null>(ALL, resource, shifted, null, { parent })).value!;
@@ -99,7 +99,7 @@ export class StatsService {
   daily(from: string, to: string, parent?: Span): Promise<DailyStatsDay[]> {
     return this.get(
       `stats-daily:${from}:${to}`,
-      () => this.o.store.under(parent).dailyStats({ from, to }, this.snapshot),
+      (span) => this.o.store.under(span).dailyStats({ from, to }, this.snapshot),
       parent,
     );
   }
@@ -108,7 +108,7 @@ export class StatsService {
   eventTypes(from: string, to: string, parent?: Span): Promise<EventTypeCount[]> {
     return this.get(
       `stats-top-events:${from}:${to}`,
-      () => this.o.store.under(parent).eventTypeStats({ from, to }, this.snapshot),
+      (span) => this.o.store.under(span).eventTypeStats({ from, to }, this.snapshot),
       parent,
     );
   }
@@ -117,7 +117,7 @@ export class StatsService {
   players(from: string, to: string, by: StatsPlayerSort, parent?: Span): Promise<PlayerStats[]> {
     return this.get(
       `stats-players:${from}:${to}:${by}`,
-      () => this.o.store.under(parent).playerRanking({ from, to, by }, this.snapshot),
+      (span) => this.o.store.under(span).playerRanking({ from, to, by }, this.snapshot),
       parent,
     );
   }
@@ -130,7 +130,7 @@ export class StatsService {
   ): Promise<CohortRetention> {
     return this.get(
       `stats-retention:${start}:${window}:${windows}`,
-      () => this.o.store.under(parent).cohortRetention({ start, window, windows }, this.snapshot),
+      (span) => this.o.store.under(span).cohortRetention({ start, window, windows }, this.snapshot),
       parent,
     );
   }
