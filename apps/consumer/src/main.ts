@@ -27,8 +27,9 @@ Environment (defaults in brackets):
   SEAL_INTERVAL_MS [5000], SEAL_QUIET_MS [60000], SEAL_BATCH [50] (matches sealed per pass),
   RETENTION_DAYS [unset: keep raw events forever], RETENTION_INTERVAL_MS [3600000], LOG_LEVEL [info]
   (debug: one line per flush, naming the request ids of its events)
-  Tracing (docs/operations.md#tracing): the standard OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME,
-  OTEL_TRACES_SAMPLER…; off without an endpoint
+  Tracing (docs/operations.md#tracing): the standard OTEL_EXPORTER_OTLP_ENDPOINT,
+  OTEL_EXPORTER_OTLP_PROTOCOL [http/protobuf; or http/json], OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER…; off without
+  an endpoint
   Feed integrity (docs/feed-integrity.md; flags, never drops): FEED_INTEGRITY [true],
   FEED_MATCH_MAX_EVENTS_PER_MINUTE [200], FEED_GOAL_BURST_GOALS [4], FEED_GOAL_BURST_SECONDS [90],
   FEED_CLOCK_AHEAD_SECONDS [600], FEED_CLOCK_BEHIND_SECONDS [14400], FEED_LIVE_WINDOW_SECONDS [600],

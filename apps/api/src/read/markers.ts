@@ -3,7 +3,7 @@ import { sampled, type Span } from '@pitchpulse/tracing';
 
 /**
  * Fetches the change markers of some matches in one query (getMatchesLastInsert); absent = no events. `parent`:
- * the span of the request that asked first, if any.
+ * the span of the first asking request whose trace is sampled, if any.
  */
 export type MarkerFetch = (matchIds: string[], parent?: Span) => Promise<Map<string, MatchLastInsert>>;
 
