@@ -52,7 +52,7 @@ export function createApiBreakers(
 /** Every send goes through the breaker. */
 export function guardProducer(producer: EventProducer, breaker: CircuitBreaker): EventProducer {
   return {
-    send: (messages) => breaker.run(() => producer.send(messages)),
+    send: (messages, options) => breaker.run(() => producer.send(messages, options)),
     sendWaitingNow: () => producer.sendWaitingNow?.(),
   };
 }

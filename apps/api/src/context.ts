@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { AnomalyReporter, SourceMonitor } from '@pitchpulse/feed-integrity';
-import type { ProduceMessage } from '@pitchpulse/kafka';
+import type { ProduceMessage, SendOptions } from '@pitchpulse/kafka';
 import type { Logger, Registry } from '@pitchpulse/observability';
 import type { ApiBreakers } from './breakers';
 import type { ApiConfig } from './config';
@@ -10,7 +10,7 @@ import type { ResponseTimeWindow } from './ingest/response-times';
 
 /** Where the ingest routes write accepted events: `GroupCommitProducer` in production. */
 export interface EventProducer {
-  send(messages: ProduceMessage[]): Promise<void>;
+  send(messages: ProduceMessage[], options?: SendOptions): Promise<void>;
   /** Sends what waits for company at once (called when the API admits no more requests: none will join). */
   sendWaitingNow?(): void;
 }

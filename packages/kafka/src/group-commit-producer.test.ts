@@ -1,5 +1,7 @@
 import type { ProducerBatch, RecordMetadata } from 'kafkajs';
 import { Registry } from 'prom-client';
+import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { contextOf, startSpan, startTracing, type Span } from '@pitchpulse/tracing';
 import {
   GroupCommitProducer,
   ProduceFailedError,
@@ -229,5 +231,84 @@ describe('GroupCommitProducer coalescing', () => {
     expect(() => new GroupCommitProducer({ producer: new FakeProducer(), maxBatchMessages: 0 })).toThrow(
       'maxBatchMessages must be ≥ 1',
     );
+  });
+});
+
+describe('GroupCommitProducer tracing', () => {
+  /** Runs `fn` with tracing on; the spans it finished (the SDK exports them in batches: read after shutdown). */
+  async function traced(fn: () => Promise<void>): Promise<ReadableSpan[]> {
+    const exporter = new InMemorySpanExporter();
+    const tracing = startTracing('test-service', { exporter });
+    const spans = exporter.getFinishedSpans();
+    try {
+      await fn();
+    } finally {
+      await tracing.shutdown();
+    }
+    return spans;
+  }
+
+  it('traces each produce call once: a child of its first sampled sender, linked both ways to the others', async () => {
+    const senders: Record<string, Span> = {};
+    const spans = await traced(async () => {
+      const { fake, producer } = await started({ lingerMs: 5 });
+      const unsampled = contextOf({ traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-00` });
+      senders.quiet = startSpan('request 0', { parent: unsampled })!;
+      for (const n of [1, 2, 3, 4]) senders[n] = startSpan(`request ${n}`, {})!;
+      await Promise.all([
+        producer.send([msg('a')], { parent: senders.quiet }),
+        producer.send([msg('b')], { parent: senders[1] }),
+        producer.send([msg('c'), msg('d', 'retractions')], { parent: senders[2] }),
+        producer.send([msg('e')]),
+        producer.send([msg('f')], { parent: senders[3] }),
+      ]);
+      senders[3].end(); // its client went away: linked to, but it takes no more links itself
+      fake.autoAck = false;
+      const failing = [
+        producer.send([msg('g')], { parent: senders[4] }),
+        producer.send([msg('h')], { parent: senders[3] }),
+      ];
+      await sleep(20);
+      fake.batches[1].fail(new Error('broker down'));
+      for (const send of failing) await expect(send).rejects.toThrow(ProduceFailedError);
+      for (const span of Object.values(senders)) span.end();
+      await producer.disconnect();
+    });
+
+    const byName = (name: string) => spans.find((s) => s.name === name);
+    const id = (span: Span) => span.spanContext().spanId;
+    const [batch, failed] = spans.filter((s) => s.name.startsWith('send'));
+    expect([batch.name, failed.name]).toEqual(['send', 'send events']);
+    // request 0's trace is not sampled: request 1 is the first sampled sender, the parent; the others are linked
+    expect(batch.parentSpanContext?.spanId).toBe(id(senders[1]));
+    expect(batch.spanContext().traceId).toBe(senders[1].spanContext().traceId);
+    expect(batch.links.map((l) => l.context.spanId)).toEqual([id(senders[2]), id(senders[3])]);
+    expect(batch.attributes).toEqual({
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'send',
+      'messaging.batch.message_count': 6,
+    });
+    // each linked sender links back to the produce call that carried its messages, once
+    const backTo = (span: ReadableSpan) => [{ context: span.spanContext() }];
+    expect(byName('request 2')!.links).toEqual(backTo(batch));
+    expect(byName('request 3')!.links).toEqual(backTo(batch));
+    expect(byName('request 1')!.links).toEqual([]);
+    expect(byName('request 0')).toBeUndefined();
+    // the failed produce call records its error
+    expect(failed.parentSpanContext?.spanId).toBe(id(senders[4]));
+    expect(failed.links.map((l) => l.context.spanId)).toEqual([id(senders[3])]);
+    expect(byName('request 4')!.links).toEqual([]);
+    expect(failed.attributes['messaging.destination.name']).toBe('events');
+    expect(failed.status).toMatchObject({ code: 2, message: 'broker down' });
+    expect(spans).toHaveLength(6);
+  });
+
+  it('starts no span for a produce call without a traced sender', async () => {
+    const spans = await traced(async () => {
+      const { producer } = await started({ lingerMs: 1 });
+      await producer.send([msg('a')]);
+      await producer.disconnect();
+    });
+    expect(spans).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import {
 } from 'kafkajs';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Logger } from '@pitchpulse/observability';
+import { SpanKind, failed, sampled, startSpan, type Link, type Span } from '@pitchpulse/tracing';
 import { cachedDefaultPartitioner } from './partitioner';
 import { compressionType, type Compression } from './codecs';
 import {
@@ -56,7 +57,16 @@ export interface GroupCommitProducerOptions {
 export interface SendOptions {
   /** Overrides the producer's send timeout for this call. */
   timeoutMs?: number;
+  /**
+   * The span of the work these messages belong to (an ingest request's). The produce call that carries them gets a
+   * `send` span: the child of the first such span of a sampled trace among its senders, linked to the others,
+   * which each link back to it. The messages' own headers are the caller's to set.
+   */
+  parent?: Span;
 }
+
+/** A send span links to at most this many senders (the SDK's default link limit). */
+const MAX_LINKS = 128;
 
 interface Pending {
   messages: ProduceMessage[];
@@ -66,6 +76,7 @@ interface Pending {
   /** Still in `queue` (not handed to Kafka yet). */
   queued: boolean;
   timer: NodeJS.Timeout;
+  parent: Span | undefined;
 }
 
 type State = 'new' | 'connecting' | 'connected' | 'closing' | 'closed';
@@ -244,6 +255,7 @@ export class GroupCommitProducer {
         settled: false,
         queued: true,
         timer: setTimeout(() => this.timeOut(pending, timeoutMs), timeoutMs),
+        parent: options.parent,
       };
       this.queue.push(pending);
       this.queuedMessages += messages.length;
@@ -368,6 +380,7 @@ export class GroupCommitProducer {
       }
     }
     this.metrics?.batchSize.observe(size);
+    const span = sendSpan(batch, [...byTopic.keys()], size);
     const endTimer = this.metrics?.duration.startTimer();
     let failure: ProduceError | undefined;
     try {
@@ -381,11 +394,42 @@ export class GroupCommitProducer {
     } catch (err) {
       endTimer?.({ outcome: 'error' });
       failure = new ProduceFailedError(err);
+      if (span) failed(span, err);
       this.logger?.warn({ err, messages: size }, 'Kafka produce failed');
     }
+    span?.end();
     this.inFlightBatches--;
     for (const pending of batch) this.settle(pending, failure);
     // Sends that arrived while this batch was in flight have waited long enough: go now.
     if (this.queue.length > 0) this.dispatch();
   }
+}
+
+/**
+ * One produce call's span, as the messaging semantic conventions have a batched send: a child of its first sender
+ * of a sampled trace, linked to the other senders, each of which links back to it so that every request's trace
+ * leads to the produce that carried its messages. Undefined when no sender is traced.
+ */
+function sendSpan(batch: Pending[], topics: string[], size: number): Span | undefined {
+  const senders = batch.map((pending) => pending.parent).filter(sampled);
+  if (senders.length === 0) return undefined;
+  const [first, ...others] = senders;
+  const links: Link[] = others.slice(0, MAX_LINKS).map((sender) => ({ context: sender.spanContext() }));
+  const single = topics.length === 1;
+  const span = startSpan(single ? `send ${topics[0]}` : 'send', {
+    kind: SpanKind.PRODUCER,
+    parent: first,
+    links,
+    attributes: {
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'send',
+      ...(single ? { 'messaging.destination.name': topics[0] } : {}),
+      'messaging.batch.message_count': size,
+    },
+  });
+  if (!span) return undefined;
+  const back: Link = { context: span.spanContext() };
+  // A sender whose request ended meanwhile (the client went away) takes no more links.
+  for (const sender of others) if (sender.isRecording()) sender.addLink(back);
+  return span;
 }

@@ -1,4 +1,11 @@
-export { otlpProtocol, startTracing, tracingWanted, type Tracing, type TracingOptions } from './setup';
+export {
+  otlpProtocol,
+  startTracing,
+  tracingWanted,
+  type Tracing,
+  type TracingLog,
+  type TracingOptions,
+} from './setup';
 export { tracingOn } from './state';
 export {
   ATTR,

@@ -120,7 +120,10 @@ export async function startOtlpReceiver(options: { keep?: boolean } = {}): Promi
           if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
           receiver.spans.push(...flatten(JSON.parse(body.toString('utf8')) as OtlpExport));
         }
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        // An empty ExportTraceServiceResponse, in the request's encoding (as protobuf: no bytes at all).
+        if (req.headers['content-type']?.startsWith('application/x-protobuf')) {
+          res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+        } else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       } catch (err) {
         res.writeHead(400, { 'content-type': 'text/plain' }).end(String(err));
       }

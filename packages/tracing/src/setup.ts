@@ -1,4 +1,4 @@
-import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { diag, DiagLogLevel, propagation, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -23,10 +23,26 @@ type Env = Record<string, string | undefined>;
 
 export interface TracingOptions {
   /** where the SDK's own complaints (an unreachable collector) go, as warnings */
-  log?: Pick<DiagLogger, 'warn' | 'error'>;
+  log?: TracingLog;
   env?: Env;
   /** instead of OTLP over HTTP (tests: jest's VM cannot run the HTTP exporter's dynamic imports) */
   exporter?: SpanExporter;
+}
+
+/** A pino-style logger: details, then the message. */
+export interface TracingLog {
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+/**
+ * One log line of an SDK complaint. The SDK's component loggers pass their name first, then the message and its
+ * details: all of the text is kept, and an error among the details is logged as `err`.
+ */
+function diagLine(args: unknown[]): [object, string] {
+  const text = args.filter((arg): arg is string => typeof arg === 'string').join(': ');
+  const err = args.find((arg) => arg instanceof Error);
+  return [err ? { component: 'opentelemetry', err } : { component: 'opentelemetry' }, text];
 }
 
 const OFF: Tracing = { enabled: false, shutdown: async () => undefined };
@@ -84,8 +100,8 @@ export function startTracing(service: string, options: TracingOptions = {}): Tra
   if (log) {
     diag.setLogger(
       {
-        error: (message, ...args) => log.error(message, ...args),
-        warn: (message, ...args) => log.warn(message, ...args),
+        error: (...args) => log.error(...diagLine(args)),
+        warn: (...args) => log.warn(...diagLine(args)),
         info: () => undefined,
         debug: () => undefined,
         verbose: () => undefined,
@@ -108,6 +124,9 @@ export function startTracing(service: string, options: TracingOptions = {}): Tra
     shutdown: async () => {
       setTracer(undefined);
       await provider.shutdown();
+      // Gives the global API back, so that tracing can start again in this process (tests do).
+      trace.disable();
+      propagation.disable();
     },
   };
 }

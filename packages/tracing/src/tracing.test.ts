@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import { SpanKind } from '@opentelemetry/api';
+import { SpanKind, diag } from '@opentelemetry/api';
 import { startOtlpReceiver, type OtlpReceiver } from './otlp-receiver';
 import { otlpProtocol, startTracing, tracingWanted } from './setup';
 import { contextOf, inSpan, recordSpan, spanContextOf, startSpan, traceHeaders } from './spans';
@@ -101,16 +101,44 @@ describe('startTracing', () => {
   });
 });
 
+describe("the SDK's complaints", () => {
+  it('are logged with their component, message and error', async () => {
+    const lines: Array<{ level: string; details: object; message: string }> = [];
+    const record = (level: string) => (details: object, message: string) =>
+      lines.push({ level, details, message });
+    const tracing = startTracing('test-service', {
+      exporter: new InMemorySpanExporter(),
+      log: { warn: record('warn'), error: record('error') },
+    });
+    const err = new Error('unexpected end of input');
+    diag
+      .createComponentLogger({ namespace: 'OTLPExportDelegate' })
+      .warn('could not read the answer', err, 'raw');
+    diag.error('no component');
+    diag.info('below the level');
+    await tracing.shutdown();
+    expect(lines).toEqual([
+      {
+        level: 'warn',
+        details: { component: 'opentelemetry', err },
+        message: 'OTLPExportDelegate: could not read the answer: raw',
+      },
+      { level: 'error', details: { component: 'opentelemetry' }, message: 'no component' },
+    ]);
+  });
+});
+
 describe('the OTLP exporter and receiver', () => {
   /** Runs a process that traces one span and shuts down, exporting to `receiver` with `env`. */
-  async function traceInChild(receiver: OtlpReceiver, env: Record<string, string>): Promise<void> {
+  async function traceInChild(receiver: OtlpReceiver, env: Record<string, string>): Promise<string> {
     // In a child process: jest's VM cannot run the HTTP exporter's dynamic imports.
     const dist = path.resolve(__dirname, '../dist/index.js');
     const script = `
       const t = require(${JSON.stringify(dist)});
-      const tracing = t.startTracing('child-service');
+      const say = (level) => (details, message) => console.error(level, message);
+      const tracing = t.startTracing('child-service', { log: { warn: say('WARN'), error: say('ERROR') } });
       t.inSpan('work', { attributes: { 'x.n': 7 } }, async () => undefined).then(() => tracing.shutdown());`;
-    await promisify(execFile)(process.execPath, ['-e', script], {
+    const { stderr } = await promisify(execFile)(process.execPath, ['-e', script], {
       env: {
         ...process.env,
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
@@ -122,12 +150,13 @@ describe('the OTLP exporter and receiver', () => {
       },
       timeout: 20_000,
     });
+    return stderr;
   }
 
   it('with OTEL_EXPORTER_OTLP_PROTOCOL=http/json, a process exports its spans as OTLP/HTTP JSON on shutdown', async () => {
     const receiver = await startOtlpReceiver();
     try {
-      await traceInChild(receiver, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
+      expect(await traceInChild(receiver, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })).toBe('');
       expect([...receiver.contentTypes]).toEqual(['application/json']);
       expect(receiver.spans).toEqual([
         expect.objectContaining({ service: 'child-service', name: 'work', attributes: { 'x.n': 7 } }),
@@ -140,7 +169,8 @@ describe('the OTLP exporter and receiver', () => {
   it('by default it exports OTLP/HTTP protobuf', async () => {
     const receiver = await startOtlpReceiver({ keep: false });
     try {
-      await traceInChild(receiver, {});
+      // the receiver answers in the request's encoding: the exporter has nothing to complain about
+      expect(await traceInChild(receiver, {})).toBe('');
       expect(receiver.requests).toBe(1);
       expect([...receiver.contentTypes]).toEqual(['application/x-protobuf']);
     } finally {

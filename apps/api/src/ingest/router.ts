@@ -25,7 +25,7 @@ import {
   type ProduceMessage,
 } from '@pitchpulse/kafka';
 import { BreakerOpenError } from '@pitchpulse/breaker';
-import { SpanKind, failed, startSpan, traceHeaders, tracingOn } from '@pitchpulse/tracing';
+import { traceHeaders } from '@pitchpulse/tracing';
 import { compose } from '../http/compose';
 import { requestSpan } from '../http/observe';
 import { judgeSource, sourceOf } from './source-flags';
@@ -62,14 +62,6 @@ function unavailable(err: unknown): unknown {
         : 'Kafka refused the write: send the events again (the same eventIds are counted once)';
   return serviceUnavailable('kafka-unavailable', detail, err instanceof ProducerClosedError ? 5 : 2);
 }
-
-/** The messaging semantic conventions' attributes of a produce span. */
-const produceAttributes = (topic: string, messages: ProduceMessage[]) => ({
-  'messaging.system': 'kafka',
-  'messaging.operation.type': 'send',
-  'messaging.destination.name': topic,
-  'messaging.batch.message_count': messages.length,
-});
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
@@ -185,25 +177,18 @@ export function createIngestRouter(ctx: AppContext): Router {
       express.json({ limit, strict: false, type: () => true, verify: refuseInvalidUtf8 }),
     ]);
   const onTopic = ({ key, value }: EncodedMessage): ProduceMessage => ({ topic, key, value });
-  /** Writes `messages` with the request's id and trace context as headers (kept on their retry/DLQ copies). */
-  const sendSpanName = `send ${topic}`;
+  /**
+   * Writes `messages` with the request's id and trace context as headers (kept on their retry/DLQ copies); the
+   * produce call that carries them is traced by the producer, under or linked to the request's span.
+   */
   const send = async (messages: ProduceMessage[], res: Response) => {
-    const span = tracingOn()
-      ? startSpan(sendSpanName, {
-          kind: SpanKind.PRODUCER,
-          parent: requestSpan(res),
-          attributes: produceAttributes(topic, messages),
-        })
-      : undefined;
+    const span = requestSpan(res);
     const headers = { [TRACE_HEADERS.requestId]: res.locals.requestId as string, ...traceHeaders(span) };
     for (const message of messages) message.headers = headers;
     try {
-      await producer.send(messages);
+      await producer.send(messages, { parent: span });
     } catch (err) {
-      if (span) failed(span, err);
       throw unavailable(err);
-    } finally {
-      span?.end();
     }
   };
 
