@@ -2,7 +2,6 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickh
 import type { ClickHouseSettings } from '@clickhouse/client';
 import { assertIdentifier } from './sql';
 import { sampled, type Span } from '@pitchpulse/tracing';
-import { setTraceParent } from './traced';
 
 export interface ClickHouseClientOptions {
   /** HTTP interface, e.g. `http://127.0.0.1:8123`. */
@@ -79,6 +78,8 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 interface ClientInfo {
   database: string;
   cluster?: string;
+  /** the span this client's calls are traced under (a view made by clientUnder) */
+  traceParent?: Span;
 }
 
 const clients = new WeakMap<ClickHouseClient, ClientInfo>();
@@ -100,6 +101,11 @@ export function clusterOf(client: ClickHouseClient): string | undefined {
   return clients.get(client)?.cluster;
 }
 
+/** The span `client`'s calls are children of (see clientUnder). */
+export function traceParentOf(client: ClickHouseClient): Span | undefined {
+  return clients.get(client)?.traceParent;
+}
+
 /**
  * `client` for calls traced as children of `parent` (a request's or a batch's span): the same client (its
  * connections, database and cluster) seen through a view that carries the parent; `client` itself without one, or
@@ -108,9 +114,7 @@ export function clusterOf(client: ClickHouseClient): string | undefined {
 export function clientUnder(client: ClickHouseClient, parent: Span | undefined): ClickHouseClient {
   if (!sampled(parent)) return client;
   const view = new Proxy(client, {});
-  const info = clients.get(client);
-  if (info) clients.set(view, info);
-  setTraceParent(view, parent);
+  clients.set(view, { ...(clients.get(client) ?? { database: 'default' }), traceParent: parent });
   return view;
 }
 

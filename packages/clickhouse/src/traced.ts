@@ -1,12 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { SpanKind, inSpan, tracingOn, type Span } from '@pitchpulse/tracing';
-
-const parents = new WeakMap<ClickHouseClient, Span>();
-
-/** Makes `parent` the parent of the spans of `client`'s calls (see clientUnder). */
-export function setTraceParent(client: ClickHouseClient, parent: Span): void {
-  parents.set(client, parent);
-}
+import { SpanKind, inSpan, tracingOn } from '@pitchpulse/tracing';
+import { traceParentOf } from './client';
 
 /** The longest query text a span carries (the text is parameterised: values travel as query parameters). */
 const MAX_QUERY_TEXT = 2000;
@@ -25,7 +19,7 @@ export function traced<T>(
   const attributes = dbSpanAttributes(operation, detail);
   const table = attributes['db.collection.name'];
   const name = table ? `${operation} ${table}` : operation;
-  return inSpan(name, { kind: SpanKind.CLIENT, parent: parents.get(client), attributes }, call);
+  return inSpan(name, { kind: SpanKind.CLIENT, parent: traceParentOf(client), attributes }, call);
 }
 
 /** The semantic conventions' attributes of a ClickHouse call's span (for spans recorded elsewhere too). */

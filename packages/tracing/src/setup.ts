@@ -1,5 +1,4 @@
 import { diag, DiagLogLevel, propagation, trace } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import {
@@ -10,7 +9,7 @@ import {
 } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import { setTracer } from './state';
+import { setTracer, w3cPropagator } from './state';
 
 export interface Tracing {
   /** whether spans are recorded and exported (see `tracingWanted`) */
@@ -117,7 +116,7 @@ export function startTracing(service: string, options: TracingOptions = {}): Tra
   });
   // Spans name their parents (no AsyncLocalStorage context manager: on Node 20 its hooks tax every promise of
   // the process, a third of tracing's cost in `pnpm bench:ingest`); W3C trace context only (no baggage).
-  provider.register({ contextManager: null, propagator: new W3CTraceContextPropagator() });
+  provider.register({ contextManager: null, propagator: w3cPropagator });
   setTracer(provider.getTracer('pitchpulse'));
   return {
     enabled: true,

@@ -10,8 +10,7 @@ import {
   type TextMapGetter,
   type TimeInput,
 } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { activeTracer } from './state';
+import { activeTracer, w3cPropagator as w3c } from './state';
 
 /** A header map as HTTP (strings) or Kafka (Buffers) has it. */
 export type Headers = Record<string, string | Buffer | ReadonlyArray<string | Buffer> | undefined>;
@@ -26,7 +25,6 @@ export interface StartOptions extends SpanOptions {
   parent?: Parent;
 }
 
-const w3c = new W3CTraceContextPropagator();
 const TRACEPARENT = 'traceparent';
 
 const headerGetter: TextMapGetter<Headers> = {
@@ -106,7 +104,7 @@ export function failed(span: Span, err: unknown): void {
 /** `span`'s trace context as W3C headers (`traceparent`, `tracestate`); empty without a span. */
 export function traceHeaders(span: Span | undefined): Record<string, string> {
   const carrier: Record<string, string> = {};
-  if (span) w3c.inject(trace.setSpan(ROOT_CONTEXT, span), carrier, defaultTextMapSetter);
+  if (span) w3c.inject(contextFor(span), carrier, defaultTextMapSetter);
   return carrier;
 }
 

@@ -1,4 +1,11 @@
 import type { Tracer } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+
+/**
+ * The one propagator (W3C trace context, no baggage): registered as the global one for libraries that use the
+ * API, and called directly by PitchPulse's own header reading and writing.
+ */
+export const w3cPropagator = new W3CTraceContextPropagator();
 
 let current: Tracer | undefined;
 
