@@ -1,11 +1,31 @@
 /**
  * The ingest benchmark's baseline: bare express 5 with the JSON body parser, answering 202 without validation,
  * Kafka, metrics or logging, in the API's answer shapes. Run as its own process by ingest.ts; listens on PORT,
- * says "ready".
+ * says "ready". With OTEL_* variables it records the api's server span for each request and nothing else: what
+ * the tracing SDK itself costs per request.
  */
-import express from 'express';
+import express, { type RequestHandler } from 'express';
+import { ATTR, SpanKind, contextOf, startSpan, startTracing } from '@pitchpulse/tracing';
 
+/** The span the api's request span is (apps/api/src/http/observe.ts): the same attributes, set at the same times. */
+const serverSpan: RequestHandler = (req, res, next) => {
+  const span = startSpan(req.method, {
+    kind: SpanKind.SERVER,
+    parent: contextOf(req.headers),
+    attributes: { 'http.request.method': req.method, 'url.path': req.path, [ATTR.requestId]: 'bare' },
+  })!;
+  res.once('close', () => {
+    const route = (req.route as { path?: string } | undefined)?.path ?? req.path;
+    span.updateName(`${req.method} ${route}`);
+    span.setAttributes({ 'http.route': route, 'http.response.status_code': res.statusCode });
+    span.end();
+  });
+  next();
+};
+
+const tracing = startTracing('bare express');
 const app = express();
+if (tracing.enabled) app.use(serverSpan);
 app.post('/api/events', express.json(), (req, res) => {
   const body = req.body as { eventId?: string };
   res.status(202).json({ eventId: body.eventId, status: 'accepted', timestamp: new Date().toISOString() });
@@ -22,4 +42,4 @@ app.post('/api/events/batch', express.json({ limit: '5mb' }), (req, res) => {
 const server = app.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   process.stdout.write('ready\n');
 });
-process.once('SIGTERM', () => server.close(() => process.exit(0)));
+process.once('SIGTERM', () => server.close(() => void tracing.shutdown().then(() => process.exit(0))));

@@ -15,9 +15,11 @@ import { DEFAULT_TOPICS } from '@pitchpulse/contract';
  * an OTLP receiver in this process that counts them) and one tracing 10 % of the requests
  * (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG=0.1`, what a busy deployment would
  * run) take the single-event load beside a third api without tracing, the three started and warmed up together
- * after the rounds above (the default api has taken far more load by then): BENCH_TRACING_ROUNDS (6) rounds
- * of BENCH_TRACING_DURATION s (4) each, the three back to back, the order rotated each round; `on ÷ off` per round,
- * then the median (target ≥ 0.9 for both).
+ * after the rounds above (the default api has taken far more load by then), and beside them two fresh bare express
+ * servers, one recording the api's server span for each request (the tracing SDK's own price per request, from
+ * which the floor for tracing every request follows): BENCH_TRACING_ROUNDS (6) rounds of BENCH_TRACING_DURATION s
+ * (4) each, the five back to back, the order rotated each round; `on ÷ off` per round, then the median (target
+ * ≥ 0.9 for both).
  * Uses KAFKA_BROKERS/CLICKHOUSE_URL when set, else starts a throwaway embedded stack.
  *   BENCH_DURATION (s per run, default 10), BENCH_ROUNDS (alternating bare/api rounds, 2), BENCH_CONNECTIONS (50),
  *   BENCH_BATCH_SIZE (100), BENCH_WARMUP (s, 3)
@@ -148,7 +150,7 @@ async function main(): Promise<void> {
   });
   const receiver = await startOtlpReceiver({ keep: false });
   /** Tracing: off, every request, or 1 in 10 (the sampler's ratio). */
-  const tracingEnv: Record<TracingVariant, NodeJS.ProcessEnv> = {
+  const tracingEnv: Record<TracingMode, NodeJS.ProcessEnv> = {
     off: {},
     all: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
     tenth: {
@@ -157,7 +159,7 @@ async function main(): Promise<void> {
       OTEL_TRACES_SAMPLER_ARG: '0.1',
     },
   };
-  const apiEnv = (port: number, rules: boolean, tracing: TracingVariant = 'off'): NodeJS.ProcessEnv => ({
+  const apiEnv = (port: number, rules: boolean, tracing: TracingMode = 'off'): NodeJS.ProcessEnv => ({
     PORT: String(port),
     HOST: '127.0.0.1',
     KAFKA_BROKERS: stack.kafkaBrokers,
@@ -289,35 +291,42 @@ async function main(): Promise<void> {
       );
     }
   }
-  // Three fresh apis, alike but for tracing, started and warmed up together: the default api above has taken far
-  // more load by now (a longer JIT warm-up, a grown heap), which would favour it.
-  const tracingApis = await Promise.all(
+  // Three fresh apis, alike but for tracing, and two fresh bare express servers, without tracing and with the
+  // api's server span (the SDK's own price), started and warmed up together: the default api and bare express above
+  // have taken far more load by now (a longer JIT warm-up, a grown heap), which would favour them.
+  const tracingServers = await Promise.all(
     TRACING_VARIANTS.map(async (variant) => {
       const port = await freePort();
-      const child = await startNode(`the api, tracing ${TRACING_LABEL[variant]}`, serviceScript('api'), {
-        env: apiEnv(port, true, variant),
-        extraFlags: apiFlags,
-      });
+      const what = tracedServerName(variant);
+      const { server, tracing } = TRACED[variant];
+      const child =
+        server === 'api'
+          ? await startNode(what, serviceScript('api'), {
+              env: apiEnv(port, true, tracing),
+              extraFlags: apiFlags,
+            })
+          : await startNode(what, benchScript('bare-server.js'), {
+              env: { PORT: String(port), ...tracingEnv[tracing] },
+              readyLine: (line) => line === 'ready',
+            });
       const url = `http://127.0.0.1:${port}`;
-      await waitForUrl(`${url}/ready`, {
-        what: `the api, tracing ${TRACING_LABEL[variant]}`,
-        child,
-        timeoutMs: 60_000,
-      });
+      if (server === 'api') await waitForUrl(`${url}/ready`, { what, child, timeoutMs: 60_000 });
       return { variant, child, url };
     }),
   );
   const tracingRun = (variant: TracingVariant, name: string, seconds: number) => {
-    const { child, url } = tracingApis.find((a) => a.variant === variant)!;
+    const { child, url } = tracingServers.find((a) => a.variant === variant)!;
     return post(name, `${url}/api/events`, eventBody, seconds, child);
   };
   for (const variant of TRACING_VARIANTS) {
-    warmups.push(await tracingRun(variant, `warm-up api, tracing ${TRACING_LABEL[variant]}`, warmup));
+    warmups.push(await tracingRun(variant, `warm-up ${tracedServerName(variant)}`, warmup));
   }
   const tracing = await tracingRoundsOf((variant, round) =>
-    tracingRun(variant, `POST /api/events, tracing ${TRACING_LABEL[variant]} #${round}`, tracingDuration),
+    tracingRun(variant, `${tracedServerName(variant)} #${round}`, tracingDuration),
   );
-  const tracingExits = await Promise.all(tracingApis.map((a) => a.child.stop()));
+  const tracingExits = await Promise.all(
+    tracingServers.filter((a) => TRACED[a.variant].server === 'api').map((a) => a.child.stop()),
+  );
   const openLoop = await openLoopRounds(
     median(bareRuns.map((r) => r.okPerSecond)) / 2,
     (name, url, rate) =>
@@ -354,6 +363,8 @@ async function main(): Promise<void> {
     ...tracing.off,
     ...tracing.all,
     ...tracing.tenth,
+    ...tracing.bareOff,
+    ...tracing.bareAll,
     ...bareBatchRuns,
     ...batchRuns,
     ...offBatchRuns,
@@ -499,19 +510,36 @@ const spread = (ratios: number[]) => `per round ${ratios.map((r) => fmtRatio(r))
 const onOffCpu = (on: LoadRun[], off: LoadRun[]) =>
   median(perRound(on, off, (a, b) => (a.cpuUsPerRequest ?? NaN) / (b.cpuUsPerRequest ?? NaN)));
 
-type TracingVariant = 'off' | 'all' | 'tenth';
-const TRACING_VARIANTS: readonly TracingVariant[] = ['off', 'all', 'tenth'];
-const TRACING_LABEL: Record<TracingVariant, string> = { off: 'off', all: 'every request', tenth: '10 %' };
+/** Tracing: off, every request, or 1 in 10 (the sampler's ratio). */
+type TracingMode = 'off' | 'all' | 'tenth';
+const TRACING_LABEL: Record<TracingMode, string> = { off: 'off', all: 'every request', tenth: '10 %' };
+/** The servers of the tracing rounds: the api three ways, and bare express without and with a server span. */
+const TRACED = {
+  off: { server: 'api', tracing: 'off' },
+  all: { server: 'api', tracing: 'all' },
+  tenth: { server: 'api', tracing: 'tenth' },
+  bareOff: { server: 'bare', tracing: 'off' },
+  bareAll: { server: 'bare', tracing: 'all' },
+} as const satisfies Record<string, { server: 'api' | 'bare'; tracing: TracingMode }>;
+type TracingVariant = keyof typeof TRACED;
+const TRACING_VARIANTS = Object.keys(TRACED) as TracingVariant[];
+const tracedServerName = (variant: TracingVariant) => {
+  const { server, tracing } = TRACED[variant];
+  return `${server === 'api' ? 'the api' : 'bare express'}, tracing ${TRACING_LABEL[tracing]}`;
+};
 
 /**
- * Tracing's cost: short runs of an api without OTEL_* variables, one tracing every request and one tracing 10 %,
- * back to back, the order rotated each round so each is first, middle and last equally often. Short
+ * Tracing's cost: short runs of an api without OTEL_* variables, one tracing every request, one tracing 10 %, and
+ * of bare express without and with the api's server span, back to back, the order rotated each round. Short
  * rounds keep each comparison's runs seconds apart: this VM's speed drifts by tens of per cent within a minute.
  */
 async function tracingRoundsOf(
   run: (variant: TracingVariant, round: number) => Promise<LoadRun>,
 ): Promise<Record<TracingVariant, LoadRun[]>> {
-  const runs: Record<TracingVariant, LoadRun[]> = { off: [], all: [], tenth: [] };
+  const runs = Object.fromEntries(TRACING_VARIANTS.map((v) => [v, []])) as unknown as Record<
+    TracingVariant,
+    LoadRun[]
+  >;
   for (let round = 0; round < tracingRounds; round++) {
     for (let i = 0; i < TRACING_VARIANTS.length; i++) {
       const variant = TRACING_VARIANTS[(round + i) % TRACING_VARIANTS.length]!;
@@ -523,15 +551,23 @@ async function tracingRoundsOf(
 
 function printTracing(runs: Record<TracingVariant, LoadRun[]>, exportRequests: number): void {
   const rps = (r: LoadRun[]) => fmt(median(r.map((x) => x.okPerSecond)));
+  const cpuPerAnswer = (r: LoadRun[]) => median(r.map((x) => x.cpuUsPerRequest ?? NaN));
+  const okRatios = (on: LoadRun[], off: LoadRun[]) =>
+    perRound(on, off, (a, b) => a.okPerSecond / b.okPerSecond);
   console.log('');
   console.log(
     `tracing:               three fresh apis started and warmed up together, alike but for tracing: off, and ` +
       `OTEL_EXPORTER_OTLP_ENDPOINT set (spans exported to a local ` +
-      `OTLP receiver: ${fmt(exportRequests)} export requests), ${tracingRounds} rounds × ${tracingDuration} s, the ` +
-      `order rotated each round; ratios per round, then their median; off ${rps(runs.off)} req/s`,
+      `OTLP receiver: ${fmt(exportRequests)} export requests), and two fresh bare express servers, ` +
+      `${tracingRounds} rounds × ${tracingDuration} s, the order rotated each round; ratios per round, then their ` +
+      `median; off ${rps(runs.off)} req/s`,
   );
+  // The SDK's own price: bare express recording the api's server span, per answer, in the same rounds. Added to
+  // the api's CPU per answer without tracing, it bounds what tracing every request can give the api.
+  const sdkUs = cpuPerAnswer(runs.bareAll) - cpuPerAnswer(runs.bareOff);
+  const floor = cpuPerAnswer(runs.off) / (cpuPerAnswer(runs.off) + sdkUs);
   const row = (label: string, on: LoadRun[], note: string) => {
-    const ratios = perRound(on, runs.off, (a, b) => a.okPerSecond / b.okPerSecond);
+    const ratios = okRatios(on, runs.off);
     const ratio = median(ratios);
     console.log(
       `  ${label.padEnd(21)}${rps(on)} req/s; on ÷ off ${fmtRatio(ratio, 3)}   (target ≥ ${TRACING_RATIO_TARGET}) ` +
@@ -539,12 +575,25 @@ function printTracing(runs: Record<TracingVariant, LoadRun[]>, exportRequests: n
         `                       ${spread(ratios)}`,
     );
   };
-  row('every request:', runs.all, 'the default sampler, parentbased_always_on');
+  row(
+    'every request:',
+    runs.all,
+    `the default sampler, parentbased_always_on; the SDK's price alone sets a floor of ${fmtRatio(floor, 3)}, below`,
+  );
   row(
     '10 % sampled:',
     runs.tenth,
     'OTEL_TRACES_SAMPLER=parentbased_traceidratio, ARG 0.1, as docs/operations.md#tracing advises: every request ' +
       'still carries and forwards its context',
+  );
+  const bareRatios = okRatios(runs.bareAll, runs.bareOff);
+  console.log(
+    `  the SDK's own price: bare express recording the api's server span ${rps(runs.bareAll)} req/s ÷ without ` +
+      `${rps(runs.bareOff)} req/s: ${fmtRatio(median(bareRatios), 3)} (${spread(bareRatios)}); CPU per answer ` +
+      `${Math.round(cpuPerAnswer(runs.bareOff))} → ${Math.round(cpuPerAnswer(runs.bareAll))} µs (+${Math.round(sdkUs)} µs). ` +
+      `The api without tracing spends ${Math.round(cpuPerAnswer(runs.off))} µs per answer: that span's price alone ` +
+      `would leave it ${fmtRatio(floor, 3)} of its rate (the floor for "every request"; its own spans cost ` +
+      `+${Math.round(cpuPerAnswer(runs.all) - cpuPerAnswer(runs.off))} µs)`,
   );
 }
 
