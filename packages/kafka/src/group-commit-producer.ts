@@ -413,7 +413,15 @@ export class GroupCommitProducer {
 function sendSpan(batch: Pending[], topics: string[], size: number): Span | undefined {
   const senders = batch.map((pending) => pending.parent).filter(sampled);
   if (senders.length === 0) return undefined;
-  const [first, ...others] = senders;
+  // The first sender still recording (one whose client went away has ended its span) is the parent.
+  const [first] = senders.splice(
+    Math.max(
+      0,
+      senders.findIndex((sender) => sender.isRecording()),
+    ),
+    1,
+  );
+  const others = senders;
   const links: Link[] = others.slice(0, MAX_LINKS).map((sender) => ({ context: sender.spanContext() }));
   const single = topics.length === 1;
   const span = startSpan(single ? `send ${topics[0]}` : 'send', {
@@ -423,11 +431,12 @@ function sendSpan(batch: Pending[], topics: string[], size: number): Span | unde
     attributes: {
       'messaging.system': 'kafka',
       'messaging.operation.type': 'send',
+      'messaging.operation.name': 'send',
       ...(single ? { 'messaging.destination.name': topics[0] } : {}),
       'messaging.batch.message_count': size,
     },
   });
-  if (!span) return undefined;
+  if (!span?.isRecording()) return span;
   const back: Link = { context: span.spanContext() };
   // A sender whose request ended meanwhile (the client went away) takes no more links.
   for (const sender of others) if (sender.isRecording()) sender.addLink(back);

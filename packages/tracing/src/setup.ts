@@ -36,12 +36,16 @@ export interface TracingLog {
 
 /**
  * One log line of an SDK complaint. The SDK's component loggers pass their name first, then the message and its
- * details: all of the text is kept, and an error among the details is logged as `err`.
+ * details: all of the text is kept, an error among the details is logged as `err`, anything else as `args`.
  */
 function diagLine(args: unknown[]): [object, string] {
   const text = args.filter((arg): arg is string => typeof arg === 'string').join(': ');
   const err = args.find((arg) => arg instanceof Error);
-  return [err ? { component: 'opentelemetry', err } : { component: 'opentelemetry' }, text];
+  const rest = args.filter((arg) => typeof arg !== 'string' && !(arg instanceof Error));
+  return [
+    { component: 'opentelemetry', ...(err ? { err } : {}), ...(rest.length > 0 ? { args: rest } : {}) },
+    text,
+  ];
 }
 
 const OFF: Tracing = { enabled: false, shutdown: async () => undefined };
@@ -122,10 +126,14 @@ export function startTracing(service: string, options: TracingOptions = {}): Tra
     enabled: true,
     shutdown: async () => {
       setTracer(undefined);
-      await provider.shutdown();
-      // Gives the global API back, so that tracing can start again in this process (tests do).
-      trace.disable();
-      propagation.disable();
+      try {
+        await provider.shutdown();
+      } finally {
+        // Gives the global API back, so that tracing can start again in this process (tests do).
+        trace.disable();
+        propagation.disable();
+        if (log) diag.disable();
+      }
     },
   };
 }

@@ -25,7 +25,7 @@ import {
   type ProduceMessage,
 } from '@pitchpulse/kafka';
 import { BreakerOpenError } from '@pitchpulse/breaker';
-import { traceHeaders } from '@pitchpulse/tracing';
+import { failed, traceHeaders } from '@pitchpulse/tracing';
 import { compose } from '../http/compose';
 import { requestSpan } from '../http/observe';
 import { judgeSource, sourceOf } from './source-flags';
@@ -188,6 +188,8 @@ export function createIngestRouter(ctx: AppContext): Router {
     try {
       await producer.send(messages, { parent: span });
     } catch (err) {
+      // why the request got its 503 (breaker open, overloaded, timed out, refused), on the request's span
+      if (span) failed(span, err);
       throw unavailable(err);
     }
   };
