@@ -406,22 +406,18 @@ export class GroupCommitProducer {
 }
 
 /**
- * One produce call's span, as the messaging semantic conventions have a batched send: a child of its first sender
- * of a sampled trace, linked to the other senders, each of which links back to it so that every request's trace
- * leads to the produce that carried its messages. Undefined when no sender is traced.
+ * One produce call's span, as the messaging semantic conventions have a batched send: a child of one of its senders
+ * of a sampled trace, linked to the others, each of which links back to it so that every request's trace leads to
+ * the produce that carried its messages. Undefined when no sender is traced.
  */
 function sendSpan(batch: Pending[], topics: string[], size: number): Span | undefined {
   const senders = batch.map((pending) => pending.parent).filter(sampled);
   if (senders.length === 0) return undefined;
-  // The first sender still recording (one whose client went away has ended its span) is the parent.
-  const [first] = senders.splice(
-    Math.max(
-      0,
-      senders.findIndex((sender) => sender.isRecording()),
-    ),
-    1,
-  );
-  const others = senders;
+  // The parent: the first sender still in progress (a request whose client went away has ended its span).
+  const inProgress = senders.findIndex((sender) => sender.isRecording());
+  const parentAt = inProgress === -1 ? 0 : inProgress;
+  const first = senders[parentAt]!;
+  const others = senders.filter((_, i) => i !== parentAt);
   const links: Link[] = others.slice(0, MAX_LINKS).map((sender) => ({ context: sender.spanContext() }));
   const single = topics.length === 1;
   const span = startSpan(single ? `send ${topics[0]}` : 'send', {
