@@ -5,20 +5,24 @@
  * the tracing SDK itself costs per request.
  */
 import express, { type RequestHandler } from 'express';
-import { ATTR, SpanKind, contextOf, startSpan, startTracing } from '@pitchpulse/tracing';
+import { endServerSpan, startServerSpan, startTracing } from '@pitchpulse/tracing';
 
-/** The span the api's request span is (apps/api/src/http/observe.ts): the same attributes, set at the same times. */
+/** The api's request span (the same helper apps/api/src/http/observe.ts calls, at the same moments). */
 const serverSpan: RequestHandler = (req, res, next) => {
-  const span = startSpan(req.method, {
-    kind: SpanKind.SERVER,
-    parent: contextOf(req.headers),
-    attributes: { 'http.request.method': req.method, 'url.path': req.path, [ATTR.requestId]: 'bare' },
+  const span = startServerSpan({
+    method: req.method,
+    path: req.path,
+    headers: req.headers,
+    requestId: 'bare',
   })!;
   res.once('close', () => {
-    const route = (req.route as { path?: string } | undefined)?.path ?? req.path;
-    span.updateName(`${req.method} ${route}`);
-    span.setAttributes({ 'http.route': route, 'http.response.status_code': res.statusCode });
-    span.end();
+    const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+    endServerSpan(span, {
+      method: req.method,
+      route,
+      statusCode: res.statusCode,
+      aborted: !res.writableFinished,
+    });
   });
   next();
 };

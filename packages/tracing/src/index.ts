@@ -27,4 +27,5 @@ export {
   type Span,
   type StartOptions,
 } from './spans';
+export { endServerSpan, startServerSpan, type AnsweredRequest, type ArrivingRequest } from './http';
 export { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';

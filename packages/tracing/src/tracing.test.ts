@@ -3,6 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { SpanKind, diag } from '@opentelemetry/api';
+import { endServerSpan, startServerSpan } from './http';
 import { startOtlpReceiver, type OtlpReceiver } from './otlp-receiver';
 import { otlpProtocol, startTracing, tracingWanted } from './setup';
 import { contextOf, inSpan, recordSpan, spanContextOf, startSpan, traceHeaders } from './spans';
@@ -98,6 +99,43 @@ describe('startTracing', () => {
     // a span recorded after its parent ended (the consumer's insert under a request's share of a flush)
     expect(byName.late!.parentSpanContext?.spanId).toBe(byName.ended!.spanContext().spanId);
     expect(tracingOn()).toBe(false);
+  });
+});
+
+describe('the HTTP server span', () => {
+  it("is a child of the caller's traceparent, named by its route, failed on 5xx only", async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracing = startTracing('test-service', { exporter });
+    const caller = `00-${'c'.repeat(32)}-${'d'.repeat(16)}-01`;
+    const arriving = (requestId: string) => ({
+      method: 'POST',
+      path: '/api/events',
+      headers: { traceparent: caller },
+      requestId,
+    });
+    const answer = { method: 'POST', route: '/api/events', aborted: false };
+    endServerSpan(startServerSpan(arriving('ok'))!, { ...answer, statusCode: 202 });
+    endServerSpan(startServerSpan(arriving('refused'))!, { ...answer, statusCode: 400 });
+    endServerSpan(startServerSpan(arriving('broken'))!, { ...answer, statusCode: 503, aborted: true });
+    const spans = exporter.getFinishedSpans();
+    await tracing.shutdown();
+    expect(startServerSpan(arriving('off'))).toBeUndefined();
+
+    const byId = Object.fromEntries(spans.map((s) => [s.attributes['pitchpulse.request_id'], s]));
+    expect(Object.keys(byId).sort()).toEqual(['broken', 'ok', 'refused']);
+    expect(byId.ok).toMatchObject({ name: 'POST /api/events', kind: SpanKind.SERVER });
+    expect(byId.ok!.spanContext().traceId).toBe('c'.repeat(32));
+    expect(byId.ok!.parentSpanContext?.spanId).toBe('d'.repeat(16));
+    expect(byId.ok!.attributes).toEqual({
+      'http.request.method': 'POST',
+      'url.path': '/api/events',
+      'pitchpulse.request_id': 'ok',
+      'http.route': '/api/events',
+      'http.response.status_code': 202,
+    });
+    expect(byId.refused!.status.code).toBe(0);
+    expect(byId.broken!.status.code).toBe(2);
+    expect(byId.broken!.attributes['http.response.aborted']).toBe(true);
   });
 });
 
