@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import http, { type Server } from 'node:http';
 import { ClickHouseStore, createClickHouseClient } from '@pitchpulse/clickhouse';
+import { expressServerOptions } from '@pitchpulse/http';
 import { GroupCommitProducer, KafkaProbe, createKafka } from '@pitchpulse/kafka';
 import { createLogger, createRegistry, type Logger, type Registry } from '@pitchpulse/observability';
 import { createApp, readServiceOf } from './app';
@@ -113,6 +114,7 @@ export async function startApi(config: ApiConfig, options: StartApiOptions = {})
       requestTimeout: config.timeouts.requestMs,
       // Node checks the two timeouts above on this interval (30 s by default, which would add up to 30 s).
       connectionsCheckingInterval: Math.min(1000, config.timeouts.headersMs),
+      ...expressServerOptions(app),
     },
     requestListener(app),
   );

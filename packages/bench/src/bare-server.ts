@@ -4,7 +4,9 @@
  * says "ready". With OTEL_* variables it records the api's server span for each request and nothing else: what
  * the tracing SDK itself costs per request.
  */
+import http from 'node:http';
 import express, { type RequestHandler } from 'express';
+import { expressServerOptions } from '@pitchpulse/http';
 import { endServerSpan, startServerSpan, startTracing } from '@pitchpulse/tracing';
 
 /** The api's request span (the same helper apps/api/src/http/observe.ts calls, at the same moments). */
@@ -43,7 +45,9 @@ app.post('/api/events/batch', express.json({ limit: '5mb' }), (req, res) => {
     rejected: [],
   });
 });
-const server = app.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
+// Served as the api is (see @pitchpulse/http): each request built with express's prototypes, never swapped.
+const server = http.createServer(expressServerOptions(app), app);
+server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   process.stdout.write('ready\n');
 });
 process.once('SIGTERM', () => server.close(() => void tracing.shutdown().then(() => process.exit(0))));

@@ -1,0 +1,1 @@
+export { expressServerOptions, type ExpressPrototypes } from './express-server';
