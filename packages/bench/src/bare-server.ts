@@ -1,8 +1,8 @@
 /**
  * The ingest benchmark's baseline: bare express 5 with the JSON body parser, answering 202 without validation,
  * Kafka, metrics or logging, in the API's answer shapes. Run as its own process by ingest.ts; listens on PORT,
- * says "ready". With OTEL_* variables it records the api's server span for each request and nothing else: what
- * the tracing SDK itself costs per request.
+ * says "ready"; BARE_SERVE (below) says how express is served. With OTEL_* variables it records the api's server
+ * span for each request and nothing else: what the tracing SDK itself costs per request.
  */
 import http from 'node:http';
 import express, { type RequestHandler } from 'express';
@@ -45,8 +45,11 @@ app.post('/api/events/batch', express.json({ limit: '5mb' }), (req, res) => {
     rejected: [],
   });
 });
-// Served as the api is (see @pitchpulse/http): each request built with express's prototypes, never swapped.
-const server = http.createServer(expressServerOptions(app), app);
+// BARE_SERVE=listen (the default): served as express serves an app (`app.listen`), which swaps each request's and
+// response's prototype; BARE_SERVE=api: served as the api is (@pitchpulse/http), which does not.
+const serve = process.env.BARE_SERVE ?? 'listen';
+if (serve !== 'listen' && serve !== 'api') throw new Error(`BARE_SERVE must be listen or api, not ${serve}`);
+const server = serve === 'api' ? http.createServer(expressServerOptions(app), app) : http.createServer(app);
 server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   process.stdout.write('ready\n');
 });

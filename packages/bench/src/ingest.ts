@@ -4,6 +4,9 @@ import { DEFAULT_TOPICS } from '@pitchpulse/contract';
  * batch endpoint with BENCH_BATCH_SIZE-event bodies beside bare express parsing the same bodies (the machine's
  * floor), all with autocannon in one run on this machine, rounds alternating so a change of machine load hits
  * both alike; last, the produce path alone (no HTTP, no validation), the ceiling of the batch endpoint here.
+ * Bare express is served as express serves an app (`app.listen`, which swaps each request's prototype); beside it
+ * the same server served as the api is (@pitchpulse/http, no swap) takes the single-event load in every round, as
+ * the floor of what an express server does here.
  * The api runs as a child process from apps/api/dist/main.js. Needs `pnpm build`.
  * The feed-integrity rules' cost: a second api process with `FEED_INTEGRITY=false` takes the same single-event and
  * batch load right beside the api with the rules on (the default), the order of the two alternating per round;
@@ -16,9 +19,9 @@ import { DEFAULT_TOPICS } from '@pitchpulse/contract';
  * (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG=0.1`, what a busy deployment would
  * run) take the single-event load beside a third api without tracing, the three started and warmed up together
  * after the rounds above (the default api has taken far more load by then), and beside them two fresh bare express
- * servers, one recording the api's server span for each request (the tracing SDK's own price per request, from
- * which the best case for tracing every request follows): BENCH_TRACING_ROUNDS (6) rounds of BENCH_TRACING_DURATION
- * s (4) each, the apis and the bare servers each back to back in their own group, the order rotated each round;
+ * servers served as the api is, one recording the api's server span for each request (the tracing SDK's own price
+ * per request, from which the best case for tracing every request follows): BENCH_TRACING_ROUNDS (6) rounds of
+ * BENCH_TRACING_DURATION s (4) each, the apis and the bare servers each back to back in their own group, the order rotated each round;
  * `on ÷ off` per round, then the median (target ≥ 0.9 for both).
  * Uses KAFKA_BROKERS/CLICKHOUSE_URL when set, else starts a throwaway embedded stack.
  *   BENCH_DURATION (s per run, default 10), BENCH_ROUNDS (alternating bare/api rounds, 2), BENCH_CONNECTIONS (50),
@@ -148,6 +151,14 @@ async function main(): Promise<void> {
     env: { PORT: String(barePort), OTEL_SDK_DISABLED: 'true' },
     readyLine: (line) => line === 'ready',
   });
+  // The same bare express served as the api is (@pitchpulse/http: no prototype swap per request): the floor of
+  // what an express server does on this machine, printed beside the ratio to the baseline above.
+  const bareLikeApiPort = await freePort();
+  const bareLikeApi = await startNode('bare express served as the api is', benchScript('bare-server.js'), {
+    env: { PORT: String(bareLikeApiPort), BARE_SERVE: 'api', OTEL_SDK_DISABLED: 'true' },
+    readyLine: (line) => line === 'ready',
+  });
+  const bareLikeApiUrl = `http://127.0.0.1:${bareLikeApiPort}/api/events`;
   const receiver = await startOtlpReceiver({ keep: false });
   /**
    * Tracing: off, every request, or 1 in 10 (the sampler's ratio), whatever OTEL_* variables this shell has (a
@@ -243,12 +254,14 @@ async function main(): Promise<void> {
   // with the rules off runs right beside the api with them on, which of the two goes first alternating per round.
   const warmups = [
     await post('warm-up bare', bareUrl, eventBody, warmup),
+    await post('warm-up bare served as the api is', bareLikeApiUrl, eventBody, warmup),
     await post('warm-up api', `${apiBase}/api/events`, eventBody, warmup),
     await post('warm-up batch', `${apiBase}/api/events/batch`, batchBody, warmup),
     await post('warm-up api, rules off', `${offBase}/api/events`, eventBody, warmup),
     await post('warm-up batch, rules off', `${offBase}/api/events/batch`, batchBody, warmup),
   ];
   const bareRuns: LoadRun[] = [];
+  const bareLikeApiRuns: LoadRun[] = [];
   const apiRuns: LoadRun[] = [];
   const batchRuns: LoadRun[] = [];
   const bareBatchRuns: LoadRun[] = [];
@@ -259,6 +272,15 @@ async function main(): Promise<void> {
       await post(`bare express batch ×${batchSize} #${round}`, `${bareUrl}/batch`, batchBody, duration, bare),
     );
     bareRuns.push(await post(`bare express + json → 202 #${round}`, bareUrl, eventBody, duration, bare));
+    bareLikeApiRuns.push(
+      await post(
+        `bare express served as the api is #${round}`,
+        bareLikeApiUrl,
+        eventBody,
+        duration,
+        bareLikeApi,
+      ),
+    );
     // The api with the rules on, and with them off: on first in odd rounds, off first in even ones.
     for (const rules of round % 2 === 1 ? [true, false] : [false, true]) {
       if (!rules) {
@@ -313,7 +335,7 @@ async function main(): Promise<void> {
               extraFlags: apiFlags,
             })
           : await startNode(what, benchScript('bare-server.js'), {
-              env: { PORT: String(port), ...tracingEnv[tracing] },
+              env: { PORT: String(port), BARE_SERVE: 'api', ...tracingEnv[tracing] },
               readyLine: (line) => line === 'ready',
             });
       const url = `http://127.0.0.1:${port}`;
@@ -351,6 +373,7 @@ async function main(): Promise<void> {
   const metrics = await fetchText(`${apiBase}/metrics`);
   const apiExit = await api.stop();
   const apiOffExit = await apiOff.stop();
+  await bareLikeApi.stop();
   await receiver.close();
   const ceiling = await produceCeiling({
     KAFKA_BROKERS: stack.kafkaBrokers,
@@ -364,6 +387,7 @@ async function main(): Promise<void> {
     r.cpuUsPerRequest === undefined ? 'n/a' : `${Math.round(r.cpuUsPerRequest)} µs`;
   const allRuns = [
     ...bareRuns,
+    ...bareLikeApiRuns,
     ...apiRuns,
     ...offRuns,
     ...tracing.off,
@@ -419,6 +443,8 @@ async function main(): Promise<void> {
   const batchRatio = median(
     perRound(batchRuns, bareBatchRuns, (a, b) => a.acceptedPerSecond / b.acceptedPerSecond),
   );
+  const bareLikeApiRps = median(bareLikeApiRuns.map((r) => r.okPerSecond));
+  const likeApiRatio = median(perRound(apiRuns, bareLikeApiRuns, (a, b) => a.okPerSecond / b.okPerSecond));
   const cpuRatio = median(
     perRound(bareRuns, apiRuns, (b, a) => (b.cpuUsPerRequest ?? NaN) / (a.cpuUsPerRequest ?? NaN)),
   );
@@ -428,6 +454,10 @@ async function main(): Promise<void> {
   );
   console.log(
     `ratio api ÷ bare:      ${fmtRatio(ratio, 3)}   (target ≥ 0.80) ${mark(ratio >= 0.8)}   (median of per-round ratios)`,
+  );
+  console.log(
+    `  floor: bare express served as the api is (no prototype swap per request) ${fmt(bareLikeApiRps)} req/s; ` +
+      `api ÷ that ${fmtRatio(likeApiRatio, 3)}`,
   );
   console.log(
     `api p99:               ${fmtMs(apiP99)} median, ${fmtMs(Math.max(...apiRuns.map((r) => r.latency.p99)))} worst   (target ≤ 25 ms) ${mark(apiP99 <= 25)}`,
@@ -531,7 +561,7 @@ type TracingVariant = keyof typeof TRACED;
 const TRACING_VARIANTS = Object.keys(TRACED) as TracingVariant[];
 const tracedServerName = (variant: TracingVariant) => {
   const { server, tracing } = TRACED[variant];
-  return `${server === 'api' ? 'the api' : 'bare express'}, tracing ${TRACING_LABEL[tracing]}`;
+  return `${server === 'api' ? 'the api' : 'bare express served as the api is'}, tracing ${TRACING_LABEL[tracing]}`;
 };
 
 /**
