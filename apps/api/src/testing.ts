@@ -6,6 +6,7 @@ import type { Express } from 'express';
 import type { Kafka } from 'kafkajs';
 import { insertEvents } from '@pitchpulse/clickhouse';
 import { StackControl } from '@pitchpulse/devstack';
+import { expressServerOptions } from '@pitchpulse/http';
 import { GroupCommitProducer, createKafka } from '@pitchpulse/kafka';
 import { createLogger, createRegistry, type Registry } from '@pitchpulse/observability';
 import { createApp, readServiceOf } from './app';
@@ -34,7 +35,10 @@ export interface Listening {
 }
 
 export async function listen(app: Express): Promise<Listening> {
-  const server: Server = http.createServer(requestListener(app)).listen(0, '127.0.0.1');
+  // Served as startApi serves it.
+  const server: Server = http
+    .createServer(expressServerOptions(app), requestListener(app))
+    .listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   return {

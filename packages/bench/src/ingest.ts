@@ -453,7 +453,7 @@ async function main(): Promise<void> {
     `bare express:          ${fmt(bareRps)} req/s   api: ${fmt(apiRps)} req/s (medians of ${rounds} round(s))`,
   );
   console.log(
-    `ratio api ÷ bare:      ${fmtRatio(ratio, 3)}   (target ≥ 0.80) ${mark(ratio >= 0.8)}   (median of per-round ratios)`,
+    `ratio api ÷ bare:      ${fmtRatio(ratio, 3)}   (target ≥ 0.80) ${mark(ratio >= 0.8)}   (median of per-round ratios; bare express served by app.listen)`,
   );
   console.log(
     `  floor: bare express served as the api is (no prototype swap per request) ${fmt(bareLikeApiRps)} req/s; ` +
@@ -685,7 +685,7 @@ function printOpenLoop({ rate, bare, api }: { rate: number; bare: OpenLoopRun[];
   ];
   printTable(
     ['server', 'p50', 'p99', 'p99 per round', 'max', 'generator late at most'],
-    [row('bare express + json → 202', bare), row('POST /api/events', api)],
+    [row('bare express + json → 202 (app.listen)', bare), row('POST /api/events', api)],
   );
   console.log(
     `open-loop p99 api ÷ bare: ${fmtRatio(ratio)}   (target ≤ ${OPEN_P99_RATIO_TARGET}) ` +

@@ -55,6 +55,26 @@ describe('expressServerOptions', () => {
     expect(JSON.parse(body)).toEqual({ greeting: 'hello', app: true, incoming: true, outgoing: true });
   });
 
+  it('gives an app the same classes when asked again', () => {
+    const app = express();
+    const first = expressServerOptions(app);
+    expect(expressServerOptions(app)).toBe(first);
+    expect(app.request).toBe(first.IncomingMessage!.prototype);
+  });
+
+  it("hands a request back with the app's prototypes after a mounted sub-app", async () => {
+    const app = express();
+    const sub = express();
+    const options = expressServerOptions(app);
+    app.use('/sub', sub);
+    sub.get('/on', (_req, _res, next) => next());
+    app.get('/sub/on', (req, res) => {
+      res.json({ app: req.app === app, request: Object.getPrototypeOf(req) === app.request });
+    });
+    expect(app.request).toBe(options.IncomingMessage!.prototype);
+    expect(JSON.parse((await serveOnce(app, '/sub/on')).body)).toEqual({ app: true, request: true });
+  });
+
   it('leaves a mounted sub-app its own prototypes', async () => {
     const app = express();
     const sub = express();
