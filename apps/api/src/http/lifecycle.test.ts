@@ -44,3 +44,29 @@ describe('Lifecycle.refusal (shedding on the request head)', () => {
     expect(full).toBe(2);
   });
 });
+
+describe('Lifecycle.startDraining', () => {
+  const recorded = (headersSent = false) => {
+    const headers: Record<string, string> = {};
+    const res = {
+      headersSent,
+      setHeader: (name: string, value: string) => (headers[name] = value),
+    } as unknown as Response;
+    return { res, headers };
+  };
+
+  it('asks the clients of responses not yet sent to close, and of requests arriving afterwards', () => {
+    const lifecycle = new Lifecycle({ maxInFlight: 10 });
+    const [waiting, sent, finished] = [recorded(), recorded(true), recorded()];
+    for (const { res } of [waiting, sent, finished]) lifecycle.begin(res);
+    lifecycle.end(finished.res);
+    lifecycle.startDraining();
+    expect(waiting.headers).toEqual({ Connection: 'close' });
+    expect(sent.headers).toEqual({});
+    expect(finished.headers).toEqual({});
+    const late = recorded();
+    lifecycle.begin(late.res);
+    expect(late.headers).toEqual({ Connection: 'close' });
+    expect(lifecycle.inFlight).toBe(3);
+  });
+});

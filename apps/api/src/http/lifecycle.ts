@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestHandler, Response } from 'express';
 import type { ApiConfig } from '../config';
+import { LinkedSet } from './linked-set';
 import { sendProblem, serviceUnavailable, type ProblemError } from './problem';
 
 /** Why a work request was shed: the in-flight limit, or the budget of body bytes in flight. */
@@ -13,8 +14,8 @@ export type ShedReason = 'in_flight' | 'body_bytes';
 export class Lifecycle {
   private active = 0;
   private isDraining = false;
-  /** Responses not yet sent, so a drain can ask their clients to reconnect elsewhere. */
-  private readonly pending = new Set<Response>();
+  /** Responses not yet sent, so a drain can ask their clients to reconnect elsewhere (see LinkedSet: not a Set). */
+  private readonly pending = new LinkedSet<Response>();
   private idleWaiters: Array<() => void> = [];
   /** Long-lived responses (live streams) that no longer count as in flight. */
   private readonly detached = new WeakSet<Response>();
@@ -165,8 +166,7 @@ export class Lifecycle {
   /** From now on /ready answers 503 and responses (also those in flight) close their connections. */
   startDraining(): void {
     this.isDraining = true;
-    for (const res of this.pending) if (!res.headersSent) res.setHeader('Connection', 'close');
-    this.pending.clear();
+    for (const res of this.pending.takeAll()) if (!res.headersSent) res.setHeader('Connection', 'close');
   }
 
   /** Resolves true once no request is in flight, or false when `timeoutMs` passes first. */
