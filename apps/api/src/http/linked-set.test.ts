@@ -55,4 +55,15 @@ describe('LinkedSet', () => {
     expect(first.takeAll()).toEqual([b]);
     expect(second.takeAll()).toEqual([a]);
   });
+
+  it('tells a copy of a member, which carries its link, from the member', () => {
+    const set = new LinkedSet<{ name: string }>();
+    const [a, b] = [item('a'), item('b')];
+    set.add(a);
+    set.add(b);
+    const copy = { ...a };
+    expect(set.has(copy)).toBe(false);
+    expect(set.delete(copy)).toBe(false);
+    expect(set.takeAll()).toEqual([b, a]);
+  });
 });

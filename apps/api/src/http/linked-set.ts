@@ -56,6 +56,8 @@ export class LinkedSet<T extends object> {
   }
 
   private linkOf(item: T): Link<T> | undefined {
-    return (item as Record<symbol, Link<T> | undefined>)[this.key];
+    const link = (item as Record<symbol, Link<T> | undefined>)[this.key];
+    // a copy of a member (`{ ...member }`) carries the member's link: not a member itself
+    return link?.item === item ? link : undefined;
   }
 }
