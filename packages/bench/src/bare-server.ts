@@ -17,15 +17,14 @@ const serverSpan: RequestHandler = (req, res, next) => {
     headers: req.headers,
     requestId: 'bare',
   })!;
-  res.once('close', () => {
-    const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
-    endServerSpan(span, {
+  res.once('close', () =>
+    endServerSpan(span, () => ({
       method: req.method,
-      route,
+      route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched',
       statusCode: res.statusCode,
       aborted: !res.writableFinished,
-    });
-  });
+    })),
+  );
   next();
 };
 

@@ -37,8 +37,13 @@ export function startServerSpan(req: ArrivingRequest): Span | undefined {
   });
 }
 
-/** Names the span by its route, records the answer and ends the span. */
-export function endServerSpan(span: Span, answer: AnsweredRequest): void {
+/**
+ * Names the span by its route, records the answer and ends the span. `answerOf` is asked only when the span records
+ * (its trace is sampled): a request whose trace is not sampled does not work out what would be thrown away.
+ */
+export function endServerSpan(span: Span, answerOf: () => AnsweredRequest): void {
+  if (!span.isRecording()) return;
+  const answer = answerOf();
   span.updateName(`${answer.method} ${answer.route}`);
   span.setAttributes({ 'http.route': answer.route, 'http.response.status_code': answer.statusCode });
   // Semantic conventions: a server span fails on 5xx only (4xx are the client's errors).

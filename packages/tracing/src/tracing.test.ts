@@ -103,7 +103,7 @@ describe('startTracing', () => {
 });
 
 describe('the HTTP server span', () => {
-  it("is a child of the caller's traceparent, named by its route, failed on 5xx only", async () => {
+  it("is a child of the caller's traceparent, named by its route, failed on 5xx only; unsampled, asks for no answer", async () => {
     const exporter = new InMemorySpanExporter();
     const tracing = startTracing('test-service', { exporter });
     const caller = `00-${'c'.repeat(32)}-${'d'.repeat(16)}-01`;
@@ -114,9 +114,23 @@ describe('the HTTP server span', () => {
       requestId,
     });
     const answer = { method: 'POST', route: '/api/events', aborted: false };
-    endServerSpan(startServerSpan(arriving('ok'))!, { ...answer, statusCode: 202 });
-    endServerSpan(startServerSpan(arriving('refused'))!, { ...answer, statusCode: 400 });
-    endServerSpan(startServerSpan(arriving('broken'))!, { ...answer, statusCode: 503, aborted: true });
+    endServerSpan(startServerSpan(arriving('ok'))!, () => ({ ...answer, statusCode: 202 }));
+    endServerSpan(startServerSpan(arriving('refused'))!, () => ({ ...answer, statusCode: 400 }));
+    endServerSpan(startServerSpan(arriving('broken'))!, () => ({
+      ...answer,
+      statusCode: 503,
+      aborted: true,
+    }));
+    // A caller whose trace is not sampled (flags 00): the span records nothing and its answer is never asked for.
+    const unsampled = startServerSpan({
+      ...arriving('unsampled'),
+      headers: { traceparent: caller.replace(/01$/, '00') },
+    })!;
+    const unsampledAnswer = jest.fn(() => ({ ...answer, statusCode: 202 }));
+    endServerSpan(unsampled, unsampledAnswer);
+    expect(unsampled.isRecording()).toBe(false);
+    expect(unsampled.spanContext().traceId).toBe('c'.repeat(32));
+    expect(unsampledAnswer).not.toHaveBeenCalled();
     const spans = exporter.getFinishedSpans();
     await tracing.shutdown();
     expect(startServerSpan(arriving('off'))).toBeUndefined();

@@ -33,7 +33,7 @@ export function observeRequests(
       const ms = performance.now() - start;
       metrics.record(req, res, ms / 1000);
       log(req, res, ms);
-      if (span) endServerSpan(span, answerOf(req, res));
+      if (span) endServerSpan(span, () => answerOf(req, res));
     });
     next();
   };
