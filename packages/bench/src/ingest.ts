@@ -15,9 +15,11 @@ import { DEFAULT_TOPICS } from '@pitchpulse/contract';
  * from the api's feed_anomalies_total (flags written into each Kafka message, the counter, the rate-limited warn
  * log: the expensive path); the rest still pays the rules' bookkeeping (judge + remembering accepted eventIds).
  * Tracing's cost: an api process with OTEL_EXPORTER_OTLP_ENDPOINT set (every request traced, spans exported to
- * an OTLP receiver in this process that counts them) and one tracing 10 % of the requests
+ * an OTLP receiver in this process that counts them), one tracing 10 % of the requests
  * (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG=0.1`, what a busy deployment would
- * run) take the single-event load beside a third api without tracing, the three started and warmed up together
+ * run) and one whose sampler keeps nothing (`OTEL_TRACES_SAMPLER=always_off`: what every request pays for its trace
+ * context alone, sampled or not; no target) take the single-event load beside an api without tracing, the four
+ * started and warmed up together
  * after the rounds above (the default api has taken far more load by then), and beside them two fresh bare express
  * servers served as the api is, one recording the api's server span for each request (the tracing SDK's own price
  * per request, from which the best case for tracing every request follows): BENCH_TRACING_ROUNDS (6) rounds of
@@ -176,6 +178,7 @@ async function main(): Promise<void> {
     off: { OTEL_SDK_DISABLED: 'true' },
     all: tracedTo('parentbased_always_on'),
     tenth: tracedTo('parentbased_traceidratio', '0.1'),
+    never: tracedTo('always_off'),
   };
   const apiEnv = (port: number, rules: boolean, tracing: TracingMode = 'off'): NodeJS.ProcessEnv => ({
     PORT: String(port),
@@ -320,7 +323,7 @@ async function main(): Promise<void> {
       );
     }
   }
-  // Three fresh apis, alike but for tracing, and two fresh bare express servers, without tracing and with the
+  // Four fresh apis, alike but for tracing, and two fresh bare express servers, without tracing and with the
   // api's server span (the SDK's own price), started and warmed up together: the default api and bare express above
   // have taken far more load by now (a longer JIT warm-up, a grown heap), which would favour them.
   const tracingServers = await Promise.all(
@@ -353,7 +356,7 @@ async function main(): Promise<void> {
   const tracing = await tracingRoundsOf((variant, round) =>
     tracingRun(variant, `${tracedServerName(variant)} #${round}`, tracingDuration),
   );
-  // All five stopped before the receiver closes: their last spans are exported on the way out.
+  // All six stopped before the receiver closes: their last spans are exported on the way out.
   const tracingExits = await Promise.all(tracingServers.map((a) => a.child.stop()));
   const openLoop = await openLoopRounds(
     median(bareRuns.map((r) => r.okPerSecond)) / 2,
@@ -393,6 +396,7 @@ async function main(): Promise<void> {
     ...tracing.off,
     ...tracing.all,
     ...tracing.tenth,
+    ...tracing.never,
     ...tracing.bareOff,
     ...tracing.bareAll,
     ...bareBatchRuns,
@@ -531,7 +535,7 @@ async function main(): Promise<void> {
   printTracing(tracing, receiver.requests);
   printOpenLoop(openLoop);
   console.log(
-    `api exit on SIGTERM:   ${apiExit} (rules off: ${apiOffExit}; tracing off, every request, 10 %, bare express off and on: ${tracingExits.join(', ')})`,
+    `api exit on SIGTERM:   ${apiExit} (rules off: ${apiOffExit}; tracing off, every request, 10 %, nothing sampled, bare express off and on: ${tracingExits.join(', ')})`,
   );
   requireAllOk([...warmups, ...allRuns]);
   requireOpenLoopOk([...openLoop.bare, ...openLoop.api]);
@@ -546,14 +550,20 @@ const spread = (ratios: number[]) => `per round ${ratios.map((r) => fmtRatio(r))
 const onOffCpu = (on: LoadRun[], off: LoadRun[]) =>
   median(perRound(on, off, (a, b) => (a.cpuUsPerRequest ?? NaN) / (b.cpuUsPerRequest ?? NaN)));
 
-/** Tracing: off, every request, or 1 in 10 (the sampler's ratio). */
-type TracingMode = 'off' | 'all' | 'tenth';
-const TRACING_LABEL: Record<TracingMode, string> = { off: 'off', all: 'every request', tenth: '10 %' };
-/** The servers of the tracing rounds: the api three ways, and bare express without and with a server span. */
+/** Tracing: off, every request, 1 in 10 (the sampler's ratio), or on with a sampler that keeps no trace. */
+type TracingMode = 'off' | 'all' | 'tenth' | 'never';
+const TRACING_LABEL: Record<TracingMode, string> = {
+  off: 'off',
+  all: 'every request',
+  tenth: '10 %',
+  never: 'on, nothing sampled',
+};
+/** The servers of the tracing rounds: the api four ways, and bare express without and with a server span. */
 const TRACED = {
   off: { server: 'api', tracing: 'off' },
   all: { server: 'api', tracing: 'all' },
   tenth: { server: 'api', tracing: 'tenth' },
+  never: { server: 'api', tracing: 'never' },
   bareOff: { server: 'bare', tracing: 'off' },
   bareAll: { server: 'bare', tracing: 'all' },
 } as const satisfies Record<string, { server: 'api' | 'bare'; tracing: TracingMode }>;
@@ -565,8 +575,9 @@ const tracedServerName = (variant: TracingVariant) => {
 };
 
 /**
- * Tracing's cost: short runs of an api without OTEL_* variables, one tracing every request, one tracing 10 %, and
- * of bare express without and with the api's server span. The three apis run back to back, their order rotated
+ * Tracing's cost: short runs of an api without OTEL_* variables, one tracing every request, one tracing 10 %, one
+ * whose sampler keeps nothing, and of bare express without and with the api's server span. The four apis run back
+ * to back, their order rotated
  * each round, then the two bare servers likewise (the two groups taking turns to go first): short rounds keep
  * each comparison's runs seconds apart, as this VM's speed drifts by tens of per cent within a minute.
  */
@@ -596,7 +607,7 @@ function printTracing(runs: Record<TracingVariant, LoadRun[]>, exportRequests: n
     perRound(on, off, (a, b) => a.okPerSecond / b.okPerSecond);
   console.log('');
   console.log(
-    `tracing:               three fresh apis started and warmed up together, alike but for tracing: off, and ` +
+    `tracing:               four fresh apis started and warmed up together, alike but for tracing: off, and ` +
       `OTEL_EXPORTER_OTLP_ENDPOINT set (spans exported to a local ` +
       `OTLP receiver: ${fmt(exportRequests)} export requests), and two fresh bare express servers, ` +
       `${tracingRounds} rounds × ${tracingDuration} s, the order rotated each round; ratios per round, then their ` +
@@ -615,12 +626,15 @@ function printTracing(runs: Record<TracingVariant, LoadRun[]>, exportRequests: n
       ? values.map((v) => `${v >= 0 ? '+' : ''}${Math.round(v)}`).join(' / ')
       : 'n/a';
   const bestText = Number.isFinite(best) ? fmtRatio(best, 2) : 'n/a';
-  const row = (label: string, on: LoadRun[], note: string) => {
+  const row = (label: string, on: LoadRun[], note: string, target = true) => {
     const ratios = okRatios(on, runs.off);
     const ratio = median(ratios);
+    const verdict = target
+      ? `(target ≥ ${TRACING_RATIO_TARGET}) ${mark(ratio >= TRACING_RATIO_TARGET)}`
+      : '(no target)';
     console.log(
-      `  ${label.padEnd(21)}${rps(on)} req/s; on ÷ off ${fmtRatio(ratio, 3)}   (target ≥ ${TRACING_RATIO_TARGET}) ` +
-        `${mark(ratio >= TRACING_RATIO_TARGET)}   server CPU per answer on ÷ off ${fmtRatio(onOffCpu(on, runs.off))}   (${note})\n` +
+      `  ${label.padEnd(21)}${rps(on)} req/s; on ÷ off ${fmtRatio(ratio, 3)}   ${verdict}   ` +
+        `server CPU per answer on ÷ off ${fmtRatio(onOffCpu(on, runs.off))}   (${note})\n` +
         `                       ${spread(ratios)}`,
     );
   };
@@ -634,6 +648,13 @@ function printTracing(runs: Record<TracingVariant, LoadRun[]>, exportRequests: n
     runs.tenth,
     'OTEL_TRACES_SAMPLER=parentbased_traceidratio, ARG 0.1, as docs/operations.md#tracing advises: every request ' +
       'still carries and forwards its context',
+  );
+  row(
+    'nothing sampled:',
+    runs.never,
+    'OTEL_TRACES_SAMPLER=always_off: the trace context alone, which every traced request pays whether or not its ' +
+      'trace is sampled (ids, the sampler, a non-recording span, the traceparent on its messages); nothing exported',
+    false,
   );
   const bareRatios = okRatios(runs.bareAll, runs.bareOff);
   console.log(
