@@ -22,9 +22,10 @@ import { DEFAULT_TOPICS } from '@pitchpulse/contract';
  * started and warmed up together
  * after the rounds above (the default api has taken far more load by then), and beside them two fresh bare express
  * servers served as the api is, one recording the api's server span for each request (the tracing SDK's own price
- * per request, from which the best case for tracing every request follows): BENCH_TRACING_ROUNDS (6) rounds of
- * BENCH_TRACING_DURATION s (4) each, the apis and the bare servers each back to back in their own group, the
- * order rotated each round; `on ÷ off` per round, then the median (target ≥ 0.9 for both).
+ * per request, from which the best case for tracing every request follows): BENCH_TRACING_ROUNDS (8: each api
+ * takes each place in the order twice) rounds of BENCH_TRACING_DURATION s (4) each, the apis and the bare servers
+ * each back to back in their own group, the order rotated each round; `on ÷ off` per round, then the median
+ * (target ≥ 0.9 for every request and for 10 %; none for nothing sampled).
  * Uses KAFKA_BROKERS/CLICKHOUSE_URL when set, else starts a throwaway embedded stack.
  *   BENCH_DURATION (s per run, default 10), BENCH_ROUNDS (alternating bare/api rounds, 2), BENCH_CONNECTIONS (50),
  *   BENCH_BATCH_SIZE (100), BENCH_WARMUP (s, 3)
@@ -78,7 +79,7 @@ const warmup = envNumber('BENCH_WARMUP', 3, { min: 1 });
 const rounds = envNumber('BENCH_ROUNDS', 2, { min: 1, integer: true });
 const openRounds = envNumber('BENCH_OPEN_ROUNDS', 5, { min: 1, integer: true });
 const openDuration = envNumber('BENCH_OPEN_DURATION', 6, { min: 1 });
-const tracingRounds = envNumber('BENCH_TRACING_ROUNDS', 6, { min: 1, integer: true });
+const tracingRounds = envNumber('BENCH_TRACING_ROUNDS', 8, { min: 1, integer: true });
 const tracingDuration = envNumber('BENCH_TRACING_DURATION', 4, { min: 1 });
 /** Target: tracing on ÷ off, single events (issue 19). */
 const TRACING_RATIO_TARGET = 0.9;
@@ -163,7 +164,8 @@ async function main(): Promise<void> {
   const bareLikeApiUrl = `http://127.0.0.1:${bareLikeApiPort}/api/events`;
   const receiver = await startOtlpReceiver({ keep: false });
   /**
-   * Tracing: off, every request, or 1 in 10 (the sampler's ratio), whatever OTEL_* variables this shell has (a
+   * Tracing: off, every request, 1 in 10 (the sampler's ratio) or none sampled (always_off), whatever OTEL_* variables
+   * this shell has (a
    * collector of its own must not turn tracing on in the baselines, nor change where or how the others export).
    */
   const tracedTo = (sampler: string, ratio = ''): NodeJS.ProcessEnv => ({
@@ -577,9 +579,9 @@ const tracedServerName = (variant: TracingVariant) => {
 /**
  * Tracing's cost: short runs of an api without OTEL_* variables, one tracing every request, one tracing 10 %, one
  * whose sampler keeps nothing, and of bare express without and with the api's server span. The four apis run back
- * to back, their order rotated
- * each round, then the two bare servers likewise (the two groups taking turns to go first): short rounds keep
- * each comparison's runs seconds apart, as this VM's speed drifts by tens of per cent within a minute.
+ * to back, their order rotated each round, then the two bare servers likewise (the two groups taking turns to go
+ * first): short rounds keep each comparison's runs seconds apart, as this VM's speed drifts by tens of per cent
+ * within a minute.
  */
 async function tracingRoundsOf(
   run: (variant: TracingVariant, round: number) => Promise<LoadRun>,

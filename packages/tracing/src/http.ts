@@ -38,8 +38,8 @@ export function startServerSpan(req: ArrivingRequest): Span | undefined {
 }
 
 /**
- * Names the span by its route, records the answer and ends the span. `answerOf` is asked only when the span records
- * (its trace is sampled): a request whose trace is not sampled does not work out what would be thrown away.
+ * Names the span by its route, records the answer and ends the span. A span that is not recording (its trace not
+ * sampled) is left alone and `answerOf` is not asked: such a request does not work out what would be thrown away.
  */
 export function endServerSpan(span: Span, answerOf: () => AnsweredRequest): void {
   if (!span.isRecording()) return;
