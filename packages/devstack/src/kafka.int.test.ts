@@ -27,6 +27,39 @@ function waitForAssignment(consumer: Consumer, topic: string, predicate: (p: num
 }
 
 /**
+ * Resolves with both members' partitions of `topic` once their latest assignments split the topic's `partitions`
+ * between them (each some, none twice, none left out); fails after `timeoutMs` naming the last ones seen. A member
+ * that rejoins (see runRejoining) goes through more than one generation: the two members' first assignments after
+ * the second joined can come from different generations, and overlap.
+ */
+function waitForSplit(
+  members: [Consumer, Consumer],
+  topic: string,
+  partitions: number,
+  timeoutMs: number,
+): Promise<[number[], number[]]> {
+  const latest: Array<number[] | undefined> = [undefined, undefined];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no split within ${timeoutMs} ms: latest ${JSON.stringify(latest)}`)),
+      timeoutMs,
+    );
+    members.forEach((consumer, i) =>
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        latest[i] = [...(e.payload.memberAssignment[topic] ?? [])].sort((x, y) => x - y);
+        const [a, b] = latest;
+        if (!a?.length || !b?.length) return;
+        const union = new Set([...a, ...b]);
+        if (union.size === partitions && a.length + b.length === partitions) {
+          clearTimeout(timer);
+          resolve([a, b]);
+        }
+      }),
+    );
+  });
+}
+
+/**
  * Runs `consumer` (subscribed already), joining the group again when kafkajs gives up on an error it does not retry:
  * the mock broker answers INVALID_REQUEST to a member whose SyncGroup arrives after the leader's (as the consumer
  * app does, apps/consumer/src/batch-consumer.ts). Returns a function that stops rejoining.
@@ -106,12 +139,13 @@ describe('embedded Kafka (librdkafka mock cluster) with kafkajs', () => {
       stops.push(await runRejoining(first));
       expect(await firstAlone).toEqual([0, 1, 2, 3, 4, 5]);
 
-      const firstShrunk = waitForAssignment(first, topic, (p) => p.length > 0 && p.length < 6);
+      const split = waitForSplit([first, second], topic, 6, 45_000);
       await second.connect();
       await second.subscribe({ topic, fromBeginning: true });
-      const secondGot = waitForAssignment(second, topic, (p) => p.length > 0);
       stops.push(await runRejoining(second));
-      const [a, b] = await Promise.all([firstShrunk, secondGot]);
+      const [a, b] = await split;
+      expect(a.length).toBeGreaterThan(0);
+      expect(b.length).toBeGreaterThan(0);
       expect([...a, ...b].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5]);
     } finally {
       for (const stop of stops) stop();
