@@ -19,10 +19,10 @@ import { DEFAULT_TOPICS } from '@pitchpulse/contract';
  * (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG=0.1`, what a busy deployment would
  * run) and one whose sampler keeps nothing (`OTEL_TRACES_SAMPLER=always_off`: what every request pays for its trace
  * context alone, sampled or not; no target) take the single-event load beside an api without tracing, the four
- * started and warmed up together
- * after the rounds above (the default api has taken far more load by then), and beside them two fresh bare express
- * servers served as the api is, one recording the api's server span for each request (the tracing SDK's own price
- * per request, from which the best case for tracing every request follows): BENCH_TRACING_ROUNDS (8: each api
+ * started and warmed up together after the rounds above (the default api has taken far more load by then), and
+ * beside them two fresh bare express servers served as the api is, one recording the api's server span for each
+ * request (the tracing SDK's own price per request, from which the best case for tracing every request follows):
+ * BENCH_TRACING_ROUNDS (8: each api
  * takes each place in the order twice) rounds of BENCH_TRACING_DURATION s (4) each, the apis and the bare servers
  * each back to back in their own group, the order rotated each round; `on ÷ off` per round, then the median
  * (target ≥ 0.9 for every request and for 10 %; none for nothing sampled).
@@ -164,9 +164,9 @@ async function main(): Promise<void> {
   const bareLikeApiUrl = `http://127.0.0.1:${bareLikeApiPort}/api/events`;
   const receiver = await startOtlpReceiver({ keep: false });
   /**
-   * Tracing: off, every request, 1 in 10 (the sampler's ratio) or none sampled (always_off), whatever OTEL_* variables
-   * this shell has (a
-   * collector of its own must not turn tracing on in the baselines, nor change where or how the others export).
+   * Tracing: off, every request, 1 in 10 (the sampler's ratio) or none sampled (always_off), whatever OTEL_*
+   * variables this shell has (a collector of its own must not turn tracing on in the baselines, nor change where or
+   * how the others export).
    */
   const tracedTo = (sampler: string, ratio = ''): NodeJS.ProcessEnv => ({
     OTEL_SDK_DISABLED: '',
