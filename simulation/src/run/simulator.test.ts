@@ -1,6 +1,7 @@
 import { FakeApi } from '../testing/fake-api';
 import { verifyAgainstApi } from '../verify/verify';
 import { IngestClient } from '../http/ingest-client';
+import { formatSimulationReport } from '../stats/report';
 import { runSimulation, type SimulationOptions } from './simulator';
 
 const kickoff = new Date('2024-05-18T14:00:00.000Z');
@@ -70,6 +71,24 @@ describe('runSimulation against a local API', () => {
     const s400 = result.report.statusCodes.find((r) => r.status === '400');
     expect(s400?.count).toBe(e.invalidSent);
     expect((await verify(result)).pass).toBe(true);
+  });
+
+  it('counts the invalid events of a request that never got a verdict as unanswered, not as rejected', async () => {
+    api.fail({ count: 3, status: 503, retryAfter: '0' }); // the first batch: a 503 to every attempt
+    const result = await runSimulation(
+      options({ matches: 1, batch: 50, concurrency: 1, invalidShare: 0.05, retry: fastRetry }),
+    );
+    const e = result.report.events;
+    const answered = api.requests.filter((r) => r.status !== 503).reduce((sum, r) => sum + r.events, 0);
+    const firstBatch = e.generated + e.invalidSent - answered;
+    expect(e.invalidUnanswered).toBeGreaterThan(0);
+    expect(e.invalidRejected + e.invalidUnanswered).toBe(e.invalidSent);
+    expect(e.invalidSent).toBe(result.plan.invalid);
+    expect(e.unknown + e.invalidUnanswered).toBe(firstBatch);
+    expect(e.acceptedUnexpectedly + e.rejectedUnexpectedly).toBe(0);
+    expect(formatSimulationReport(result.report)).toMatch(
+      new RegExp(`invalid unanswered \\(cut, 5xx, 429\\)[\\s│]+${e.invalidUnanswered}[\\s│]`),
+    );
   });
 
   it('retries 503 after Retry-After, counts what never got through, and keeps the ambiguous ones out of the truth', async () => {

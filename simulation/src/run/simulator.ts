@@ -147,6 +147,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     duplicatesAccepted: 0,
     invalidSent: 0,
     invalidRejected: 0,
+    invalidUnanswered: 0,
     rejectedUnexpectedly: 0,
     acceptedUnexpectedly: 0,
     unknown: 0,
@@ -206,7 +207,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       else if (outcome.kind === 'accepted') {
         e.acceptedUnexpectedly++;
         sample(`invalid event accepted: ${JSON.stringify(item.body).slice(0, 200)}`);
-      }
+      } else e.invalidUnanswered++;
       return;
     }
     const event = item.event!;

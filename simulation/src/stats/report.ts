@@ -56,6 +56,8 @@ export interface SimulationReport {
     invalidSent: number;
     /** Invalid events refused with 4xx, as they should be. */
     invalidRejected: number;
+    /** Invalid events whose request got no verdict (a broken connection, 5xx or 429 to the last attempt, a timeout). */
+    invalidUnanswered: number;
     /** Valid events the API refused (a bug in the API or the simulator). */
     rejectedUnexpectedly: number;
     /** Invalid events the API acknowledged (a bug in the API). */
@@ -127,6 +129,7 @@ export function formatSimulationReport(r: SimulationReport): string {
     ['undelivered: certainly not stored', n(e.notDelivered), `${percent(e.notDelivered, e.generated)} %`],
     ['duplicates re-sent / acknowledged', `${n(e.duplicatesSent)} / ${n(e.duplicatesAccepted)}`, ''],
     ['invalid sent / rejected (expected 4xx)', `${n(e.invalidSent)} / ${n(e.invalidRejected)}`, ''],
+    ['invalid unanswered (cut, 5xx, 429)', n(e.invalidUnanswered), ''],
     ['invalid accepted unexpectedly', n(e.acceptedUnexpectedly), ''],
   );
   const t = r.retractions;
