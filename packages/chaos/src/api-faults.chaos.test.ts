@@ -124,7 +124,8 @@ describe('scenario 5: faults of the ingest API', () => {
         Object.keys(summary.statuses).filter((s) => !['202', '400', 'network error'].includes(s)),
       ).toEqual([]);
       expect(summary.statuses['network error'] ?? 0).toBeLessThanOrEqual(maxCut);
-      expect(run.sim.report.events.notDelivered).toBe(0);
+      const { events } = run.sim.report;
+      expect(events.notDelivered + events.invalidNotDelivered).toBe(0);
       expectAcknowledgedStoredOnce(run.sim, run.audit, run.drain, maxUnknown);
     } finally {
       await front.close();

@@ -73,21 +73,26 @@ describe('runSimulation against a local API', () => {
     expect((await verify(result)).pass).toBe(true);
   });
 
-  it('counts the invalid events of a request that never got a verdict as unanswered, not as rejected', async () => {
-    api.fail({ count: 3, status: 503, retryAfter: '0' }); // the first batch: a 503 to every attempt
+  it('counts the invalid events of a request that got no verdict as unknown or not delivered, never as rejected', async () => {
+    // One batch of 50 in flight at a time, 3 attempts each, in the plan's order:
+    api.fail({ count: 3, status: 503, retryAfter: '0' }); // batch 1: a 503 to every attempt (unknown)
+    api.fail({ count: 3, status: 429, retryAfter: '0' }); // batch 2: rate limited to the end (not delivered)
     const result = await runSimulation(
       options({ matches: 1, batch: 50, concurrency: 1, invalidShare: 0.05, retry: fastRetry }),
     );
     const e = result.report.events;
-    const answered = api.requests.filter((r) => r.status !== 503).reduce((sum, r) => sum + r.events, 0);
-    const firstBatch = e.generated + e.invalidSent - answered;
-    expect(e.invalidUnanswered).toBeGreaterThan(0);
-    expect(e.invalidRejected + e.invalidUnanswered).toBe(e.invalidSent);
+    const kinds = (from: number) => result.plan.items.slice(from, from + 50).map((item) => item.kind);
+    const invalidIn = (from: number) => kinds(from).filter((kind) => kind === 'invalid').length;
+    expect(Math.min(invalidIn(0), invalidIn(50))).toBeGreaterThan(0); // the seed puts some in both batches
+    expect(e.invalidUnknown).toBe(invalidIn(0));
+    expect(e.invalidNotDelivered).toBe(invalidIn(50));
+    expect(e.unknown).toBe(50 - invalidIn(0));
+    expect(e.notDelivered).toBe(50 - invalidIn(50));
     expect(e.invalidSent).toBe(result.plan.invalid);
-    expect(e.unknown + e.invalidUnanswered).toBe(firstBatch);
+    expect(e.invalidRejected).toBe(result.plan.invalid - invalidIn(0) - invalidIn(50));
     expect(e.acceptedUnexpectedly + e.rejectedUnexpectedly).toBe(0);
     expect(formatSimulationReport(result.report)).toMatch(
-      new RegExp(`invalid unanswered \\(cut, 5xx, 429\\)[\\s│]+${e.invalidUnanswered}[\\s│]`),
+      new RegExp(`invalid unknown / certainly not stored[\\s│]+${invalidIn(0)} / ${invalidIn(50)}[\\s│]`),
     );
   });
 

@@ -147,7 +147,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     duplicatesAccepted: 0,
     invalidSent: 0,
     invalidRejected: 0,
-    invalidUnanswered: 0,
+    invalidUnknown: 0,
+    invalidNotDelivered: 0,
     rejectedUnexpectedly: 0,
     acceptedUnexpectedly: 0,
     unknown: 0,
@@ -204,10 +205,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     if (item.kind === 'invalid') {
       e.invalidSent++;
       if (outcome.kind === 'rejected') e.invalidRejected++;
-      else if (outcome.kind === 'accepted') {
+      else if (outcome.kind === 'unknown') e.invalidUnknown++;
+      else if (outcome.kind === 'not-delivered') e.invalidNotDelivered++;
+      else {
         e.acceptedUnexpectedly++;
         sample(`invalid event accepted: ${JSON.stringify(item.body).slice(0, 200)}`);
-      } else e.invalidUnanswered++;
+      }
       return;
     }
     const event = item.event!;
@@ -401,6 +404,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const elapsedMs = Date.now() - started;
   // Whatever the run did not get to (aborted) was certainly not stored.
   e.notDelivered += Math.max(0, plan.generated - (e.accepted + e.unknown + e.notDelivered + validRefused));
+  e.invalidNotDelivered += Math.max(0, plan.invalid - e.invalidSent);
   retractionCounts.notDelivered += Math.max(0, retractionCounts.planned - retractionCounts.sent);
   options.onProgress?.({
     done,

@@ -72,8 +72,9 @@ describe('closing report', () => {
       duplicatesSent: 40,
       duplicatesAccepted: 40,
       invalidSent: 20,
-      invalidRejected: 18,
-      invalidUnanswered: 2,
+      invalidRejected: 17,
+      invalidUnknown: 2,
+      invalidNotDelivered: 1,
       rejectedUnexpectedly: 0,
       acceptedUnexpectedly: 0,
       unknown: 6,
@@ -95,8 +96,8 @@ describe('closing report', () => {
     // Table cells are separated by spaces and box-drawing bars.
     expect(text).toMatch(/accepted \(202\)[\s│]+1,990[\s│]+99\.5 %/);
     expect(text).toMatch(/undelivered: unknown \(5xx, timeout\)[\s│]+6[\s│]+0\.3 %/);
-    expect(text).toMatch(/invalid sent \/ rejected \(expected 4xx\)[\s│]+20 \/ 18/);
-    expect(text).toMatch(/invalid unanswered \(cut, 5xx, 429\)[\s│]+2[\s│]/);
+    expect(text).toMatch(/invalid sent \/ rejected \(expected 4xx\)[\s│]+20 \/ 17/);
+    expect(text).toMatch(/invalid unknown \/ certainly not stored[\s│]+2 \/ 1[\s│]/);
     expect(text).toMatch(/retractions sent \/ accepted \(202\)[\s│]+5 \/ 4[\s│]+80 %/);
     expect(text).toMatch(/retractions refused \/ unknown \/ not stored[\s│]+0 \/ 1 \/ 0/);
     expect(text).toContain('p50 2.5 · p95 8 · p99 12.25 · max 13');

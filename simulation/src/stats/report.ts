@@ -56,8 +56,10 @@ export interface SimulationReport {
     invalidSent: number;
     /** Invalid events refused with 4xx, as they should be. */
     invalidRejected: number;
-    /** Invalid events whose request got no verdict (a broken connection, 5xx or 429 to the last attempt, a timeout). */
-    invalidUnanswered: number;
+    /** Invalid events whose request got no verdict but may have reached the API (5xx, timeouts, a cut connection). */
+    invalidUnknown: number;
+    /** Invalid events certainly not delivered (rate limited to the end, connection refused, aborted run). */
+    invalidNotDelivered: number;
     /** Valid events the API refused (a bug in the API or the simulator). */
     rejectedUnexpectedly: number;
     /** Invalid events the API acknowledged (a bug in the API). */
@@ -129,7 +131,7 @@ export function formatSimulationReport(r: SimulationReport): string {
     ['undelivered: certainly not stored', n(e.notDelivered), `${percent(e.notDelivered, e.generated)} %`],
     ['duplicates re-sent / acknowledged', `${n(e.duplicatesSent)} / ${n(e.duplicatesAccepted)}`, ''],
     ['invalid sent / rejected (expected 4xx)', `${n(e.invalidSent)} / ${n(e.invalidRejected)}`, ''],
-    ['invalid unanswered (cut, 5xx, 429)', n(e.invalidUnanswered), ''],
+    ['invalid unknown / certainly not stored', `${n(e.invalidUnknown)} / ${n(e.invalidNotDelivered)}`, ''],
     ['invalid accepted unexpectedly', n(e.acceptedUnexpectedly), ''],
   );
   const t = r.retractions;
