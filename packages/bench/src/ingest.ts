@@ -22,10 +22,9 @@ import { DEFAULT_TOPICS } from '@pitchpulse/contract';
  * started and warmed up together after the rounds above (the default api has taken far more load by then), and
  * beside them two fresh bare express servers served as the api is, one recording the api's server span for each
  * request (the tracing SDK's own price per request, from which the best case for tracing every request follows):
- * BENCH_TRACING_ROUNDS (8: each api
- * takes each place in the order twice) rounds of BENCH_TRACING_DURATION s (4) each, the apis and the bare servers
- * each back to back in their own group, the order rotated each round; `on ÷ off` per round, then the median
- * (target ≥ 0.9 for every request and for 10 %; none for nothing sampled).
+ * BENCH_TRACING_ROUNDS (8: each api takes each place in the order twice) rounds of BENCH_TRACING_DURATION s (4)
+ * each, the apis and the bare servers each back to back in their own group, the order rotated each round;
+ * `on ÷ off` per round, then the median (target ≥ 0.9 for every request and for 10 %; none for nothing sampled).
  * Uses KAFKA_BROKERS/CLICKHOUSE_URL when set, else starts a throwaway embedded stack.
  *   BENCH_DURATION (s per run, default 10), BENCH_ROUNDS (alternating bare/api rounds, 2), BENCH_CONNECTIONS (50),
  *   BENCH_BATCH_SIZE (100), BENCH_WARMUP (s, 3)
