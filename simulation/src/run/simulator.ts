@@ -204,12 +204,20 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     );
     if (item.kind === 'invalid') {
       e.invalidSent++;
-      if (outcome.kind === 'rejected') e.invalidRejected++;
-      else if (outcome.kind === 'unknown') e.invalidUnknown++;
-      else if (outcome.kind === 'not-delivered') e.invalidNotDelivered++;
-      else {
-        e.acceptedUnexpectedly++;
-        sample(`invalid event accepted: ${JSON.stringify(item.body).slice(0, 200)}`);
+      switch (outcome.kind) {
+        case 'rejected':
+          e.invalidRejected++;
+          break;
+        case 'unknown':
+          e.invalidUnknown++;
+          break;
+        case 'not-delivered':
+          e.invalidNotDelivered++;
+          break;
+        case 'accepted':
+          e.acceptedUnexpectedly++;
+          sample(`invalid event accepted: ${JSON.stringify(item.body).slice(0, 200)}`);
+          break;
       }
       return;
     }
